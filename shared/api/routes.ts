@@ -1,0 +1,43 @@
+/**
+ * The API's routes: one list that both the CDK HTTP API (`lib/http-api.ts`) and the local runtime
+ * (`bin/local/api-server.ts`) are built from, so the two can never serve different routes.
+ */
+
+/** HTTP methods the API uses. */
+export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** One API route and the function that serves it. */
+export type RouteDefinition = JwtRoute | PublicRoute;
+
+interface RouteBase {
+  readonly method: RouteMethod;
+  /** API Gateway path syntax, e.g. `/invoices/{invoiceId}/push`. */
+  readonly path: string;
+  /** Folder under `functions/` whose `handler.ts` serves the route. */
+  readonly handler: string;
+}
+
+/** The API's JWT authorizer runs first; the tenant comes from its verified claims. */
+export interface JwtRoute extends RouteBase {
+  readonly auth: 'jwt';
+}
+
+/** No authorizer: the route authenticates by its own means, or serves nothing private. */
+export interface PublicRoute extends RouteBase {
+  readonly auth: 'public';
+  /** Why it may be public; it is also the reason given to cdk-nag for the missing authorizer. */
+  readonly publicBecause: string;
+}
+
+/** Every route of the API. */
+export const routes: readonly RouteDefinition[] = [
+  {
+    method: 'GET',
+    path: '/health',
+    handler: 'health',
+    auth: 'public',
+    publicBecause:
+      'Liveness probe for uptime checks; reads no data and returns only {"status":"ok"}.',
+  },
+  { method: 'GET', path: '/integrations/quickbooks', handler: 'get-connection', auth: 'jwt' },
+];

@@ -1,0 +1,169 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import httpJsonBodyParser from '@middy/http-json-body-parser';
+import type {
+  APIGatewayProxyEventV2WithJWTAuthorizer,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
+import type { z } from 'zod';
+import { AppError, type ErrorKind, toError, ValidationError } from '#shared/errors.ts';
+import { logger } from '#shared/observability/logger.ts';
+import { tenantFromClaims } from './tenant.ts';
+
+/** The API Gateway (HTTP API, payload 2.0) event every route receives. */
+export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
+
+/** What a route's function returns: a status and a JSON-serialisable body. */
+export interface ApiResult {
+  readonly statusCode: number;
+  readonly body?: unknown;
+  readonly headers?: Record<string, string>;
+}
+
+/** The request as a route's function sees it: validated body, path and query. */
+export interface ApiRequest<B> {
+  readonly body: B;
+  readonly pathParameters: Readonly<Record<string, string | undefined>>;
+  readonly query: Readonly<Record<string, string | undefined>>;
+  readonly requestId: string;
+}
+
+/** A request on a JWT route: also carries the tenant, taken only from the verified claims. */
+export interface TenantRequest<B> extends ApiRequest<B> {
+  readonly tenantId: string;
+}
+
+/** The Lambda handler a route exports. */
+export type ApiHandler = (
+  event: ApiEvent,
+  context: Context,
+) => Promise<APIGatewayProxyStructuredResultV2>;
+
+const STATUS_BY_KIND: Record<ErrorKind, number> = {
+  invalid_input: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  unavailable: 503,
+};
+
+const JSON_HEADERS = { 'content-type': 'application/json' } as const;
+
+function json(statusCode: number, body: unknown, headers?: Record<string, string>) {
+  return {
+    statusCode,
+    headers: { ...JSON_HEADERS, ...headers },
+    body: body === undefined ? '' : JSON.stringify(body),
+  } satisfies APIGatewayProxyStructuredResultV2;
+}
+
+/** Is this one of middy's own HTTP errors (it carries `statusCode` and `expose`)? */
+function isMiddyHttpError(err: Error): err is Error & { statusCode: number } {
+  return 'statusCode' in err && 'expose' in err;
+}
+
+/**
+ * The one place where errors become HTTP responses. Known errors keep their code and message;
+ * anything else is logged with its stack and answered with a generic 500, never the stack itself.
+ */
+export function errorResponse(value: unknown): APIGatewayProxyStructuredResultV2 {
+  const err = toError(value);
+  if (err instanceof ValidationError) {
+    return json(400, { code: err.code, message: err.message, issues: err.issues });
+  }
+  if (err instanceof AppError) {
+    return json(STATUS_BY_KIND[err.kind], { code: err.code, message: err.message });
+  }
+  if (isMiddyHttpError(err) && err.statusCode < 500) {
+    // @middy/http-json-body-parser answers a malformed body with 415; to a caller it is a bad request.
+    const unsupported = err.message === 'Unsupported Media Type';
+    return unsupported
+      ? json(415, { code: 'unsupported_media_type', message: 'Send the body as application/json.' })
+      : json(400, { code: 'invalid_json', message: 'The request body is not valid JSON.' });
+  }
+  logger.error('Unhandled error', { error: err });
+  return json(500, { code: 'internal_error', message: 'Something went wrong on our side.' });
+}
+
+function parseBody<B>(schema: z.ZodType<B> | undefined, body: unknown): B {
+  if (!schema) return undefined as B;
+  const result = schema.safeParse(body ?? {});
+  if (result.success) return result.data;
+  throw new ValidationError(
+    result.error.issues.map((issue) => ({
+      path: issue.path.map(String).join('.') || '(body)',
+      message: issue.message,
+    })),
+  );
+}
+
+function toRequest<B>(event: ApiEvent, schema: z.ZodType<B> | undefined): ApiRequest<B> {
+  return {
+    body: parseBody(schema, event.body),
+    pathParameters: event.pathParameters ?? {},
+    query: event.queryStringParameters ?? {},
+    requestId: event.requestContext.requestId,
+  };
+}
+
+const jsonBodyParser = httpJsonBodyParser({ disableContentTypeError: true });
+
+/**
+ * Parses a JSON body only when there is one: a bodiless GET or DELETE that happens to send
+ * `content-type: application/json` is not a malformed request. Routes that need a body say so in
+ * their schema.
+ */
+const jsonBodyWhenPresent: middy.MiddlewareObj<ApiEvent, APIGatewayProxyStructuredResultV2> = {
+  before: async (request) => {
+    if (request.event.body) await jsonBodyParser.before?.(request);
+  },
+};
+
+function wrap(run: (event: ApiEvent) => Promise<ApiResult>): ApiHandler {
+  return middy<ApiEvent, APIGatewayProxyStructuredResultV2>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use({
+      onError: async (request) => {
+        request.response = errorResponse(request.error);
+      },
+    })
+    .use(jsonBodyWhenPresent)
+    .handler(async (event) => {
+      const result = await run(event);
+      return json(result.statusCode, result.body, result.headers);
+    });
+}
+
+/**
+ * A route behind the JWT authorizer. The tenant comes only from the verified claims; a token
+ * without the tenant claim is refused with 401 before `fn` runs.
+ *
+ * @param spec - `body`: the zod schema of the JSON body, when the route takes one
+ * @param fn - the route's function: call one use case and map its result
+ */
+export function tenantRoute<B = undefined>(
+  spec: { readonly body?: z.ZodType<B> },
+  fn: (request: TenantRequest<B>) => Promise<ApiResult>,
+): ApiHandler {
+  return wrap(async (event) => {
+    const tenantId = tenantFromClaims(event.requestContext.authorizer?.jwt?.claims);
+    logger.appendKeys({ tenantId });
+    return fn({ ...toRequest(event, spec.body), tenantId });
+  });
+}
+
+/**
+ * A route with no authorizer. It must authenticate by its own means (signed state, HMAC) or serve
+ * nothing private.
+ *
+ * @param spec - `body`: the zod schema of the JSON body, when the route takes one
+ * @param fn - the route's function
+ */
+export function publicRoute<B = undefined>(
+  spec: { readonly body?: z.ZodType<B> },
+  fn: (request: ApiRequest<B>) => Promise<ApiResult>,
+): ApiHandler {
+  return wrap(async (event) => fn(toRequest(event, spec.body)));
+}

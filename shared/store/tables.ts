@@ -1,0 +1,70 @@
+/**
+ * The one source of truth for the stack's DynamoDB tables: key schema, indexes and TTL.
+ * The CDK stack (`lib/sync-data.ts`) and the local runtime (`bin/local/dynamodb-local.ts`) both build
+ * their tables from these definitions, so a key that works locally works in AWS.
+ */
+
+/** A DynamoDB key attribute. Every key in this stack is a string. */
+export interface KeyAttribute {
+  readonly name: string;
+  readonly type: 'S';
+}
+
+/** A global secondary index that projects every attribute. */
+export interface IndexDefinition {
+  readonly indexName: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey: KeyAttribute;
+}
+
+/** Everything needed to create a table the same way in AWS and in DynamoDB Local. */
+export interface TableDefinition {
+  /** Name in local mode; in AWS the stack prefixes it with the environment name. */
+  readonly localName: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey: KeyAttribute;
+  readonly timeToLiveAttribute?: string;
+  readonly globalSecondaryIndexes: readonly IndexDefinition[];
+}
+
+const pk: KeyAttribute = { name: 'pk', type: 'S' };
+const sk: KeyAttribute = { name: 'sk', type: 'S' };
+
+/** Name of the GSI that maps a QBO realm (company) to the tenant that connected it. */
+export const REALM_INDEX = 'byRealm';
+
+/**
+ * Single-table sync state: connections, invoice snapshots and mappings, sync errors, OAuth state,
+ * webhook dedupe and reconcile runs. Every primary key starts with the tenant id; items that are
+ * only temporary (OAuth state, webhook dedupe) carry `expiresAt` in epoch seconds.
+ */
+export const syncStateTable: TableDefinition = {
+  localName: 'sync_state',
+  partitionKey: pk,
+  sortKey: sk,
+  timeToLiveAttribute: 'expiresAt',
+  globalSecondaryIndexes: [
+    {
+      indexName: REALM_INDEX,
+      partitionKey: { name: 'realmPk', type: 'S' },
+      sortKey: { name: 'realmSk', type: 'S' },
+    },
+  ],
+};
+
+/**
+ * `tenant_provider_keys`: only the envelope-encrypted OAuth token blob of each tenant and provider,
+ * its version and expiry timestamps. Kept apart so that only token functions can read it.
+ */
+export const tenantProviderKeysTable: TableDefinition = {
+  localName: 'tenant_provider_keys',
+  partitionKey: pk,
+  sortKey: sk,
+  globalSecondaryIndexes: [],
+};
+
+/** Environment variable that carries each table's physical name to the functions. */
+export const TABLE_ENV = {
+  syncState: 'SYNC_TABLE_NAME',
+  tenantProviderKeys: 'KEYS_TABLE_NAME',
+} as const;

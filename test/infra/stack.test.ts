@@ -1,0 +1,189 @@
+import type { CfnElement } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { routes } from '#shared/api/routes.ts';
+import { syncStateTable, tenantProviderKeysTable } from '#shared/store/tables.ts';
+import { buildStack } from '../support/stack.ts';
+
+type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
+
+let built: ReturnType<typeof buildStack>;
+let resources: Resources;
+beforeAll(() => {
+  built = buildStack();
+  resources = built.template.toJSON().Resources as Resources;
+});
+
+const ofType = (type: string) =>
+  Object.entries(resources).filter(([, r]) => r.Type === type) as [string, Resources[string]][];
+
+/** Logical id of the L1 resource behind an L2 construct. */
+function logicalIdOf(construct: IConstruct): string {
+  return built.stack.getLogicalId(construct.node.defaultChild as CfnElement);
+}
+
+describe('Stack: data', () => {
+  it.each([
+    [syncStateTable.localName, 'test-sync_state'],
+    [tenantProviderKeysTable.localName, 'test-tenant_provider_keys'],
+  ])(
+    'encrypts the %s table with the customer-managed table key, with PITR, deletion protection and Retain',
+    (_, tableName) => {
+      const tableKey = logicalIdOf(built.stack.data.tableKey);
+      built.template.hasResource('AWS::DynamoDB::GlobalTable', {
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+        Properties: Match.objectLike({
+          TableName: tableName,
+          BillingMode: 'PAY_PER_REQUEST',
+          SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+          Replicas: [
+            Match.objectLike({
+              DeletionProtectionEnabled: true,
+              PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+              SSESpecification: { KMSMasterKeyId: { 'Fn::GetAtt': [tableKey, 'Arn'] } },
+            }),
+          ],
+        }),
+      });
+    },
+  );
+
+  it('gives sync state a TTL attribute and the realm→tenant index from the shared definitions', () => {
+    built.template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      TableName: 'test-sync_state',
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      GlobalSecondaryIndexes: [
+        Match.objectLike({
+          IndexName: 'byRealm',
+          KeySchema: [
+            { AttributeName: 'realmPk', KeyType: 'HASH' },
+            { AttributeName: 'realmSk', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        }),
+      ],
+    });
+  });
+
+  it('rotates both keys and retains them', () => {
+    const keys = ofType('AWS::KMS::Key');
+    expect(keys).toHaveLength(2);
+    for (const [, key] of keys) expect(key.Properties.EnableKeyRotation).toBe(true);
+    built.template.allResources('AWS::KMS::Key', { DeletionPolicy: 'Retain' });
+  });
+
+  it('refuses any use of the token key without a tenantId and a provider encryption context', () => {
+    const tokenKey = resources[logicalIdOf(built.stack.data.tokenKey)];
+    const statements = (tokenKey?.Properties.KeyPolicy as { Statement: Record<string, unknown>[] })
+      .Statement;
+    const denies = statements.filter((s) => s.Effect === 'Deny');
+    expect(denies.map((s) => s.Condition)).toEqual([
+      { Null: { 'kms:EncryptionContext:tenantId': 'true' } },
+      { Null: { 'kms:EncryptionContext:provider': 'true' } },
+    ]);
+    for (const deny of denies) {
+      expect(deny.Principal).toEqual({ AWS: '*' });
+      expect(deny.Action).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey*']));
+    }
+  });
+});
+
+describe('Stack: HTTP API', () => {
+  it('puts the JWT authorizer on every route except the public ones', () => {
+    const routeResources = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
+    expect(routeResources).toHaveLength(routes.length);
+    for (const route of routes) {
+      const found = routeResources.find((r) => r.RouteKey === `${route.method} ${route.path}`);
+      expect(found?.AuthorizationType, `${route.method} ${route.path}`).toBe(
+        route.auth === 'public' ? 'NONE' : 'JWT',
+      );
+    }
+  });
+
+  it('has exactly the planned public routes', () => {
+    const open = ofType('AWS::ApiGatewayV2::Route')
+      .map(([, r]) => r.Properties)
+      .filter((r) => r.AuthorizationType === 'NONE')
+      .map((r) => r.RouteKey);
+    // The OAuth callback and the webhook receiver join when their issues land.
+    expect(open.sort()).toEqual(['GET /health']);
+  });
+
+  it('takes issuer and audience for the authorizer from configuration', () => {
+    built.template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: {
+        Issuer: 'https://auth.tradelyhq.test/',
+        Audience: ['tradelyhq-quickbooks-api'],
+      },
+    });
+  });
+
+  it('logs access as JSON, throttles the default stage and allows only the portal origin', () => {
+    built.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AccessLogSettings: {
+        DestinationArn: Match.anyValue(),
+        Format: Match.stringLikeRegexp('requestId'),
+      },
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+    });
+    built.template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: Match.objectLike({ AllowOrigins: ['https://admin.tradelyhq.test'] }),
+    });
+  });
+});
+
+describe('Stack: functions', () => {
+  it('runs every function on Node.js 24, ARM64, with active tracing and source maps', () => {
+    const functions = ofType('AWS::Lambda::Function');
+    expect(functions.length).toBeGreaterThan(0);
+    for (const [, fn] of functions) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        Environment: {
+          Variables: expect.objectContaining({ NODE_OPTIONS: '--enable-source-maps' }),
+        },
+      });
+    }
+  });
+
+  it('gives every function a log group with retention and no AWS managed policy', () => {
+    for (const [, fn] of ofType('AWS::Lambda::Function')) {
+      expect(fn.Properties.LoggingConfig).toMatchObject({ LogGroup: expect.anything() });
+    }
+    for (const [, group] of ofType('AWS::Logs::LogGroup')) {
+      expect(group.Properties.RetentionInDays).toBe(30);
+    }
+    for (const [, role] of ofType('AWS::IAM::Role')) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+
+  it('grants no function access to tenant_provider_keys or the token key yet', () => {
+    const policies = JSON.stringify(ofType('AWS::IAM::Policy'));
+    expect(policies).not.toContain(logicalIdOf(built.stack.data.tenantProviderKeys));
+    expect(policies).not.toContain(logicalIdOf(built.stack.data.tokenKey));
+  });
+});
+
+describe('Stack: cdk-nag AwsSolutions', () => {
+  it('has no unacknowledged finding', () => {
+    const report = new AwsSolutionsChecks().validateScope(built.stack);
+    const findings = report.violations.flatMap((v) =>
+      v.violatingResources.map((r) => `${v.ruleName}: ${r.resourceLogicalId ?? r.constructPath} ${v.description}`),
+    );
+    expect(findings).toEqual([]);
+    expect(report.success).toBe(true);
+  });
+});

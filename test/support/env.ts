@@ -1,0 +1,16 @@
+import { inject } from 'vitest';
+import { syncStateTable, TABLE_ENV, tenantProviderKeysTable } from '#shared/store/tables.ts';
+
+/**
+ * Runs in every test worker before any test file: points the AWS SDK at the run's DynamoDB Local
+ * and gives handlers the configuration they read at load, as the local runtime does.
+ */
+const aws = inject('localAws');
+process.env.AWS_ENDPOINT_URL_DYNAMODB = inject('dynamoEndpoint');
+process.env.AWS_REGION = aws.region;
+process.env.AWS_ACCESS_KEY_ID = aws.accessKeyId;
+process.env.AWS_SECRET_ACCESS_KEY = aws.secretAccessKey;
+process.env[TABLE_ENV.syncState] = syncStateTable.localName;
+process.env[TABLE_ENV.tenantProviderKeys] = tenantProviderKeysTable.localName;
+process.env.TENANT_CLAIM = 'tenant_id';
+process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
