@@ -81,8 +81,9 @@ describe('Stack: data', () => {
 
   it('refuses any use of the token key without a tenantId and a provider encryption context', () => {
     const tokenKey = resources[logicalIdOf(built.stack.data.tokenKey)];
-    const statements = (tokenKey?.Properties.KeyPolicy as { Statement: Record<string, unknown>[] })
-      .Statement;
+    if (!tokenKey) throw new Error('token key missing');
+    const policy = tokenKey.Properties.KeyPolicy as { Statement: Record<string, unknown>[] };
+    const statements = policy.Statement;
     const denies = statements.filter((s) => s.Effect === 'Deny');
     expect(denies.map((s) => s.Condition)).toEqual([
       { Null: { 'kms:EncryptionContext:tenantId': 'true' } },
@@ -181,7 +182,9 @@ describe('Stack: cdk-nag AwsSolutions', () => {
   it('has no unacknowledged finding', () => {
     const report = new AwsSolutionsChecks().validateScope(built.stack);
     const findings = report.violations.flatMap((v) =>
-      v.violatingResources.map((r) => `${v.ruleName}: ${r.resourceLogicalId ?? r.constructPath} ${v.description}`),
+      v.violatingResources.map(
+        (r) => `${v.ruleName}: ${r.resourceLogicalId ?? r.constructPath} ${v.description}`,
+      ),
     );
     expect(findings).toEqual([]);
     expect(report.success).toBe(true);
