@@ -1,0 +1,445 @@
+/**
+ * QBO's rules per entity type: required fields, uniqueness, references, and the money maths
+ * of invoices and payments. Pure functions over a company; the ledger applies the results.
+ */
+
+import { qboDate } from './clock.ts';
+import {
+  businessValidation,
+  duplicateName,
+  invalidReference,
+  invalidRequest,
+  requiredParam,
+} from './faults.ts';
+import {
+  type CompanyState,
+  type Entity,
+  type EntityName,
+  UNDEPOSITED_FUNDS_ACCOUNT_ID,
+} from './state.ts';
+
+/** The home currency of every emulated company. */
+export const USD = { value: 'USD', name: 'United States Dollar' };
+const NAMED_ENTITIES: readonly EntityName[] = ['Customer', 'Vendor', 'Employee'];
+
+/** A JSON object. */
+export type Obj = Record<string, unknown>;
+
+/**
+ * Whether a value is a plain JSON object.
+ *
+ * @param value - anything
+ */
+export function isObj(value: unknown): value is Obj {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Rounds to cents.
+ *
+ * @param value - an amount
+ */
+export function money(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+/**
+ * The `value` of a QBO reference (`{"value":"1","name":…}`).
+ *
+ * @param ref - the reference
+ */
+export function refValue(ref: unknown): string | undefined {
+  if (isObj(ref) && (typeof ref.value === 'string' || typeof ref.value === 'number')) {
+    return String(ref.value);
+  }
+  return undefined;
+}
+
+/**
+ * A finite number from a JSON number or numeric string.
+ *
+ * @param value - anything
+ */
+export function num(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) {
+    return Number(value);
+  }
+  return undefined;
+}
+
+/**
+ * Validates a create or update and returns the entity as QBO stores it: derived fields
+ * filled in (DisplayName, totals, balances, reference names), QBO's rules enforced.
+ *
+ * @param company - the company (for uniqueness and references)
+ * @param entity - entity name
+ * @param draft - system fields merged with the request's fields
+ * @param existing - the stored version, for updates
+ * @param now - emulator ms (default TxnDate)
+ * @throws QboFaultError for every rule broken
+ */
+export function normalizeEntity(
+  company: CompanyState,
+  entity: EntityName,
+  draft: Entity,
+  existing: Entity | undefined,
+  now: number,
+): Entity {
+  switch (entity) {
+    case 'Customer':
+    case 'Vendor':
+    case 'Employee':
+      return normalizeNamed(company, entity, draft);
+    case 'Item':
+      return normalizeItem(company, draft);
+    case 'Invoice':
+      return normalizeInvoice(company, draft, existing, now);
+    case 'Payment':
+      return normalizePayment(company, draft, now);
+    case 'Account':
+      return normalizeAccount(company, draft);
+  }
+}
+
+function normalizeNamed(company: CompanyState, entity: EntityName, draft: Entity): Entity {
+  let display = typeof draft.DisplayName === 'string' ? draft.DisplayName.trim() : '';
+  if (!display) {
+    // QBO builds DisplayName from the name parts when it is not supplied.
+    display = ['Title', 'GivenName', 'MiddleName', 'FamilyName', 'Suffix']
+      .map((k) => (typeof draft[k] === 'string' ? (draft[k] as string).trim() : ''))
+      .filter(Boolean)
+      .join(' ');
+  }
+  if (!display) throw requiredParam('DisplayName');
+  if (display.includes(':')) {
+    throw businessValidation('The name cannot contain a colon (:).');
+  }
+  const key = display.toLowerCase();
+  for (const other of NAMED_ENTITIES) {
+    for (const e of Object.values(company.entities[other])) {
+      if (other === entity && e.Id === draft.Id) continue;
+      if (String(e.DisplayName ?? '').toLowerCase() === key) {
+        throw duplicateName(other.toLowerCase());
+      }
+    }
+  }
+  const record: Entity = {
+    ...draft,
+    DisplayName: display,
+    FullyQualifiedName: display,
+    PrintOnCheckName: draft.PrintOnCheckName ?? display,
+    Active: draft.Active ?? true,
+    CurrencyRef: draft.CurrencyRef ?? USD,
+    Balance: 0,
+  };
+  if (entity === 'Customer') {
+    record.Taxable = draft.Taxable ?? true;
+    record.Job = draft.Job ?? false;
+    record.BillWithParent = draft.BillWithParent ?? false;
+    record.PreferredDeliveryMethod = draft.PreferredDeliveryMethod ?? 'Print';
+    record.Balance = customerBalance(company, draft.Id);
+    record.BalanceWithJobs = record.Balance;
+  }
+  return record;
+}
+
+function normalizeItem(company: CompanyState, draft: Entity): Entity {
+  const name = typeof draft.Name === 'string' ? draft.Name.trim() : '';
+  if (!name) throw requiredParam('Name');
+  if (draft.Type === undefined) throw requiredParam('Type');
+  if (draft.Type !== 'Service' && draft.Type !== 'NonInventory') {
+    throw invalidRequest(
+      `Item Type ${String(draft.Type)} is not supported by the emulator (Service, NonInventory)`,
+    );
+  }
+  const accountId = refValue(draft.IncomeAccountRef);
+  if (!accountId) throw requiredParam('IncomeAccountRef');
+  const account = company.entities.Account[accountId];
+  if (!account || account.Active === false) throw invalidReference('IncomeAccountRef');
+  for (const e of Object.values(company.entities.Item)) {
+    if (e.Id !== draft.Id && String(e.Name).toLowerCase() === name.toLowerCase()) {
+      throw duplicateName('item');
+    }
+  }
+  return {
+    ...draft,
+    Name: name,
+    FullyQualifiedName: name,
+    Active: draft.Active ?? true,
+    Taxable: draft.Taxable ?? false,
+    UnitPrice: num(draft.UnitPrice) ?? 0,
+    IncomeAccountRef: { value: accountId, name: account.Name },
+    PurchaseCost: num(draft.PurchaseCost) ?? 0,
+    TrackQtyOnHand: false,
+  };
+}
+
+function normalizeAccount(company: CompanyState, draft: Entity): Entity {
+  const name = typeof draft.Name === 'string' ? draft.Name.trim() : '';
+  if (!name) throw requiredParam('Name');
+  if (typeof draft.AccountType !== 'string') throw requiredParam('AccountType');
+  for (const e of Object.values(company.entities.Account)) {
+    if (e.Id !== draft.Id && String(e.Name).toLowerCase() === name.toLowerCase()) {
+      throw duplicateName('account');
+    }
+  }
+  return {
+    ...draft,
+    Name: name,
+    FullyQualifiedName: name,
+    SubAccount: false,
+    Active: draft.Active ?? true,
+    Classification: draft.Classification ?? (draft.AccountType === 'Income' ? 'Revenue' : 'Asset'),
+    CurrentBalance: 0,
+    CurrentBalanceWithSubAccounts: 0,
+    CurrencyRef: USD,
+  };
+}
+
+function normalizeInvoice(
+  company: CompanyState,
+  draft: Entity,
+  existing: Entity | undefined,
+  now: number,
+): Entity {
+  const customerId = refValue(draft.CustomerRef);
+  if (!customerId) throw requiredParam('CustomerRef');
+  const customer = company.entities.Customer[customerId];
+  if (!customer || customer.Active === false) throw invalidReference('CustomerRef');
+  if (!Array.isArray(draft.Line) || draft.Line.length === 0) throw requiredParam('Line');
+
+  const lines: Obj[] = [];
+  let subtotal = 0;
+  let taxable = 0;
+  let discount = 0;
+  for (const raw of draft.Line) {
+    if (!isObj(raw)) throw invalidRequest('Line entries must be objects');
+    if (raw.DetailType === 'SubTotalLineDetail') continue;
+    const line: Obj = { ...raw };
+    if (line.DetailType === 'SalesItemLineDetail') {
+      const detail: Obj = isObj(line.SalesItemLineDetail) ? { ...line.SalesItemLineDetail } : {};
+      const itemId = refValue(detail.ItemRef);
+      if (itemId !== undefined) {
+        const item = company.entities.Item[itemId];
+        if (!item || item.Active === false) throw invalidReference('ItemRef');
+        detail.ItemRef = { value: itemId, name: item.Name };
+      }
+      const qty = num(detail.Qty);
+      const unitPrice = num(detail.UnitPrice);
+      let amount = num(line.Amount);
+      if (amount === undefined && qty !== undefined && unitPrice !== undefined) {
+        amount = money(qty * unitPrice);
+      }
+      if (amount === undefined) throw requiredParam('Line.Amount');
+      detail.TaxCodeRef = isObj(detail.TaxCodeRef) ? detail.TaxCodeRef : { value: 'NON' };
+      line.Amount = money(amount);
+      line.SalesItemLineDetail = detail;
+      subtotal += amount;
+      if (refValue(detail.TaxCodeRef) === 'TAX') taxable += amount;
+    } else if (line.DetailType === 'DiscountLineDetail') {
+      const amount = num(line.Amount) ?? 0;
+      line.Amount = money(amount);
+      discount += amount;
+    } else if (line.DetailType === 'DescriptionOnly') {
+      line.Amount = num(line.Amount) ?? 0;
+    } else {
+      throw invalidRequest(`Unsupported Line DetailType ${String(line.DetailType)}`);
+    }
+    lines.push(line);
+  }
+  lines.forEach((line, i) => {
+    line.Id = String(i + 1);
+    line.LineNum = i + 1;
+  });
+  lines.push({
+    Amount: money(subtotal),
+    DetailType: 'SubTotalLineDetail',
+    SubTotalLineDetail: {},
+  });
+
+  // Automated sales tax (a company tax rate) recomputes tax on every save; without it the
+  // tax is whatever the request says, as with manual sales tax in QBO.
+  const requestedTax = isObj(draft.TxnTaxDetail) ? num(draft.TxnTaxDetail.TotalTax) : undefined;
+  let txnTaxDetail: Obj;
+  if (company.taxRate > 0) {
+    const tax = money((taxable * company.taxRate) / 100);
+    txnTaxDetail = {
+      TxnTaxCodeRef: { value: '2' },
+      TotalTax: tax,
+      TaxLine: [
+        {
+          Amount: tax,
+          DetailType: 'TaxLineDetail',
+          TaxLineDetail: {
+            TaxRateRef: { value: '1' },
+            PercentBased: true,
+            TaxPercent: company.taxRate,
+            NetAmountTaxable: money(taxable),
+          },
+        },
+      ],
+    };
+  } else {
+    txnTaxDetail = { TotalTax: money(requestedTax ?? 0) };
+  }
+  const totalAmt = money(subtotal - discount + (txnTaxDetail.TotalTax as number));
+  if (totalAmt < 0) throw businessValidation('The transaction total cannot be negative.');
+  const applied = existing ? appliedTo(company, existing.Id) : 0;
+  if (applied > totalAmt) {
+    throw businessValidation(
+      'The invoice total cannot be less than the payments already applied to it.',
+    );
+  }
+
+  const txnDate = typeof draft.TxnDate === 'string' ? draft.TxnDate : qboDate(now);
+  let docNumber = draft.DocNumber;
+  if (docNumber === undefined || docNumber === null || docNumber === '') {
+    docNumber = existing?.DocNumber ?? String(company.nextDocNumber++);
+  }
+  return {
+    AllowIPNPayment: false,
+    AllowOnlinePayment: false,
+    AllowOnlineCreditCardPayment: false,
+    AllowOnlineACHPayment: false,
+    ...draft,
+    DocNumber: String(docNumber),
+    TxnDate: txnDate,
+    CurrencyRef: USD,
+    LinkedTxn: existing ? (existing.LinkedTxn ?? []) : [],
+    Line: lines,
+    TxnTaxDetail: txnTaxDetail,
+    CustomerRef: { value: customerId, name: customer.DisplayName },
+    DueDate:
+      typeof draft.DueDate === 'string'
+        ? draft.DueDate
+        : qboDate(Date.parse(`${txnDate}T12:00:00Z`) + 30 * 86_400_000),
+    TotalAmt: totalAmt,
+    ApplyTaxAfterDiscount: false,
+    PrintStatus: draft.PrintStatus ?? 'NeedToPrint',
+    EmailStatus: draft.EmailStatus ?? 'NotSet',
+    Balance: money(totalAmt - applied),
+  };
+}
+
+function normalizePayment(company: CompanyState, draft: Entity, now: number): Entity {
+  const customerId = refValue(draft.CustomerRef);
+  if (!customerId) throw requiredParam('CustomerRef');
+  const customer = company.entities.Customer[customerId];
+  if (!customer) throw invalidReference('CustomerRef');
+  const total = num(draft.TotalAmt);
+  if (total === undefined) throw requiredParam('TotalAmt');
+  if (total < 0) throw businessValidation('The payment amount cannot be negative.');
+  const rawLines = draft.Line === undefined ? [] : draft.Line;
+  if (!Array.isArray(rawLines)) throw invalidRequest('Line must be an array');
+
+  const perInvoice = new Map<string, number>();
+  const lines: Obj[] = [];
+  let appliedTotal = 0;
+  for (const raw of rawLines) {
+    if (!isObj(raw)) throw invalidRequest('Line entries must be objects');
+    const amount = num(raw.Amount);
+    if (amount === undefined) throw requiredParam('Line.Amount');
+    if (amount < 0) throw businessValidation('A payment line amount cannot be negative.');
+    const linked = Array.isArray(raw.LinkedTxn) ? raw.LinkedTxn.filter(isObj) : [];
+    const invoiceLink = linked.find((l) => l.TxnType === 'Invoice');
+    if (!invoiceLink) throw requiredParam('Line.LinkedTxn');
+    const invoiceId = String(invoiceLink.TxnId ?? '');
+    const invoice = company.entities.Invoice[invoiceId];
+    if (!invoice) throw invalidReference('LinkedTxn');
+    if (refValue(invoice.CustomerRef) !== customerId) {
+      throw businessValidation(
+        `Invoice ${invoiceId} belongs to a different customer than the payment.`,
+      );
+    }
+    perInvoice.set(invoiceId, (perInvoice.get(invoiceId) ?? 0) + amount);
+    appliedTotal += amount;
+    lines.push({
+      Amount: money(amount),
+      LinkedTxn: [{ TxnId: invoiceId, TxnType: 'Invoice' }],
+      LineEx: {
+        any: [
+          nameValue('txnId', invoiceId),
+          nameValue('txnOpenBalance', String(invoice.Balance)),
+          nameValue('txnReferenceNumber', String(invoice.DocNumber ?? '')),
+        ],
+      },
+    });
+  }
+  for (const [invoiceId, amount] of perInvoice) {
+    const invoice = company.entities.Invoice[invoiceId] as Entity;
+    const others = appliedTo(company, invoiceId, draft.Id);
+    if (money(others + amount) > (invoice.TotalAmt as number)) {
+      throw businessValidation(
+        `The amount applied to invoice ${invoiceId} is more than its open balance.`,
+      );
+    }
+  }
+  if (money(appliedTotal) > money(total)) {
+    throw businessValidation('The amounts applied are more than the payment total.');
+  }
+  const depositId = refValue(draft.DepositToAccountRef) ?? UNDEPOSITED_FUNDS_ACCOUNT_ID;
+  if (!company.entities.Account[depositId]) throw invalidReference('DepositToAccountRef');
+  return {
+    ...draft,
+    CustomerRef: { value: customerId, name: customer.DisplayName },
+    DepositToAccountRef: { value: depositId },
+    TotalAmt: money(total),
+    UnappliedAmt: money(total - appliedTotal),
+    ProcessPayment: false,
+    TxnDate: typeof draft.TxnDate === 'string' ? draft.TxnDate : qboDate(now),
+    CurrencyRef: USD,
+    Line: lines,
+  };
+}
+
+/**
+ * Sum applied to an invoice by live payments.
+ *
+ * @param company - the company
+ * @param invoiceId - the invoice
+ * @param exceptPaymentId - a payment to leave out (the one being updated)
+ */
+export function appliedTo(
+  company: CompanyState,
+  invoiceId: string,
+  exceptPaymentId?: string,
+): number {
+  let sum = 0;
+  for (const payment of Object.values(company.entities.Payment)) {
+    if (payment.Id === exceptPaymentId) continue;
+    for (const line of (payment.Line as Obj[] | undefined) ?? []) {
+      const linked = (line.LinkedTxn as Obj[] | undefined) ?? [];
+      if (linked.some((l) => l.TxnType === 'Invoice' && String(l.TxnId) === invoiceId)) {
+        sum += num(line.Amount) ?? 0;
+      }
+    }
+  }
+  return money(sum);
+}
+
+/**
+ * A customer's open balance: the sum of its invoices' balances.
+ *
+ * @param company - the company
+ * @param customerId - the customer
+ */
+export function customerBalance(company: CompanyState, customerId: string): number {
+  let sum = 0;
+  for (const invoice of Object.values(company.entities.Invoice)) {
+    if (refValue(invoice.CustomerRef) === customerId) sum += (invoice.Balance as number) ?? 0;
+  }
+  return money(sum);
+}
+
+function nameValue(name: string, value: string): Obj {
+  return {
+    name: '{http://schema.intuit.com/finance/v3}NameValue',
+    declaredType: 'com.intuit.schema.finance.v3.NameValue',
+    scope: 'javax.xml.bind.JAXBElement$GlobalScope',
+    value: { Name: name, Value: value },
+    nil: false,
+    globalScope: true,
+    typeSubstituted: false,
+  };
+}

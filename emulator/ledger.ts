@@ -1,0 +1,357 @@
+import { type Clock, qboDateTime } from './clock.ts';
+import {
+  appliedTo,
+  customerBalance,
+  isObj,
+  money,
+  normalizeEntity,
+  num,
+  type Obj,
+  refValue,
+} from './entity-rules.ts';
+import type { QboFaultError } from './errors.ts';
+import {
+  invalidProperty,
+  invalidRequest,
+  objectNotFound,
+  requiredParam,
+  staleObject,
+} from './faults.ts';
+import { firstUnknownField } from './fields.ts';
+import { type CompanyState, type Entity, type EntityName, systemFields } from './state.ts';
+
+/** Webhook-visible operations (the legacy `operation` values). */
+export type Operation = 'Create' | 'Update' | 'Delete' | 'Void';
+
+/** One change to an entity, as a webhook reports it. */
+export interface ChangeEvent {
+  readonly realmId: string;
+  readonly entity: EntityName;
+  readonly id: string;
+  readonly operation: Operation;
+  readonly at: number;
+}
+
+/** How an update treats properties the request leaves out. */
+export interface UpdateOptions {
+  /** Sparse update: merge into the stored entity instead of replacing it. */
+  readonly sparse: boolean;
+  /** Admin hand-edit: no SyncToken needed (a bookkeeper in the QBO UI has the latest copy). */
+  readonly skipSyncToken?: boolean;
+}
+
+const SYSTEM_KEYS = new Set(['Id', 'SyncToken', 'MetaData', 'domain', 'sparse', 'status']);
+
+function without(body: Obj, keys: ReadonlySet<string>): Obj {
+  return Object.fromEntries(Object.entries(body).filter(([k]) => !keys.has(k)));
+}
+
+function bump(syncToken: string): string {
+  return String(Number(syncToken) + 1);
+}
+
+/**
+ * The company's books: every create, update, delete and void, with QBO's validation and
+ * money rules. Invoice `Balance` is always derived from the payments applied to it, so it
+ * can never drift from the `LinkedTxn` links.
+ */
+export class Ledger {
+  readonly #clock: Clock;
+  readonly #emit: (event: ChangeEvent) => void;
+
+  /**
+   * @param clock - emulator clock (MetaData times, TxnDate defaults)
+   * @param emit - receives every change (webhooks)
+   */
+  constructor(clock: Clock, emit: (event: ChangeEvent) => void) {
+    this.#clock = clock;
+    this.#emit = emit;
+  }
+
+  /**
+   * Reads a live (not deleted) entity.
+   *
+   * @param company - the company
+   * @param entity - entity name
+   * @param id - entity Id
+   * @throws QboFaultError 610 when it does not exist
+   */
+  read(company: CompanyState, entity: EntityName, id: string): Entity {
+    const found = company.entities[entity][id];
+    if (!found) throw objectNotFound(entity, id);
+    return found;
+  }
+
+  /**
+   * Creates an entity.
+   *
+   * @param company - the company
+   * @param entity - entity name
+   * @param body - the QBO JSON sent
+   */
+  create(company: CompanyState, entity: EntityName, body: unknown): Entity {
+    const input = this.#checkBody(entity, body);
+    const now = this.#clock.now();
+    const id = String(company.nextIds[entity]);
+    const draft: Entity = { ...systemFields(id, now), ...without(input, SYSTEM_KEYS) };
+    const record = normalizeEntity(company, entity, draft, undefined, now);
+    company.nextIds[entity] += 1;
+    company.entities[entity][id] = record;
+    this.#touch(company, entity, record, 'Create', now);
+    this.#afterChange(company, entity, record, undefined, now);
+    return record;
+  }
+
+  /**
+   * Full or sparse update.
+   *
+   * @param company - the company
+   * @param entity - entity name
+   * @param body - must carry `Id` and the current `SyncToken`
+   * @param options - sparse or full; admin edits skip the SyncToken check
+   */
+  update(company: CompanyState, entity: EntityName, body: unknown, options: UpdateOptions): Entity {
+    const input = this.#checkBody(entity, body);
+    const existing = this.#current(company, entity, input, options.skipSyncToken === true);
+    const now = this.#clock.now();
+    const changes = without(input, SYSTEM_KEYS);
+    const base: Obj = options.sparse
+      ? structuredClone(existing)
+      : {
+          domain: 'QBO',
+          sparse: false,
+          Id: existing.Id,
+          SyncToken: existing.SyncToken,
+          MetaData: existing.MetaData,
+        };
+    const draft = { ...base, ...changes, sparse: false } as unknown as Entity;
+    const record = normalizeEntity(company, entity, draft, existing, now);
+    record.SyncToken = bump(existing.SyncToken);
+    company.entities[entity][existing.Id] = record;
+    this.#touch(company, entity, record, 'Update', now);
+    this.#afterChange(company, entity, record, existing, now);
+    return record;
+  }
+
+  /**
+   * Deletes a transaction (`operation=delete`). Name-list entities cannot be deleted in QBO;
+   * they are made inactive with `Active: false` instead.
+   *
+   * @param company - the company
+   * @param entity - entity name
+   * @param body - `Id` and `SyncToken`
+   * @param skipSyncToken - admin deletes need no SyncToken
+   */
+  remove(
+    company: CompanyState,
+    entity: EntityName,
+    body: unknown,
+    skipSyncToken = false,
+  ): Record<string, unknown> {
+    if (entity !== 'Invoice' && entity !== 'Payment') {
+      throw invalidRequest(
+        `Operation delete is not supported for ${entity}; set Active to false instead`,
+      );
+    }
+    const input = isObj(body) ? body : {};
+    const existing = this.#current(company, entity, input, skipSyncToken);
+    const now = this.#clock.now();
+    if (entity === 'Invoice') this.#unlinkPaymentsFrom(company, existing.Id, now);
+    delete company.entities[entity][existing.Id];
+    company.deleted.push({ entity, id: existing.Id, at: now });
+    company.changedAt[`${entity}/${existing.Id}`] = now;
+    this.#emit({ realmId: company.realmId, entity, id: existing.Id, operation: 'Delete', at: now });
+    this.#afterChange(company, entity, undefined, existing, now);
+    return { domain: 'QBO', status: 'Deleted', Id: existing.Id };
+  }
+
+  /**
+   * Voids an invoice or payment: every amount becomes 0 and `PrivateNote` "Voided"
+   * (qbo_api `void/invoice.yml`). Payments applied to a voided invoice become unapplied.
+   *
+   * @param company - the company
+   * @param entity - Invoice or Payment
+   * @param body - `Id` and `SyncToken`
+   * @param skipSyncToken - admin voids need no SyncToken
+   */
+  void(company: CompanyState, entity: EntityName, body: unknown, skipSyncToken = false): Entity {
+    if (entity !== 'Invoice' && entity !== 'Payment') {
+      throw invalidRequest(`Operation void is not supported for ${entity}`);
+    }
+    const input = isObj(body) ? body : {};
+    const existing = this.#current(company, entity, input, skipSyncToken);
+    const now = this.#clock.now();
+    const record = structuredClone(existing);
+    if (entity === 'Invoice') {
+      this.#unlinkPaymentsFrom(company, existing.Id, now);
+      record.Line = (record.Line as Obj[]).map((line) => ({ ...line, Amount: 0 }));
+      record.TxnTaxDetail = { TotalTax: 0 };
+      record.TotalAmt = 0;
+      record.Balance = 0;
+      record.LinkedTxn = [];
+    } else {
+      record.Line = (record.Line as Obj[]).map((line) => ({ ...line, Amount: 0 }));
+      record.TotalAmt = 0;
+      record.UnappliedAmt = 0;
+    }
+    record.PrivateNote = 'Voided';
+    record.SyncToken = bump(existing.SyncToken);
+    company.entities[entity][existing.Id] = record;
+    this.#touch(company, entity, record, 'Void', now);
+    this.#afterChange(company, entity, record, existing, now);
+    return record;
+  }
+
+  /**
+   * Records a payment against one invoice, as a bookkeeper does in the QBO UI.
+   *
+   * @param company - the company
+   * @param invoiceId - the invoice paid
+   * @param amount - amount received; defaults to the open balance
+   */
+  receivePayment(company: CompanyState, invoiceId: string, amount?: number): Entity {
+    const invoice = this.read(company, 'Invoice', invoiceId);
+    const paid = amount ?? (invoice.Balance as number);
+    return this.create(company, 'Payment', {
+      CustomerRef: invoice.CustomerRef,
+      TotalAmt: paid,
+      Line: [{ Amount: paid, LinkedTxn: [{ TxnId: invoiceId, TxnType: 'Invoice' }] }],
+    });
+  }
+
+  #checkBody(entity: EntityName, body: unknown): Obj {
+    if (!isObj(body)) throw invalidRequest(`Request body must be a ${entity} object`);
+    const unknown = firstUnknownField(entity, body);
+    if (unknown !== undefined) throw invalidProperty(entity, unknown);
+    return body;
+  }
+
+  /** The stored entity an update/delete/void addresses, after the Id and SyncToken checks. */
+  #current(company: CompanyState, entity: EntityName, input: Obj, skipSyncToken: boolean): Entity {
+    const id = input.Id === undefined ? undefined : String(input.Id);
+    if (!id) throw requiredParam('Id');
+    const existing = this.read(company, entity, id);
+    if (skipSyncToken) return existing;
+    if (input.SyncToken === undefined || input.SyncToken === null) {
+      throw requiredParam('SyncToken');
+    }
+    if (String(input.SyncToken) !== existing.SyncToken) throw staleObject();
+    return existing;
+  }
+
+  #touch(
+    company: CompanyState,
+    entity: EntityName,
+    record: Entity,
+    operation: Operation,
+    now: number,
+  ): void {
+    record.MetaData = { ...record.MetaData, LastUpdatedTime: qboDateTime(now) };
+    company.changedAt[`${entity}/${record.Id}`] = now;
+    this.#emit({ realmId: company.realmId, entity, id: record.Id, operation, at: now });
+  }
+
+  /** Removes a (voided or deleted) invoice from every payment; the money becomes unapplied. */
+  #unlinkPaymentsFrom(company: CompanyState, invoiceId: string, now: number): void {
+    for (const payment of Object.values(company.entities.Payment)) {
+      const lines = (payment.Line as Obj[] | undefined) ?? [];
+      const keep = lines.filter(
+        (line) =>
+          !((line.LinkedTxn as Obj[] | undefined) ?? []).some(
+            (l) => l.TxnType === 'Invoice' && String(l.TxnId) === invoiceId,
+          ),
+      );
+      if (keep.length === lines.length) continue;
+      const applied = keep.reduce((s, l) => s + (num(l.Amount) ?? 0), 0);
+      payment.Line = keep;
+      payment.UnappliedAmt = money((payment.TotalAmt as number) - applied);
+      payment.SyncToken = bump(payment.SyncToken);
+      this.#touch(company, 'Payment', payment, 'Update', now);
+    }
+  }
+
+  /** Keeps invoice balances, invoice↔payment links and customer balances consistent. */
+  #afterChange(
+    company: CompanyState,
+    entity: EntityName,
+    record: Entity | undefined,
+    previous: Entity | undefined,
+    now: number,
+  ): void {
+    const customers = new Set<string>();
+    if (entity === 'Payment') {
+      const invoices = new Set<string>([
+        ...linkedInvoiceIds(record),
+        ...linkedInvoiceIds(previous),
+      ]);
+      for (const invoiceId of invoices) this.#refreshInvoice(company, invoiceId, now);
+      for (const invoiceId of invoices) {
+        const invoice = company.entities.Invoice[invoiceId];
+        const customerId = invoice ? refValue(invoice.CustomerRef) : undefined;
+        if (customerId) customers.add(customerId);
+      }
+    }
+    if (entity === 'Invoice') {
+      for (const e of [record, previous]) {
+        const customerId = e ? refValue(e.CustomerRef) : undefined;
+        if (customerId) customers.add(customerId);
+      }
+    }
+    for (const customerId of customers) {
+      const customer = company.entities.Customer[customerId];
+      if (!customer) continue;
+      customer.Balance = customerBalance(company, customerId);
+      customer.BalanceWithJobs = customer.Balance;
+    }
+  }
+
+  /** Recomputes an invoice's Balance and Payment links; a change bumps it and is announced. */
+  #refreshInvoice(company: CompanyState, invoiceId: string, now: number): void {
+    const invoice = company.entities.Invoice[invoiceId];
+    if (!invoice) return;
+    const paymentLinks: Obj[] = [];
+    for (const payment of Object.values(company.entities.Payment)) {
+      const applies = ((payment.Line as Obj[] | undefined) ?? []).some(
+        (line) =>
+          (num(line.Amount) ?? 0) > 0 &&
+          ((line.LinkedTxn as Obj[] | undefined) ?? []).some(
+            (l) => l.TxnType === 'Invoice' && String(l.TxnId) === invoiceId,
+          ),
+      );
+      if (applies) paymentLinks.push({ TxnId: payment.Id, TxnType: 'Payment' });
+    }
+    const otherLinks = ((invoice.LinkedTxn as Obj[] | undefined) ?? []).filter(
+      (l) => l.TxnType !== 'Payment',
+    );
+    const linkedTxn = [...otherLinks, ...paymentLinks];
+    const balance = money((invoice.TotalAmt as number) - appliedTo(company, invoiceId));
+    const changed =
+      balance !== invoice.Balance ||
+      JSON.stringify(linkedTxn) !== JSON.stringify(invoice.LinkedTxn);
+    if (!changed) return;
+    invoice.Balance = balance;
+    invoice.LinkedTxn = linkedTxn;
+    invoice.SyncToken = bump(invoice.SyncToken);
+    this.#touch(company, 'Invoice', invoice, 'Update', now);
+  }
+}
+
+function linkedInvoiceIds(payment: Entity | undefined): string[] {
+  if (!payment) return [];
+  const ids: string[] = [];
+  for (const line of (payment.Line as Obj[] | undefined) ?? []) {
+    for (const l of (line.LinkedTxn as Obj[] | undefined) ?? []) {
+      if (l.TxnType === 'Invoice') ids.push(String(l.TxnId));
+    }
+  }
+  return ids;
+}
+
+/**
+ * Narrows an unknown error to a {@link QboFaultError}.
+ *
+ * @param err - anything thrown
+ */
+export function isQboFault(err: unknown): err is QboFaultError {
+  return err instanceof Error && err.name === 'QboFaultError';
+}
