@@ -5,12 +5,19 @@
  *
  *   npm start -- [--port 3000] [--in-memory] [--data-dir .data]
  */
+
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { localSchedules } from '#shared/adapters/local/local-schedule-registry.ts';
 import { routes } from '#shared/api/routes.ts';
 import type { ApiHandler } from '#shared/http/api-handler.ts';
 import { syncStateTable, TABLE_ENV, tenantProviderKeysTable } from '#shared/store/tables.ts';
 import { PortInUseError, startLocalApi } from './local/api-server.ts';
 import { ensureTables, LOCAL_AWS, startDynamoDbLocal } from './local/dynamodb-local.ts';
+import { setUpIntuit } from './local/intuit-setup.ts';
+import { restoreSchedules } from './local/restore-schedules.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -48,28 +55,55 @@ async function main(): Promise<void> {
     return loaded;
   };
 
+  const dataDir = args['in-memory'] ? undefined : args['data-dir'];
+  const info: Record<string, string> = {};
   // Bind the port first: a busy port should fail at once, before Java starts.
   const api = await startLocalApi({
     port,
     routes,
     loadHandler,
     tenantClaim: process.env.TENANT_CLAIM,
+    info,
   });
-  const dataDir = args['in-memory'] ? undefined : `${args['data-dir']}/dynamodb`;
-  const dynamo = await startDynamoDbLocal({ dataDir }).catch(async (err) => {
-    await api.close();
+  const cleanups: (() => Promise<void>)[] = [() => api.close()];
+  const stopAll = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+  };
+  try {
+    const intuit = await setUpIntuit({ apiUrl: api.url, apiPort: port, dataDir });
+    cleanups.push(() => intuit.close());
+    info.emulatorUrl = intuit.emulatorUrl ?? 'none: the real Intuit sandbox';
+    process.env.PORTAL_URL ??= `${api.url}/`;
+    process.env.RETURN_URL_ORIGINS ??= api.url;
+    process.env.LOCAL_MASTER_KEY_FILE ??= join(
+      dataDir ?? mkdtempSync(join(tmpdir(), 'qbo-')),
+      'local-master.key',
+    );
+
+    const dynamo = await startDynamoDbLocal({
+      ...(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {}),
+    });
+    cleanups.push(() => dynamo.stop());
+    process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
+    await ensureTables(dynamo.endpoint, [syncStateTable, tenantProviderKeysTable]);
+    localSchedules.setTarget((request) =>
+      console.log(`Nightly reconcile due for ${request.tenantId} (${request.scheduledFor})`),
+    );
+    cleanups.push(async () => localSchedules.stopAll());
+    const restored = await restoreSchedules(syncStateTable.localName, localSchedules);
+    info.dynamoEndpoint = dynamo.endpoint;
+    info.restoredSchedules = String(restored);
+  } catch (err) {
+    await stopAll();
     throw err;
-  });
-  process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
-  await ensureTables(dynamo.endpoint, [syncStateTable, tenantProviderKeysTable]);
+  }
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping…`);
-    await api.close();
-    await dynamo.stop();
+    await stopAll();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
@@ -79,7 +113,8 @@ async function main(): Promise<void> {
     [
       'TradelyHQ ↔ QuickBooks Online integration (local mode)',
       `  API:       ${api.url}`,
-      `  DynamoDB:  ${dynamo.endpoint} (${dataDir ? `data in ${dataDir}` : 'in memory'})`,
+      `  Intuit:    ${info.emulatorUrl} (QBO + OAuth emulator)`,
+      `  DynamoDB:  ${info.dynamoEndpoint} (${dataDir ? `data in ${dataDir}/` : 'in memory'})`,
       `  Try:       curl ${api.url}/health`,
       `  Token:     curl -X POST ${api.url}/_local/token -d '{"tenantId":"acme"}'`,
       'Ctrl-C stops everything.',

@@ -17,6 +17,17 @@ export interface StackConfig {
   readonly logRetentionDays: number;
   /** Steady-state request rate and burst of the API's default stage. */
   readonly apiThrottle: { readonly rateLimit: number; readonly burstLimit: number };
+  /** Intuit environment the app's keys belong to. */
+  readonly intuitEnvironment: 'sandbox' | 'production';
+  /**
+   * ARN of an existing Secrets Manager secret with `{clientId, clientSecret,
+   * webhookVerifierTokens}`; omitted: the stack creates an empty one to fill in after deploy.
+   */
+  readonly intuitSecretArn: string | undefined;
+  /** Settings → Integrations page the OAuth flow returns to by default. */
+  readonly portalUrl: string;
+  /** Time zone of a new connection until the admin picks one. */
+  readonly defaultTimezone: string;
 }
 
 const csv = z
@@ -35,6 +46,13 @@ const schema = z.strictObject({
   logRetentionDays: z.coerce.number().int().positive().default(30),
   apiThrottleRate: z.coerce.number().int().positive().default(50),
   apiThrottleBurst: z.coerce.number().int().positive().default(100),
+  intuitEnvironment: z.enum(['sandbox', 'production']).default('sandbox'),
+  intuitSecretArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, 'a Secrets Manager ARN')
+    .optional(),
+  portalUrl: z.url({ protocol: /^https$/ }).optional(),
+  defaultTimezone: z.string().default('America/New_York'),
 });
 
 /** The context keys this stack reads; anything else in context is ignored. */
@@ -60,6 +78,11 @@ export function loadConfig(read: (key: string) => unknown): StackConfig {
     );
   }
   const c = parsed.data;
+  if (c.portalUrl && !c.portalOrigins.includes(new URL(c.portalUrl).origin)) {
+    throw new Error(
+      'Invalid stack configuration:\n  - portalUrl: must be on one of the portalOrigins',
+    );
+  }
   return {
     envName: c.envName,
     jwtIssuer: c.jwtIssuer,
@@ -67,5 +90,9 @@ export function loadConfig(read: (key: string) => unknown): StackConfig {
     portalOrigins: c.portalOrigins,
     logRetentionDays: c.logRetentionDays,
     apiThrottle: { rateLimit: c.apiThrottleRate, burstLimit: c.apiThrottleBurst },
+    intuitEnvironment: c.intuitEnvironment,
+    intuitSecretArn: c.intuitSecretArn,
+    portalUrl: c.portalUrl ?? `${c.portalOrigins[0]}/settings/integrations`,
+    defaultTimezone: c.defaultTimezone,
   };
 }

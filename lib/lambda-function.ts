@@ -1,10 +1,23 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { CfnGlobalTable, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, type CfnFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { acknowledgeKmsGrantWildcards } from './nag.ts';
+
+/** The Intuit app as functions see it. */
+export interface IntuitAppBinding {
+  readonly secret: ISecret;
+  readonly environment: 'sandbox' | 'production';
+  readonly redirectUri: string;
+  readonly portalUrl: string;
+  readonly returnUrlOrigins: readonly string[];
+  readonly defaultTimezone: string;
+}
 
 /** Props of an {@link AppFunction}. */
 export interface AppFunctionProps {
@@ -96,6 +109,45 @@ export class AppFunction extends NodejsFunction {
   }
 
   /**
+   * Lets this function wrap and unwrap token data keys under the token key (envelope encryption;
+   * the key policy adds the tenant encryption-context requirement) and hands it the key's ARN.
+   *
+   * @param key - the token key
+   */
+  bindTokenKey(key: IKey): this {
+    this.addEnvironment('TOKEN_KEY_ARN', key.keyArn);
+    key.grant(this, 'kms:GenerateDataKey', 'kms:Decrypt');
+    return this;
+  }
+
+  /**
+   * Lets this function read the Intuit app's secret at cold start and hands it the Intuit and portal
+   * settings.
+   *
+   * @param app - the secret and the settings
+   */
+  bindIntuitApp(app: IntuitAppBinding): this {
+    app.secret.grantRead(this);
+    this.addEnvironment('INTUIT_SECRET_ARN', app.secret.secretArn);
+    this.addEnvironment('INTUIT_ENVIRONMENT', app.environment);
+    this.addEnvironment('INTUIT_REDIRECT_URI', app.redirectUri);
+    this.addEnvironment('PORTAL_URL', app.portalUrl);
+    this.addEnvironment('RETURN_URL_ORIGINS', app.returnUrlOrigins.join(','));
+    this.addEnvironment('DEFAULT_TIMEZONE', app.defaultTimezone);
+    return this;
+  }
+
+  /**
+   * Lets this function manage tenants' nightly schedules.
+   *
+   * @param schedules - whatever owns the schedules (the nightly reconcile construct)
+   */
+  bindSchedules(schedules: { grantScheduling(fn: AppFunction): void }): this {
+    schedules.grantScheduling(this);
+    return this;
+  }
+
+  /**
    * Grants this function access to a table and hands it the table's name, in one call.
    *
    * @param table - the table
@@ -105,7 +157,10 @@ export class AppFunction extends NodejsFunction {
   bindTable(table: TableV2, envName: string, access: 'read' | 'readwrite'): this {
     this.addEnvironment(envName, table.tableName);
     if (access === 'read') table.grantReadData(this);
-    else table.grantReadWriteData(this);
+    else {
+      table.grantReadWriteData(this);
+      acknowledgeKmsGrantWildcards(this.role as Role, `the ${table.node.id} table`);
+    }
     const cfnTable = table.node.defaultChild as CfnGlobalTable;
     if (Stack.of(table).resolve(cfnTable.globalSecondaryIndexes)?.length) {
       const tableId = Stack.of(table).getLogicalId(cfnTable);

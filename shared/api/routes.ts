@@ -40,4 +40,40 @@ export const routes: readonly RouteDefinition[] = [
       'Liveness probe for uptime checks; reads no data and returns only {"status":"ok"}.',
   },
   { method: 'GET', path: '/integrations/quickbooks', handler: 'get-connection', auth: 'jwt' },
+  {
+    method: 'POST',
+    path: '/integrations/quickbooks/connect',
+    handler: 'connect-quickbooks',
+    auth: 'jwt',
+  },
+  {
+    method: 'GET',
+    path: '/oauth/quickbooks/callback',
+    handler: 'quickbooks-callback',
+    auth: 'public',
+    publicBecause:
+      "Intuit's OAuth redirect lands here in the admin's browser; it is authenticated by the " +
+      'signed, single-use, 10-minute state bound to the tenant.',
+  },
+  {
+    method: 'GET',
+    path: '/oauth/quickbooks/disconnected',
+    handler: 'quickbooks-disconnected',
+    auth: 'public',
+    publicBecause:
+      "The Intuit app's Disconnect URL, reached by a user's browser from inside QuickBooks; it " +
+      'trusts nothing in the request and only asks Intuit whether the grant still works.',
+  },
+  {
+    method: 'PUT',
+    path: '/integrations/quickbooks/settings',
+    handler: 'update-settings',
+    auth: 'jwt',
+  },
+  {
+    method: 'DELETE',
+    path: '/integrations/quickbooks',
+    handler: 'disconnect-quickbooks',
+    auth: 'jwt',
+  },
 ];

@@ -12,14 +12,21 @@ export type ConnectionStatus = 'disconnected' | 'connected' | 'reconnect_require
 export interface Connection {
   readonly tenantId: string;
   readonly status: ConnectionStatus;
+  /** The QBO company; kept after a disconnect so a reconnect can recognise it. */
   readonly realmId: string;
   readonly companyName: string;
   /** ISO-8601 instant of the last successful connect or reconnect. */
   readonly connectedAt: string;
-  /** ISO-8601 instant after which the refresh token can no longer be used, if known. */
+  /** ISO-8601 instant after which the refresh token can no longer be used (rolling). */
   readonly refreshTokenExpiresAt: string | null;
+  /** ISO-8601 instant no refresh can extend (Intuit's 5-year maximum), when known. */
+  readonly refreshTokenHardExpiresAt: string | null;
   /** The tenant's IANA time zone, for the 2 AM reconcile. */
   readonly timezone: string;
+  /** QBO income account for mirrored items; `null`: the company's default income account. */
+  readonly incomeAccountId: string | null;
+  /** Why a reconnect is needed, in words an admin understands. */
+  readonly reconnectReason: string | null;
   /** ISO-8601 instant when the last reconcile finished, if any. */
   readonly lastReconcile: string | null;
 }
@@ -32,15 +39,23 @@ export interface ConnectionView {
   readonly connectedAt: string | null;
   readonly refreshTokenExpiresAt: string | null;
   readonly timezone: string | null;
+  readonly incomeAccountId: string | null;
   readonly lastReconcile: string | null;
+  readonly reconnectReason: string | null;
+  /** A warning to show near the connection, e.g. the hard token expiry is less than 30 days away. */
+  readonly warning: string | null;
 }
+
+/** Warn this long before the refresh token's hard expiry. */
+export const HARD_EXPIRY_WARNING_MS = 30 * 24 * 3600_000;
 
 /**
  * What a tenant sees of its connection; a tenant with no record is simply disconnected.
  *
  * @param connection - the stored record, or `undefined` when there is none
+ * @param now - epoch ms, for the expiry warning
  */
-export function toConnectionView(connection: Connection | undefined): ConnectionView {
+export function toConnectionView(connection: Connection | undefined, now: number): ConnectionView {
   if (!connection) {
     return {
       status: 'disconnected',
@@ -49,9 +64,45 @@ export function toConnectionView(connection: Connection | undefined): Connection
       connectedAt: null,
       refreshTokenExpiresAt: null,
       timezone: null,
+      incomeAccountId: null,
       lastReconcile: null,
+      reconnectReason: null,
+      warning: null,
     };
   }
-  const { tenantId: _tenant, ...view } = connection;
-  return view;
+  return {
+    status: connection.status,
+    realmId: connection.realmId,
+    companyName: connection.companyName,
+    connectedAt: connection.connectedAt,
+    refreshTokenExpiresAt: connection.refreshTokenExpiresAt,
+    timezone: connection.timezone,
+    incomeAccountId: connection.incomeAccountId,
+    lastReconcile: connection.lastReconcile,
+    reconnectReason: connection.status === 'reconnect_required' ? connection.reconnectReason : null,
+    warning: expiryWarning(connection, now),
+  };
+}
+
+function expiryWarning(connection: Connection, now: number): string | null {
+  const hard = connection.refreshTokenHardExpiresAt;
+  if (connection.status !== 'connected' || !hard) return null;
+  const left = Date.parse(hard) - now;
+  if (left > HARD_EXPIRY_WARNING_MS) return null;
+  const days = Math.max(0, Math.floor(left / (24 * 3600_000)));
+  return `Intuit requires you to reconnect QuickBooks within ${days} days (the connection reaches its 5-year limit on ${hard.slice(0, 10)}).`;
+}
+
+/**
+ * Is this an IANA time zone the runtime knows?
+ *
+ * @param zone - e.g. `America/Chicago`
+ */
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return zone.includes('/') || zone === 'UTC';
+  } catch {
+    return false;
+  }
 }

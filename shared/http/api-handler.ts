@@ -26,6 +26,8 @@ export interface ApiRequest<B> {
   readonly body: B;
   readonly pathParameters: Readonly<Record<string, string | undefined>>;
   readonly query: Readonly<Record<string, string | undefined>>;
+  /** The query string as sent, without `?`. */
+  readonly rawQueryString: string;
   readonly requestId: string;
 }
 
@@ -104,6 +106,7 @@ function toRequest<B>(event: ApiEvent, schema: z.ZodType<B> | undefined): ApiReq
     body: parseBody(schema, event.body),
     pathParameters: event.pathParameters ?? {},
     query: event.queryStringParameters ?? {},
+    rawQueryString: event.rawQueryString ?? '',
     requestId: event.requestContext.requestId,
   };
 }

@@ -72,9 +72,9 @@ describe('Stack: data', () => {
     });
   });
 
-  it('rotates both keys and retains them', () => {
+  it('rotates every key (tables, tokens, queues) and retains them', () => {
     const keys = ofType('AWS::KMS::Key');
-    expect(keys).toHaveLength(2);
+    expect(keys).toHaveLength(3);
     for (const [, key] of keys) expect(key.Properties.EnableKeyRotation).toBe(true);
     built.template.allResources('AWS::KMS::Key', { DeletionPolicy: 'Retain' });
   });
@@ -113,8 +113,12 @@ describe('Stack: HTTP API', () => {
       .map(([, r]) => r.Properties)
       .filter((r) => r.AuthorizationType === 'NONE')
       .map((r) => r.RouteKey);
-    // The OAuth callback and the webhook receiver join when their issues land.
-    expect(open.sort()).toEqual(['GET /health']);
+    // The webhook receiver joins when its issue lands.
+    expect(open.sort()).toEqual([
+      'GET /health',
+      'GET /oauth/quickbooks/callback',
+      'GET /oauth/quickbooks/disconnected',
+    ]);
   });
 
   it('takes issuer and audience for the authorizer from configuration', () => {
@@ -171,10 +175,90 @@ describe('Stack: functions', () => {
     }
   });
 
-  it('grants no function access to tenant_provider_keys or the token key yet', () => {
-    const policies = JSON.stringify(ofType('AWS::IAM::Policy'));
-    expect(policies).not.toContain(logicalIdOf(built.stack.data.tenantProviderKeys));
-    expect(policies).not.toContain(logicalIdOf(built.stack.data.tokenKey));
+  it('lets only the token functions use tenant_provider_keys and the token key', () => {
+    const keysTable = logicalIdOf(built.stack.data.tenantProviderKeys);
+    const tokenKey = logicalIdOf(built.stack.data.tokenKey);
+    const holders = (needle: string) =>
+      Object.entries(built.stack.functions)
+        .filter(([, fn]) => {
+          const roleId = logicalIdOf(fn.role as IConstruct);
+          return ofType('AWS::IAM::Policy').some(
+            ([, p]) =>
+              JSON.stringify(p.Properties.Roles).includes(roleId) &&
+              JSON.stringify(p.Properties.PolicyDocument).includes(needle),
+          );
+        })
+        .map(([name]) => name)
+        .sort();
+    const tokenFunctions = [
+      'disconnect-quickbooks',
+      'quickbooks-callback',
+      'quickbooks-disconnected',
+    ];
+    expect(holders(keysTable)).toEqual(tokenFunctions);
+    expect(holders(tokenKey)).toEqual(tokenFunctions);
+  });
+
+  it('gives token functions exactly GenerateDataKey and Decrypt on the token key', () => {
+    const tokenKey = logicalIdOf(built.stack.data.tokenKey);
+    const statements = ofType('AWS::IAM::Policy').flatMap(
+      ([, p]) =>
+        (p.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
+    );
+    const onTokenKey = statements.filter((st) => JSON.stringify(st.Resource).includes(tokenKey));
+    expect(onTokenKey.length).toBeGreaterThan(0);
+    for (const st of onTokenKey) {
+      expect(st.Action).toEqual(['kms:GenerateDataKey', 'kms:Decrypt']);
+    }
+  });
+});
+
+describe('Stack: nightly reconcile plumbing', () => {
+  it('has a schedule group, an encrypted reconcile queue with a DLQ, and TLS-only queue policies', () => {
+    built.template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
+    const queueKey = logicalIdOf(
+      built.stack.reconcile.queue.node.scope?.node.scope?.node.findChild('QueueKey') as IConstruct,
+    );
+    built.template.hasResourceProperties('AWS::SQS::Queue', {
+      KmsMasterKeyId: { 'Fn::GetAtt': [queueKey, 'Arn'] },
+      RedrivePolicy: Match.objectLike({ maxReceiveCount: 5 }),
+    });
+    for (const [, policy] of ofType('AWS::SQS::QueuePolicy')) {
+      expect(JSON.stringify(policy.Properties.PolicyDocument)).toContain('aws:SecureTransport');
+    }
+  });
+
+  it('lets Scheduler (from this account only) send to the reconcile queues and nothing else', () => {
+    const role = resources[logicalIdOf(built.stack.reconcile.schedulerRole)];
+    expect(JSON.stringify(role?.Properties.AssumeRolePolicyDocument)).toContain(
+      'aws:SourceAccount',
+    );
+    const roleId = logicalIdOf(built.stack.reconcile.schedulerRole);
+    const actions = ofType('AWS::IAM::Policy')
+      .filter(([, p]) => JSON.stringify(p.Properties.Roles).includes(roleId))
+      .flatMap(
+        ([, p]) => (p.Properties.PolicyDocument as { Statement: { Action: unknown }[] }).Statement,
+      )
+      .flatMap((st) => [st.Action].flat())
+      .filter((a) => !String(a).startsWith('kms:'));
+    expect(new Set(actions)).toEqual(
+      new Set(['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl']),
+    );
+  });
+
+  it('lets functions pass the scheduler role only to Scheduler', () => {
+    const passes = ofType('AWS::IAM::Policy')
+      .flatMap(
+        ([, p]) =>
+          (p.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
+      )
+      .filter((st) => st.Action === 'iam:PassRole');
+    expect(passes.length).toBe(3);
+    for (const st of passes) {
+      expect(st.Condition).toEqual({
+        StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' },
+      });
+    }
   });
 });
 

@@ -21,7 +21,10 @@ function connected(tenantId: string): Connection {
     companyName: 'Smith Plumbing LLC',
     connectedAt: '2026-11-20T15:04:05.000Z',
     refreshTokenExpiresAt: '2027-03-01T15:04:05.000Z',
+    refreshTokenHardExpiresAt: '2031-11-20T15:04:05.000Z',
     timezone: 'America/Chicago',
+    incomeAccountId: null,
+    reconnectReason: null,
     lastReconcile: null,
   };
 }
@@ -45,7 +48,10 @@ describe('GET /integrations/quickbooks', () => {
       connectedAt: '2026-11-20T15:04:05.000Z',
       refreshTokenExpiresAt: '2027-03-01T15:04:05.000Z',
       timezone: 'America/Chicago',
+      incomeAccountId: null,
       lastReconcile: null,
+      reconnectReason: null,
+      warning: null,
     });
   });
 

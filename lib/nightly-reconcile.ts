@@ -1,0 +1,113 @@
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import {
+  Effect,
+  type IGrantable,
+  PolicyStatement,
+  Role,
+  ServicePrincipal,
+} from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { AppFunction } from './lambda-function.ts';
+import { acknowledgeKmsGrantWildcards } from './nag.ts';
+import { secureQueue } from './queues.ts';
+
+/** Props of {@link NightlyReconcile}. */
+export interface NightlyReconcileProps {
+  /** Encrypts the queues. */
+  readonly queueKey: IKey;
+}
+
+/**
+ * The nightly reconcile's plumbing: a dedicated schedule group for the per-tenant schedules (made at
+ * run time by the connection lifecycle, `cron(0 2 * * ? *)` in each tenant's time zone), the
+ * reconcile queue they send to, a dead-letter queue for deliveries Scheduler gives up on, and the
+ * role Scheduler assumes, which may only send to those two queues.
+ */
+export class NightlyReconcile extends Construct {
+  readonly group: ScheduleGroup;
+  readonly queue: Queue;
+  readonly queueDeadLetters: Queue;
+  /** Where Scheduler puts a delivery it could not make after its retries. */
+  readonly scheduleDeadLetters: Queue;
+  readonly schedulerRole: Role;
+
+  /**
+   * @param scope - parent construct
+   * @param id - construct id
+   * @param props - see {@link NightlyReconcileProps}
+   */
+  constructor(scope: Construct, id: string, props: NightlyReconcileProps) {
+    super(scope, id);
+    this.group = new ScheduleGroup(this, 'Schedules', {});
+    const reconcile = secureQueue(this, 'Queue', {
+      key: props.queueKey,
+      visibilityTimeout: Duration.minutes(15),
+    });
+    this.queue = reconcile.queue;
+    this.queueDeadLetters = reconcile.deadLetterQueue;
+    this.scheduleDeadLetters = secureQueue(this, 'ScheduleDeliveries', {
+      key: props.queueKey,
+      visibilityTimeout: Duration.minutes(1),
+    }).queue;
+
+    const { account } = Stack.of(this);
+    this.schedulerRole = new Role(this, 'SchedulerRole', {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': account } },
+      }),
+      description:
+        'Lets EventBridge Scheduler send nightly reconcile requests to the reconcile queue',
+    });
+    this.queue.grantSendMessages(this.schedulerRole);
+    this.scheduleDeadLetters.grantSendMessages(this.schedulerRole);
+    acknowledgeKmsGrantWildcards(this.schedulerRole, 'sending to queues');
+  }
+
+  /**
+   * Lets a function create, move and delete tenants' schedules in this group (and pass the
+   * scheduler role to Scheduler, nothing else), and hands it what the schedules need.
+   *
+   * @param fn - the function
+   */
+  grantScheduling(fn: AppFunction): void {
+    fn.addEnvironment('SCHEDULE_GROUP', this.group.scheduleGroupName);
+    fn.addEnvironment('RECONCILE_QUEUE_ARN', this.queue.queueArn);
+    fn.addEnvironment('SCHEDULER_ROLE_ARN', this.schedulerRole.roleArn);
+    fn.addEnvironment('SCHEDULE_DLQ_ARN', this.scheduleDeadLetters.queueArn);
+    const { partition, region, account } = Stack.of(this);
+    const group = this.group.scheduleGroupName;
+    const schedules = `arn:${partition}:scheduler:${region}:${account}:schedule/${group}/reconcile-*`;
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: [
+          'scheduler:CreateSchedule',
+          'scheduler:UpdateSchedule',
+          'scheduler:DeleteSchedule',
+          'scheduler:GetSchedule',
+        ],
+        resources: [schedules],
+      }),
+    );
+    this.passRole(fn);
+    Validations.of(fn.role as Role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:${region}:${account}:schedule/${group}/reconcile-*]`,
+      reason:
+        'One schedule per tenant is created at run time (reconcile-<tenantId>); the wildcard ' +
+        "covers only those names inside this stack's own schedule group.",
+    });
+  }
+
+  private passRole(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['iam:PassRole'],
+        resources: [this.schedulerRole.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      }),
+    );
+  }
+}

@@ -1,0 +1,88 @@
+import { hkdfSync } from 'node:crypto';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { z } from 'zod';
+import type { IntuitAppConfig } from '#shared/oauth/intuit-oauth.ts';
+import { optionalEnv, requiredEnv } from './env.ts';
+
+/** Everything the connection, push and webhook code needs to know about Intuit and the portal. */
+export interface IntegrationConfig {
+  readonly intuit: IntuitAppConfig;
+  /** Accounting API base URL, no trailing slash. */
+  readonly qboApiBaseUrl: string;
+  /** Where the browser returns after the OAuth flow when the portal names no other page. */
+  readonly portalUrl: string;
+  /** Origins a `returnUrl` may point at (the portal's). */
+  readonly returnUrlOrigins: readonly string[];
+  /** Time zone of a new connection until the admin picks one. */
+  readonly defaultTimezone: string;
+  /** Key that signs OAuth `state` values, derived from the client secret (HKDF). */
+  readonly stateSigningKey: Buffer;
+  /** Webhook verifier tokens; more than one while a token is being rotated. */
+  readonly webhookVerifierTokens: readonly string[];
+}
+
+const QBO_HOSTS = {
+  sandbox: 'https://sandbox-quickbooks.api.intuit.com',
+  production: 'https://quickbooks.api.intuit.com',
+} as const;
+
+const secretSchema = z.object({
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(1),
+  webhookVerifierTokens: z.array(z.string().min(1)).default([]),
+});
+
+/**
+ * The Intuit app's secrets: from Secrets Manager when `INTUIT_SECRET_ARN` is set (AWS, read once at
+ * cold start), else from `INTUIT_CLIENT_ID`, `INTUIT_CLIENT_SECRET` and
+ * `QBO_WEBHOOK_VERIFIER_TOKEN` (local mode, comma-separated for several tokens).
+ */
+async function loadSecrets(): Promise<z.infer<typeof secretSchema>> {
+  const arn = process.env.INTUIT_SECRET_ARN;
+  if (arn) {
+    const out = await new SecretsManagerClient({}).send(
+      new GetSecretValueCommand({ SecretId: arn }),
+    );
+    return secretSchema.parse(JSON.parse(out.SecretString ?? '{}'));
+  }
+  return secretSchema.parse({
+    clientId: requiredEnv('INTUIT_CLIENT_ID'),
+    clientSecret: requiredEnv('INTUIT_CLIENT_SECRET'),
+    webhookVerifierTokens: optionalEnv('QBO_WEBHOOK_VERIFIER_TOKEN', '')
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean),
+  });
+}
+
+/** Reads and checks the configuration from the environment (and Secrets Manager). */
+export async function loadIntegrationConfig(): Promise<IntegrationConfig> {
+  const secrets = await loadSecrets();
+  const environment = optionalEnv('INTUIT_ENVIRONMENT', 'sandbox');
+  if (environment !== 'sandbox' && environment !== 'production') {
+    throw new Error('INTUIT_ENVIRONMENT must be "sandbox" or "production"');
+  }
+  const oauthBaseUrl = process.env.INTUIT_OAUTH_BASE_URL || undefined;
+  const portalUrl = requiredEnv('PORTAL_URL');
+  const origins = optionalEnv('RETURN_URL_ORIGINS', new URL(portalUrl).origin)
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  return {
+    intuit: {
+      clientId: secrets.clientId,
+      clientSecret: secrets.clientSecret,
+      redirectUri: requiredEnv('INTUIT_REDIRECT_URI'),
+      environment,
+      ...(oauthBaseUrl ? { oauthBaseUrl } : {}),
+    },
+    qboApiBaseUrl: optionalEnv('QBO_API_BASE_URL', QBO_HOSTS[environment]).replace(/\/$/, ''),
+    portalUrl,
+    returnUrlOrigins: origins,
+    defaultTimezone: optionalEnv('DEFAULT_TIMEZONE', 'America/New_York'),
+    stateSigningKey: Buffer.from(
+      hkdfSync('sha256', secrets.clientSecret, 'tradelyhq-quickbooks', 'oauth-state', 32),
+    ),
+    webhookVerifierTokens: secrets.webhookVerifierTokens,
+  };
+}

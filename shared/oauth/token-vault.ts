@@ -1,0 +1,189 @@
+import { randomUUID } from 'node:crypto';
+import { logger } from '#shared/observability/logger.ts';
+import type { Clock } from '#shared/ports/clock.ts';
+import type { EncryptionContext, KeyWrapper } from '#shared/ports/key-wrapper.ts';
+import type { StoredTokens, TokenRepository } from '#shared/store/token-repository.ts';
+import { open, seal } from './envelope.ts';
+import { IntuitUnavailableError, NotConnectedError, ReconnectRequiredError } from './errors.ts';
+import type { IntuitOAuth } from './intuit-oauth.ts';
+import type { TokenSet } from './tokens.ts';
+
+/** An access token ready to use, and what is needed to ask for a fresh one after a 401. */
+export interface AccessGrant {
+  readonly accessToken: string;
+  readonly realmId: string;
+  /** The stored version it came from; pass it to `getAccessToken` when QBO rejects the token. */
+  readonly version: number;
+}
+
+/** What the vault needs. */
+export interface TokenVaultDeps {
+  readonly tokens: TokenRepository;
+  readonly keys: KeyWrapper;
+  readonly intuit: IntuitOAuth;
+  readonly clock: Clock;
+  /** Called once when Intuit refuses the grant, to mark the connection `reconnect_required`. */
+  readonly onReconnectRequired: (tenantId: string, reason: string) => Promise<void>;
+}
+
+/** Refresh an access token that expires within this window. */
+const ACCESS_MARGIN_MS = 5 * 60_000;
+/** A lease outlives one refresh (intuit-oauth retries 5xx for up to 7 s, our timeout is 15 s). */
+const LEASE_MS = 30_000;
+/** How long a caller waits for another's refresh before giving up. */
+const WAIT_MS = 25_000;
+
+const PROVIDER = 'quickbooks';
+
+/**
+ * The token vault over `tenant_provider_keys`: tokens are sealed with envelope encryption under a
+ * `{tenantId, provider}` context, and refresh is single-flight per tenant across every Lambda: the
+ * first caller to need a refresh takes a conditional lease, refreshes at Intuit and writes the new
+ * pair only over the version it read; everyone else re-reads until the new version appears.
+ */
+export class TokenVault {
+  private readonly owner = randomUUID();
+
+  /** @param deps - see {@link TokenVaultDeps} */
+  constructor(private readonly deps: TokenVaultDeps) {}
+
+  /**
+   * Stores the tokens of a new grant (connect or reconnect), replacing any older grant.
+   *
+   * @param tenantId - the tenant
+   * @param realmId - the QBO company the grant is for
+   * @param tokens - the tokens Intuit issued
+   */
+  async store(tenantId: string, realmId: string, tokens: TokenSet): Promise<void> {
+    const blob = await this.seal(tenantId, tokens);
+    await this.deps.tokens.replace(tenantId, { realmId, blob, ...expiries(tokens) });
+  }
+
+  /**
+   * The tenant's tokens in the clear, e.g. to revoke them.
+   *
+   * @param tenantId - the tenant
+   * @returns the tokens, or `undefined` when none are stored
+   */
+  async read(tenantId: string): Promise<(TokenSet & { realmId: string }) | undefined> {
+    const row = await this.deps.tokens.get(tenantId);
+    return row ? { ...(await this.open(tenantId, row)), realmId: row.realmId } : undefined;
+  }
+
+  /**
+   * Deletes the tenant's tokens.
+   *
+   * @param tenantId - the tenant
+   */
+  async delete(tenantId: string): Promise<void> {
+    await this.deps.tokens.delete(tenantId);
+  }
+
+  /**
+   * A valid access token, refreshed first if it expires within 5 minutes, with at most one refresh
+   * at Intuit per tenant at a time. Every refresh also rolls the refresh token's 101-day expiry
+   * forward; the nightly reconcile uses the connection every day, so a connected tenant's refresh
+   * token never nears its rolling expiry.
+   *
+   * @param tenantId - the tenant
+   * @param rejectedVersion - the version of a token QBO just refused with 401: refresh it even if
+   *   it looks valid, unless someone already has
+   * @throws NotConnectedError, ReconnectRequiredError (invalid_grant), IntuitUnavailableError
+   */
+  async getAccessToken(tenantId: string, rejectedVersion?: number): Promise<AccessGrant> {
+    const deadline = this.deps.clock.now() + WAIT_MS;
+    let pause = 20;
+    for (;;) {
+      const row = await this.deps.tokens.get(tenantId);
+      if (!row) throw new NotConnectedError();
+      if (!this.needsRefresh(row, rejectedVersion)) return this.grant(tenantId, row);
+
+      const leased = await this.deps.tokens.acquireLease(
+        tenantId,
+        this.owner,
+        this.deps.clock.now(),
+        LEASE_MS,
+      );
+      if (leased) {
+        // Someone may have finished a refresh between our read and the lease.
+        if (!this.needsRefresh(leased, rejectedVersion)) {
+          await this.deps.tokens.releaseLease(tenantId, this.owner);
+          return this.grant(tenantId, leased);
+        }
+        return this.refreshUnderLease(tenantId, leased);
+      }
+      if (this.deps.clock.now() > deadline) {
+        throw new IntuitUnavailableError('another token refresh for this company did not finish');
+      }
+      await sleep(pause + Math.random() * pause);
+      pause = Math.min(pause * 2, 500);
+    }
+  }
+
+  private needsRefresh(row: StoredTokens, rejectedVersion: number | undefined): boolean {
+    const now = this.deps.clock.now();
+    return row.version === rejectedVersion || row.accessTokenExpiresAt - now < ACCESS_MARGIN_MS;
+  }
+
+  private async refreshUnderLease(tenantId: string, row: StoredTokens): Promise<AccessGrant> {
+    let fresh: TokenSet;
+    try {
+      const current = await this.open(tenantId, row);
+      fresh = await this.deps.intuit.refresh(current.refreshToken);
+    } catch (err) {
+      await this.deps.tokens.releaseLease(tenantId, this.owner);
+      if (err instanceof ReconnectRequiredError) {
+        logger.warn('Intuit refused the grant (invalid_grant)', { tenantId, realmId: row.realmId });
+        await this.deps.onReconnectRequired(tenantId, err.reason);
+      }
+      throw err;
+    }
+    const blob = await this.seal(tenantId, fresh);
+    const saved = await this.deps.tokens.saveRefreshed(tenantId, row.version, this.owner, {
+      blob,
+      ...expiries(fresh),
+    });
+    // Not saved: a reconnect replaced the grant meanwhile. Its tokens win; ours are dropped.
+    if (!saved) return this.getAccessToken(tenantId);
+    logger.info('Access token refreshed', {
+      tenantId,
+      realmId: row.realmId,
+      version: row.version + 1,
+    });
+    return { accessToken: fresh.accessToken, realmId: row.realmId, version: row.version + 1 };
+  }
+
+  private async grant(tenantId: string, row: StoredTokens): Promise<AccessGrant> {
+    const { accessToken } = await this.open(tenantId, row);
+    return { accessToken, realmId: row.realmId, version: row.version };
+  }
+
+  private context(tenantId: string): EncryptionContext {
+    return { tenantId, provider: PROVIDER };
+  }
+
+  private seal(tenantId: string, tokens: TokenSet) {
+    const plaintext = JSON.stringify({ a: tokens.accessToken, r: tokens.refreshToken });
+    return seal(Buffer.from(plaintext), this.context(tenantId), this.deps.keys);
+  }
+
+  private async open(tenantId: string, row: StoredTokens): Promise<TokenSet> {
+    const clear = await open(row.blob, this.context(tenantId), this.deps.keys);
+    const { a, r } = JSON.parse(clear.toString()) as { a: string; r: string };
+    return { accessToken: a, refreshToken: r, ...expiries(row) };
+  }
+}
+
+function expiries(t: {
+  accessTokenExpiresAt: number;
+  refreshTokenExpiresAt: number;
+  refreshTokenHardExpiresAt: number | null;
+}) {
+  return {
+    accessTokenExpiresAt: t.accessTokenExpiresAt,
+    refreshTokenExpiresAt: t.refreshTokenExpiresAt,
+    refreshTokenHardExpiresAt: t.refreshTokenHardExpiresAt,
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,108 @@
+import type { AccessGrant } from '#shared/oauth/token-vault.ts';
+import { classifyNetworkFailure, classifyResponse, parseFaults, QboError } from './faults.ts';
+
+/** Where a {@link QboClient} gets its access token. */
+export interface TokenSource {
+  /**
+   * A valid access token; given the version of one QBO just refused, a refreshed one.
+   *
+   * @param rejectedVersion - version of a token QBO answered 401 to
+   */
+  getAccessToken(rejectedVersion?: number): Promise<AccessGrant>;
+}
+
+/** Options of a {@link QboClient}. */
+export interface QboClientOptions {
+  /** `https://quickbooks.api.intuit.com` (or sandbox, or the emulator); no trailing slash. */
+  readonly baseUrl: string;
+  readonly tokens: TokenSource;
+  /** @default 30000 */
+  readonly timeoutMs?: number;
+}
+
+/** One request to the Accounting API of the token's company. */
+export interface QboRequest {
+  readonly method: 'GET' | 'POST';
+  /** Path under `/v3/company/{realmId}/`, e.g. `invoice` or `query`. */
+  readonly path: string;
+  readonly query?: Readonly<Record<string, string>>;
+  readonly body?: unknown;
+}
+
+/** The minor version every request asks for (Intuit serves lower ones as 75). */
+export const MINOR_VERSION = '75';
+
+/**
+ * A small client of the QBO Accounting API v3 (Intuit ships no Node data SDK; raw REST is what it
+ * recommends). It adds the bearer token and `minorversion`, refreshes once after a 401, and turns
+ * every failure into a classified {@link QboError}.
+ */
+export class QboClient {
+  /** @param options - see {@link QboClientOptions} */
+  constructor(private readonly options: QboClientOptions) {}
+
+  /**
+   * Sends a request; on 401 refreshes the token once and sends it again.
+   *
+   * @param request - method, path, query and body
+   * @returns the parsed JSON body
+   * @throws QboError
+   */
+  async send<T>(request: QboRequest): Promise<T> {
+    let grant = await this.options.tokens.getAccessToken();
+    try {
+      return await this.attempt<T>(grant, request);
+    } catch (err) {
+      if (!(err instanceof QboError) || err.failure !== 'auth') throw err;
+      grant = await this.options.tokens.getAccessToken(grant.version);
+      return this.attempt<T>(grant, request);
+    }
+  }
+
+  private async attempt<T>(grant: AccessGrant, request: QboRequest): Promise<T> {
+    const url = new URL(`${this.options.baseUrl}/v3/company/${grant.realmId}/${request.path}`);
+    for (const [k, v] of Object.entries({ ...request.query, minorversion: MINOR_VERSION })) {
+      url.searchParams.set(k, v);
+    }
+    const isWrite = request.method === 'POST' && request.path !== 'query';
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(url, {
+        method: request.method,
+        headers: {
+          authorization: `Bearer ${grant.accessToken}`,
+          accept: 'application/json',
+          ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: request.body === undefined ? undefined : JSON.stringify(request.body),
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
+      });
+      text = await response.text();
+    } catch (err) {
+      throw classifyNetworkFailure(isWrite, err);
+    }
+    const intuitTid = response.headers.get('intuit_tid') ?? undefined;
+    if (!response.ok) {
+      throw classifyResponse(response.status, parseFaults(text), isWrite, intuitTid);
+    }
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw classifyResponse(502, [], isWrite, intuitTid);
+    }
+  }
+
+  /**
+   * The company's name, country and other CompanyInfo fields.
+   *
+   * @param realmId - the company (its CompanyInfo Id is the realm id)
+   */
+  async companyInfo(realmId: string): Promise<{ CompanyName: string; Country?: string }> {
+    const out = await this.send<{ CompanyInfo: { CompanyName: string; Country?: string } }>({
+      method: 'GET',
+      path: `companyinfo/${realmId}`,
+    });
+    return out.CompanyInfo;
+  }
+}

@@ -1,0 +1,69 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from './dynamo.ts';
+import { tenantPk } from './keys.ts';
+
+/** What a pending OAuth flow remembers between `connect` and the callback. */
+export interface PendingOAuth {
+  readonly tenantId: string;
+  readonly nonce: string;
+  /** Where the browser goes back to (already checked against the allow-list). */
+  readonly returnUrl: string;
+  /** The admin confirmed switching to a different QBO company. */
+  readonly allowCompanySwitch: boolean;
+  /** Epoch seconds; the TTL attribute, checked in code too (TTL deletion is lazy). */
+  readonly expiresAt: number;
+}
+
+const stateSk = (nonce: string) => `OAUTHSTATE#${nonce}`;
+
+/** Pending OAuth flows: written once, consumed at most once. */
+export class OAuthStateRepository {
+  /** @param tableName - the sync-state table's physical name */
+  constructor(private readonly tableName: string) {}
+
+  /**
+   * Remembers a pending flow.
+   *
+   * @param pending - the flow
+   */
+  async put(pending: PendingOAuth): Promise<void> {
+    await documentClient.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: tenantPk(pending.tenantId), sk: stateSk(pending.nonce), ...pending },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  /**
+   * Deletes a pending flow and returns it, only if it exists and has not expired: a replayed or
+   * late state finds nothing.
+   *
+   * @param tenantId - the tenant named in the (verified) state
+   * @param nonce - the state's nonce
+   * @param nowSeconds - the current time in epoch seconds
+   */
+  async consume(
+    tenantId: string,
+    nonce: string,
+    nowSeconds: number,
+  ): Promise<PendingOAuth | undefined> {
+    try {
+      const { Attributes } = await documentClient.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { pk: tenantPk(tenantId), sk: stateSk(nonce) },
+          ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now',
+          ExpressionAttributeValues: { ':now': nowSeconds },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return Attributes as PendingOAuth | undefined;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return undefined;
+      throw err;
+    }
+  }
+}

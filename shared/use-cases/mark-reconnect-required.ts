@@ -1,0 +1,25 @@
+import { logger } from '#shared/observability/logger.ts';
+import type { ConnectionRepository } from '#shared/store/connection-repository.ts';
+
+/**
+ * Marks a connected tenant `reconnect_required` (Intuit refused the grant: revoked, lapsed or
+ * expired), which raises the "Reconnect QuickBooks" banner. A tenant that disconnected stays
+ * disconnected.
+ *
+ * @param deps - the connection repository
+ * @param tenantId - the tenant
+ * @param reason - what Intuit said, for the admin
+ */
+export async function markReconnectRequired(
+  deps: { readonly connections: ConnectionRepository },
+  tenantId: string,
+  reason: string,
+): Promise<void> {
+  const connection = await deps.connections.get(tenantId);
+  if (connection?.status !== 'connected') return;
+  logger.warn('QuickBooks connection needs a reconnect', { tenantId, realmId: connection.realmId });
+  await deps.connections.patch(tenantId, {
+    status: 'reconnect_required',
+    reconnectReason: `QuickBooks refused the connection (${reason}). Reconnect QuickBooks to resume syncing.`,
+  });
+}

@@ -1,0 +1,71 @@
+import { AppError, ValidationError } from '#shared/errors.ts';
+import type { IntuitOAuth } from '#shared/oauth/intuit-oauth.ts';
+import type { OAuthStates } from '#shared/oauth/oauth-state.ts';
+import type { ConnectionRepository } from '#shared/store/connection-repository.ts';
+
+/** What the portal may ask for when it starts the flow. */
+export interface StartConnectInput {
+  /** A page of the portal to come back to; must be on the allow-list. */
+  readonly returnUrl?: string;
+  /** The admin confirmed connecting a different QBO company than the one connected before. */
+  readonly switchCompany?: boolean;
+}
+
+/** What {@link startConnect} needs. */
+export interface StartConnectDeps {
+  readonly connections: ConnectionRepository;
+  readonly states: OAuthStates;
+  readonly intuit: IntuitOAuth;
+  readonly config: { readonly portalUrl: string; readonly returnUrlOrigins: readonly string[] };
+}
+
+/**
+ * "Connect QuickBooks" (and "Reconnect QuickBooks"): a signed, single-use state bound to the tenant
+ * and the return page, and the Intuit consent URL to send the browser to.
+ *
+ * @param deps - see {@link StartConnectDeps}
+ * @param tenantId - the tenant, from the verified JWT
+ * @param input - see {@link StartConnectInput}
+ * @throws AppError `quickbooks_already_connected` (409) while a connection is live
+ * @throws ValidationError when the return URL is not a portal page
+ */
+export async function startConnect(
+  deps: StartConnectDeps,
+  tenantId: string,
+  input: StartConnectInput,
+): Promise<{ authorizeUrl: string }> {
+  const returnUrl = checkedReturnUrl(input.returnUrl, deps.config);
+  const connection = await deps.connections.get(tenantId);
+  if (connection?.status === 'connected') {
+    throw new AppError(
+      'conflict',
+      'quickbooks_already_connected',
+      `QuickBooks is already connected to ${connection.companyName}. Disconnect it first to connect again.`,
+    );
+  }
+  const state = await deps.states.issue(tenantId, {
+    returnUrl,
+    allowCompanySwitch: input.switchCompany === true,
+  });
+  return { authorizeUrl: deps.intuit.authorizeUrl(state) };
+}
+
+/** Only pages of an allowed origin: anything else would make the callback an open redirect. */
+function checkedReturnUrl(
+  returnUrl: string | undefined,
+  config: StartConnectDeps['config'],
+): string {
+  if (returnUrl === undefined) return config.portalUrl;
+  let origin: string;
+  try {
+    origin = new URL(returnUrl).origin;
+  } catch {
+    origin = 'invalid';
+  }
+  if (!config.returnUrlOrigins.includes(origin)) {
+    throw new ValidationError([
+      { path: 'returnUrl', message: 'must be a page of the TradelyHQ admin portal' },
+    ]);
+  }
+  return returnUrl;
+}

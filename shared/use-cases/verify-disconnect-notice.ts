@@ -1,0 +1,38 @@
+import { toError } from '#shared/errors.ts';
+import { ReconnectRequiredError } from '#shared/oauth/errors.ts';
+import { logger } from '#shared/observability/logger.ts';
+import type { QboClient } from '#shared/qbo/qbo-client.ts';
+import type { ConnectionRepository } from '#shared/store/connection-repository.ts';
+
+/**
+ * Intuit's Disconnect URL: a user disconnected the app from inside QuickBooks, and Intuit sent
+ * their browser here with the company's `realmId`. The request carries no proof, so it changes
+ * nothing on its own say-so: for the tenant connected to that company, it asks QuickBooks (one
+ * CompanyInfo read). A dead grant answers 401, the refresh then gets `invalid_grant`, and the vault
+ * marks the connection `reconnect_required`, which raises the banner. A live grant changes nothing.
+ *
+ * @param deps - connections, and a QBO client per tenant
+ * @param realmId - the company Intuit names
+ * @returns the tenant's status after the check, or `unknown` when no tenant has that company
+ */
+export async function verifyDisconnectNotice(
+  deps: {
+    readonly connections: ConnectionRepository;
+    readonly qbo: (tenantId: string) => QboClient;
+  },
+  realmId: string,
+): Promise<'connected' | 'reconnect_required' | 'unknown'> {
+  const connected = (await deps.connections.tenantsOfRealm(realmId)).filter(
+    (c) => c.status === 'connected',
+  );
+  const [connection] = connected;
+  if (!connection) return 'unknown';
+  try {
+    await deps.qbo(connection.tenantId).companyInfo(realmId);
+    return 'connected';
+  } catch (err) {
+    if (err instanceof ReconnectRequiredError) return 'reconnect_required';
+    logger.warn('Could not verify a disconnect notice', { realmId, error: toError(err).message });
+    return 'connected';
+  }
+}

@@ -1,0 +1,111 @@
+import { KmsKeyWrapper } from '#shared/adapters/aws/kms-key-wrapper.ts';
+import { EventBridgeScheduleRegistry } from '#shared/adapters/aws/scheduler-registry.ts';
+import { LocalKeyWrapper } from '#shared/adapters/local/local-key-wrapper.ts';
+import { localSchedules } from '#shared/adapters/local/local-schedule-registry.ts';
+import { requiredEnv } from '#shared/config/env.ts';
+import { type IntegrationConfig, loadIntegrationConfig } from '#shared/config/integration.ts';
+import { IntuitOAuthClient } from '#shared/oauth/intuit-oauth.ts';
+import { OAuthStates } from '#shared/oauth/oauth-state.ts';
+import { TokenVault } from '#shared/oauth/token-vault.ts';
+import { type Clock, systemClock } from '#shared/ports/clock.ts';
+import type { KeyWrapper } from '#shared/ports/key-wrapper.ts';
+import type { ScheduleRegistry } from '#shared/ports/schedule-registry.ts';
+import { QboClient } from '#shared/qbo/qbo-client.ts';
+import { ConnectionRepository } from '#shared/store/connection-repository.ts';
+import { OAuthStateRepository } from '#shared/store/oauth-state-repository.ts';
+import { TABLE_ENV } from '#shared/store/tables.ts';
+import { TokenRepository } from '#shared/store/token-repository.ts';
+import { markReconnectRequired } from '#shared/use-cases/mark-reconnect-required.ts';
+
+/** Everything the connection lifecycle uses, built once per process from the environment. */
+export interface ConnectionServices {
+  readonly config: IntegrationConfig;
+  readonly clock: Clock;
+  readonly connections: ConnectionRepository;
+  readonly states: OAuthStates;
+  readonly vault: TokenVault;
+  readonly intuit: IntuitOAuthClient;
+  readonly schedules: ScheduleRegistry;
+  /** A QBO client for a tenant, with tokens from the vault. */
+  qbo(tenantId: string): QboClient;
+}
+
+/**
+ * The token key: KMS when `TOKEN_KEY_ARN` is set (AWS), else the local master key file named by
+ * `LOCAL_MASTER_KEY_FILE` (local mode, tests). There is deliberately no silent fallback.
+ */
+function keyWrapper(): KeyWrapper {
+  const arn = process.env.TOKEN_KEY_ARN;
+  if (arn) return new KmsKeyWrapper(arn);
+  const file = process.env.LOCAL_MASTER_KEY_FILE;
+  if (file) return LocalKeyWrapper.fromFile(file);
+  throw new Error('Set TOKEN_KEY_ARN (AWS) or LOCAL_MASTER_KEY_FILE (local mode)');
+}
+
+/** EventBridge Scheduler when `SCHEDULE_GROUP` is set (AWS), else this process's croner jobs. */
+export function scheduleRegistry(): ScheduleRegistry {
+  const group = process.env.SCHEDULE_GROUP;
+  if (!group) return localSchedules;
+  return new EventBridgeScheduleRegistry({
+    group,
+    queueArn: requiredEnv('RECONCILE_QUEUE_ARN'),
+    roleArn: requiredEnv('SCHEDULER_ROLE_ARN'),
+    deadLetterArn: requiredEnv('SCHEDULE_DLQ_ARN'),
+  });
+}
+
+/**
+ * Built from the configuration; the token vault and the schedule registry are made on first use,
+ * so a function that never touches tokens needs neither the token key nor its table.
+ */
+class Services implements ConnectionServices {
+  readonly clock = systemClock;
+  readonly connections: ConnectionRepository;
+  readonly states: OAuthStates;
+  readonly intuit: IntuitOAuthClient;
+  private vaultInstance?: TokenVault;
+  private schedulesInstance?: ScheduleRegistry;
+
+  constructor(readonly config: IntegrationConfig) {
+    const syncTable = requiredEnv(TABLE_ENV.syncState);
+    this.connections = new ConnectionRepository(syncTable);
+    this.states = new OAuthStates(
+      new OAuthStateRepository(syncTable),
+      config.stateSigningKey,
+      this.clock,
+    );
+    this.intuit = new IntuitOAuthClient(config.intuit, this.clock);
+  }
+
+  get vault(): TokenVault {
+    this.vaultInstance ??= new TokenVault({
+      tokens: new TokenRepository(requiredEnv(TABLE_ENV.tenantProviderKeys)),
+      keys: keyWrapper(),
+      intuit: this.intuit,
+      clock: this.clock,
+      onReconnectRequired: (tenantId, reason) =>
+        markReconnectRequired({ connections: this.connections }, tenantId, reason),
+    });
+    return this.vaultInstance;
+  }
+
+  get schedules(): ScheduleRegistry {
+    this.schedulesInstance ??= scheduleRegistry();
+    return this.schedulesInstance;
+  }
+
+  qbo(tenantId: string): QboClient {
+    return new QboClient({
+      baseUrl: this.config.qboApiBaseUrl,
+      tokens: { getAccessToken: (rejected) => this.vault.getAccessToken(tenantId, rejected) },
+    });
+  }
+}
+
+let services: Promise<ConnectionServices> | undefined;
+
+/** The process's connection services (built on first use, at cold start in Lambda). */
+export function connectionServices(): Promise<ConnectionServices> {
+  services ??= loadIntegrationConfig().then((config) => new Services(config));
+  return services;
+}

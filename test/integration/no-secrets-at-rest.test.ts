@@ -1,0 +1,94 @@
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { documentClient } from '#shared/store/dynamo.ts';
+import { syncStateTable, tenantProviderKeysTable } from '#shared/store/tables.ts';
+import { newTenantId } from '../support/local-api.ts';
+import { startTestStack, type TestStack } from '../support/local-stack.ts';
+
+// Log everything this file's handlers say; they are loaded after this line runs.
+process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
+
+let stack: TestStack;
+let captured = '';
+const responses: string[] = [];
+const restore: (() => void)[] = [];
+
+beforeAll(async () => {
+  for (const stream of [process.stdout, process.stderr]) {
+    const write = stream.write.bind(stream);
+    stream.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+      captured += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
+      return write(chunk, ...rest);
+    }) as typeof stream.write;
+    restore.push(() => {
+      stream.write = write;
+    });
+  }
+  stack = await startTestStack();
+});
+afterAll(async () => {
+  for (const undo of restore) undo();
+  await stack.close();
+});
+
+async function keep(res: Response): Promise<Response> {
+  responses.push(`${res.status} ${JSON.stringify([...res.headers])} ${await res.clone().text()}`);
+  return res;
+}
+
+/** Every secret the emulator has handed out or holds: codes, access and refresh tokens. */
+function issuedSecrets(): string[] {
+  const { grants, codes } = stack.world.emulator.state;
+  return [
+    ...Object.keys(codes),
+    ...Object.values(grants).flatMap((g) => [
+      ...Object.keys(g.accessTokens),
+      ...Object.keys(g.refreshTokens),
+    ]),
+    stack.world.emulator.clientSecret,
+  ];
+}
+
+async function dumpTable(TableName: string): Promise<string> {
+  const { Items = [] } = await documentClient.send(new ScanCommand({ TableName }));
+  return JSON.stringify(Items);
+}
+
+describe('Secrets never reach DynamoDB, logs or API responses', () => {
+  it('after connect, refresh, a revoked grant, disconnect and reconnect', async () => {
+    const tenantId = newTenantId();
+    const realmId = await stack.world.newCompany();
+    await stack.connect(tenantId, realmId);
+    await keep(await stack.call(tenantId, 'GET', '/integrations/quickbooks'));
+    // Force refreshes through the Disconnect URL check after the access token expired.
+    stack.world.emulator.clock.advance(3700);
+    await keep(
+      await fetch(`${stack.api.url}/oauth/quickbooks/disconnected?realmId=${realmId}`, {
+        redirect: 'manual',
+      }),
+    );
+    await keep(await stack.call(tenantId, 'DELETE', '/integrations/quickbooks'));
+    const back = await stack.connect(tenantId, realmId);
+    expect(back.searchParams.get('quickbooks')).toBe('connected');
+    await stack.world.admin('POST', `/_admin/companies/${realmId}/revoke`);
+    stack.world.emulator.clock.advance(3700);
+    await keep(
+      await fetch(`${stack.api.url}/oauth/quickbooks/disconnected?realmId=${realmId}`, {
+        redirect: 'manual',
+      }),
+    );
+    await keep(await stack.call(tenantId, 'GET', '/integrations/quickbooks'));
+
+    const secrets = issuedSecrets();
+    expect(secrets.length).toBeGreaterThan(6);
+    const tables =
+      (await dumpTable(syncStateTable.localName)) +
+      (await dumpTable(tenantProviderKeysTable.localName));
+    const haystacks = { tables, logs: captured, responses: responses.join('\n') };
+    for (const [where, text] of Object.entries(haystacks)) {
+      const found = secrets.filter((s) => text.includes(s));
+      expect(found, `secrets found in ${where}`).toEqual([]);
+    }
+    expect(captured.length).toBeGreaterThan(0);
+  });
+});

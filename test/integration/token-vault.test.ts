@@ -1,0 +1,174 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalKeyWrapper } from '#shared/adapters/local/local-key-wrapper.ts';
+import { IntuitUnavailableError, ReconnectRequiredError } from '#shared/oauth/errors.ts';
+import { IntuitOAuthClient } from '#shared/oauth/intuit-oauth.ts';
+import { TokenVault } from '#shared/oauth/token-vault.ts';
+import { tenantProviderKeysTable } from '#shared/store/tables.ts';
+import { TokenRepository } from '#shared/store/token-repository.ts';
+import { type IntuitWorld, startIntuitWorld } from '../support/intuit.ts';
+import { newTenantId } from '../support/local-api.ts';
+
+let world: IntuitWorld;
+beforeAll(async () => {
+  world = await startIntuitWorld();
+});
+afterAll(() => world.emulator.close());
+
+const tokens = new TokenRepository(tenantProviderKeysTable.localName);
+const keys = LocalKeyWrapper.ephemeral();
+
+function vault(onReconnectRequired = async (_tenantId: string, _reason: string) => {}) {
+  return new TokenVault({
+    tokens,
+    keys,
+    intuit: world.intuit,
+    clock: world.clock,
+    onReconnectRequired,
+  });
+}
+
+/** A tenant connected to a fresh emulator company through the real code exchange. */
+async function connectedTenant() {
+  const tenantId = newTenantId();
+  const realmId = await world.newCompany();
+  const granted = await world.intuit.exchangeCode(await world.consent(realmId));
+  await vault().store(tenantId, realmId, granted);
+  return { tenantId, realmId, granted };
+}
+
+/** Access tokens the emulator has issued for a company: 1 at connect, +1 per refresh. */
+function issuedAccessTokens(realmId: string): number {
+  const grants = Object.values(world.emulator.state.grants).filter((g) => g.realmId === realmId);
+  return grants.reduce((n, g) => n + Object.keys(g.accessTokens).length, 0);
+}
+
+async function companyInfoStatus(realmId: string, accessToken: string) {
+  const res = await fetch(`${world.emulator.url}/v3/company/${realmId}/companyinfo/${realmId}`, {
+    headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
+  });
+  return res.status;
+}
+
+describe('TokenVault', () => {
+  it('hands out the stored access token while it is valid, without calling Intuit', async () => {
+    const { tenantId, realmId, granted } = await connectedTenant();
+    const grant = await vault().getAccessToken(tenantId);
+    expect(grant.accessToken).toBe(granted.accessToken);
+    expect(grant.realmId).toBe(realmId);
+    expect(issuedAccessTokens(realmId)).toBe(1);
+  });
+
+  it('refreshes exactly once at Intuit when 50 callers need a refresh at the same moment', async () => {
+    const { tenantId, realmId } = await connectedTenant();
+    world.emulator.clock.advance(3600);
+    // Ten Lambdas (vault instances), five concurrent calls each.
+    const lambdas = Array.from({ length: 10 }, () => vault());
+    const grants = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => lambdas[i % 10]?.getAccessToken(tenantId)),
+    );
+    expect(issuedAccessTokens(realmId)).toBe(2);
+    const distinct = new Set(grants.map((g) => g?.accessToken));
+    expect(distinct.size).toBe(1);
+    expect(await companyInfoStatus(realmId, [...distinct][0] as string)).toBe(200);
+  });
+
+  it('never stores an older token pair over a newer one when two refreshes race', async () => {
+    const { tenantId, realmId } = await connectedTenant();
+    world.emulator.clock.advance(3600);
+    const stale = (await tokens.get(tenantId))?.version ?? 0;
+    const [a, b] = await Promise.all([
+      vault().getAccessToken(tenantId, stale),
+      vault().getAccessToken(tenantId, stale),
+    ]);
+    expect(a.version).toBe(stale + 1);
+    expect(b.version).toBe(stale + 1);
+    expect(a.accessToken).toBe(b.accessToken);
+    // A slow worker that read version `stale` cannot write over the newer pair.
+    const current = await tokens.get(tenantId);
+    const written = await tokens.saveRefreshed(tenantId, stale, 'slow-worker', {
+      blob: current?.blob ?? ({} as never),
+      accessTokenExpiresAt: 0,
+      refreshTokenExpiresAt: 0,
+      refreshTokenHardExpiresAt: null,
+    });
+    expect(written).toBe(false);
+    expect((await tokens.get(tenantId))?.version).toBe(stale + 1);
+    expect(issuedAccessTokens(realmId)).toBe(2);
+  });
+
+  it('refreshes a token QBO rejected even if it looks valid, once, when given its version', async () => {
+    const { tenantId, realmId } = await connectedTenant();
+    const first = await vault().getAccessToken(tenantId);
+    const again = await vault().getAccessToken(tenantId, first.version);
+    expect(again.accessToken).not.toBe(first.accessToken);
+    const third = await vault().getAccessToken(tenantId, first.version);
+    expect(third.accessToken).toBe(again.accessToken);
+    expect(issuedAccessTokens(realmId)).toBe(2);
+  });
+
+  it('reports reconnect_required once, and stores nothing, when Intuit answers invalid_grant', async () => {
+    const { tenantId, realmId } = await connectedTenant();
+    expect((await world.admin('POST', `/_admin/companies/${realmId}/revoke`)).status).toBe(200);
+    world.emulator.clock.advance(3600);
+    const reported: string[] = [];
+    const before = await tokens.get(tenantId);
+    await expect(
+      vault(async (t) => {
+        reported.push(t);
+      }).getAccessToken(tenantId),
+    ).rejects.toBeInstanceOf(ReconnectRequiredError);
+    expect(reported).toEqual([tenantId]);
+    const after = await tokens.get(tenantId);
+    expect(after?.version).toBe(before?.version);
+    expect(after?.leaseOwner).toBeUndefined();
+  });
+
+  it('reports reconnect_required when the refresh token lapsed after 101 idle days', async () => {
+    const { tenantId } = await connectedTenant();
+    world.emulator.clock.advance(102 * 24 * 3600);
+    const reported: string[] = [];
+    await expect(
+      vault(async (t) => {
+        reported.push(t);
+      }).getAccessToken(tenantId),
+    ).rejects.toBeInstanceOf(ReconnectRequiredError);
+    expect(reported).toEqual([tenantId]);
+  });
+
+  it('never marks the connection broken when the token endpoint cannot be reached', async () => {
+    const { tenantId } = await connectedTenant();
+    world.emulator.clock.advance(3600);
+    const unreachable = new IntuitOAuthClient(
+      {
+        clientId: world.emulator.clientId,
+        clientSecret: world.emulator.clientSecret,
+        redirectUri: 'http://127.0.0.1:9/cb',
+        environment: 'sandbox',
+      },
+      world.clock,
+    );
+    // A token endpoint that refuses connections (nothing listens on port 9).
+    const original = (await import('intuit-oauth')).default.tokenEndpoint;
+    (await import('intuit-oauth')).default.tokenEndpoint =
+      'http://127.0.0.1:9/oauth2/v1/tokens/bearer';
+    const reported: string[] = [];
+    try {
+      const broken = new TokenVault({
+        tokens,
+        keys,
+        intuit: unreachable,
+        clock: world.clock,
+        onReconnectRequired: async (t) => {
+          reported.push(t);
+        },
+      });
+      await expect(broken.getAccessToken(tenantId)).rejects.toBeInstanceOf(IntuitUnavailableError);
+    } finally {
+      (await import('intuit-oauth')).default.tokenEndpoint = original;
+    }
+    expect(reported).toEqual([]);
+    expect((await tokens.get(tenantId))?.leaseOwner).toBeUndefined();
+    // Once Intuit answers again, the same grant refreshes fine.
+    expect((await vault().getAccessToken(tenantId)).accessToken).toBeTruthy();
+  });
+});
