@@ -18,6 +18,7 @@ import { PortInUseError, startLocalApi } from './local/api-server.ts';
 import { ensureTables, LOCAL_AWS, startDynamoDbLocal } from './local/dynamodb-local.ts';
 import { setUpIntuit } from './local/intuit-setup.ts';
 import { restoreSchedules } from './local/restore-schedules.ts';
+import { startLocalWorkers } from './local/workers.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -91,6 +92,8 @@ async function main(): Promise<void> {
     );
     cleanups.push(async () => localSchedules.stopAll());
     const restored = await restoreSchedules(syncStateTable.localName, localSchedules);
+    const stopWorkers = await startLocalWorkers();
+    cleanups.push(async () => stopWorkers());
     info.dynamoEndpoint = dynamo.endpoint;
     info.restoredSchedules = String(restored);
   } catch (err) {

@@ -229,7 +229,9 @@ function cached(
     if (!isQboFault(err)) throw err;
     return { status: err.status, body: faultBody(err, time(deps)) };
   }
-  if (result.status === 200) company.requestIds[requestId] = result;
+  // A snapshot: later in-place changes (a payment lowering this invoice's Balance) must not
+  // alter what a replay answers, which is the original response.
+  if (result.status === 200) company.requestIds[requestId] = structuredClone(result);
   return result;
 }
 

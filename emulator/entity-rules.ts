@@ -5,6 +5,7 @@
 
 import { qboDate } from './clock.ts';
 import {
+  amountMismatch,
   businessValidation,
   duplicateName,
   invalidReference,
@@ -35,12 +36,17 @@ export function isObj(value: unknown): value is Obj {
 }
 
 /**
- * Rounds to cents.
+ * Rounds to cents, half away from zero, as QBO's decimal arithmetic does. Binary floats
+ * carry noise (128.35 × 14.5 is 1861.0749999999998, 1.005 × 100 is 100.49999999999999),
+ * so the cent count is first cut to 15 significant digits; plain `Math.round(x * 100)`
+ * would round those half-cents down and disagree with QBO by a cent.
  *
  * @param value - an amount
  */
 export function money(value: number): number {
-  return Math.round(value * 100) / 100;
+  const cents = Math.round(Number((Math.abs(value) * 100).toPrecision(15)));
+  const rounded = (Math.sign(value) * cents) / 100;
+  return rounded === 0 ? 0 : rounded;
 }
 
 /**
@@ -210,9 +216,9 @@ function normalizeInvoice(
   if (!Array.isArray(draft.Line) || draft.Line.length === 0) throw requiredParam('Line');
 
   const lines: Obj[] = [];
+  const discountLines: Obj[] = [];
   let subtotal = 0;
   let taxable = 0;
-  let discount = 0;
   for (const raw of draft.Line) {
     if (!isObj(raw)) throw invalidRequest('Line entries must be objects');
     if (raw.DetailType === 'SubTotalLineDetail') continue;
@@ -225,22 +231,14 @@ function normalizeInvoice(
         if (!item || item.Active === false) throw invalidReference('ItemRef');
         detail.ItemRef = { value: itemId, name: item.Name };
       }
-      const qty = num(detail.Qty);
-      const unitPrice = num(detail.UnitPrice);
-      let amount = num(line.Amount);
-      if (amount === undefined && qty !== undefined && unitPrice !== undefined) {
-        amount = money(qty * unitPrice);
-      }
-      if (amount === undefined) throw requiredParam('Line.Amount');
-      detail.TaxCodeRef = isObj(detail.TaxCodeRef) ? detail.TaxCodeRef : { value: 'NON' };
-      line.Amount = money(amount);
+      const amount = salesLineAmount(line, detail);
+      detail.TaxCodeRef = lineTaxCode(company, detail.TaxCodeRef);
+      line.Amount = amount;
       line.SalesItemLineDetail = detail;
-      subtotal += amount;
-      if (refValue(detail.TaxCodeRef) === 'TAX') taxable += amount;
+      subtotal = money(subtotal + amount);
+      if (refValue(detail.TaxCodeRef) === 'TAX') taxable = money(taxable + amount);
     } else if (line.DetailType === 'DiscountLineDetail') {
-      const amount = num(line.Amount) ?? 0;
-      line.Amount = money(amount);
-      discount += amount;
+      discountLines.push(line);
     } else if (line.DetailType === 'DescriptionOnly') {
       line.Amount = num(line.Amount) ?? 0;
     } else {
@@ -248,22 +246,42 @@ function normalizeInvoice(
     }
     lines.push(line);
   }
+  // A discount applies to the subtotal of the sales lines: a percentage of it, or an amount.
+  let discount = 0;
+  for (const line of discountLines) {
+    const detail: Obj = isObj(line.DiscountLineDetail) ? { ...line.DiscountLineDetail } : {};
+    const percent = num(detail.DiscountPercent);
+    const amount =
+      detail.PercentBased === true && percent !== undefined
+        ? money((subtotal * percent) / 100)
+        : money(num(line.Amount) ?? 0);
+    line.Amount = amount;
+    line.DiscountLineDetail = detail;
+    discount = money(discount + amount);
+  }
   lines.forEach((line, i) => {
     line.Id = String(i + 1);
     line.LineNum = i + 1;
   });
   lines.push({
-    Amount: money(subtotal),
+    Amount: subtotal,
     DetailType: 'SubTotalLineDetail',
     SubTotalLineDetail: {},
   });
 
+  // ApplyTaxAfterDiscount false (QBO's default): tax the taxable lines in full, then subtract
+  // the discount. True: the discount first lowers the taxable amount, pro rata.
+  const applyTaxAfterDiscount = draft.ApplyTaxAfterDiscount === true;
+  const taxBase =
+    applyTaxAfterDiscount && subtotal > 0
+      ? money(taxable - (discount * taxable) / subtotal)
+      : taxable;
   // Automated sales tax (a company tax rate) recomputes tax on every save; without it the
   // tax is whatever the request says, as with manual sales tax in QBO.
   const requestedTax = isObj(draft.TxnTaxDetail) ? num(draft.TxnTaxDetail.TotalTax) : undefined;
   let txnTaxDetail: Obj;
   if (company.taxRate > 0) {
-    const tax = money((taxable * company.taxRate) / 100);
+    const tax = money((taxBase * company.taxRate) / 100);
     txnTaxDetail = {
       TxnTaxCodeRef: { value: '2' },
       TotalTax: tax,
@@ -275,7 +293,7 @@ function normalizeInvoice(
             TaxRateRef: { value: '1' },
             PercentBased: true,
             TaxPercent: company.taxRate,
-            NetAmountTaxable: money(taxable),
+            NetAmountTaxable: taxBase,
           },
         },
       ],
@@ -315,11 +333,44 @@ function normalizeInvoice(
         ? draft.DueDate
         : qboDate(Date.parse(`${txnDate}T12:00:00Z`) + 30 * 86_400_000),
     TotalAmt: totalAmt,
-    ApplyTaxAfterDiscount: false,
+    ApplyTaxAfterDiscount: applyTaxAfterDiscount,
     PrintStatus: draft.PrintStatus ?? 'NeedToPrint',
     EmailStatus: draft.EmailStatus ?? 'NotSet',
     Balance: money(totalAmt - applied),
   };
+}
+
+/**
+ * A sales line's Amount. With Qty and UnitPrice both given it must equal their product
+ * rounded half-up to cents (QBO re-checks every line: 6070); without them it is the Amount
+ * sent, rounded to cents.
+ */
+function salesLineAmount(line: Obj, detail: Obj): number {
+  const qty = num(detail.Qty);
+  const unitPrice = num(detail.UnitPrice);
+  const supplied = num(line.Amount);
+  if (qty !== undefined && unitPrice !== undefined) {
+    const computed = money(qty * unitPrice);
+    if (supplied !== undefined && money(supplied) !== computed) throw amountMismatch(supplied);
+    return computed;
+  }
+  if (supplied === undefined) throw requiredParam('Line.Amount');
+  return money(supplied);
+}
+
+/**
+ * A sales line's tax code. US companies (the ones with a tax rate to apply) know only `TAX`
+ * and `NON`; anything else is a reference to a tax code that does not exist. A line without
+ * one is non-taxable.
+ */
+function lineTaxCode(company: CompanyState, ref: unknown): Obj {
+  if (ref === undefined || ref === null) return { value: 'NON' };
+  const code = refValue(ref);
+  if (code === undefined) throw invalidReference('TaxCodeRef');
+  if (company.country === 'US' && code !== 'TAX' && code !== 'NON') {
+    throw invalidReference('TaxCodeRef');
+  }
+  return { ...(ref as Obj), value: code };
 }
 
 function normalizePayment(company: CompanyState, draft: Entity, now: number): Entity {

@@ -123,6 +123,26 @@ export function businessValidation(detail: string): QboFaultError {
   ]);
 }
 
+/**
+ * 6070: a sales line whose `Amount` is not `Qty × UnitPrice` rounded half-up to cents.
+ * QBO re-checks every line and prints the supplied amount with thousands separators
+ * ("Amount is not equal to UnitPrice * Qty. Supplied value:1,861.07", as quoted in
+ * public integration logs; the error catalogue itself is not in qbo-facts.md).
+ *
+ * @param supplied - the Amount the request carried
+ */
+export function amountMismatch(supplied: number): QboFaultError {
+  const shown = supplied.toLocaleString('en-US', { maximumFractionDigits: 10 });
+  return new QboFaultError(400, 'ValidationFault', [
+    {
+      Message: 'A business validation error has occurred while processing your request',
+      Detail: `Business Validation Error: Amount is not equal to UnitPrice * Qty. Supplied value:${shown}`,
+      code: '6070',
+      element: 'Line.Amount',
+    },
+  ]);
+}
+
 /** 6190: the company's subscription has lapsed. */
 export function invalidCompanyStatus(): QboFaultError {
   return new QboFaultError(400, 'ValidationFault', [

@@ -11,6 +11,7 @@ import {
 } from './entity-rules.ts';
 import type { QboFaultError } from './errors.ts';
 import {
+  businessValidation,
   invalidProperty,
   invalidRequest,
   objectNotFound,
@@ -184,7 +185,14 @@ export class Ledger {
     const record = structuredClone(existing);
     if (entity === 'Invoice') {
       this.#unlinkPaymentsFrom(company, existing.Id, now);
-      record.Line = (record.Line as Obj[]).map((line) => ({ ...line, Amount: 0 }));
+      // Quantities go to 0 with the amounts, so every line still satisfies
+      // Amount = Qty × UnitPrice and the voided invoice can be saved again.
+      record.Line = (record.Line as Obj[]).map((line) => {
+        const detail = line.SalesItemLineDetail;
+        return isObj(detail) && detail.Qty !== undefined
+          ? { ...line, Amount: 0, SalesItemLineDetail: { ...detail, Qty: 0 } }
+          : { ...line, Amount: 0 };
+      });
       record.TxnTaxDetail = { TotalTax: 0 };
       record.TotalAmt = 0;
       record.Balance = 0;
@@ -212,6 +220,11 @@ export class Ledger {
   receivePayment(company: CompanyState, invoiceId: string, amount?: number): Entity {
     const invoice = this.read(company, 'Invoice', invoiceId);
     const paid = amount ?? (invoice.Balance as number);
+    if (!(paid > 0)) {
+      throw businessValidation(
+        `Invoice ${invoiceId} has no open balance to receive a payment for.`,
+      );
+    }
     return this.create(company, 'Payment', {
       CustomerRef: invoice.CustomerRef,
       TotalAmt: paid,
@@ -278,6 +291,7 @@ export class Ledger {
     previous: Entity | undefined,
     now: number,
   ): void {
+    if (record && previous) this.#renameRefs(company, entity, record, previous);
     const customers = new Set<string>();
     if (entity === 'Payment') {
       const invoices = new Set<string>([
@@ -302,6 +316,34 @@ export class Ledger {
       if (!customer) continue;
       customer.Balance = customerBalance(company, customerId);
       customer.BalanceWithJobs = customer.Balance;
+    }
+  }
+
+  /**
+   * QBO resolves a reference's `name` when it reads a transaction, so renaming a customer or
+   * an item shows the new name on its invoices and payments at once, without changing their
+   * SyncToken or LastUpdatedTime. The stored copies are kept in step here.
+   */
+  #renameRefs(company: CompanyState, entity: EntityName, record: Entity, previous: Entity): void {
+    if (entity === 'Customer' && record.DisplayName !== previous.DisplayName) {
+      for (const txn of [
+        ...Object.values(company.entities.Invoice),
+        ...Object.values(company.entities.Payment),
+      ]) {
+        if (refValue(txn.CustomerRef) === record.Id) {
+          txn.CustomerRef = { ...(txn.CustomerRef as Obj), name: record.DisplayName };
+        }
+      }
+    }
+    if (entity === 'Item' && record.Name !== previous.Name) {
+      for (const invoice of Object.values(company.entities.Invoice)) {
+        for (const line of (invoice.Line as Obj[] | undefined) ?? []) {
+          const detail = line.SalesItemLineDetail;
+          if (isObj(detail) && refValue(detail.ItemRef) === record.Id) {
+            detail.ItemRef = { ...(detail.ItemRef as Obj), name: record.Name };
+          }
+        }
+      }
     }
   }
 

@@ -329,10 +329,13 @@ function compare(actual: unknown, expected: Literal, field: string): number | un
     const b = Date.parse(String(expected));
     if (!Number.isNaN(a) && !Number.isNaN(b)) return a - b;
   }
+  // Numbers compare as numbers, and so do Ids (strings in JSON, numbers in QBO's store, so
+  // ORDERBY Id puts '9' before '10'). Other strings stay strings: DocNumber '007' is not '7'.
+  const numeric = typeof actual === 'number' || /(^|\.)Id$/.test(field);
   const a = Number(actual);
   const b = Number(expected);
-  if (String(actual).trim() !== '' && String(expected).trim() !== '' && !Number.isNaN(a)) {
-    if (!Number.isNaN(b)) return a - b;
+  if (numeric && String(actual).trim() !== '' && String(expected).trim() !== '') {
+    if (!Number.isNaN(a) && !Number.isNaN(b)) return a - b;
   }
   // QBO compares names without regard to case.
   return String(actual).toLowerCase().localeCompare(String(expected).toLowerCase());

@@ -1,4 +1,12 @@
-import { CfnOutput, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
+import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -7,8 +15,10 @@ import { routes } from '#shared/api/routes.ts';
 import { TABLE_ENV } from '#shared/store/tables.ts';
 import type { StackConfig } from './config.ts';
 import { IntegrationHttpApi } from './http-api.ts';
+import { InvoicePipeline } from './invoice-pipeline.ts';
 import { AppFunction, type IntuitAppBinding } from './lambda-function.ts';
 import { NightlyReconcile } from './nightly-reconcile.ts';
+import { Observability } from './observability.ts';
 import { SyncData } from './sync-data.ts';
 
 /** Props of {@link IntegrationStack}. */
@@ -17,20 +27,29 @@ export interface IntegrationStackProps extends StackProps {
   readonly config: StackConfig;
 }
 
+/** Functions that call Intuit stay well inside API Gateway's 30-second integration limit. */
+const INTUIT_CALL_TIMEOUT = Duration.seconds(29);
+
 /**
  * The TradelyHQ ↔ QuickBooks Online integration. It wires the constructs together and owns no
- * resources of its own beyond the queue key and the Intuit app secret.
+ * resources of its own beyond the queue key, the event bus and the Intuit app secret.
  */
 export class IntegrationStack extends Stack {
   /** Tables and keys. */
   readonly data: SyncData;
-  /** Encrypts the queues. */
+  /** Encrypts the queues and the alarm topic. */
   readonly queueKey: Key;
   /** The nightly reconcile's schedules and queue. */
   readonly reconcile: NightlyReconcile;
+  /** The invoice push queue and its worker. */
+  readonly pipeline: InvoicePipeline;
+  /** Where TradelyHQ core hears about invoice status changes. */
+  readonly eventBus: EventBus;
+  /** Alarm topic and alarms. */
+  readonly observability: Observability;
   /** The HTTP API. */
   readonly http: IntegrationHttpApi;
-  /** The functions, by handler name. */
+  /** Every function, by its folder name under `functions/`. */
   readonly functions: Readonly<Record<string, AppFunction>>;
 
   /**
@@ -44,58 +63,86 @@ export class IntegrationStack extends Stack {
     const logRetention = config.logRetentionDays as RetentionDays;
     this.data = new SyncData(this, 'Data', { envName: config.envName });
     this.queueKey = new Key(this, 'QueueKey', {
-      description: 'Encrypts the QuickBooks integration queues',
+      description: 'Encrypts the QuickBooks integration queues and alarm topic',
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    this.observability = new Observability(this, 'Observability', { key: this.queueKey });
     this.reconcile = new NightlyReconcile(this, 'Reconcile', { queueKey: this.queueKey });
+    this.eventBus = new EventBus(this, 'Events', {
+      description: 'Invoice sync status changes for TradelyHQ core',
+    });
+
     const { syncState, tenantProviderKeys, tokenKey } = this.data;
-    const fn = (name: string, description: string) =>
+    const fn = (name: string, description: string, options: { timeout?: Duration } = {}) =>
       new AppFunction(this, pascal(name), {
         entry: `functions/${name}/handler.ts`,
         description,
         logRetention,
-      }).bindTable(syncState, TABLE_ENV.syncState, 'readwrite');
-    const withTokens = (f: AppFunction) =>
+        ...options,
+      });
+    const syncRead = (f: AppFunction) => f.bindTable(syncState, TABLE_ENV.syncState, 'read');
+    const syncWrite = (f: AppFunction) => f.bindTable(syncState, TABLE_ENV.syncState, 'readwrite');
+    const tokens = (f: AppFunction, use: 'store' | 'read' | 'both') =>
       f
         .bindTable(tenantProviderKeys, TABLE_ENV.tenantProviderKeys, 'readwrite')
-        .bindTokenKey(tokenKey);
-
-    const health = new AppFunction(this, 'Health', {
-      entry: 'functions/health/handler.ts',
-      description: 'GET /health: liveness probe',
-      logRetention,
-    });
-    const getConnection = new AppFunction(this, 'GetConnection', {
-      entry: 'functions/get-connection/handler.ts',
-      description: 'GET /integrations/quickbooks: connection status',
-      logRetention,
-    }).bindTable(syncState, TABLE_ENV.syncState, 'read');
-    const functions = {
-      health,
-      'get-connection': getConnection,
-      'connect-quickbooks': fn('connect-quickbooks', 'Starts the QuickBooks OAuth flow'),
-      'quickbooks-callback': withTokens(
-        fn(
-          'quickbooks-callback',
-          "Intuit's OAuth redirect: stores tokens, schedules the reconcile",
-        ),
-      ).bindSchedules(this.reconcile),
-      'update-settings': fn('update-settings', 'Time zone and mapping settings').bindSchedules(
-        this.reconcile,
-      ),
-      'quickbooks-disconnected': withTokens(
-        fn('quickbooks-disconnected', "Intuit's Disconnect URL: checks the grant with Intuit"),
-      ),
-      'disconnect-quickbooks': withTokens(
-        fn('disconnect-quickbooks', 'Revokes at Intuit, deletes tokens and the schedule'),
-      ).bindSchedules(this.reconcile),
+        .bindTokenKey(tokenKey, use);
+    const events = (f: AppFunction) => {
+      this.eventBus.grantPutEventsTo(f);
+      f.addEnvironment('EVENT_BUS_NAME', this.eventBus.eventBusName);
+      return f;
     };
-    this.functions = functions;
+    const intuit = { timeout: INTUIT_CALL_TIMEOUT };
+
+    const worker = events(
+      tokens(
+        syncWrite(
+          fn('push-worker', 'Pushes queued invoices to QuickBooks', {
+            timeout: Duration.seconds(60),
+          }),
+        ),
+        'both',
+      ),
+    );
+    this.pipeline = new InvoicePipeline(this, 'Pipeline', {
+      queueKey: this.queueKey,
+      worker,
+      observability: this.observability,
+    });
+
+    const routeFunctions = {
+      health: fn('health', 'GET /health: liveness probe'),
+      'get-connection': syncRead(fn('get-connection', 'GET /integrations/quickbooks: status')),
+      'connect-quickbooks': syncWrite(fn('connect-quickbooks', 'Starts the QuickBooks OAuth flow')),
+      'quickbooks-callback': tokens(
+        syncWrite(fn('quickbooks-callback', "Intuit's OAuth redirect: stores tokens", intuit)),
+        'store',
+      ).bindSchedules(this.reconcile),
+      'quickbooks-disconnected': tokens(
+        syncWrite(
+          fn('quickbooks-disconnected', "Intuit's Disconnect URL: checks the grant", intuit),
+        ),
+        'both',
+      ),
+      'update-settings': syncWrite(
+        fn('update-settings', 'Time zone and mapping settings'),
+      ).bindSchedules(this.reconcile),
+      'disconnect-quickbooks': tokens(
+        syncWrite(fn('disconnect-quickbooks', 'Revokes at Intuit, deletes tokens', intuit)),
+        'read',
+      ).bindSchedules(this.reconcile),
+      'push-invoice': events(syncWrite(fn('push-invoice', 'Authorize & Send: queues a push'))),
+      'get-invoice-sync': syncRead(fn('get-invoice-sync', "One invoice's sync status")),
+      'list-invoices': syncRead(fn('list-invoices', 'Pushed invoices by status')),
+    };
+    this.pipeline.grantSend(routeFunctions['push-invoice']);
+    // A reconnect resumes the pushes that waited for it.
+    this.pipeline.grantSend(routeFunctions['quickbooks-callback']);
+    this.functions = { ...routeFunctions, 'push-worker': worker };
 
     this.http = new IntegrationHttpApi(this, 'Http', {
       routes,
-      functions,
+      functions: routeFunctions,
       jwtIssuer: config.jwtIssuer,
       jwtAudience: config.jwtAudience,
       corsOrigins: config.portalOrigins,
@@ -111,18 +158,22 @@ export class IntegrationStack extends Stack {
       returnUrlOrigins: config.portalOrigins,
       defaultTimezone: config.defaultTimezone,
     };
-    const withIntuit = [
+    for (const name of [
       'connect-quickbooks',
       'quickbooks-callback',
       'quickbooks-disconnected',
       'disconnect-quickbooks',
-    ];
-    for (const name of withIntuit) {
-      functions[name as keyof typeof functions].bindIntuitApp(app);
+      'push-worker',
+    ]) {
+      this.functions[name]?.bindIntuitApp(app);
     }
     new CfnOutput(this, 'ApiEndpoint', {
       value: this.http.api.apiEndpoint,
       description: 'Base URL of the API; the Intuit redirect URI and Disconnect URL live under it',
+    });
+    new CfnOutput(this, 'EventBusName', {
+      value: this.eventBus.eventBusName,
+      description: 'EventBridge bus with invoice.* events for TradelyHQ core',
     });
   }
 

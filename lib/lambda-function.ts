@@ -109,14 +109,22 @@ export class AppFunction extends NodejsFunction {
   }
 
   /**
-   * Lets this function wrap and unwrap token data keys under the token key (envelope encryption;
-   * the key policy adds the tenant encryption-context requirement) and hands it the key's ARN.
+   * Lets this function make and/or unwrap token data keys under the token key (envelope
+   * encryption; the key policy adds the tenant encryption-context requirement) and hands it the
+   * key's ARN. Only what the function does is granted: storing tokens needs `GenerateDataKey`,
+   * reading them `Decrypt`.
    *
    * @param key - the token key
+   * @param use - `store`, `read`, or `both` (a refresh reads and stores)
    */
-  bindTokenKey(key: IKey): this {
+  bindTokenKey(key: IKey, use: 'store' | 'read' | 'both'): this {
     this.addEnvironment('TOKEN_KEY_ARN', key.keyArn);
-    key.grant(this, 'kms:GenerateDataKey', 'kms:Decrypt');
+    const actions = {
+      store: ['kms:GenerateDataKey'],
+      read: ['kms:Decrypt'],
+      both: ['kms:GenerateDataKey', 'kms:Decrypt'],
+    };
+    key.grant(this, ...actions[use]);
     return this;
   }
 

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { localEvents } from '#shared/adapters/local/memory-event-publisher.ts';
 import type { RouteDefinition } from '#shared/api/routes.ts';
 import type { ApiHandler } from '#shared/http/api-handler.ts';
 import { TENANT_ID } from '#shared/http/tenant.ts';
@@ -151,6 +152,11 @@ async function handleLocal(
 ) {
   if (req.method === 'GET' && url.pathname === '/_local/info') {
     return send(res, 200, { apiUrl: ctx.url, ...ctx.info });
+  }
+  if (req.method === 'GET' && url.pathname === '/_local/events') {
+    // The domain events TradelyHQ core would receive from EventBridge.
+    const tenantId = url.searchParams.get('tenantId') ?? undefined;
+    return send(res, 200, { events: localEvents.list(tenantId) });
   }
   if (req.method === 'POST' && url.pathname === '/_local/token') {
     let tenantId: unknown;

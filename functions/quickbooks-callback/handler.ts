@@ -5,17 +5,35 @@
  */
 import { publicRoute } from '#shared/http/api-handler.ts';
 import { logger } from '#shared/observability/logger.ts';
-import { completeConnect, withResult } from '#shared/use-cases/complete-connect.ts';
+import {
+  type CompleteConnectDeps,
+  completeConnect,
+  withResult,
+} from '#shared/use-cases/complete-connect.ts';
+import { resumeParkedPushes } from '#shared/use-cases/resume-parked-pushes.ts';
 import { connectionServices } from '#shared/wiring/connection-services.ts';
+import { invoiceStores, pushQueue } from '#shared/wiring/push-services.ts';
 
 const services = await connectionServices();
+const resume = { invoices: invoiceStores().invoices, queue: pushQueue(), clock: services.clock };
+const deps: CompleteConnectDeps = {
+  connections: services.connections,
+  states: services.states,
+  intuit: services.intuit,
+  vault: services.vault,
+  schedules: services.schedules,
+  clock: services.clock,
+  config: services.config,
+  // Pushes that waited for a reconnect go out again.
+  onConnected: (tenantId: string) => resumeParkedPushes(resume, tenantId),
+};
 
 export const handler = publicRoute({}, async ({ query, rawQueryString }) => {
   const callbackUrl = `${services.config.intuit.redirectUri}?${rawQueryString}`;
   let location: string;
   try {
     location = await completeConnect(
-      services,
+      deps,
       { code: query.code, state: query.state, realmId: query.realmId, error: query.error },
       callbackUrl,
     );

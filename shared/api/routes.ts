@@ -76,4 +76,7 @@ export const routes: readonly RouteDefinition[] = [
     handler: 'disconnect-quickbooks',
     auth: 'jwt',
   },
+  { method: 'POST', path: '/invoices/{invoiceId}/push', handler: 'push-invoice', auth: 'jwt' },
+  { method: 'GET', path: '/invoices/{invoiceId}/sync', handler: 'get-invoice-sync', auth: 'jwt' },
+  { method: 'GET', path: '/invoices', handler: 'list-invoices', auth: 'jwt' },
 ];

@@ -16,6 +16,14 @@ export interface QboClientOptions {
   /** `https://quickbooks.api.intuit.com` (or sandbox, or the emulator); no trailing slash. */
   readonly baseUrl: string;
   readonly tokens: TokenSource;
+  /**
+   * Keeps the company under QBO's rate limits: a slot before every request, and a 60-second
+   * pause for the company after a 429.
+   */
+  readonly limiter?: {
+    acquire(realmId: string): Promise<void>;
+    throttle(realmId: string, seconds: number): Promise<void>;
+  };
   /** @default 30000 */
   readonly timeoutMs?: number;
 }
@@ -60,6 +68,19 @@ export class QboClient {
   }
 
   private async attempt<T>(grant: AccessGrant, request: QboRequest): Promise<T> {
+    await this.options.limiter?.acquire(grant.realmId);
+    try {
+      return await this.exchange<T>(grant, request);
+    } catch (err) {
+      if (err instanceof QboError && err.failure === 'throttled') {
+        // QBO says: wait 60 seconds before retrying (this company only).
+        await this.options.limiter?.throttle(grant.realmId, 60);
+      }
+      throw err;
+    }
+  }
+
+  private async exchange<T>(grant: AccessGrant, request: QboRequest): Promise<T> {
     const url = new URL(`${this.options.baseUrl}/v3/company/${grant.realmId}/${request.path}`);
     for (const [k, v] of Object.entries({ ...request.query, minorversion: MINOR_VERSION })) {
       url.searchParams.set(k, v);

@@ -25,6 +25,8 @@ export interface CompleteConnectDeps {
   readonly vault: TokenVault;
   readonly schedules: ScheduleRegistry;
   readonly clock: Clock;
+  /** Runs once connected (resumes pushes that waited for a reconnect). */
+  readonly onConnected?: (tenantId: string) => Promise<unknown>;
   readonly config: {
     readonly portalUrl: string;
     readonly qboApiBaseUrl: string;
@@ -118,6 +120,7 @@ export async function completeConnect(
   };
   await deps.connections.put(connection);
   await deps.schedules.upsert(tenantId, connection.timezone);
+  await deps.onConnected?.(tenantId);
   logger.info('QuickBooks connected', {
     tenantId,
     realmId,

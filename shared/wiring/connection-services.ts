@@ -11,6 +11,7 @@ import { type Clock, systemClock } from '#shared/ports/clock.ts';
 import type { KeyWrapper } from '#shared/ports/key-wrapper.ts';
 import type { ScheduleRegistry } from '#shared/ports/schedule-registry.ts';
 import { QboClient } from '#shared/qbo/qbo-client.ts';
+import { RealmLimiter } from '#shared/qbo/realm-limiter.ts';
 import { ConnectionRepository } from '#shared/store/connection-repository.ts';
 import { OAuthStateRepository } from '#shared/store/oauth-state-repository.ts';
 import { TABLE_ENV } from '#shared/store/tables.ts';
@@ -64,6 +65,7 @@ class Services implements ConnectionServices {
   readonly states: OAuthStates;
   readonly intuit: IntuitOAuthClient;
   private vaultInstance?: TokenVault;
+  private limiterInstance?: RealmLimiter;
   private schedulesInstance?: ScheduleRegistry;
 
   constructor(readonly config: IntegrationConfig) {
@@ -95,9 +97,21 @@ class Services implements ConnectionServices {
   }
 
   qbo(tenantId: string): QboClient {
+    this.limiterInstance ??= new RealmLimiter({
+      tableName: requiredEnv(TABLE_ENV.syncState),
+      clock: this.clock,
+      perSecond: Number(process.env.QBO_REQUESTS_PER_SECOND ?? '8') || 8,
+    });
+    const limiter = this.limiterInstance;
     return new QboClient({
       baseUrl: this.config.qboApiBaseUrl,
+      timeoutMs: Number(process.env.QBO_TIMEOUT_MS ?? '30000') || 30_000,
       tokens: { getAccessToken: (rejected) => this.vault.getAccessToken(tenantId, rejected) },
+      limiter: {
+        acquire: (realmId) => limiter.acquire(tenantId, realmId),
+        throttle: (realmId, seconds) =>
+          limiter.throttle(tenantId, realmId, Number(process.env.QBO_429_PAUSE_SECONDS ?? seconds)),
+      },
     });
   }
 }

@@ -316,6 +316,199 @@ describe('Emulator: Accounting API', () => {
     });
   });
 
+  describe('invoice money rules', () => {
+    /** A connected company with automated sales tax at `rate` %, a customer and a service item. */
+    async function taxedCompany(rate: number) {
+      const { realmId: r } = await h.admin<{ realmId: string }>('POST', '/_admin/companies', {
+        name: `Taxed ${rate}`,
+        taxRate: rate,
+      });
+      const t = (await h.connect(r)).access_token;
+      const c = await h.apiJson<Json>(r, t, 'POST', '/customer', { DisplayName: "O'Brien & Co" });
+      const post = (path: string, body: unknown) => h.apiJson<Json>(r, t, 'POST', path, body);
+      return { realmId: r, token: t, customerId: c.json.Customer.Id as string, post };
+    }
+    const sales = (qty: number, unitPrice: number, tax: 'TAX' | 'NON', amount?: number) => ({
+      ...(amount === undefined ? {} : { Amount: amount }),
+      DetailType: 'SalesItemLineDetail',
+      SalesItemLineDetail: {
+        ItemRef: { value: '1' },
+        Qty: qty,
+        UnitPrice: unitPrice,
+        TaxCodeRef: { value: tax },
+      },
+    });
+
+    it('rounds Qty × UnitPrice half-up to cents despite float noise', async () => {
+      const { customerId } = await seedInvoice(h, realmId, token, 1);
+      // 128.35 × 14.5 is 1861.075 exactly, 1861.0749999999998 in binary floating point.
+      const derived = await call('POST', '/invoice', {
+        CustomerRef: { value: customerId },
+        Line: [sales(128.35, 14.5, 'NON')],
+      });
+      expect(derived.json.Invoice.Line[0].Amount).toBe(1861.08);
+      expect(derived.json.Invoice.TotalAmt).toBe(1861.08);
+      const supplied = await call('POST', '/invoice', {
+        CustomerRef: { value: customerId },
+        Line: [sales(128.35, 14.5, 'NON', 1861.08)],
+      });
+      expect(supplied.status).toBe(200);
+    });
+
+    it('rejects a line whose Amount is not Qty × UnitPrice with 6070', async () => {
+      const { customerId } = await seedInvoice(h, realmId, token, 1);
+      const res = await call('POST', '/invoice', {
+        CustomerRef: { value: customerId },
+        Line: [sales(7, 225, 'NON', 1000)],
+      });
+      expect(res.status).toBe(400);
+      expect(res.json).toMatchObject({
+        Fault: {
+          Error: [
+            {
+              code: '6070',
+              Detail: expect.stringContaining(
+                'Amount is not equal to UnitPrice * Qty. Supplied value:1,000',
+              ),
+            },
+          ],
+          type: 'ValidationFault',
+        },
+      });
+    });
+
+    it('totals the rounded line amounts, so TotalAmt is the sum of the lines', async () => {
+      const { customerId } = await seedInvoice(h, realmId, token, 1);
+      const line = {
+        Amount: 0.005,
+        DetailType: 'SalesItemLineDetail',
+        SalesItemLineDetail: { ItemRef: { value: '1' } },
+      };
+      const res = await call('POST', '/invoice', {
+        CustomerRef: { value: customerId },
+        Line: [line, line, line],
+      });
+      const amounts = (res.json.Invoice.Line as Json[])
+        .filter((l) => l.DetailType === 'SalesItemLineDetail')
+        .map((l) => l.Amount);
+      expect(amounts).toEqual([0.01, 0.01, 0.01]);
+      expect(res.json.Invoice.TotalAmt).toBe(0.03);
+      expect(res.json.Invoice.Balance).toBe(0.03);
+    });
+
+    it('taxes TAX lines only, applies a percent discount, and echoes the sent fields', async () => {
+      const co = await taxedCompany(10);
+      const res = await co.post('/invoice?requestid=push-1', {
+        CustomerRef: { value: co.customerId },
+        DocNumber: 'INV-1001',
+        TxnDate: '2030-01-15',
+        DueDate: '2030-02-14',
+        BillEmail: { Address: 'ap@obrien.example' },
+        PrivateNote: 'pushed by the pipeline',
+        CustomerMemo: { value: 'Thanks for your business' },
+        Line: [
+          sales(2, 50, 'TAX', 100),
+          sales(1, 50, 'NON', 50),
+          {
+            DetailType: 'DiscountLineDetail',
+            DiscountLineDetail: { PercentBased: true, DiscountPercent: 10 },
+          },
+        ],
+      });
+      expect(res.status).toBe(200);
+      const inv = res.json.Invoice;
+      expect(inv).toMatchObject({
+        DocNumber: 'INV-1001',
+        TxnDate: '2030-01-15',
+        DueDate: '2030-02-14',
+        BillEmail: { Address: 'ap@obrien.example' },
+        PrivateNote: 'pushed by the pipeline',
+        CustomerMemo: { value: 'Thanks for your business' },
+        CustomerRef: { value: co.customerId, name: "O'Brien & Co" },
+        ApplyTaxAfterDiscount: false,
+        TxnTaxDetail: { TotalTax: 10 },
+        TotalAmt: 145,
+        Balance: 145,
+      });
+      expect(inv.Line.find((l: Json) => l.DetailType === 'DiscountLineDetail').Amount).toBe(15);
+      expect(inv.Line.find((l: Json) => l.DetailType === 'SubTotalLineDetail').Amount).toBe(150);
+      const found = await h.apiJson<Json>(
+        co.realmId,
+        co.token,
+        'GET',
+        `/query?query=${encodeURIComponent("SELECT * FROM Invoice WHERE DocNumber = 'INV-1001'")}`,
+      );
+      expect(found.json.QueryResponse.Invoice.map((i: Json) => i.TotalAmt)).toEqual([145]);
+    });
+
+    it('lowers the taxable amount by the discount when ApplyTaxAfterDiscount is true', async () => {
+      const co = await taxedCompany(10);
+      const res = await co.post('/invoice', {
+        CustomerRef: { value: co.customerId },
+        ApplyTaxAfterDiscount: true,
+        Line: [
+          sales(1, 100, 'TAX'),
+          sales(1, 50, 'NON'),
+          { Amount: 15, DetailType: 'DiscountLineDetail', DiscountLineDetail: {} },
+        ],
+      });
+      // Discount 15 spread pro rata: 10 of it lowers the taxable 100 to 90 → tax 9.
+      expect(res.json.Invoice).toMatchObject({ TxnTaxDetail: { TotalTax: 9 }, TotalAmt: 144 });
+    });
+
+    it('rejects a tax code other than TAX or NON with 2500', async () => {
+      const co = await taxedCompany(8);
+      const line = sales(1, 10, 'TAX');
+      line.SalesItemLineDetail.TaxCodeRef = { value: 'Tax' } as never;
+      const res = await co.post('/invoice', {
+        CustomerRef: { value: co.customerId },
+        Line: [line],
+      });
+      expect(res.status).toBe(400);
+      expect(faultCode(res.json)).toBe('2500');
+    });
+
+    it('zeroes quantities on void so the voided invoice can still be updated', async () => {
+      const { customerId } = await seedInvoice(h, realmId, token, 1);
+      const created = await call('POST', '/invoice', {
+        CustomerRef: { value: customerId },
+        Line: [sales(3, 40, 'NON', 120)],
+      });
+      const voided = await call('POST', '/invoice?operation=void', {
+        Id: created.json.Invoice.Id,
+        SyncToken: '0',
+      });
+      expect(voided.json.Invoice.Line[0]).toMatchObject({
+        Amount: 0,
+        SalesItemLineDetail: { Qty: 0, UnitPrice: 40 },
+      });
+      const noted = await call('POST', '/invoice', {
+        Id: created.json.Invoice.Id,
+        SyncToken: '1',
+        sparse: true,
+        PrivateNote: 'Voided: duplicate',
+      });
+      expect(noted.status).toBe(200);
+      expect(noted.json.Invoice).toMatchObject({ TotalAmt: 0, Balance: 0, SyncToken: '2' });
+    });
+
+    it('shows a renamed customer and item on existing invoices without bumping them', async () => {
+      const { invoice, customerId } = await seedInvoice(h, realmId, token, 10);
+      const customer = (await call('GET', `/customer/${customerId}`)).json.Customer;
+      await call('POST', '/customer', {
+        Id: customerId,
+        SyncToken: customer.SyncToken,
+        sparse: true,
+        DisplayName: 'Renamed Ltd',
+      });
+      await h.admin('PATCH', `/_admin/companies/${realmId}/items/1`, { Name: 'Consulting' });
+      const inv = (await call('GET', `/invoice/${invoice.Id}`)).json.Invoice;
+      expect(inv.CustomerRef).toEqual({ value: customerId, name: 'Renamed Ltd' });
+      expect(inv.Line[0].SalesItemLineDetail.ItemRef).toEqual({ value: '1', name: 'Consulting' });
+      expect(inv.SyncToken).toBe(invoice.SyncToken);
+    });
+  });
+
   describe('payments', () => {
     it('pays an invoice in full: Balance 0 and LinkedTxn both ways', async () => {
       const { invoice, customerId } = await seedInvoice(h, realmId, token, 120);
@@ -353,6 +546,18 @@ describe('Emulator: Accounting API', () => {
       inv = (await call('GET', `/invoice/${invoice.Id}`)).json.Invoice;
       expect(inv.Balance).toBe(0);
       expect(inv.LinkedTxn).toHaveLength(2);
+    });
+
+    it('refuses an admin payment against an invoice with nothing left to pay', async () => {
+      const { invoice } = await seedInvoice(h, realmId, token, 25);
+      await h.admin('POST', `/_admin/companies/${realmId}/payments`, { invoiceId: invoice.Id });
+      const again = await h.adminRaw('POST', `/_admin/companies/${realmId}/payments`, {
+        invoiceId: invoice.Id,
+      });
+      expect(again.status).toBe(400);
+      expect(faultCode(await again.json())).toBe('6000');
+      const state = await h.admin<Json>('GET', `/_admin/companies/${realmId}`);
+      expect(state.payments).toHaveLength(1);
     });
 
     it('refuses to apply more than the open balance (6000)', async () => {
@@ -412,6 +617,38 @@ describe('Emulator: Accounting API', () => {
       expect(state.invoices).toHaveLength(2);
     });
 
+    it('replays the original response even after the invoice has changed', async () => {
+      const { customerId, invoice } = await seedInvoice(h, realmId, token, 80);
+      const body = { CustomerRef: { value: customerId }, Line: invoice.Line };
+      const first = await call('POST', '/invoice?requestid=snap-1', body);
+      await h.admin('POST', `/_admin/companies/${realmId}/payments`, {
+        invoiceId: first.json.Invoice.Id,
+        amount: 30,
+      });
+      const replay = await call('POST', '/invoice?requestid=snap-1', body);
+      expect(replay.json).toEqual(first.json);
+      expect(replay.json.Invoice).toMatchObject({ Balance: 80, SyncToken: '0' });
+      const live = (await call('GET', `/invoice/${first.json.Invoice.Id}`)).json.Invoice;
+      expect(live).toMatchObject({ Balance: 50, SyncToken: '1' });
+    });
+
+    it('scopes a requestid to its realm', async () => {
+      const other = await h.connectedCompany('Other Realm');
+      const body = { DisplayName: 'Same Request' };
+      const here = await call('POST', '/customer?requestid=shared-1', body);
+      const there = await h.apiJson<Json>(
+        other.realmId,
+        other.token.access_token,
+        'POST',
+        '/customer?requestid=shared-1',
+        body,
+      );
+      expect(here.status).toBe(200);
+      expect(there.status).toBe(200);
+      const otherState = await h.admin<Json>('GET', `/_admin/companies/${other.realmId}`);
+      expect(otherState.customers.map((c: Json) => c.DisplayName)).toEqual(['Same Request']);
+    });
+
     it('does not remember a request that failed', async () => {
       const bad = await call('POST', '/customer?requestid=req-fail', { DisplayName: '' });
       expect(bad.status).toBe(400);
@@ -462,6 +699,29 @@ describe('Emulator: Accounting API', () => {
       expect(page2.json.QueryResponse).toMatchObject({ startPosition: 4, maxResults: 1 });
       const all = [...page1.json.QueryResponse.Customer, ...page2.json.QueryResponse.Customer];
       expect(new Set(all.map((c: Json) => c.Id)).size).toBe(4);
+    });
+
+    it('compares DocNumber as text and orders Ids as numbers', async () => {
+      const { customerId } = await seedInvoice(h, realmId, token, 1);
+      const line = {
+        Amount: 5,
+        DetailType: 'SalesItemLineDetail',
+        SalesItemLineDetail: { ItemRef: { value: '1' } },
+      };
+      for (const doc of ['0042', '42']) {
+        await call('POST', '/invoice', {
+          CustomerRef: { value: customerId },
+          DocNumber: doc,
+          Line: [line],
+        });
+      }
+      const res = await query("SELECT * FROM Invoice WHERE DocNumber = '42'");
+      expect(res.json.QueryResponse.Invoice.map((i: Json) => i.DocNumber)).toEqual(['42']);
+      for (let i = 0; i < 8; i += 1) await call('POST', '/customer', { DisplayName: `Extra ${i}` });
+      const ordered = await query('SELECT * FROM Customer ORDERBY Id DESC MAXRESULTS 3');
+      const ids = ordered.json.QueryResponse.Customer.map((c: Json) => Number(c.Id));
+      expect(ids).toEqual([...ids].sort((a, b) => b - a));
+      expect(ids[0]).toBeGreaterThanOrEqual(10);
     });
 
     it('omits the entity key when nothing matches', async () => {

@@ -278,6 +278,49 @@ describe('Emulator: webhooks', () => {
     expect(got).not.toEqual(ids);
   });
 
+  it('announces a write whose answer was lost to commit_then_reset', async () => {
+    await configure();
+    const { realmId, token } = await h.connectedCompany();
+    const { customerId } = await seedInvoice(h, realmId, token.access_token, 10);
+    await h.emulator.webhooksIdle();
+    received = [];
+    await h.admin('POST', `/_admin/companies/${realmId}/faults`, { kind: 'commit_then_reset' });
+    const body = {
+      CustomerRef: { value: customerId },
+      DocNumber: 'INV-LOST',
+      Line: [
+        {
+          Amount: 42.5,
+          DetailType: 'SalesItemLineDetail',
+          SalesItemLineDetail: { ItemRef: { value: '1' } },
+        },
+      ],
+    };
+    await expect(
+      h.api(realmId, token.access_token, 'POST', '/invoice?requestid=lost-1', body),
+    ).rejects.toThrow(/fetch failed/);
+    // The pipeline's recovery: find the invoice by DocNumber, then replay the requestid.
+    const q = encodeURIComponent("SELECT * FROM Invoice WHERE DocNumber = 'INV-LOST'");
+    const found = await h.apiJson<Json>(realmId, token.access_token, 'GET', `/query?query=${q}`);
+    const [invoice] = found.json.QueryResponse.Invoice as Json[];
+    expect(invoice?.TotalAmt).toBe(42.5);
+    const replay = await h.apiJson<Json>(
+      realmId,
+      token.access_token,
+      'POST',
+      '/invoice?requestid=lost-1',
+      body,
+    );
+    expect(replay.json.Invoice.Id).toBe(invoice?.Id);
+    await h.emulator.webhooksIdle();
+    const entities = received.flatMap(
+      (r) => r.json.eventNotifications[0].dataChangeEvent.entities as Json[],
+    );
+    expect(entities.map((e) => `${e.name}:${e.id}:${e.operation}`)).toEqual([
+      `Invoice:${invoice?.Id}:Create`,
+    ]);
+  });
+
   it('sends nothing for a company that is not connected', async () => {
     await configure();
     const realmId = await h.newCompany();

@@ -192,6 +192,7 @@ describe('Stack: functions', () => {
         .sort();
     const tokenFunctions = [
       'disconnect-quickbooks',
+      'push-worker',
       'quickbooks-callback',
       'quickbooks-disconnected',
     ];
@@ -199,17 +200,74 @@ describe('Stack: functions', () => {
     expect(holders(tokenKey)).toEqual(tokenFunctions);
   });
 
-  it('gives token functions exactly GenerateDataKey and Decrypt on the token key', () => {
+  it('grants each token function only the token-key action it uses', () => {
     const tokenKey = logicalIdOf(built.stack.data.tokenKey);
-    const statements = ofType('AWS::IAM::Policy').flatMap(
-      ([, p]) =>
-        (p.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
+    const actionsOf = (name: string) => {
+      const roleId = logicalIdOf(built.stack.functions[name]?.role as IConstruct);
+      return ofType('AWS::IAM::Policy')
+        .filter(([, p]) => JSON.stringify(p.Properties.Roles).includes(roleId))
+        .flatMap(
+          ([, p]) =>
+            (p.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
+        )
+        .filter((st) => JSON.stringify(st.Resource).includes(tokenKey))
+        .flatMap((st) => [st.Action].flat());
+    };
+    expect(actionsOf('quickbooks-callback')).toEqual(['kms:GenerateDataKey']);
+    expect(actionsOf('disconnect-quickbooks')).toEqual(['kms:Decrypt']);
+    expect(actionsOf('push-worker')).toEqual(['kms:GenerateDataKey', 'kms:Decrypt']);
+    expect(actionsOf('push-invoice')).toEqual([]);
+  });
+});
+
+describe('Stack: invoice push pipeline', () => {
+  it('has a KMS-encrypted FIFO push queue with a FIFO dead-letter queue after 40 receives', () => {
+    const queue = resources[logicalIdOf(built.stack.pipeline.queue)]?.Properties;
+    const dlq = logicalIdOf(built.stack.pipeline.deadLetterQueue);
+    expect(queue).toMatchObject({
+      FifoQueue: true,
+      KmsMasterKeyId: { 'Fn::GetAtt': [logicalIdOf(built.stack.queueKey), 'Arn'] },
+      MessageRetentionPeriod: 14 * 24 * 3600,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] }, maxReceiveCount: 40 },
+    });
+    expect(resources[dlq]?.Properties).toMatchObject({
+      FifoQueue: true,
+      MessageRetentionPeriod: 1209600,
+    });
+  });
+
+  it('sets the visibility timeout to six times the worker timeout', () => {
+    const worker =
+      resources[logicalIdOf(built.stack.functions['push-worker'] as IConstruct)]?.Properties;
+    const queue = resources[logicalIdOf(built.stack.pipeline.queue)]?.Properties;
+    expect(queue?.VisibilityTimeout).toBe((worker?.Timeout as number) * 6);
+  });
+
+  it('feeds the worker with partial batch failures, and lets it postpone messages', () => {
+    built.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(built.stack.pipeline.queue), 'Arn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 10,
+    });
+    const roleId = logicalIdOf(built.stack.functions['push-worker']?.role as IConstruct);
+    const workerPolicy = JSON.stringify(
+      ofType('AWS::IAM::Policy').filter(([, p]) =>
+        JSON.stringify(p.Properties.Roles).includes(roleId),
+      ),
     );
-    const onTokenKey = statements.filter((st) => JSON.stringify(st.Resource).includes(tokenKey));
-    expect(onTokenKey.length).toBeGreaterThan(0);
-    for (const st of onTokenKey) {
-      expect(st.Action).toEqual(['kms:GenerateDataKey', 'kms:Decrypt']);
-    }
+    expect(workerPolicy).toContain('sqs:ChangeMessageVisibility');
+    expect(workerPolicy).toContain('events:PutEvents');
+  });
+
+  it('alarms on the first dead-lettered push, to the alarm topic', () => {
+    const dlq = logicalIdOf(built.stack.pipeline.deadLetterQueue);
+    built.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlq, 'QueueName'] } }],
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      AlarmActions: [{ Ref: logicalIdOf(built.stack.observability.alarmTopic) }],
+    });
   });
 });
 

@@ -4,6 +4,7 @@ import { tenantProviderKeysTable } from '#shared/store/tables.ts';
 import { TokenRepository } from '#shared/store/token-repository.ts';
 import { newTenantId } from '../support/local-api.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
+import { books, invoiceBody, pushInvoice, queueDrained, syncOf } from '../support/push.ts';
 
 let stack: TestStack;
 let tenantA: string;
@@ -16,6 +17,10 @@ beforeAll(async () => {
   tenantA = newTenantId('a');
   realmA = await stack.world.newCompany('Tenant A Co');
   await stack.connect(tenantA, realmA);
+  await pushInvoice(stack, tenantA, 'inv_shared', invoiceBody());
+  await queueDrained();
+  // B is a real, connected tenant: its own company, its own invoices.
+  await stack.connect(tenantB, await stack.world.newCompany('Tenant B Co'));
 });
 afterAll(() => stack.close());
 
@@ -39,20 +44,46 @@ async function expectTenantAUntouched() {
     (g) => g.realmId === realmA,
   );
   expect(grants.some((g) => g.revokedAt === undefined)).toBe(true);
+  expect(await syncOf(stack, tenantA, 'inv_shared')).toMatchObject({
+    status: 'pushed',
+    revision: 1,
+  });
+  expect((await books(stack, realmA)).invoices).toHaveLength(1);
 }
 
 /** One probe per JWT route: B's token used on it can neither see nor change A's connection. */
 const probes: Record<string, () => Promise<void>> = {
   'GET /integrations/quickbooks': async () => {
     const seen = await statusOf(tenantB);
-    expect(seen).toMatchObject({ status: 'disconnected', realmId: null, companyName: null });
+    expect(seen).toMatchObject({ status: 'connected', companyName: 'Tenant B Co' });
+    expect(seen.realmId).not.toBe(realmA);
+  },
+  'GET /invoices/{invoiceId}/sync': async () => {
+    const res = await stack.call(tenantB, 'GET', '/invoices/inv_shared/sync');
+    expect(res.status).toBe(404);
+  },
+  'GET /invoices': async () => {
+    const res = await stack.call(tenantB, 'GET', '/invoices');
+    expect(await res.json()).toMatchObject({ invoices: [] });
+  },
+  'POST /invoices/{invoiceId}/push': async () => {
+    // The same invoice id under B is B's own invoice, in B's company.
+    const res = await pushInvoice(
+      stack,
+      tenantB,
+      'inv_shared',
+      invoiceBody((b) => {
+        b.revision = 5;
+      }),
+    );
+    expect(res.status).toBe(202);
+    await queueDrained();
+    expect(await syncOf(stack, tenantB, 'inv_shared')).toMatchObject({ revision: 5 });
   },
   'POST /integrations/quickbooks/connect': async () => {
+    // B is connected, so B may not start over; nothing in the body can name another tenant.
     const res = await stack.call(tenantB, 'POST', '/integrations/quickbooks/connect');
-    expect(res.status).toBe(200);
-    const { authorizeUrl } = (await res.json()) as { authorizeUrl: string };
-    // The state binds the flow to B; nothing in the body can name another tenant.
-    expect(new URL(authorizeUrl).searchParams.get('state')?.startsWith(`${tenantB}.`)).toBe(true);
+    expect(res.status).toBe(409);
     const smuggled = await stack.call(tenantB, 'POST', '/integrations/quickbooks/connect', {
       tenantId: tenantA,
     });
@@ -62,7 +93,7 @@ const probes: Record<string, () => Promise<void>> = {
     const res = await stack.call(tenantB, 'PUT', '/integrations/quickbooks/settings', {
       timezone: 'Asia/Tokyo',
     });
-    expect(res.status).toBe(409);
+    expect(await res.json()).toMatchObject({ timezone: 'Asia/Tokyo' });
     const smuggled = await stack.call(tenantB, 'PUT', '/integrations/quickbooks/settings', {
       tenantId: tenantA,
       timezone: 'Asia/Tokyo',
@@ -71,8 +102,7 @@ const probes: Record<string, () => Promise<void>> = {
   },
   'DELETE /integrations/quickbooks': async () => {
     const res = await stack.call(tenantB, 'DELETE', '/integrations/quickbooks');
-    expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ revokedAtIntuit: false });
+    expect(await res.json()).toMatchObject({ status: 'disconnected', revokedAtIntuit: true });
   },
 };
 

@@ -21,7 +21,8 @@ export interface IntuitWorld {
 
 /** Starts the emulator on a free port and the real intuit-oauth client against it. */
 export async function startIntuitWorld(): Promise<IntuitWorld> {
-  const emulator = await startEmulator({ port: 0 });
+  // A held ("timeout") request outlasts the product's QBO timeout (QBO_TIMEOUT_MS) in tests.
+  const emulator = await startEmulator({ port: 0, timeoutHoldMs: 3000 });
   const clock: Clock = { now: () => emulator.clock.now() };
   const intuit = new IntuitOAuthClient(
     {

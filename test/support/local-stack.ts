@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LocalApi } from '#local/api-server.ts';
+import { startLocalWorkers } from '#local/workers.ts';
 import { type IntuitWorld, startIntuitWorld } from './intuit.ts';
 import { startTestApi } from './local-api.ts';
 
@@ -47,6 +48,7 @@ export async function startTestStack(): Promise<TestStack> {
       },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
+  const stopWorkers = await startLocalWorkers();
   return {
     api,
     world,
@@ -65,6 +67,7 @@ export async function startTestStack(): Promise<TestStack> {
       return new URL(back.headers.get('location') ?? 'http://invalid/');
     },
     async close() {
+      stopWorkers();
       await api.close();
       await world.emulator.close();
     },

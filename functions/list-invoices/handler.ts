@@ -1,0 +1,43 @@
+/**
+ * `GET /invoices?status=&limit=&cursor=` (JWT): the tenant's pushed invoices and their sync status,
+ * a page at a time, for the portal.
+ */
+import { z } from 'zod';
+import { INVOICE_STATUSES } from '#shared/domain/invoice-status.ts';
+import { toInvoiceSyncView } from '#shared/domain/invoice-view.ts';
+import { ValidationError } from '#shared/errors.ts';
+import { tenantRoute } from '#shared/http/api-handler.ts';
+import { invoiceStores } from '#shared/wiring/push-services.ts';
+
+const { invoices } = invoiceStores();
+
+const query = z.strictObject({
+  status: z.enum(INVOICE_STATUSES as [string, ...string[]]).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+  cursor: z.string().max(512).optional(),
+});
+
+export const handler = tenantRoute({}, async ({ tenantId, query: raw }) => {
+  const parsed = query.safeParse(raw);
+  if (!parsed.success) {
+    throw new ValidationError(
+      parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(query)', message: i.message })),
+    );
+  }
+  const { status, limit, cursor } = parsed.data;
+  const page = await invoices.list(tenantId, {
+    limit,
+    ...(status ? { status: status as (typeof INVOICE_STATUSES)[number] } : {}),
+    ...(cursor ? { cursor } : {}),
+  });
+  return {
+    statusCode: 200,
+    body: {
+      invoices: page.items.map((r) => {
+        const { history: _history, ...view } = toInvoiceSyncView(r);
+        return view;
+      }),
+      nextCursor: page.cursor,
+    },
+  };
+});

@@ -1,0 +1,46 @@
+/**
+ * Push worker (SQS FIFO → Lambda, partial batch failures): brings QBO up to each queued invoice
+ * revision. Records of one message group are processed in order; a failed record fails the rest of
+ * its group only. A retryable failure postpones its message with backoff (ChangeMessageVisibility);
+ * after the last receive it goes to the dead-letter queue with a sync error opened.
+ */
+import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { z } from 'zod';
+import { optionalEnv } from '#shared/config/env.ts';
+import { logger } from '#shared/observability/logger.ts';
+import { pushInvoice } from '#shared/use-cases/push-invoice.ts';
+import { connectionServices } from '#shared/wiring/connection-services.ts';
+import { eventPublisher, invoiceStores, pushQueue } from '#shared/wiring/push-services.ts';
+
+const services = await connectionServices();
+const queue = pushQueue();
+const deps = {
+  ...invoiceStores(),
+  events: eventPublisher(),
+  qbo: (tenantId: string) => services.qbo(tenantId),
+};
+/** Must equal the queue's redrive maxReceiveCount. */
+const MAX_RECEIVES = Number(optionalEnv('PUSH_MAX_RECEIVES', '40'));
+const message = z.strictObject({
+  tenantId: z.string().min(1),
+  invoiceId: z.string().min(1),
+  revision: z.number().int().min(1),
+});
+
+async function handleRecord(record: SQSRecord): Promise<void> {
+  const push = message.parse(JSON.parse(record.body));
+  const attempt = Number(record.attributes.ApproximateReceiveCount) || 1;
+  logger.appendKeys({ tenantId: push.tenantId, invoiceId: push.invoiceId });
+  const outcome = await pushInvoice(deps, push, attempt, attempt >= MAX_RECEIVES);
+  if (outcome.done) return;
+  if (outcome.retryAfterSeconds > 0)
+    await queue.delay(record.receiptHandle, outcome.retryAfterSeconds);
+  throw new Error(`Push of ${push.invoiceId} will be retried`);
+}
+
+export const handler = async (event: SQSEvent) =>
+  processPartialResponse(event, handleRecord, new SqsFifoPartialProcessorAsync(), {
+    skipGroupOnError: true,
+    throwOnFullBatchFailure: false,
+  });

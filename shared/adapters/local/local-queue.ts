@@ -1,0 +1,217 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { MessageDelay } from '#shared/ports/push-queue.ts';
+
+/** Options of a {@link LocalQueue}. */
+export interface LocalQueueOptions {
+  /** Queue name, for the records' ARN. */
+  readonly name: string;
+  /** FIFO: one message in flight per group, in order; deduplication for 5 minutes. */
+  readonly fifo: boolean;
+  /** Seconds a received message stays invisible unless the consumer changes it. */
+  readonly visibilityTimeoutSeconds: number;
+  /** Receives before a message moves to the dead-letter list. */
+  readonly maxReceiveCount: number;
+  /** How many messages may be processed at once (Lambda's concurrency). @default 10 */
+  readonly concurrency?: number;
+  /** Multiplies every delay (tests run an hour of backoff in seconds). @default 1 */
+  readonly timeScale?: number;
+}
+
+interface Stored {
+  readonly messageId: string;
+  readonly body: string;
+  readonly groupId: string | undefined;
+  readonly dedupeId: string | undefined;
+  readonly sentAt: number;
+  receiveCount: number;
+  visibleAt: number;
+  receiptHandle?: string;
+  delayOverride?: number;
+}
+
+/** A Lambda-style consumer of SQS events with partial batch failures. */
+export type QueueConsumer = (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
+
+const DEDUPE_WINDOW_MS = 5 * 60_000;
+
+/**
+ * An in-process queue with SQS's semantics, for local mode and tests: visibility timeout, receive
+ * count, a dead-letter list after `maxReceiveCount`, `ChangeMessageVisibility` (as
+ * {@link MessageDelay}), and for FIFO queues message groups (one in flight per group, in order)
+ * and 5-minute deduplication. The consumer gets the same SQS event a Lambda would (one record per
+ * batch) and answers with `batchItemFailures`.
+ */
+export class LocalQueue implements MessageDelay {
+  private readonly messages: Stored[] = [];
+  private readonly deadLetters: Stored[] = [];
+  private readonly recentDedupe = new Map<string, number>();
+  private readonly inFlight = new Set<Stored>();
+  private consumer: QueueConsumer | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly idleWaiters: (() => void)[] = [];
+
+  /** @param options - see {@link LocalQueueOptions} */
+  constructor(private readonly options: LocalQueueOptions) {}
+
+  /**
+   * Sends a message.
+   *
+   * @param body - the message body
+   * @param fifo - group and deduplication ids (FIFO queues)
+   */
+  send(body: string, fifo?: { groupId: string; dedupeId?: string }): void {
+    const dedupeId =
+      fifo?.dedupeId ??
+      (this.options.fifo ? createHash('sha256').update(body).digest('hex') : undefined);
+    const now = Date.now();
+    if (dedupeId) {
+      const seen = this.recentDedupe.get(dedupeId);
+      if (seen !== undefined && now - seen < DEDUPE_WINDOW_MS) return;
+      this.recentDedupe.set(dedupeId, now);
+    }
+    this.messages.push({
+      messageId: randomUUID(),
+      body,
+      groupId: fifo?.groupId,
+      dedupeId,
+      sentAt: now,
+      receiveCount: 0,
+      visibleAt: now,
+    });
+    this.kick();
+  }
+
+  async delay(receiptHandle: string, seconds: number): Promise<void> {
+    const message = [...this.inFlight].find((m) => m.receiptHandle === receiptHandle);
+    if (message) message.delayOverride = seconds;
+  }
+
+  /**
+   * Starts delivering to a consumer.
+   *
+   * @param consumer - the Lambda handler of the queue's worker
+   */
+  start(consumer: QueueConsumer): void {
+    this.consumer = consumer;
+    this.kick();
+  }
+
+  /** Stops delivering; messages stay. */
+  stop(): void {
+    this.consumer = undefined;
+    clearTimeout(this.timer);
+  }
+
+  /** Messages waiting or in flight. */
+  get depth(): number {
+    return this.messages.length;
+  }
+
+  /** Messages that exhausted their receives. */
+  deadLettered(): readonly { messageId: string; body: string; receiveCount: number }[] {
+    return this.deadLetters.map(({ messageId, body, receiveCount }) => ({
+      messageId,
+      body,
+      receiveCount,
+    }));
+  }
+
+  /** Moves every dead-lettered message back to the queue (a DLQ redrive). */
+  redrive(): number {
+    const moved = this.deadLetters.splice(0);
+    for (const m of moved) {
+      m.receiveCount = 0;
+      m.visibleAt = Date.now();
+      this.messages.push(m);
+    }
+    this.kick();
+    return moved.length;
+  }
+
+  /** Resolves once no message is waiting or in flight (delayed ones included). */
+  idle(): Promise<void> {
+    if (this.messages.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private kick(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.pump(), 0);
+  }
+
+  private pump(): void {
+    if (!this.consumer) return;
+    const now = Date.now();
+    const busyGroups = new Set([...this.inFlight].map((m) => m.groupId));
+    const concurrency = this.options.concurrency ?? 10;
+    for (const message of this.messages) {
+      if (this.inFlight.size >= concurrency) break;
+      if (this.inFlight.has(message) || message.visibleAt > now) {
+        if (message.groupId) busyGroups.add(message.groupId);
+        continue;
+      }
+      if (message.groupId && busyGroups.has(message.groupId)) continue;
+      if (message.groupId) busyGroups.add(message.groupId);
+      void this.deliver(message);
+    }
+    const next = Math.min(
+      ...this.messages.filter((m) => !this.inFlight.has(m)).map((m) => m.visibleAt),
+    );
+    if (Number.isFinite(next)) {
+      this.timer = setTimeout(() => this.pump(), Math.max(1, next - Date.now()));
+    }
+  }
+
+  private async deliver(message: Stored): Promise<void> {
+    const consumer = this.consumer;
+    if (!consumer) return;
+    this.inFlight.add(message);
+    message.receiveCount += 1;
+    message.receiptHandle = randomUUID();
+    message.delayOverride = undefined;
+    let failed: boolean;
+    try {
+      const response = await consumer({ Records: [this.record(message)] });
+      failed = (response?.batchItemFailures ?? []).some(
+        (f) => f.itemIdentifier === message.messageId,
+      );
+    } catch {
+      failed = true;
+    }
+    this.inFlight.delete(message);
+    const index = this.messages.indexOf(message);
+    if (!failed) {
+      this.messages.splice(index, 1);
+    } else if (message.receiveCount >= this.options.maxReceiveCount) {
+      this.messages.splice(index, 1);
+      this.deadLetters.push(message);
+    } else {
+      const seconds = message.delayOverride ?? this.options.visibilityTimeoutSeconds;
+      message.visibleAt = Date.now() + seconds * 1000 * (this.options.timeScale ?? 1);
+    }
+    if (this.messages.length === 0) for (const done of this.idleWaiters.splice(0)) done();
+    this.kick();
+  }
+
+  private record(message: Stored): SQSRecord {
+    return {
+      messageId: message.messageId,
+      receiptHandle: message.receiptHandle ?? '',
+      body: message.body,
+      attributes: {
+        ApproximateReceiveCount: String(message.receiveCount),
+        SentTimestamp: String(message.sentAt),
+        SenderId: 'local',
+        ApproximateFirstReceiveTimestamp: String(message.sentAt),
+        ...(message.groupId ? { MessageGroupId: message.groupId } : {}),
+        ...(message.dedupeId ? { MessageDeduplicationId: message.dedupeId } : {}),
+      },
+      messageAttributes: {},
+      md5OfBody: createHash('md5').update(message.body).digest('hex'),
+      eventSource: 'aws:sqs',
+      eventSourceARN: `arn:aws:sqs:local:000000000000:${this.options.name}`,
+      awsRegion: 'local',
+    };
+  }
+}

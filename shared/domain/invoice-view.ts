@@ -1,0 +1,66 @@
+import type { InvoiceSnapshot } from './invoice.ts';
+import type { HistoryEntry, InvoiceStatus } from './invoice-status.ts';
+import { formatAmount } from './money.ts';
+
+/** The stored invoice fields a view needs. */
+export interface InvoiceViewSource {
+  readonly invoiceId: string;
+  readonly revision: number;
+  readonly snapshot: InvoiceSnapshot;
+  readonly status: InvoiceStatus;
+  readonly qboInvoiceId: string | null;
+  readonly qboDocNumber: string | null;
+  readonly pushedRevision: number | null;
+  readonly balance: number | null;
+  readonly parked: boolean;
+  readonly lastError: { readonly code: string; readonly message: string } | null;
+  readonly notices: readonly string[];
+  readonly history: readonly HistoryEntry[];
+  readonly updatedAt: string;
+}
+
+/** `GET /invoices/{invoiceId}/sync`: where an invoice stands with QuickBooks. */
+export interface InvoiceSyncView {
+  readonly invoiceId: string;
+  readonly docNumber: string;
+  readonly status: InvoiceStatus;
+  readonly qboInvoiceId: string | null;
+  readonly qboDocNumber: string | null;
+  readonly revision: number;
+  readonly pushedRevision: number | null;
+  readonly total: string;
+  readonly balance: string | null;
+  readonly currency: string;
+  /** Waiting for QuickBooks to be reconnected. */
+  readonly waitingForReconnect: boolean;
+  readonly lastError: { readonly code: string; readonly message: string } | null;
+  readonly notices: readonly string[];
+  readonly updatedAt: string;
+  readonly history: readonly HistoryEntry[];
+}
+
+/**
+ * What the portal and TradelyHQ core see of an invoice's sync; money as decimal strings.
+ *
+ * @param record - the stored invoice
+ */
+export function toInvoiceSyncView(record: InvoiceViewSource): InvoiceSyncView {
+  const { snapshot } = record;
+  return {
+    invoiceId: record.invoiceId,
+    docNumber: snapshot.docNumber,
+    status: record.status,
+    qboInvoiceId: record.qboInvoiceId,
+    qboDocNumber: record.qboDocNumber,
+    revision: record.revision,
+    pushedRevision: record.pushedRevision,
+    total: formatAmount(snapshot.total, snapshot.digits),
+    balance: record.balance === null ? null : formatAmount(record.balance, snapshot.digits),
+    currency: snapshot.currency,
+    waitingForReconnect: record.parked,
+    lastError: record.lastError,
+    notices: record.notices,
+    updatedAt: record.updatedAt,
+    history: record.history,
+  };
+}

@@ -1,0 +1,29 @@
+import type { InvoiceStatus } from './invoice-status.ts';
+
+/** What QBO's ledger says about an invoice. */
+export interface LedgerView {
+  /** TotalAmt in minor units. */
+  readonly total: number;
+  /** Balance in minor units. */
+  readonly balance: number;
+  /** The invoice has a linked Payment (or credit) in QBO. */
+  readonly hasPayment: boolean;
+  /** QBO voided it. */
+  readonly voided: boolean;
+}
+
+/**
+ * The payment status QBO implies. A voided invoice also has Balance 0, but TotalAmt 0 and no
+ * payment, so "paid" needs Balance 0, TotalAmt > 0 and a linked payment.
+ *
+ * @param ledger - QBO's view of the invoice
+ * @returns `voided`, `paid`, `partially_paid`, or `pushed` (open, nothing paid)
+ */
+export function paymentStatus(ledger: LedgerView): InvoiceStatus {
+  if (ledger.voided) return 'voided';
+  if (ledger.total > 0 && ledger.balance === 0 && ledger.hasPayment) return 'paid';
+  if (ledger.hasPayment && ledger.balance > 0 && ledger.balance < ledger.total) {
+    return 'partially_paid';
+  }
+  return 'pushed';
+}

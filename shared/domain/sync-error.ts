@@ -1,0 +1,34 @@
+/** Why an invoice is in the Sync Errors panel. */
+export type SyncErrorKind =
+  | 'drift'
+  | 'push_failed'
+  | 'validation'
+  | 'total_mismatch'
+  | 'missing_in_quickbooks'
+  | 'deleted_in_quickbooks'
+  | 'auth';
+
+/** One field where TradelyHQ and QBO disagree. */
+export interface DiffEntry {
+  readonly field: string;
+  readonly tradelyhq: string | null;
+  readonly quickbooks: string | null;
+}
+
+/** An entry of the Sync Errors panel: one per invoice at most. */
+export interface SyncError {
+  readonly tenantId: string;
+  /** Stable id: the invoice id (one open error per invoice). */
+  readonly id: string;
+  readonly invoiceId: string;
+  readonly docNumber: string | null;
+  readonly kind: SyncErrorKind;
+  readonly message: string;
+  readonly diff: readonly DiffEntry[];
+  /** ISO-8601 instants. */
+  readonly firstSeen: string;
+  readonly lastSeen: string;
+  /** How many times it was seen (pushes, reconcile runs). */
+  readonly attempts: number;
+  readonly state: 'open' | 'closed' | 'dismissed' | 'accepted';
+}

@@ -1,0 +1,99 @@
+import type { InvoiceSnapshot } from '#shared/domain/invoice.ts';
+import { fromQboNumber, toQboNumber } from '#shared/domain/money.ts';
+import type { LedgerView } from '#shared/domain/payment-state.ts';
+import { itemKey } from './names.ts';
+
+/** The parts of a QBO Invoice this stack reads. */
+export interface QboInvoice {
+  readonly Id: string;
+  readonly SyncToken: string;
+  readonly DocNumber?: string;
+  readonly TxnDate?: string;
+  readonly DueDate?: string;
+  readonly TotalAmt: number;
+  readonly Balance: number;
+  readonly PrivateNote?: string;
+  readonly CustomerRef?: { readonly value: string; readonly name?: string };
+  readonly LinkedTxn?: readonly { readonly TxnId: string; readonly TxnType: string }[];
+  readonly Line?: readonly Record<string, unknown>[];
+  readonly TxnTaxDetail?: { readonly TotalTax?: number };
+  readonly CustomerMemo?: { readonly value?: string };
+}
+
+/**
+ * The marker in PrivateNote that names the TradelyHQ invoice, so a lookup by DocNumber can tell
+ * our invoice from a hand-made one with the same number.
+ *
+ * @param invoiceId - TradelyHQ's invoice id
+ */
+export const privateNoteMarker = (invoiceId: string): string => `[TradelyHQ invoice ${invoiceId}]`;
+
+/**
+ * TradelyHQ's invoice as a QBO Invoice body (for create, or a full update with Id and SyncToken):
+ * one SalesItemLineDetail line per TradelyHQ line (item, quantity, unit price, tax code), a
+ * DiscountLineDetail line for a discount, and the tax total when there is one.
+ *
+ * @param invoiceId - TradelyHQ's invoice id
+ * @param snapshot - the revision to push
+ * @param refs - the QBO Customer and Items it uses (items by {@link itemKey})
+ */
+export function toQboInvoiceBody(
+  invoiceId: string,
+  snapshot: InvoiceSnapshot,
+  refs: { customerId: string; itemIds: ReadonlyMap<string, string> },
+): Record<string, unknown> {
+  const money = (minor: number) => toQboNumber(minor, snapshot.digits);
+  const lines: Record<string, unknown>[] = snapshot.lines.map((line) => ({
+    DetailType: 'SalesItemLineDetail',
+    Amount: money(line.amount),
+    ...(line.description ? { Description: line.description } : {}),
+    SalesItemLineDetail: {
+      ItemRef: { value: refs.itemIds.get(itemKey(line)) },
+      Qty: Number(line.quantity),
+      UnitPrice: Number(line.unitPrice),
+      TaxCodeRef: { value: line.taxCode ?? (line.taxable ? 'TAX' : 'NON') },
+      ...(line.serviceDate ? { ServiceDate: line.serviceDate } : {}),
+    },
+  }));
+  const { discount } = snapshot;
+  if (discount) {
+    lines.push({
+      DetailType: 'DiscountLineDetail',
+      Amount: money(snapshot.discountAmount),
+      DiscountLineDetail:
+        'percent' in discount
+          ? { PercentBased: true, DiscountPercent: Number(discount.percent) }
+          : { PercentBased: false },
+    });
+  }
+  return {
+    DocNumber: snapshot.docNumber,
+    TxnDate: snapshot.issueDate,
+    ...(snapshot.dueDate ? { DueDate: snapshot.dueDate } : {}),
+    CustomerRef: { value: refs.customerId },
+    ...(snapshot.client.email ? { BillEmail: { Address: snapshot.client.email } } : {}),
+    ...(snapshot.memo ? { CustomerMemo: { value: snapshot.memo } } : {}),
+    PrivateNote: `${privateNoteMarker(invoiceId)} revision ${snapshot.revision}`,
+    Line: lines,
+    ...(snapshot.tax > 0 ? { TxnTaxDetail: { TotalTax: money(snapshot.tax) } } : {}),
+  };
+}
+
+/**
+ * QBO's ledger view of an invoice, in minor units.
+ *
+ * @param invoice - the QBO invoice
+ * @param digits - the currency's minor-unit digits
+ */
+export function ledgerOf(invoice: QboInvoice, digits: number): LedgerView {
+  const total = fromQboNumber(invoice.TotalAmt, digits);
+  return {
+    total,
+    balance: fromQboNumber(invoice.Balance, digits),
+    hasPayment: (invoice.LinkedTxn ?? []).some(
+      (t) => t.TxnType === 'Payment' || t.TxnType === 'CreditMemo',
+    ),
+    // QBO voids by zeroing every amount and setting PrivateNote to "Voided".
+    voided: total === 0 && /^Voided/.test(invoice.PrivateNote ?? ''),
+  };
+}

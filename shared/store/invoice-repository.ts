@@ -1,0 +1,276 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { InvoiceSnapshot } from '#shared/domain/invoice.ts';
+import {
+  HISTORY_LIMIT,
+  type HistoryEntry,
+  type InvoiceStatus,
+} from '#shared/domain/invoice-status.ts';
+import { documentClient } from './dynamo.ts';
+import { tenantPk } from './keys.ts';
+
+/** An invoice this stack has been asked to push, with its QBO mapping and sync state. */
+export interface InvoiceRecord {
+  readonly tenantId: string;
+  readonly invoiceId: string;
+  /** The newest revision TradelyHQ sent; `snapshot` is that revision. */
+  readonly revision: number;
+  readonly snapshot: InvoiceSnapshot;
+  readonly status: InvoiceStatus;
+  /** The QBO company it was pushed to. */
+  readonly realmId: string | null;
+  readonly qboInvoiceId: string | null;
+  readonly qboDocNumber: string | null;
+  readonly syncToken: string | null;
+  /** The revision QBO has, once pushed. */
+  readonly pushedRevision: number | null;
+  /** Open balance in QBO, minor units. */
+  readonly balance: number | null;
+  /** QBO's TotalAmt, minor units. */
+  readonly qboTotal: number | null;
+  /** The `requestid` of a create whose answer was lost: look the invoice up before creating. */
+  readonly pendingCreate: string | null;
+  /** Waiting for a reconnect (the grant died); goes out again when the tenant reconnects. */
+  readonly parked: boolean;
+  readonly lastError: { readonly code: string; readonly message: string } | null;
+  /** Things an admin may want to know (e.g. the customer was created with a suffixed name). */
+  readonly notices: readonly string[];
+  readonly history: readonly HistoryEntry[];
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  /** Optimistic-concurrency version of this record. */
+  readonly version: number;
+}
+
+/** The fields a worker may change. */
+export type InvoiceChanges = Partial<
+  Pick<
+    InvoiceRecord,
+    | 'status'
+    | 'realmId'
+    | 'qboInvoiceId'
+    | 'qboDocNumber'
+    | 'syncToken'
+    | 'pushedRevision'
+    | 'balance'
+    | 'qboTotal'
+    | 'pendingCreate'
+    | 'parked'
+    | 'lastError'
+    | 'notices'
+  >
+>;
+
+/** What happened to a pushed revision. */
+export type AcceptResult = 'accepted' | 'duplicate' | 'stale';
+
+const invoiceSk = (invoiceId: string) => `INVOICE#${invoiceId}`;
+
+/** Invoice records in the sync-state table, one per TradelyHQ invoice. */
+export class InvoiceRepository {
+  /** @param tableName - the sync-state table's physical name */
+  constructor(private readonly tableName: string) {}
+
+  private key(tenantId: string, invoiceId: string) {
+    return { pk: tenantPk(tenantId), sk: invoiceSk(invoiceId) };
+  }
+
+  /**
+   * Reads one invoice.
+   *
+   * @param tenantId - the tenant
+   * @param invoiceId - TradelyHQ's invoice id
+   */
+  async get(tenantId: string, invoiceId: string): Promise<InvoiceRecord | undefined> {
+    const { Item } = await documentClient.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: this.key(tenantId, invoiceId),
+        ConsistentRead: true,
+      }),
+    );
+    return Item as InvoiceRecord | undefined;
+  }
+
+  /**
+   * Stores a pushed revision if it is newer than what is stored. The same revision again changes
+   * nothing; an older one is ignored.
+   *
+   * @param tenantId - the tenant
+   * @param invoiceId - TradelyHQ's invoice id
+   * @param snapshot - the validated revision
+   * @param now - ISO-8601 instant
+   */
+  async accept(
+    tenantId: string,
+    invoiceId: string,
+    snapshot: InvoiceSnapshot,
+    now: string,
+  ): Promise<AcceptResult> {
+    const existing = await this.get(tenantId, invoiceId);
+    if (existing && existing.revision === snapshot.revision) return 'duplicate';
+    if (existing && existing.revision > snapshot.revision) return 'stale';
+    const entry: HistoryEntry = { at: now, status: 'queued', revision: snapshot.revision };
+    const record: InvoiceRecord = {
+      tenantId,
+      invoiceId,
+      revision: snapshot.revision,
+      snapshot,
+      status: 'queued',
+      realmId: existing?.realmId ?? null,
+      qboInvoiceId: existing?.qboInvoiceId ?? null,
+      qboDocNumber: existing?.qboDocNumber ?? null,
+      syncToken: existing?.syncToken ?? null,
+      pushedRevision: existing?.pushedRevision ?? null,
+      balance: existing?.balance ?? null,
+      qboTotal: existing?.qboTotal ?? null,
+      pendingCreate: existing?.pendingCreate ?? null,
+      parked: false,
+      lastError: null,
+      notices: existing?.notices ?? [],
+      history: [...(existing?.history ?? []), entry].slice(-HISTORY_LIMIT),
+      createdAt: existing?.createdAt ?? now,
+      updatedAt: now,
+      version: (existing?.version ?? 0) + 1,
+    };
+    try {
+      await documentClient.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...this.key(tenantId, invoiceId), ...record },
+          // Written over exactly what was read: a concurrent push of another revision retries.
+          ConditionExpression: existing
+            ? '#version = :version AND #revision < :revision'
+            : 'attribute_not_exists(pk)',
+          ...(existing
+            ? {
+                ExpressionAttributeNames: { '#version': 'version', '#revision': 'revision' },
+                ExpressionAttributeValues: {
+                  ':version': existing.version,
+                  ':revision': snapshot.revision,
+                },
+              }
+            : {}),
+        }),
+      );
+      return 'accepted';
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) {
+        return this.accept(tenantId, invoiceId, snapshot, now);
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * Changes a record that is still at the version the caller read, appending a history entry
+   * when the status changes.
+   *
+   * @param record - the record as read
+   * @param changes - the fields to change
+   * @param now - ISO-8601 instant
+   * @param note - a note for the history entry
+   * @returns the new record, or `undefined` when someone changed it meanwhile
+   */
+  async update(
+    record: InvoiceRecord,
+    changes: InvoiceChanges,
+    now: string,
+    note?: string,
+  ): Promise<InvoiceRecord | undefined> {
+    const statusChanged = changes.status !== undefined && changes.status !== record.status;
+    const history = statusChanged
+      ? [
+          ...record.history,
+          {
+            at: now,
+            status: changes.status as InvoiceStatus,
+            revision: record.revision,
+            ...(note ? { note } : {}),
+          },
+        ].slice(-HISTORY_LIMIT)
+      : record.history;
+    const next: InvoiceRecord = {
+      ...record,
+      ...changes,
+      history,
+      updatedAt: now,
+      version: record.version + 1,
+    };
+    try {
+      await documentClient.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...this.key(record.tenantId, record.invoiceId), ...next },
+          ConditionExpression: '#version = :version',
+          ExpressionAttributeNames: { '#version': 'version' },
+          ExpressionAttributeValues: { ':version': record.version },
+        }),
+      );
+      return next;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * Lists a tenant's invoices, newest key first page by page, optionally by status.
+   *
+   * @param tenantId - the tenant
+   * @param options - status filter, page size, and the cursor of the previous page
+   */
+  async list(
+    tenantId: string,
+    options: { status?: InvoiceStatus; limit: number; cursor?: string; parkedOnly?: boolean },
+  ): Promise<{ items: InvoiceRecord[]; cursor: string | null }> {
+    const filters: string[] = [];
+    const values: Record<string, unknown> = { ':pk': tenantPk(tenantId), ':prefix': 'INVOICE#' };
+    const names: Record<string, string> = {};
+    if (options.status) {
+      filters.push('#status = :status');
+      names['#status'] = 'status';
+      values[':status'] = options.status;
+    }
+    if (options.parkedOnly) {
+      filters.push('parked = :true');
+      values[':true'] = true;
+    }
+    const items: InvoiceRecord[] = [];
+    // The cursor carries only the sort key; the partition is always the caller's tenant.
+    const after = options.cursor ? decodeCursor(options.cursor) : undefined;
+    let startKey: Record<string, unknown> | undefined = after
+      ? { pk: tenantPk(tenantId), ...after }
+      : undefined;
+    // A filter can leave a page short; keep reading until the page is full or the data ends.
+    do {
+      const out = await documentClient.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
+          ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+          ExpressionAttributeValues: values,
+          Limit: options.limit - items.length,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...((out.Items ?? []) as InvoiceRecord[]));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey && items.length < options.limit);
+    return { items, cursor: startKey ? encodeCursor(startKey) : null };
+  }
+}
+
+function encodeCursor(key: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify({ sk: key.sk })).toString('base64url');
+}
+
+function decodeCursor(cursor: string): Record<string, unknown> | undefined {
+  try {
+    const { sk } = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as { sk?: unknown };
+    return typeof sk === 'string' && sk.startsWith('INVOICE#') ? { sk } : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,215 @@
+import type { InvoiceSnapshot, SnapshotLine } from '#shared/domain/invoice.ts';
+import { QboError } from '#shared/qbo/faults.ts';
+import { cleanName, itemKey, NAME_LIMITS, suffixedName } from '#shared/qbo/names.ts';
+import type { QboClient } from '#shared/qbo/qbo-client.ts';
+import { quote, rows } from '#shared/qbo/query.ts';
+import { requestId } from '#shared/qbo/request-id.ts';
+import type { MappingRepository } from '#shared/store/mapping-repository.ts';
+
+/** What mirroring needs: the mappings and a QBO client of the tenant's company. */
+export interface MirrorContext {
+  readonly mappings: MappingRepository;
+  readonly qbo: QboClient;
+  readonly tenantId: string;
+  readonly realmId: string;
+  /** The tenant's chosen income account for new items, if any. */
+  readonly incomeAccountId: string | null;
+}
+
+interface QboNamed {
+  readonly Id: string;
+  readonly DisplayName?: string;
+  readonly Name?: string;
+  readonly Active?: boolean;
+}
+
+const isDuplicateName = (err: unknown) => err instanceof QboError && err.faultCode === '6240';
+
+/**
+ * The QBO Customer of a TradelyHQ client, mirrored on first use: the recorded mapping, else a
+ * Customer with the same DisplayName (linked, not duplicated), else a new one. A duplicate-name
+ * fault (6240) means a race, or a Vendor or Employee holding the name: look again and link, or
+ * create the customer under a deterministic suffixed name and say so.
+ *
+ * @param ctx - see {@link MirrorContext}
+ * @param client - the invoice's client
+ * @returns the Customer Id, and a notice when the name had to change
+ */
+export async function ensureCustomer(
+  ctx: MirrorContext,
+  client: InvoiceSnapshot['client'],
+): Promise<{ qboId: string; notice?: string }> {
+  const known = await ctx.mappings.get(ctx.tenantId, 'CUSTOMERMAP', ctx.realmId, client.id);
+  if (known) return { qboId: known.qboId };
+  const name = cleanName(client.displayName, NAME_LIMITS.customer);
+  const record = (qboId: string, qboName: string, how: 'linked' | 'created') =>
+    ctx.mappings.putIfAbsent(ctx.tenantId, 'CUSTOMERMAP', ctx.realmId, client.id, {
+      qboId,
+      qboName,
+      originalName: client.displayName,
+      how,
+    });
+
+  const existing = await findByName(ctx, 'Customer', 'DisplayName', name);
+  if (existing) return { qboId: (await record(existing.Id, name, 'linked')).qboId };
+  try {
+    const created = await createCustomer(ctx, client, name);
+    return { qboId: (await record(created, name, 'created')).qboId };
+  } catch (err) {
+    if (!isDuplicateName(err)) throw err;
+  }
+  // 6240: someone created this customer a moment ago (link it), or a Vendor or Employee has it.
+  const raced = await findByName(ctx, 'Customer', 'DisplayName', name);
+  if (raced) return { qboId: (await record(raced.Id, name, 'linked')).qboId };
+  const alternative = suffixedName(name, client.id, NAME_LIMITS.customer);
+  const notice =
+    `The QuickBooks customer was created as "${alternative}" because a vendor or employee ` +
+    `in QuickBooks already uses the name "${name}".`;
+  const taken = await findByName(ctx, 'Customer', 'DisplayName', alternative);
+  const qboId = taken ? taken.Id : await createCustomer(ctx, client, alternative);
+  return { qboId: (await record(qboId, alternative, taken ? 'linked' : 'created')).qboId, notice };
+}
+
+async function createCustomer(
+  ctx: MirrorContext,
+  client: InvoiceSnapshot['client'],
+  displayName: string,
+): Promise<string> {
+  const address = client.billingAddress;
+  const out = await ctx.qbo.send<{ Customer: QboNamed }>({
+    method: 'POST',
+    path: 'customer',
+    query: { requestid: requestId(ctx.tenantId, ctx.realmId, 'customer', client.id, displayName) },
+    body: {
+      DisplayName: displayName,
+      ...(client.companyName ? { CompanyName: client.companyName.slice(0, 100) } : {}),
+      ...(client.email ? { PrimaryEmailAddr: { Address: client.email } } : {}),
+      ...(client.phone ? { PrimaryPhone: { FreeFormNumber: client.phone } } : {}),
+      ...(address
+        ? {
+            BillAddr: {
+              ...(address.line1 ? { Line1: address.line1 } : {}),
+              ...(address.line2 ? { Line2: address.line2 } : {}),
+              ...(address.city ? { City: address.city } : {}),
+              ...(address.region ? { CountrySubDivisionCode: address.region } : {}),
+              ...(address.postalCode ? { PostalCode: address.postalCode } : {}),
+              ...(address.country ? { Country: address.country } : {}),
+            },
+          }
+        : {}),
+    },
+  });
+  return out.Customer.Id;
+}
+
+/**
+ * The QBO Items of an invoice's lines, mirrored on first use: the mapping, else an Item with the
+ * same (cleaned) name, else a new Service item with the tenant's income account.
+ *
+ * @param ctx - see {@link MirrorContext}
+ * @param lines - the invoice lines
+ * @returns item Id by {@link itemKey}
+ */
+export async function ensureItems(
+  ctx: MirrorContext,
+  lines: readonly SnapshotLine[],
+): Promise<Map<string, string>> {
+  const ids = new Map<string, string>();
+  for (const line of lines) {
+    const key = itemKey(line);
+    if (ids.has(key)) continue;
+    ids.set(key, await ensureItem(ctx, key, line));
+  }
+  return ids;
+}
+
+async function ensureItem(ctx: MirrorContext, key: string, line: SnapshotLine): Promise<string> {
+  const known = await ctx.mappings.get(ctx.tenantId, 'ITEMMAP', ctx.realmId, key);
+  if (known) return known.qboId;
+  const name = cleanName(line.itemName, NAME_LIMITS.item);
+  const record = async (qboId: string, how: 'linked' | 'created') =>
+    (
+      await ctx.mappings.putIfAbsent(ctx.tenantId, 'ITEMMAP', ctx.realmId, key, {
+        qboId,
+        qboName: name,
+        originalName: line.itemName,
+        how,
+      })
+    ).qboId;
+  const existing = await findByName(ctx, 'Item', 'Name', name);
+  if (existing) return record(existing.Id, 'linked');
+  try {
+    const out = await ctx.qbo.send<{ Item: QboNamed }>({
+      method: 'POST',
+      path: 'item',
+      query: { requestid: requestId(ctx.tenantId, ctx.realmId, 'item', key) },
+      body: {
+        Name: name,
+        Type: 'Service',
+        IncomeAccountRef: { value: await incomeAccount(ctx) },
+        ...(line.itemCode ? { Sku: line.itemCode.slice(0, 100) } : {}),
+      },
+    });
+    return record(out.Item.Id, 'created');
+  } catch (err) {
+    if (!isDuplicateName(err)) throw err;
+    const raced = await findByName(ctx, 'Item', 'Name', name);
+    if (!raced) throw err;
+    return record(raced.Id, 'linked');
+  }
+}
+
+/** The tenant's income account, else the company's first income account (looked up once). */
+async function incomeAccount(ctx: MirrorContext): Promise<string> {
+  if (ctx.incomeAccountId) return ctx.incomeAccountId;
+  const cached = await ctx.mappings.get(ctx.tenantId, 'ACCOUNTMAP', ctx.realmId, 'income-default');
+  if (cached) return cached.qboId;
+  const answer = await ctx.qbo.send<{ QueryResponse?: Record<string, unknown> }>({
+    method: 'GET',
+    path: 'query',
+    query: { query: "SELECT * FROM Account WHERE AccountType = 'Income' MAXRESULTS 100" },
+  });
+  const accounts = rows<QboNamed>(answer, 'Account').filter((a) => a.Active !== false);
+  const preferred = accounts.find((a) => /^(services|sales)/i.test(a.Name ?? '')) ?? accounts[0];
+  if (!preferred) {
+    throw new QboError(
+      'validation',
+      400,
+      [
+        {
+          code: 'no_income_account',
+          message: 'The QuickBooks company has no income account',
+          detail: 'Create one, or choose one in Settings → Integrations.',
+        },
+      ],
+      false,
+    );
+  }
+  const mapping = await ctx.mappings.putIfAbsent(
+    ctx.tenantId,
+    'ACCOUNTMAP',
+    ctx.realmId,
+    'income-default',
+    {
+      qboId: preferred.Id,
+      qboName: preferred.Name ?? '',
+      originalName: 'default income account',
+      how: 'linked',
+    },
+  );
+  return mapping.qboId;
+}
+
+async function findByName(
+  ctx: MirrorContext,
+  entity: 'Customer' | 'Item',
+  field: 'DisplayName' | 'Name',
+  name: string,
+): Promise<QboNamed | undefined> {
+  const answer = await ctx.qbo.send<{ QueryResponse?: Record<string, unknown> }>({
+    method: 'GET',
+    path: 'query',
+    query: { query: `SELECT * FROM ${entity} WHERE ${field} = ${quote(name)}` },
+  });
+  return rows<QboNamed>(answer, entity)[0];
+}

@@ -1,0 +1,389 @@
+import { formatAmount } from '#shared/domain/money.ts';
+import { paymentStatus } from '#shared/domain/payment-state.ts';
+import type { SyncErrorKind } from '#shared/domain/sync-error.ts';
+import { toError } from '#shared/errors.ts';
+import {
+  IntuitUnavailableError,
+  NotConnectedError,
+  ReconnectRequiredError,
+} from '#shared/oauth/errors.ts';
+import { logger } from '#shared/observability/logger.ts';
+import type { Clock } from '#shared/ports/clock.ts';
+import type { DomainEvent, EventPublisher } from '#shared/ports/event-publisher.ts';
+import type { PushMessage } from '#shared/ports/push-queue.ts';
+import { QboError } from '#shared/qbo/faults.ts';
+import type { QboClient } from '#shared/qbo/qbo-client.ts';
+import {
+  ledgerOf,
+  privateNoteMarker,
+  type QboInvoice,
+  toQboInvoiceBody,
+} from '#shared/qbo/qbo-invoice.ts';
+import { quote, rows } from '#shared/qbo/query.ts';
+import { requestId } from '#shared/qbo/request-id.ts';
+import type { ConnectionRepository } from '#shared/store/connection-repository.ts';
+import type {
+  InvoiceChanges,
+  InvoiceRecord,
+  InvoiceRepository,
+} from '#shared/store/invoice-repository.ts';
+import type { MappingRepository } from '#shared/store/mapping-repository.ts';
+import type { SyncErrorRepository } from '#shared/store/sync-error-repository.ts';
+import { ensureCustomer, ensureItems } from './mirror.ts';
+
+/** What the push worker needs. */
+export interface PushDeps {
+  readonly invoices: InvoiceRepository;
+  readonly mappings: MappingRepository;
+  readonly syncErrors: SyncErrorRepository;
+  readonly connections: ConnectionRepository;
+  readonly events: EventPublisher;
+  readonly qbo: (tenantId: string) => QboClient;
+  readonly clock: Clock;
+}
+
+/** What to do with the queue message. */
+export type PushOutcome =
+  | { readonly done: true }
+  | { readonly done: false; readonly retryAfterSeconds: number };
+
+const DONE: PushOutcome = { done: true };
+/** Errors of these kinds close once QBO has the invoice as TradelyHQ sent it. */
+const PUSH_ERRORS: readonly SyncErrorKind[] = [
+  'push_failed',
+  'validation',
+  'total_mismatch',
+  'auth',
+];
+
+/**
+ * Backoff before retry `attempt` (1-based): 10 s doubling to 15 minutes, with ±50 % jitter. With
+ * the queue's 40 receives that rides out about eight hours of Intuit outage.
+ *
+ * @param attempt - the receive count of the message
+ */
+export function backoffSeconds(attempt: number): number {
+  const base = Math.min(900, 10 * 2 ** Math.max(0, attempt - 1));
+  return Math.round(base * (0.5 + Math.random()));
+}
+
+/**
+ * The push worker: brings QBO up to the invoice revision in a queue message, exactly once.
+ *
+ * - Mirrors the client and the items first (see `mirror.ts`).
+ * - Creates with a `requestid` derived from tenant, invoice and revision, and notes the create as
+ *   pending before sending it, so after any lost answer the next attempt looks the invoice up by
+ *   DocNumber before it creates again.
+ * - Updates a pushed invoice with its SyncToken; a stale token is re-read and retried.
+ * - Reads back QBO's TotalAmt; a difference from TradelyHQ's total opens `total_mismatch`.
+ * - Validation faults open a sync error at once (no retry); 401 after a refresh and `invalid_grant`
+ *   park the push until the tenant reconnects; 429 waits 60 s for that company; everything else is
+ *   retried with backoff, and the last attempt opens `push_failed` before the message goes to the
+ *   dead-letter queue.
+ *
+ * @param deps - see {@link PushDeps}
+ * @param message - which revision of which invoice
+ * @param attempt - the message's receive count (1 on first delivery)
+ * @param lastAttempt - whether a failure now sends the message to the dead-letter queue
+ */
+export async function pushInvoice(
+  deps: PushDeps,
+  message: PushMessage,
+  attempt: number,
+  lastAttempt: boolean,
+): Promise<PushOutcome> {
+  const { tenantId, invoiceId } = message;
+  const record = await deps.invoices.get(tenantId, invoiceId);
+  // A newer revision has its own message; a revision QBO already has needs nothing.
+  if (!record || record.revision !== message.revision) return DONE;
+  if (record.pushedRevision !== null && record.pushedRevision >= message.revision) return DONE;
+  try {
+    return await push(deps, record);
+  } catch (err) {
+    return failed(deps, message, err, attempt, lastAttempt);
+  }
+}
+
+async function push(deps: PushDeps, record: InvoiceRecord): Promise<PushOutcome> {
+  const { tenantId, invoiceId, snapshot } = record;
+  const connection = await deps.connections.get(tenantId);
+  if (connection?.status !== 'connected') throw new NotConnectedError();
+  const realmId = connection.realmId;
+  const qbo = deps.qbo(tenantId);
+  // Pushed to another company before a company switch: this company gets its own copy.
+  const sameCompany = record.realmId === realmId;
+  const known = sameCompany ? record.qboInvoiceId : null;
+  const pendingCreate = known
+    ? null
+    : requestId(tenantId, realmId, 'invoice', invoiceId, record.revision);
+  let current = await save(deps, record, {
+    status: 'pushing',
+    realmId,
+    ...(sameCompany ? {} : { qboInvoiceId: null, syncToken: null, pushedRevision: null }),
+    // Noted before the create is sent: if its answer is lost, the next attempt looks first.
+    pendingCreate: pendingCreate ?? record.pendingCreate,
+  });
+
+  const mirror = {
+    mappings: deps.mappings,
+    qbo,
+    tenantId,
+    realmId,
+    incomeAccountId: connection.incomeAccountId,
+  };
+  const customer = await ensureCustomer(mirror, snapshot.client);
+  const itemIds = await ensureItems(mirror, snapshot.lines);
+  const body = toQboInvoiceBody(invoiceId, snapshot, { customerId: customer.qboId, itemIds });
+
+  let existing = known ? { Id: known, SyncToken: current.syncToken ?? '0' } : undefined;
+  if (!existing && record.pendingCreate && sameCompany) {
+    existing = await findOurs(qbo, invoiceId, snapshot.docNumber, customer.qboId);
+  }
+  const saved = existing
+    ? await update(qbo, existing, body)
+    : await create(qbo, body, pendingCreate as string);
+
+  const ledger = ledgerOf(saved, snapshot.digits);
+  const notices = customer.notice
+    ? [...new Set([...current.notices, customer.notice])]
+    : current.notices;
+  current = await save(
+    deps,
+    current,
+    {
+      status: paymentStatus(ledger),
+      qboInvoiceId: saved.Id,
+      qboDocNumber: saved.DocNumber ?? snapshot.docNumber,
+      syncToken: saved.SyncToken,
+      pushedRevision: record.revision,
+      balance: ledger.balance,
+      qboTotal: ledger.total,
+      pendingCreate: null,
+      parked: false,
+      lastError: null,
+      notices,
+    },
+    existing ? 'updated in QuickBooks' : 'created in QuickBooks',
+  );
+
+  const now = iso(deps);
+  if (ledger.total !== snapshot.total && !ledger.voided) {
+    const digits = snapshot.digits;
+    await deps.syncErrors.open(
+      tenantId,
+      invoiceId,
+      {
+        kind: 'total_mismatch',
+        docNumber: snapshot.docNumber,
+        message:
+          `QuickBooks computed a total of ${formatAmount(ledger.total, digits)} ${snapshot.currency} ` +
+          `but TradelyHQ's total is ${formatAmount(snapshot.total, digits)} (usually tax settings).`,
+        diff: [
+          {
+            field: 'total',
+            tradelyhq: formatAmount(snapshot.total, digits),
+            quickbooks: formatAmount(ledger.total, digits),
+          },
+        ],
+      },
+      now,
+    );
+  } else {
+    await deps.syncErrors.close(tenantId, invoiceId, PUSH_ERRORS);
+  }
+  await publish(deps, current, 'invoice.pushed', {
+    qboInvoiceId: saved.Id,
+    qboDocNumber: current.qboDocNumber,
+    revision: record.revision,
+    total: formatAmount(ledger.total, snapshot.digits),
+    balance: formatAmount(ledger.balance, snapshot.digits),
+  });
+  logger.info('Invoice pushed', { tenantId, invoiceId, realmId, qboInvoiceId: saved.Id });
+  return DONE;
+}
+
+async function create(qbo: QboClient, body: Record<string, unknown>, requestid: string) {
+  const out = await qbo.send<{ Invoice: QboInvoice }>({
+    method: 'POST',
+    path: 'invoice',
+    query: { requestid },
+    body,
+  });
+  return out.Invoice;
+}
+
+/** A full update with the SyncToken; a stale token (5010) is re-read and sent again. */
+async function update(
+  qbo: QboClient,
+  target: { Id: string; SyncToken: string },
+  body: Record<string, unknown>,
+): Promise<QboInvoice> {
+  let syncToken = target.SyncToken;
+  for (let tries = 0; ; tries++) {
+    try {
+      const out = await qbo.send<{ Invoice: QboInvoice }>({
+        method: 'POST',
+        path: 'invoice',
+        body: { ...body, Id: target.Id, SyncToken: syncToken, sparse: false },
+      });
+      return out.Invoice;
+    } catch (err) {
+      if (!(err instanceof QboError) || err.failure !== 'stale_object' || tries >= 2) throw err;
+      const fresh = await qbo.send<{ Invoice: QboInvoice }>({
+        method: 'GET',
+        path: `invoice/${target.Id}`,
+      });
+      syncToken = fresh.Invoice.SyncToken;
+    }
+  }
+}
+
+/**
+ * After a create whose answer was lost: the invoice QBO may already have, found by DocNumber and
+ * told apart from a hand-made namesake by our PrivateNote marker or our customer.
+ */
+async function findOurs(
+  qbo: QboClient,
+  invoiceId: string,
+  docNumber: string,
+  customerId: string,
+): Promise<{ Id: string; SyncToken: string } | undefined> {
+  const answer = await qbo.send<{ QueryResponse?: Record<string, unknown> }>({
+    method: 'GET',
+    path: 'query',
+    query: { query: `SELECT * FROM Invoice WHERE DocNumber = ${quote(docNumber)}` },
+  });
+  const candidates = rows<QboInvoice>(answer, 'Invoice');
+  return (
+    candidates.find((i) => (i.PrivateNote ?? '').includes(privateNoteMarker(invoiceId))) ??
+    candidates.find((i) => i.CustomerRef?.value === customerId)
+  );
+}
+
+async function failed(
+  deps: PushDeps,
+  message: PushMessage,
+  err: unknown,
+  attempt: number,
+  lastAttempt: boolean,
+): Promise<PushOutcome> {
+  const { tenantId, invoiceId } = message;
+  const record = await deps.invoices.get(tenantId, invoiceId);
+  if (!record || record.revision !== message.revision) return DONE;
+  const reason = toError(err);
+  const docNumber = record.snapshot.docNumber;
+  const now = iso(deps);
+
+  const waitsForReconnect =
+    err instanceof ReconnectRequiredError ||
+    err instanceof NotConnectedError ||
+    (err instanceof QboError && err.failure === 'auth');
+  if (waitsForReconnect) {
+    // Parked, not failed: it goes out by itself when the tenant reconnects.
+    await save(deps, record, {
+      status: 'queued',
+      parked: true,
+      lastError: {
+        code: 'waiting_for_reconnect',
+        message: 'Waiting for QuickBooks to be reconnected.',
+      },
+    });
+    await deps.syncErrors.open(
+      tenantId,
+      invoiceId,
+      {
+        kind: 'auth',
+        docNumber,
+        message:
+          'Not sent to QuickBooks yet: reconnect QuickBooks and it will go out automatically.',
+      },
+      now,
+    );
+    return DONE;
+  }
+
+  if (
+    err instanceof QboError &&
+    (err.failure === 'validation' || err.failure === 'not_found' || err.failure === 'forbidden')
+  ) {
+    const deleted = err.failure === 'not_found' && record.qboInvoiceId !== null;
+    const kind: SyncErrorKind = deleted ? 'deleted_in_quickbooks' : 'validation';
+    const status = deleted ? 'deleted_in_quickbooks' : 'failed';
+    const text = deleted
+      ? 'The invoice was deleted in QuickBooks; re-sync to create it again.'
+      : reason.message;
+    const current = await save(deps, record, {
+      status,
+      lastError: { code: err.code, message: text },
+    });
+    await deps.syncErrors.open(tenantId, invoiceId, { kind, docNumber, message: text }, now);
+    await publish(
+      deps,
+      current,
+      deleted ? 'invoice.deleted_in_quickbooks' : 'invoice.push_failed',
+      {
+        reason: text,
+      },
+    );
+    return DONE;
+  }
+
+  const throttled = err instanceof QboError && err.failure === 'throttled';
+  const transient =
+    throttled ||
+    err instanceof IntuitUnavailableError ||
+    (err instanceof QboError && err.failure === 'transient');
+  if (!transient) logger.error('Push failed unexpectedly', { tenantId, invoiceId, error: reason });
+  const text = `Could not reach QuickBooks (${reason.message}); retrying.`;
+  if (lastAttempt) {
+    const finalText = `Gave up after ${attempt} attempts: ${reason.message}`;
+    const current = await save(deps, record, {
+      status: 'failed',
+      lastError: { code: 'push_failed', message: finalText },
+    });
+    await deps.syncErrors.open(
+      tenantId,
+      invoiceId,
+      { kind: 'push_failed', docNumber, message: finalText },
+      now,
+    );
+    await publish(deps, current, 'invoice.push_failed', { reason: finalText });
+    return { done: false, retryAfterSeconds: 0 };
+  }
+  await save(deps, record, { status: 'queued', lastError: { code: 'retrying', message: text } });
+  return {
+    done: false,
+    retryAfterSeconds: throttled ? 60 + Math.round(Math.random() * 15) : backoffSeconds(attempt),
+  };
+}
+
+/** Applies changes over the latest record, re-reading if someone else wrote meanwhile. */
+async function save(
+  deps: PushDeps,
+  record: InvoiceRecord,
+  changes: InvoiceChanges,
+  note?: string,
+): Promise<InvoiceRecord> {
+  let current = record;
+  for (let tries = 0; tries < 10; tries++) {
+    const saved = await deps.invoices.update(current, changes, iso(deps), note);
+    if (saved) return saved;
+    const fresh = await deps.invoices.get(record.tenantId, record.invoiceId);
+    if (!fresh) return current;
+    current = fresh;
+  }
+  throw new Error(`Invoice ${record.invoiceId} kept changing; will retry`);
+}
+
+async function publish(
+  deps: PushDeps,
+  record: InvoiceRecord,
+  type: DomainEvent['type'],
+  detail: Record<string, unknown>,
+): Promise<void> {
+  await deps.events.publish([
+    { type, tenantId: record.tenantId, invoiceId: record.invoiceId, at: iso(deps), detail },
+  ]);
+}
+
+const iso = (deps: { clock: Clock }) => new Date(deps.clock.now()).toISOString();

@@ -1,0 +1,39 @@
+import { EventBridgePublisher } from '#shared/adapters/aws/eventbridge-publisher.ts';
+import { SqsPushQueue } from '#shared/adapters/aws/sqs-push-queue.ts';
+import { localPushQueue, localPushSender } from '#shared/adapters/local/local-queues.ts';
+import { localEvents } from '#shared/adapters/local/memory-event-publisher.ts';
+import { requiredEnv } from '#shared/config/env.ts';
+import { systemClock } from '#shared/ports/clock.ts';
+import type { EventPublisher } from '#shared/ports/event-publisher.ts';
+import type { MessageDelay, PushQueue } from '#shared/ports/push-queue.ts';
+import { ConnectionRepository } from '#shared/store/connection-repository.ts';
+import { InvoiceRepository } from '#shared/store/invoice-repository.ts';
+import { MappingRepository } from '#shared/store/mapping-repository.ts';
+import { SyncErrorRepository } from '#shared/store/sync-error-repository.ts';
+import { TABLE_ENV } from '#shared/store/tables.ts';
+
+/** EventBridge when `EVENT_BUS_NAME` is set (AWS), else this process's memory (local mode). */
+export function eventPublisher(): EventPublisher {
+  const bus = process.env.EVENT_BUS_NAME;
+  return bus ? new EventBridgePublisher(bus) : localEvents;
+}
+
+/** The SQS FIFO queue when `PUSH_QUEUE_URL` is set (AWS), else the local FIFO queue. */
+export function pushQueue(): PushQueue & MessageDelay {
+  const url = process.env.PUSH_QUEUE_URL;
+  return url
+    ? new SqsPushQueue(url)
+    : { ...localPushSender, delay: (h, s) => localPushQueue.delay(h, s) };
+}
+
+/** The repositories the invoice routes and workers use, on the sync-state table. */
+export function invoiceStores() {
+  const table = requiredEnv(TABLE_ENV.syncState);
+  return {
+    invoices: new InvoiceRepository(table),
+    connections: new ConnectionRepository(table),
+    mappings: new MappingRepository(table),
+    syncErrors: new SyncErrorRepository(table),
+    clock: systemClock,
+  };
+}

@@ -1,0 +1,146 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SyncErrorRepository } from '#shared/store/sync-error-repository.ts';
+import { syncStateTable } from '#shared/store/tables.ts';
+import { newTenantId } from '../support/local-api.ts';
+import { startTestStack, type TestStack } from '../support/local-stack.ts';
+import { books, invoiceBody, pushInvoice, queueDrained, syncOf } from '../support/push.ts';
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(() => stack.close());
+
+const syncErrors = new SyncErrorRepository(syncStateTable.localName);
+
+/** A connected tenant whose client and items are already mirrored (warm mappings). */
+async function warmTenant() {
+  const tenantId = newTenantId();
+  const realmId = await stack.world.newCompany();
+  await stack.connect(tenantId, realmId);
+  await pushInvoice(
+    stack,
+    tenantId,
+    'inv_warm',
+    invoiceBody((b) => {
+      b.docNumber = 'WARM-1';
+    }),
+  );
+  await queueDrained();
+  return { tenantId, realmId };
+}
+
+const invoicesNumbered = async (realmId: string, docNumber: string) =>
+  (await books(stack, realmId)).invoices.filter((i) => i.DocNumber === docNumber);
+
+describe('Push under QBO faults', () => {
+  for (const kind of ['500', '503', '429', 'timeout', 'reset', 'commit_then_reset'] as const) {
+    it(`ends with exactly one QBO invoice after a "${kind}" on the create`, async () => {
+      const { tenantId, realmId } = await warmTenant();
+      const fault = await stack.world.admin('POST', `/_admin/companies/${realmId}/faults`, {
+        kind,
+        count: 1,
+      });
+      expect(fault.status).toBeLessThan(300);
+      await pushInvoice(
+        stack,
+        tenantId,
+        'inv_f',
+        invoiceBody((b) => {
+          b.docNumber = 'F-1';
+        }),
+      );
+      await queueDrained();
+      expect(await invoicesNumbered(realmId, 'F-1')).toHaveLength(1);
+      expect(await syncOf(stack, tenantId, 'inv_f')).toMatchObject({
+        status: 'pushed',
+        lastError: null,
+      });
+    });
+  }
+
+  it('ends with one invoice after several faults in a row, including lost answers', async () => {
+    const { tenantId, realmId } = await warmTenant();
+    for (const kind of ['commit_then_reset', 'reset', '503']) {
+      await stack.world.admin('POST', `/_admin/companies/${realmId}/faults`, { kind, count: 1 });
+    }
+    await pushInvoice(
+      stack,
+      tenantId,
+      'inv_m',
+      invoiceBody((b) => {
+        b.docNumber = 'M-1';
+      }),
+    );
+    await queueDrained();
+    expect(await invoicesNumbered(realmId, 'M-1')).toHaveLength(1);
+    expect((await syncOf(stack, tenantId, 'inv_m')).status).toBe('pushed');
+  });
+
+  it('opens a readable validation sync error at once, without retrying', async () => {
+    const { tenantId, realmId } = await warmTenant();
+    const before = (await books(stack, realmId)).requestCount;
+    await pushInvoice(
+      stack,
+      tenantId,
+      'inv_v',
+      invoiceBody((b) => {
+        b.docNumber = 'V-1';
+        (b.lines[1] as Record<string, unknown>).taxCode = '999';
+      }),
+    );
+    await queueDrained();
+    const sync = await syncOf(stack, tenantId, 'inv_v');
+    expect(sync.status).toBe('failed');
+    const error = await syncErrors.get(tenantId, 'inv_v');
+    expect(error).toMatchObject({ kind: 'validation', state: 'open', docNumber: 'V-1' });
+    expect(error?.message).toMatch(/^QuickBooks said: /);
+    expect((await books(stack, realmId)).requestCount - before).toBe(1);
+  });
+});
+
+describe('Push while the grant is dead', () => {
+  it('parks pushes (not failed) and sends them after the tenant reconnects', async () => {
+    const { tenantId, realmId } = await warmTenant();
+    await stack.world.admin('POST', `/_admin/companies/${realmId}/revoke`);
+    stack.world.emulator.clock.advance(3700);
+    await pushInvoice(
+      stack,
+      tenantId,
+      'inv_p',
+      invoiceBody((b) => {
+        b.docNumber = 'P-1';
+      }),
+    );
+    await queueDrained();
+    expect(await syncOf(stack, tenantId, 'inv_p')).toMatchObject({
+      status: 'queued',
+      waitingForReconnect: true,
+    });
+    expect(await syncErrors.get(tenantId, 'inv_p')).toMatchObject({ kind: 'auth', state: 'open' });
+    const status = await (await stack.call(tenantId, 'GET', '/integrations/quickbooks')).json();
+    expect(status).toMatchObject({ status: 'reconnect_required' });
+    // Still accepted while waiting: TradelyHQ never has to resend.
+    const another = await pushInvoice(
+      stack,
+      tenantId,
+      'inv_p2',
+      invoiceBody((b) => {
+        b.docNumber = 'P-2';
+      }),
+    );
+    expect(another.status).toBe(202);
+    await queueDrained();
+
+    const back = await stack.connect(tenantId, realmId);
+    expect(back.searchParams.get('quickbooks')).toBe('connected');
+    await queueDrained();
+    expect(await syncOf(stack, tenantId, 'inv_p')).toMatchObject({
+      status: 'pushed',
+      waitingForReconnect: false,
+    });
+    expect((await syncOf(stack, tenantId, 'inv_p2')).status).toBe('pushed');
+    expect(await invoicesNumbered(realmId, 'P-1')).toHaveLength(1);
+    expect(await syncErrors.get(tenantId, 'inv_p')).toMatchObject({ state: 'closed' });
+  });
+});

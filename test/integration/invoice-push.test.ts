@@ -1,0 +1,240 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newTenantId } from '../support/local-api.ts';
+import { startTestStack, type TestStack } from '../support/local-stack.ts';
+import { books, invoiceBody, pushInvoice, queueDrained, syncOf } from '../support/push.ts';
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(() => stack.close());
+
+async function connectedTenant(name = 'Smith Plumbing LLC') {
+  const tenantId = newTenantId();
+  const realmId = await stack.world.newCompany(name);
+  await stack.connect(tenantId, realmId);
+  return { tenantId, realmId };
+}
+
+const customerNamed = (b: Awaited<ReturnType<typeof books>>, name: string) =>
+  b.customers.filter((c) => c.DisplayName === name);
+
+describe('Invoice push', () => {
+  it('creates customer, items and invoice on the first push, and answers 202 at once', async () => {
+    const { tenantId, realmId } = await connectedTenant();
+    const res = await pushInvoice(stack, tenantId, 'inv_1', invoiceBody());
+    expect(res.status).toBe(202);
+    expect(await res.json()).toMatchObject({ status: 'queued', revision: 1, result: 'accepted' });
+    await queueDrained();
+
+    const sync = await syncOf(stack, tenantId, 'inv_1');
+    expect(sync).toMatchObject({
+      status: 'pushed',
+      revision: 1,
+      pushedRevision: 1,
+      qboDocNumber: 'INV-1001',
+      total: '934.00',
+      balance: '934.00',
+    });
+    const b = await books(stack, realmId);
+    expect(customerNamed(b, 'Jane Smith')).toHaveLength(1);
+    expect(b.items.map((i) => i.Name)).toEqual(
+      expect.arrayContaining(['Labor', '50 gal water heater']),
+    );
+    const [invoice] = b.invoices;
+    expect(b.invoices).toHaveLength(1);
+    expect(invoice).toMatchObject({ Id: sync.qboInvoiceId, DocNumber: 'INV-1001', TotalAmt: 934 });
+  });
+
+  it('reuses the customer and items for the second invoice of the same client: one request', async () => {
+    const { tenantId, realmId } = await connectedTenant();
+    await pushInvoice(stack, tenantId, 'inv_a', invoiceBody());
+    await queueDrained();
+    const before = (await books(stack, realmId)).requestCount;
+    await pushInvoice(
+      stack,
+      tenantId,
+      'inv_b',
+      invoiceBody((b) => {
+        b.docNumber = 'INV-1002';
+      }),
+    );
+    await queueDrained();
+    const after = await books(stack, realmId);
+    expect(after.requestCount - before).toBe(1);
+    expect(customerNamed(after, 'Jane Smith')).toHaveLength(1);
+    expect(after.invoices).toHaveLength(2);
+  });
+
+  it('links an existing QBO customer with the same name instead of duplicating it', async () => {
+    const { tenantId, realmId } = await connectedTenant();
+    await stack.world.admin('POST', `/_admin/companies/${realmId}/customers`, {
+      DisplayName: "Jane O'Brien",
+    });
+    await pushInvoice(
+      stack,
+      tenantId,
+      'inv_q',
+      invoiceBody((b) => {
+        b.client.displayName = "Jane O'Brien";
+      }),
+    );
+    await queueDrained();
+    const b = await books(stack, realmId);
+    expect(customerNamed(b, "Jane O'Brien")).toHaveLength(1);
+    expect((await syncOf(stack, tenantId, 'inv_q')).status).toBe('pushed');
+  });
+
+  it('creates a suffixed customer when a vendor holds the name, and says so on the invoice', async () => {
+    const { tenantId, realmId } = await connectedTenant();
+    await stack.world.admin('POST', `/_admin/companies/${realmId}/vendors`, {
+      DisplayName: 'Jane Smith',
+    });
+    await pushInvoice(stack, tenantId, 'inv_v', invoiceBody());
+    await queueDrained();
+    const b = await books(stack, realmId);
+    expect(customerNamed(b, 'Jane Smith (cl_123)')).toHaveLength(1);
+    const sync = await syncOf(stack, tenantId, 'inv_v');
+    expect(sync.status).toBe('pushed');
+    expect(sync.notices).toEqual([expect.stringContaining('Jane Smith (cl_123)')]);
+  });
+
+  it('creates one customer when two invoices for the same new client go out at once', async () => {
+    const { tenantId, realmId } = await connectedTenant();
+    await Promise.all(
+      ['inv_x', 'inv_y', 'inv_z', 'inv_w'].map((id, i) =>
+        pushInvoice(
+          stack,
+          tenantId,
+          id,
+          invoiceBody((b) => {
+            b.docNumber = `INV-20${i}`;
+          }),
+        ),
+      ),
+    );
+    await queueDrained();
+    const b = await books(stack, realmId);
+    expect(customerNamed(b, 'Jane Smith')).toHaveLength(1);
+    expect(b.items.filter((i) => i.Name === 'Labor')).toHaveLength(1);
+    expect(b.invoices).toHaveLength(4);
+  });
+
+  it('updates the QBO invoice for a newer revision, ignores an older one and a repeat', async () => {
+    const { tenantId, realmId } = await connectedTenant();
+    await pushInvoice(stack, tenantId, 'inv_r', invoiceBody());
+    await queueDrained();
+    const v2 = invoiceBody((b) => {
+      b.revision = 2;
+      b.lines[0] && Object.assign(b.lines[0], { quantity: '4', amount: '380.00' });
+      b.totals = { subtotal: '1029.00', tax: '0.00', total: '1029.00' };
+    });
+    const updated = await pushInvoice(stack, tenantId, 'inv_r', v2);
+    expect(await updated.json()).toMatchObject({ result: 'accepted', revision: 2 });
+    const repeat = await pushInvoice(stack, tenantId, 'inv_r', v2);
+    expect(await repeat.json()).toMatchObject({ result: 'duplicate' });
+    const old = await pushInvoice(stack, tenantId, 'inv_r', invoiceBody());
+    expect(await old.json()).toMatchObject({ result: 'stale', revision: 2 });
+    await queueDrained();
+    const b = await books(stack, realmId);
+    expect(b.invoices).toHaveLength(1);
+    expect(b.invoices[0]).toMatchObject({ TotalAmt: 1029, SyncToken: '1' });
+    expect(await syncOf(stack, tenantId, 'inv_r')).toMatchObject({
+      status: 'pushed',
+      pushedRevision: 2,
+    });
+  });
+
+  it('recovers from a stale SyncToken after a hand edit in QBO', async () => {
+    const { tenantId, realmId } = await connectedTenant();
+    await pushInvoice(stack, tenantId, 'inv_s', invoiceBody());
+    await queueDrained();
+    const { qboInvoiceId } = await syncOf(stack, tenantId, 'inv_s');
+    await stack.world.admin('PATCH', `/_admin/companies/${realmId}/invoices/${qboInvoiceId}`, {
+      DueDate: '2027-01-15',
+    });
+    await pushInvoice(
+      stack,
+      tenantId,
+      'inv_s',
+      invoiceBody((b) => {
+        b.revision = 2;
+        b.memo = 'Updated memo';
+      }),
+    );
+    await queueDrained();
+    expect(await syncOf(stack, tenantId, 'inv_s')).toMatchObject({
+      status: 'pushed',
+      pushedRevision: 2,
+    });
+    const [invoice] = (await books(stack, realmId)).invoices;
+    expect(invoice).toMatchObject({
+      DueDate: '2026-12-20',
+      CustomerMemo: { value: 'Updated memo' },
+    });
+  });
+
+  it('publishes invoice.queued and invoice.pushed domain events', async () => {
+    const { tenantId } = await connectedTenant();
+    await pushInvoice(stack, tenantId, 'inv_e', invoiceBody());
+    await queueDrained();
+    const res = await fetch(`${stack.api.url}/_local/events?tenantId=${tenantId}`);
+    const { events } = (await res.json()) as { events: { type: string; invoiceId: string }[] };
+    expect(events.map((e) => e.type)).toEqual(['invoice.queued', 'invoice.pushed']);
+  });
+});
+
+describe('Push API input', () => {
+  it('refuses a push for a tenant that is not connected with 409 quickbooks_not_connected', async () => {
+    const res = await pushInvoice(stack, newTenantId(), 'inv_n', invoiceBody());
+    expect(res.status).toBe(409);
+    expect(await res.json()).toMatchObject({ code: 'quickbooks_not_connected' });
+  });
+
+  it('lists every problem of a bad invoice by path, and stores nothing', async () => {
+    const { tenantId } = await connectedTenant();
+    const res = await pushInvoice(
+      stack,
+      tenantId,
+      'inv_bad',
+      invoiceBody((b) => {
+        b.totals.total = '1.00';
+        (b.lines[0] as Record<string, unknown>).quantity = 2.5;
+        b.docNumber = '';
+      }),
+    );
+    expect(res.status).toBe(400);
+    const { issues } = (await res.json()) as { issues: { path: string }[] };
+    expect(issues.map((i) => i.path)).toContain('docNumber');
+    expect((await stack.call(tenantId, 'GET', '/invoices/inv_bad/sync')).status).toBe(404);
+  });
+
+  it('answers 404 for an invoice never pushed, and lists pushed invoices by status', async () => {
+    const { tenantId } = await connectedTenant();
+    expect((await stack.call(tenantId, 'GET', '/invoices/nope/sync')).status).toBe(404);
+    await pushInvoice(stack, tenantId, 'inv_l1', invoiceBody());
+    await pushInvoice(
+      stack,
+      tenantId,
+      'inv_l2',
+      invoiceBody((b) => {
+        b.docNumber = 'INV-2';
+      }),
+    );
+    await queueDrained();
+    const res = await stack.call(tenantId, 'GET', '/invoices?status=pushed&limit=1');
+    const page = (await res.json()) as { invoices: { invoiceId: string }[]; nextCursor: string };
+    expect(page.invoices).toHaveLength(1);
+    const next = await stack.call(
+      tenantId,
+      'GET',
+      `/invoices?status=pushed&cursor=${page.nextCursor}`,
+    );
+    const rest = (await next.json()) as { invoices: { invoiceId: string }[] };
+    expect([...page.invoices, ...rest.invoices].map((i) => i.invoiceId).sort()).toEqual([
+      'inv_l1',
+      'inv_l2',
+    ]);
+    expect((await stack.call(tenantId, 'GET', '/invoices?status=bogus')).status).toBe(400);
+  });
+});

@@ -1,0 +1,44 @@
+import { localPushQueue } from '#shared/adapters/local/local-queues.ts';
+import { pushExample } from '../fixtures/push-example.ts';
+import type { TestStack } from './local-stack.ts';
+
+/** A push body: the contract example with changes. */
+export function invoiceBody(
+  change: (b: typeof pushExample) => void = () => {},
+): typeof pushExample {
+  const body = structuredClone(pushExample);
+  change(body);
+  return body;
+}
+
+/** Pushes an invoice as TradelyHQ core would and returns the response. */
+export async function pushInvoice(
+  stack: TestStack,
+  tenantId: string,
+  invoiceId: string,
+  body: unknown,
+): Promise<Response> {
+  return stack.call(tenantId, 'POST', `/invoices/${invoiceId}/push`, body);
+}
+
+/** Waits until the push queue is empty (every message done or dead-lettered). */
+export async function queueDrained(): Promise<void> {
+  await localPushQueue.idle();
+}
+
+/** The invoice's sync view. */
+export async function syncOf(stack: TestStack, tenantId: string, invoiceId: string) {
+  const res = await stack.call(tenantId, 'GET', `/invoices/${invoiceId}/sync`);
+  return (await res.json()) as Record<string, unknown> & { status: string; qboInvoiceId: string };
+}
+
+/** What the emulator holds for a company. */
+export async function books(stack: TestStack, realmId: string) {
+  const res = await stack.world.admin('GET', `/_admin/companies/${realmId}`);
+  return (await res.json()) as {
+    customers: Record<string, unknown>[];
+    items: Record<string, unknown>[];
+    invoices: Record<string, unknown>[];
+    requestCount: number;
+  };
+}
