@@ -7,6 +7,7 @@ import {
   Validations,
 } from 'aws-cdk-lib';
 import { EventBus } from 'aws-cdk-lib/aws-events';
+import type { IRole } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -139,6 +140,11 @@ export class IntegrationStack extends Stack {
     // A reconnect resumes the pushes that waited for it.
     this.pipeline.grantSend(routeFunctions['quickbooks-callback']);
     this.functions = { ...routeFunctions, 'push-worker': worker };
+    this.data.restrictTokenKeyTo(
+      Object.values(this.functions)
+        .filter((f) => f.usesTokenKey)
+        .map((f) => f.role as IRole),
+    );
 
     this.http = new IntegrationHttpApi(this, 'Http', {
       routes,

@@ -45,6 +45,9 @@ export interface AppFunctionProps {
  * - Active X-Ray tracing, with the X-Ray write permission in a policy of its own (see below).
  */
 export class AppFunction extends NodejsFunction {
+  /** Whether {@link bindTokenKey} was called: only such functions may use the token key. */
+  usesTokenKey = false;
+
   /**
    * @param scope - parent construct
    * @param id - construct id
@@ -118,6 +121,7 @@ export class AppFunction extends NodejsFunction {
    * @param use - `store`, `read`, or `both` (a refresh reads and stores)
    */
   bindTokenKey(key: IKey, use: 'store' | 'read' | 'both'): this {
+    this.usesTokenKey = true;
     this.addEnvironment('TOKEN_KEY_ARN', key.keyArn);
     const actions = {
       store: ['kms:GenerateDataKey'],

@@ -56,7 +56,13 @@ export class NightlyReconcile extends Construct {
     const { account } = Stack.of(this);
     this.schedulerRole = new Role(this, 'SchedulerRole', {
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': account } },
+        // Only schedules of this stack's group may use it (confused-deputy protection).
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': account },
+          ArnLike: {
+            'aws:SourceArn': `arn:${Stack.of(this).partition}:scheduler:${Stack.of(this).region}:${account}:schedule/${this.group.scheduleGroupName}/*`,
+          },
+        },
       }),
       description:
         'Lets EventBridge Scheduler send nightly reconcile requests to the reconcile queue',

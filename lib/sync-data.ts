@@ -6,7 +6,7 @@ import {
   type TablePropsV2,
   TableV2,
 } from 'aws-cdk-lib/aws-dynamodb';
-import { AnyPrincipal, Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { AnyPrincipal, Effect, type IRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import {
@@ -77,6 +77,25 @@ export class SyncData extends Construct {
       'TenantProviderKeys',
       tenantProviderKeysTable,
       props.envName,
+    );
+  }
+
+  /**
+   * Makes the token key unusable for anyone but these roles, whatever IAM says elsewhere in the
+   * account: an administrator with `kms:*` on `*` still cannot unwrap a tenant's tokens.
+   *
+   * @param roles - the execution roles of the functions that store or read tokens
+   */
+  restrictTokenKeyTo(roles: readonly IRole[]): void {
+    this.tokenKey.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'OnlyTokenFunctionsUseTheKey',
+        effect: Effect.DENY,
+        principals: [new AnyPrincipal()],
+        actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': roles.map((r) => r.roleArn) } },
+      }),
     );
   }
 

@@ -14,7 +14,7 @@ export const handler = publicRoute({}, async ({ query }) => {
   const realmId = query.realmId ?? query.realmid ?? '';
   if (REALM_ID.test(realmId)) {
     await verifyDisconnectNotice(
-      { connections: services.connections, qbo: (t) => services.qbo(t) },
+      { connections: services.connections, qbo: (t) => services.qbo(t), clock: services.clock },
       realmId,
     );
   }

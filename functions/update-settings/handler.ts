@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { requiredEnv } from '#shared/config/env.ts';
-import { isTimeZone } from '#shared/domain/connection.ts';
+import { canonicalTimeZone, isTimeZone } from '#shared/domain/connection.ts';
 import { tenantRoute } from '#shared/http/api-handler.ts';
 import { systemClock } from '#shared/ports/clock.ts';
 import { ConnectionRepository } from '#shared/store/connection-repository.ts';
@@ -23,6 +23,7 @@ const body = z.strictObject({
     .string()
     .max(64)
     .refine(isTimeZone, 'must be an IANA time zone such as America/Chicago')
+    .transform((zone) => canonicalTimeZone(zone) as string)
     .optional(),
   incomeAccountId: z
     .string()

@@ -94,15 +94,26 @@ function expiryWarning(connection: Connection, now: number): string | null {
 }
 
 /**
+ * The canonical spelling of an IANA time zone (`america/chicago` → `America/Chicago`), or
+ * `undefined` when the runtime does not know it.
+ *
+ * @param zone - e.g. `America/Chicago`
+ */
+export function canonicalTimeZone(zone: string): string | undefined {
+  try {
+    const canonical = new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions()
+      .timeZone;
+    return canonical.includes('/') || canonical === 'UTC' ? canonical : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Is this an IANA time zone the runtime knows?
  *
  * @param zone - e.g. `America/Chicago`
  */
 export function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return zone.includes('/') || zone === 'UTC';
-  } catch {
-    return false;
-  }
+  return canonicalTimeZone(zone) !== undefined;
 }

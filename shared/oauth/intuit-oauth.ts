@@ -36,7 +36,8 @@ export interface IntuitOAuth {
   revoke(refreshToken: string): Promise<void>;
 }
 
-const TIMEOUT_MS = 15_000;
+/** Per call, intuit-oauth's own retries included; well inside a 29-second API call. */
+const TIMEOUT_MS = 8_000;
 
 /**
  * {@link IntuitOAuth} on the official `intuit-oauth` client. A new client per call, so concurrent
@@ -119,11 +120,22 @@ export class IntuitOAuthClient implements IntuitOAuth {
 
 interface IntuitClientError {
   error?: string;
-  error_description?: string;
   authResponse?: { status?: () => number } | '';
   originalMessage?: string;
-  code?: string;
+  message?: string;
 }
+
+/** What a failure with no HTTP answer says when the network, not our code, failed. */
+const NETWORK_FAILURE =
+  /ECONN|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EPIPE|socket hang up|timeout|Network Error/i;
+
+/** Intuit's documented OAuth error codes, with messages we can show (never Intuit's own text). */
+const OAUTH_ERRORS: Record<string, string> = {
+  invalid_client: 'Intuit does not recognise this app (check the client id and secret).',
+  invalid_request: 'Intuit refused the request as malformed.',
+  unauthorized_client: 'This app is not allowed to use this grant type at Intuit.',
+  unsupported_grant_type: 'Intuit does not support this grant type.',
+};
 
 /** Runs one intuit-oauth call with a time limit and maps its failure to a typed error. */
 async function call<T>(fn: () => Promise<T>): Promise<T> {
@@ -143,6 +155,12 @@ async function call<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Maps an intuit-oauth failure to a typed error. Only Intuit's error code is kept, never its
+ * description or body (they would reach admins and logs unfiltered): `invalid_grant` means the
+ * grant is dead; 5xx, 429, 408 and network failures mean Intuit is unavailable; anything else is a
+ * refusal with a fixed message.
+ */
 function classify(err: unknown): Error {
   if (err instanceof IntuitUnavailableError) return err;
   const e = (err ?? {}) as IntuitClientError;
@@ -151,12 +169,20 @@ function classify(err: unknown): Error {
     Number(
       e.authResponse && typeof e.authResponse.status === 'function' ? e.authResponse.status() : 0,
     ) || 0;
-  if (e.error === 'invalid_grant') {
-    return new ReconnectRequiredError(e.error_description || 'Intuit refused the grant.');
+  const code = /^[a-z_]{1,40}$/.test(e.error ?? '') ? (e.error as string) : '';
+  if (code === 'invalid_grant') {
+    return new ReconnectRequiredError(
+      'Intuit answered invalid_grant: the authorization is no longer valid',
+    );
   }
-  if (status >= 500 || status === 429 || status === 408 || status === 0) {
-    const detail = status ? `HTTP ${status}` : (e.code ?? 'network error');
-    return new IntuitUnavailableError(detail);
+  if (status >= 500 || status === 429 || status === 408) {
+    return new IntuitUnavailableError(`HTTP ${status}`);
   }
-  return new IntuitOAuthError(e.error ?? '', e.error_description ?? `HTTP ${status}`);
+  if (status === 0 && NETWORK_FAILURE.test(`${e.originalMessage ?? ''} ${e.message ?? ''}`)) {
+    return new IntuitUnavailableError('network error');
+  }
+  return new IntuitOAuthError(
+    code || 'error',
+    OAUTH_ERRORS[code] ?? `Intuit refused the request${status ? ` (HTTP ${status})` : ''}.`,
+  );
 }

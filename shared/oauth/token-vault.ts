@@ -24,14 +24,16 @@ export interface TokenVaultDeps {
   readonly clock: Clock;
   /** Called once when Intuit refuses the grant, to mark the connection `reconnect_required`. */
   readonly onReconnectRequired: (tenantId: string, reason: string) => Promise<void>;
+  /** Called after each refresh with the new expiries (the status shows them). */
+  readonly onRefreshed?: (tenantId: string, tokens: TokenSet) => Promise<void>;
 }
 
 /** Refresh an access token that expires within this window. */
 const ACCESS_MARGIN_MS = 5 * 60_000;
-/** A lease outlives one refresh (intuit-oauth retries 5xx for up to 7 s, our timeout is 15 s). */
-const LEASE_MS = 30_000;
-/** How long a caller waits for another's refresh before giving up. */
-const WAIT_MS = 25_000;
+/** A lease outlives one refresh (intuit-oauth's retries fit in our 8-second limit per call). */
+const LEASE_MS = 20_000;
+/** How long a caller waits for another's refresh before giving up (inside a 29 s API call). */
+const WAIT_MS = 12_000;
 
 const PROVIDER = 'quickbooks';
 
@@ -42,8 +44,6 @@ const PROVIDER = 'quickbooks';
  * pair only over the version it read; everyone else re-reads until the new version appears.
  */
 export class TokenVault {
-  private readonly owner = randomUUID();
-
   /** @param deps - see {@link TokenVaultDeps} */
   constructor(private readonly deps: TokenVaultDeps) {}
 
@@ -96,21 +96,25 @@ export class TokenVault {
     for (;;) {
       const row = await this.deps.tokens.get(tenantId);
       if (!row) throw new NotConnectedError();
+      if (row.deadReason) throw new ReconnectRequiredError(row.deadReason);
       if (!this.needsRefresh(row, rejectedVersion)) return this.grant(tenantId, row);
 
+      // A fresh owner per attempt: two calls in one process must not share a lease.
+      const owner = randomUUID();
       const leased = await this.deps.tokens.acquireLease(
         tenantId,
-        this.owner,
+        owner,
         this.deps.clock.now(),
         LEASE_MS,
       );
       if (leased) {
-        // Someone may have finished a refresh between our read and the lease.
-        if (!this.needsRefresh(leased, rejectedVersion)) {
-          await this.deps.tokens.releaseLease(tenantId, this.owner);
+        // Someone may have finished a refresh (or been refused) between our read and the lease.
+        if (leased.deadReason || !this.needsRefresh(leased, rejectedVersion)) {
+          await this.deps.tokens.releaseLease(tenantId, owner);
+          if (leased.deadReason) throw new ReconnectRequiredError(leased.deadReason);
           return this.grant(tenantId, leased);
         }
-        return this.refreshUnderLease(tenantId, leased);
+        return this.refreshUnderLease(tenantId, leased, owner);
       }
       if (this.deps.clock.now() > deadline) {
         throw new IntuitUnavailableError('another token refresh for this company did not finish');
@@ -125,24 +129,29 @@ export class TokenVault {
     return row.version === rejectedVersion || row.accessTokenExpiresAt - now < ACCESS_MARGIN_MS;
   }
 
-  private async refreshUnderLease(tenantId: string, row: StoredTokens): Promise<AccessGrant> {
+  private async refreshUnderLease(
+    tenantId: string,
+    row: StoredTokens,
+    owner: string,
+  ): Promise<AccessGrant> {
+    let saved = false;
     let fresh: TokenSet;
     try {
       const current = await this.open(tenantId, row);
       fresh = await this.deps.intuit.refresh(current.refreshToken);
+      const blob = await this.seal(tenantId, fresh);
+      saved = await this.deps.tokens.saveRefreshed(tenantId, row.version, owner, {
+        blob,
+        ...expiries(fresh),
+      });
     } catch (err) {
-      await this.deps.tokens.releaseLease(tenantId, this.owner);
-      if (err instanceof ReconnectRequiredError) {
-        logger.warn('Intuit refused the grant (invalid_grant)', { tenantId, realmId: row.realmId });
-        await this.deps.onReconnectRequired(tenantId, err.reason);
-      }
+      // Awaited here, so its rejection is handled before `finally` runs.
+      if (err instanceof ReconnectRequiredError) return await this.refused(tenantId, row, err);
       throw err;
+    } finally {
+      // Written (the write released it) or not, the lease must never outlive this call.
+      if (!saved) await this.deps.tokens.releaseLease(tenantId, owner);
     }
-    const blob = await this.seal(tenantId, fresh);
-    const saved = await this.deps.tokens.saveRefreshed(tenantId, row.version, this.owner, {
-      blob,
-      ...expiries(fresh),
-    });
     // Not saved: a reconnect replaced the grant meanwhile. Its tokens win; ours are dropped.
     if (!saved) return this.getAccessToken(tenantId);
     logger.info('Access token refreshed', {
@@ -150,7 +159,25 @@ export class TokenVault {
       realmId: row.realmId,
       version: row.version + 1,
     });
+    await this.deps.onRefreshed?.(tenantId, fresh);
     return { accessToken: fresh.accessToken, realmId: row.realmId, version: row.version + 1 };
+  }
+
+  /**
+   * Intuit refused the grant. Marked dead once, for this version only: if a reconnect replaced it
+   * meanwhile, the new grant is used instead and nobody is told to reconnect.
+   */
+  private async refused(
+    tenantId: string,
+    row: StoredTokens,
+    err: ReconnectRequiredError,
+  ): Promise<AccessGrant> {
+    if (!(await this.deps.tokens.markDead(tenantId, row.version, err.reason))) {
+      return this.getAccessToken(tenantId);
+    }
+    logger.warn('Intuit refused the grant (invalid_grant)', { tenantId, realmId: row.realmId });
+    await this.deps.onReconnectRequired(tenantId, err.reason);
+    throw err;
   }
 
   private async grant(tenantId: string, row: StoredTokens): Promise<AccessGrant> {

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * The per-tenant nightly reconcile schedules: `cron(0 2 * * ? *)` in the tenant's time zone
  * (EventBridge Scheduler in AWS, croner locally).
@@ -26,5 +28,15 @@ export interface ReconcileRequest {
   readonly scheduledFor: string;
 }
 
-/** Name of a tenant's schedule (Scheduler names: ≤ 64 of `[0-9a-zA-Z-_.]`). */
-export const scheduleName = (tenantId: string): string => `reconcile-${tenantId}`;
+/**
+ * Name of a tenant's schedule. Scheduler names are at most 64 of `[0-9a-zA-Z-_.]`; a tenant id
+ * too long for `reconcile-<id>` is replaced by its SHA-256 (still one name per tenant).
+ *
+ * @param tenantId - the tenant
+ */
+export function scheduleName(tenantId: string): string {
+  const plain = `reconcile-${tenantId}`;
+  return plain.length <= 64
+    ? plain
+    : `reconcile-${createHash('sha256').update(tenantId).digest('hex').slice(0, 40)}`;
+}

@@ -54,11 +54,13 @@ export class ConnectionRepository {
    *
    * @param tenantId - the tenant
    * @param fields - the fields to set (never the tenant or realm)
-   * @returns the record after the change, or `undefined` when the tenant has no record
+   * @param onlyIf - change it only while the record has this status
+   * @returns the record after the change, or `undefined` when there is no (matching) record
    */
   async patch(
     tenantId: string,
     fields: Partial<Omit<Connection, 'tenantId' | 'realmId'>>,
+    onlyIf?: { readonly status: Connection['status'] },
   ): Promise<Connection | undefined> {
     const entries = Object.entries(fields).filter(([, v]) => v !== undefined);
     if (entries.length === 0) return this.get(tenantId);
@@ -67,16 +69,52 @@ export class ConnectionRepository {
         new UpdateCommand({
           TableName: this.tableName,
           Key: this.key(tenantId),
-          ConditionExpression: 'attribute_exists(pk)',
+          ConditionExpression: onlyIf
+            ? 'attribute_exists(pk) AND #status = :onlyIfStatus'
+            : 'attribute_exists(pk)',
           UpdateExpression: `SET ${entries.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
-          ExpressionAttributeNames: Object.fromEntries(entries.map(([k], i) => [`#f${i}`, k])),
-          ExpressionAttributeValues: Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])),
+          ExpressionAttributeNames: {
+            ...Object.fromEntries(entries.map(([k], i) => [`#f${i}`, k])),
+            ...(onlyIf ? { '#status': 'status' } : {}),
+          },
+          ExpressionAttributeValues: {
+            ...Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])),
+            ...(onlyIf ? { ':onlyIfStatus': onlyIf.status } : {}),
+          },
           ReturnValues: 'ALL_NEW',
         }),
       );
       return Attributes ? fromItem(Attributes) : undefined;
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * Claims the right to check a tenant's grant with Intuit, at most once per cooldown, so a flood
+   * of unauthenticated disconnect notices cannot spend the company's QBO request budget.
+   *
+   * @param tenantId - the tenant
+   * @param now - epoch ms
+   * @param cooldownMs - the shortest time between two checks
+   * @returns whether the caller may check now
+   */
+  async claimGrantCheck(tenantId: string, now: number, cooldownMs: number): Promise<boolean> {
+    try {
+      await documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: this.key(tenantId),
+          UpdateExpression: 'SET grantCheckedAt = :now',
+          ConditionExpression:
+            'attribute_exists(pk) AND (attribute_not_exists(grantCheckedAt) OR grantCheckedAt < :since)',
+          ExpressionAttributeValues: { ':now': now, ':since': now - cooldownMs },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
       throw err;
     }
   }

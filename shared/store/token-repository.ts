@@ -14,6 +14,8 @@ export interface StoredTokens extends TokenExpiries {
   /** Who holds the refresh lease, and until when (epoch ms). */
   readonly leaseOwner?: string;
   readonly leaseUntil?: number;
+  /** Set when Intuit refused this grant (`invalid_grant`): nobody tries it again. */
+  readonly deadReason?: string;
 }
 
 /** What a write of new tokens stores. */
@@ -68,10 +70,11 @@ export class TokenRepository {
         Key: this.key(tenantId),
         UpdateExpression:
           'SET #version = if_not_exists(#version, :zero) + :one, #realmId = :realmId, #blob = :blob, ' +
-          '#at = :at, #rt = :rt, #hard = :hard REMOVE #leaseOwner, #leaseUntil',
+          '#at = :at, #rt = :rt, #hard = :hard REMOVE #leaseOwner, #leaseUntil, #dead',
         ExpressionAttributeNames: {
           ...names,
           '#realmId': 'realmId',
+          '#dead': 'deadReason',
         },
         ExpressionAttributeValues: {
           ':zero': 0,
@@ -151,6 +154,39 @@ export class TokenRepository {
             ':owner': owner,
             ...values(write),
           },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Marks the grant dead (Intuit answered `invalid_grant`) and releases the lease, only if the row
+   * is still the version whose refresh failed: a reconnect that replaced it meanwhile wins.
+   *
+   * @param tenantId - the tenant
+   * @param version - the version whose refresh token Intuit refused
+   * @param reason - what Intuit said
+   * @returns whether this version was still current
+   */
+  async markDead(tenantId: string, version: number, reason: string): Promise<boolean> {
+    try {
+      await documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: this.key(tenantId),
+          UpdateExpression: 'SET #dead = :reason REMOVE #leaseOwner, #leaseUntil',
+          ConditionExpression: '#version = :version',
+          ExpressionAttributeNames: {
+            '#dead': 'deadReason',
+            '#version': 'version',
+            '#leaseOwner': 'leaseOwner',
+            '#leaseUntil': 'leaseUntil',
+          },
+          ExpressionAttributeValues: { ':reason': reason, ':version': version },
         }),
       );
       return true;

@@ -88,10 +88,14 @@ export async function completeConnect(
   }
 
   let granted: Awaited<ReturnType<IntuitOAuth['exchangeCode']>>;
-  let companyName: string;
   try {
     granted = await deps.intuit.exchangeCode(callbackUrl);
-    if (granted.realmId !== realmId) return back('intuit_error');
+  } catch (err) {
+    return back(failureOf(err));
+  }
+  let companyName: string;
+  try {
+    // Reading CompanyInfo with the new token also proves the token is for this company.
     const fixed = { accessToken: granted.accessToken, realmId, version: 0 };
     const qbo = new QboClient({
       baseUrl: deps.config.qboApiBaseUrl,
@@ -99,6 +103,8 @@ export async function completeConnect(
     });
     companyName = (await qbo.companyInfo(realmId)).CompanyName;
   } catch (err) {
+    // Nothing is stored, so the fresh grant would only linger at Intuit: give it back.
+    await deps.intuit.revoke(granted.refreshToken).catch(() => undefined);
     return back(failureOf(err));
   }
 
@@ -118,8 +124,9 @@ export async function completeConnect(
     reconnectReason: null,
     lastReconcile: sameCompany ? (previous?.lastReconcile ?? null) : null,
   };
-  await deps.connections.put(connection);
+  // The schedule first: a connection is never shown as connected without its nightly reconcile.
   await deps.schedules.upsert(tenantId, connection.timezone);
+  await deps.connections.put(connection);
   await deps.onConnected?.(tenantId);
   logger.info('QuickBooks connected', {
     tenantId,

@@ -15,11 +15,12 @@ export interface DisconnectResult {
 }
 
 /**
- * "Disconnect": revoke the grant at Intuit, delete the tenant's row in `tenant_provider_keys`,
- * delete the nightly schedule and mark the connection `disconnected`. If Intuit's revoke fails the
- * keys are still deleted (a tenant can always disconnect) and the failure is reported. Pushed
- * invoices, mappings and the record of which company was connected stay, so a reconnect to the same
- * company picks up where it left off. Disconnecting twice is harmless.
+ * "Disconnect": delete the tenant's row in `tenant_provider_keys` and the nightly schedule, mark
+ * the connection `disconnected`, and revoke the grant at Intuit. The local part comes first, so a
+ * slow or failing Intuit can never leave a tenant connected against their will; a failed revoke is
+ * reported (and was already dead if Intuit had refused the grant before). Pushed invoices,
+ * mappings and the record of which company was connected stay, so a reconnect to the same company
+ * picks up where it left off. Disconnecting twice is harmless.
  *
  * @param deps - connections, vault, Intuit, schedules
  * @param tenantId - the tenant, from the verified JWT
@@ -33,20 +34,29 @@ export async function disconnect(
   },
   tenantId: string,
 ): Promise<DisconnectResult> {
-  let revokedAtIntuit = false;
-  let revokeError: string | null = null;
-  try {
-    const tokens = await deps.vault.read(tenantId);
-    if (tokens) {
-      await deps.intuit.revoke(tokens.refreshToken);
-      revokedAtIntuit = true;
-    }
-  } catch (err) {
-    revokeError = toError(err).message;
-  }
+  const before = await deps.connections.get(tenantId);
+  const tokens = await deps.vault.read(tenantId).catch((err: unknown) => {
+    logger.warn('Stored tokens could not be read for revocation', {
+      tenantId,
+      error: toError(err).message,
+    });
+    return undefined;
+  });
   await deps.vault.delete(tenantId);
   await deps.schedules.delete(tenantId);
   await deps.connections.patch(tenantId, { status: 'disconnected', reconnectReason: null });
+
+  let revokedAtIntuit = false;
+  let revokeError: string | null = null;
+  if (tokens) {
+    try {
+      await deps.intuit.revoke(tokens.refreshToken);
+      revokedAtIntuit = true;
+    } catch (err) {
+      // A grant Intuit had already refused needs no revocation.
+      if (before?.status !== 'reconnect_required') revokeError = toError(err).message;
+    }
+  }
   logger.info('QuickBooks disconnected', { tenantId, revokedAtIntuit, revokeError });
   return { status: 'disconnected', revokedAtIntuit, revokeError };
 }

@@ -15,11 +15,15 @@ export async function markReconnectRequired(
   tenantId: string,
   reason: string,
 ): Promise<void> {
-  const connection = await deps.connections.get(tenantId);
-  if (connection?.status !== 'connected') return;
-  logger.warn('QuickBooks connection needs a reconnect', { tenantId, realmId: connection.realmId });
-  await deps.connections.patch(tenantId, {
-    status: 'reconnect_required',
-    reconnectReason: `QuickBooks refused the connection (${reason}). Reconnect QuickBooks to resume syncing.`,
-  });
+  const changed = await deps.connections.patch(
+    tenantId,
+    {
+      status: 'reconnect_required',
+      reconnectReason: `${reason}. Reconnect QuickBooks to resume syncing.`,
+    },
+    { status: 'connected' },
+  );
+  if (changed) {
+    logger.warn('QuickBooks connection needs a reconnect', { tenantId, realmId: changed.realmId });
+  }
 }

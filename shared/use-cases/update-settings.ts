@@ -31,10 +31,12 @@ export async function updateSettings(
 ): Promise<ConnectionView> {
   const before = await deps.connections.get(tenantId);
   if (!before) throw new NotConnectedError();
+  // The schedule moves first (the upsert is idempotent): if it fails, nothing changed and the
+  // same request can simply be sent again.
+  if (input.timezone && before.status === 'connected') {
+    await deps.schedules.upsert(tenantId, input.timezone);
+  }
   const after = await deps.connections.patch(tenantId, input);
   if (!after) throw new NotConnectedError();
-  if (after.status === 'connected' && after.timezone !== before.timezone) {
-    await deps.schedules.upsert(tenantId, after.timezone);
-  }
   return toConnectionView(after, deps.clock.now());
 }

@@ -1,6 +1,7 @@
 import { toError } from '#shared/errors.ts';
 import { ReconnectRequiredError } from '#shared/oauth/errors.ts';
 import { logger } from '#shared/observability/logger.ts';
+import type { Clock } from '#shared/ports/clock.ts';
 import type { QboClient } from '#shared/qbo/qbo-client.ts';
 import type { ConnectionRepository } from '#shared/store/connection-repository.ts';
 
@@ -10,6 +11,7 @@ import type { ConnectionRepository } from '#shared/store/connection-repository.t
  * nothing on its own say-so: for the tenant connected to that company, it asks QuickBooks (one
  * CompanyInfo read). A dead grant answers 401, the refresh then gets `invalid_grant`, and the vault
  * marks the connection `reconnect_required`, which raises the banner. A live grant changes nothing.
+ * At most one check per company per minute, so notices cannot be used to spend its QBO budget.
  *
  * @param deps - connections, and a QBO client per tenant
  * @param realmId - the company Intuit names
@@ -19,6 +21,7 @@ export async function verifyDisconnectNotice(
   deps: {
     readonly connections: ConnectionRepository;
     readonly qbo: (tenantId: string) => QboClient;
+    readonly clock: Clock;
   },
   realmId: string,
 ): Promise<'connected' | 'reconnect_required' | 'unknown'> {
@@ -27,6 +30,10 @@ export async function verifyDisconnectNotice(
   );
   const [connection] = connected;
   if (!connection) return 'unknown';
+  // One check per company per minute, whatever the number of notices.
+  if (!(await deps.connections.claimGrantCheck(connection.tenantId, deps.clock.now(), 60_000))) {
+    return 'connected';
+  }
   try {
     await deps.qbo(connection.tenantId).companyInfo(realmId);
     return 'connected';

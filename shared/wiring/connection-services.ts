@@ -87,6 +87,17 @@ class Services implements ConnectionServices {
       clock: this.clock,
       onReconnectRequired: (tenantId, reason) =>
         markReconnectRequired({ connections: this.connections }, tenantId, reason),
+      onRefreshed: async (tenantId, tokens) => {
+        const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+        await this.connections.patch(
+          tenantId,
+          {
+            refreshTokenExpiresAt: iso(tokens.refreshTokenExpiresAt),
+            refreshTokenHardExpiresAt: iso(tokens.refreshTokenHardExpiresAt),
+          },
+          { status: 'connected' },
+        );
+      },
     });
     return this.vaultInstance;
   }

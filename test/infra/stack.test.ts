@@ -84,7 +84,9 @@ describe('Stack: data', () => {
     if (!tokenKey) throw new Error('token key missing');
     const policy = tokenKey.Properties.KeyPolicy as { Statement: Record<string, unknown>[] };
     const statements = policy.Statement;
-    const denies = statements.filter((s) => s.Effect === 'Deny');
+    const denies = statements.filter(
+      (s) => s.Effect === 'Deny' && String(s.Sid).startsWith('Require'),
+    );
     expect(denies.map((s) => s.Condition)).toEqual([
       { Null: { 'kms:EncryptionContext:tenantId': 'true' } },
       { Null: { 'kms:EncryptionContext:provider': 'true' } },
@@ -198,6 +200,25 @@ describe('Stack: functions', () => {
     ];
     expect(holders(keysTable)).toEqual(tokenFunctions);
     expect(holders(tokenKey)).toEqual(tokenFunctions);
+  });
+
+  it('lets no principal but the token functions use the token key, whatever IAM grants', () => {
+    const tokenKey = resources[logicalIdOf(built.stack.data.tokenKey)];
+    const policy = tokenKey?.Properties.KeyPolicy as { Statement: Record<string, unknown>[] };
+    const only = policy.Statement.find((st) => st.Sid === 'OnlyTokenFunctionsUseTheKey');
+    expect(only).toMatchObject({ Effect: 'Deny', Principal: { AWS: '*' } });
+    const condition = only?.Condition as { ArnNotEquals: { 'aws:PrincipalArn': unknown[] } };
+    const allowed = condition.ArnNotEquals['aws:PrincipalArn'];
+    const tokenRoles = [
+      'disconnect-quickbooks',
+      'push-worker',
+      'quickbooks-callback',
+      'quickbooks-disconnected',
+    ].map((name) => ({
+      'Fn::GetAtt': [logicalIdOf(built.stack.functions[name]?.role as IConstruct), 'Arn'],
+    }));
+    expect(allowed).toEqual(expect.arrayContaining(tokenRoles));
+    expect(allowed).toHaveLength(tokenRoles.length);
   });
 
   it('grants each token function only the token-key action it uses', () => {

@@ -83,8 +83,11 @@ describe('TokenVault', () => {
     expect(a.version).toBe(stale + 1);
     expect(b.version).toBe(stale + 1);
     expect(a.accessToken).toBe(b.accessToken);
-    // A slow worker that read version `stale` cannot write over the newer pair.
+    // A slow worker that read version `stale`, and whose lease expired and was taken again by
+    // itself, still cannot write over the newer pair: the version check refuses it.
     const current = await tokens.get(tenantId);
+    const lease = await tokens.acquireLease(tenantId, 'slow-worker', world.clock.now() + 60_000, 1);
+    expect(lease?.version).toBe(stale + 1);
     const written = await tokens.saveRefreshed(tenantId, stale, 'slow-worker', {
       blob: current?.blob ?? ({} as never),
       accessTokenExpiresAt: 0,
@@ -104,6 +107,49 @@ describe('TokenVault', () => {
     const third = await vault().getAccessToken(tenantId, first.version);
     expect(third.accessToken).toBe(again.accessToken);
     expect(issuedAccessTokens(realmId)).toBe(2);
+  });
+
+  it('asks Intuit once and reports once when 50 callers meet a revoked grant', async () => {
+    const { tenantId, realmId } = await connectedTenant();
+    await world.admin('POST', `/_admin/companies/${realmId}/revoke`);
+    world.emulator.clock.advance(3600);
+    let refreshes = 0;
+    const counting = {
+      authorizeUrl: (s: string) => world.intuit.authorizeUrl(s),
+      exchangeCode: (u: string) => world.intuit.exchangeCode(u),
+      revoke: (t: string) => world.intuit.revoke(t),
+      refresh: (t: string) => {
+        refreshes += 1;
+        return world.intuit.refresh(t);
+      },
+    };
+    const reported: string[] = [];
+    const lambdas = Array.from(
+      { length: 10 },
+      () =>
+        new TokenVault({
+          tokens,
+          keys,
+          intuit: counting,
+          clock: world.clock,
+          onReconnectRequired: async (t) => {
+            reported.push(t);
+          },
+        }),
+    );
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 50 }, (_, i) => lambdas[i % 10]?.getAccessToken(tenantId)),
+    );
+    expect(
+      outcomes.every((o) => o.status === 'rejected' && o.reason instanceof ReconnectRequiredError),
+    ).toBe(true);
+    expect(refreshes).toBe(1);
+    expect(reported).toEqual([tenantId]);
+    // Later calls do not ask Intuit again until the tenant reconnects.
+    await expect(lambdas[0]?.getAccessToken(tenantId)).rejects.toBeInstanceOf(
+      ReconnectRequiredError,
+    );
+    expect(refreshes).toBe(1);
   });
 
   it('reports reconnect_required once, and stores nothing, when Intuit answers invalid_grant', async () => {

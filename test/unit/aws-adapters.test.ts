@@ -1,4 +1,5 @@
 import 'aws-sdk-client-mock-vitest/extend';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
   CreateScheduleCommand,
@@ -7,10 +8,14 @@ import {
   SchedulerClient,
   UpdateScheduleCommand,
 } from '@aws-sdk/client-scheduler';
+import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { EventBridgePublisher } from '#shared/adapters/aws/eventbridge-publisher.ts';
 import { KmsKeyWrapper } from '#shared/adapters/aws/kms-key-wrapper.ts';
 import { EventBridgeScheduleRegistry } from '#shared/adapters/aws/scheduler-registry.ts';
+import { SqsPushQueue } from '#shared/adapters/aws/sqs-push-queue.ts';
+import { deduplicationId, messageGroup } from '#shared/ports/push-queue.ts';
 
 const kms = mockClient(KMSClient);
 const scheduler = mockClient(SchedulerClient);
@@ -96,5 +101,84 @@ describe('Class: EventBridgeScheduleRegistry', () => {
       Name: 'reconcile-acme',
       GroupName: 'qbo-reconcile',
     });
+  });
+});
+
+describe('Class: SqsPushQueue', () => {
+  const sqs = mockClient(SQSClient);
+  beforeEach(() => sqs.reset());
+  const queue = new SqsPushQueue('https://sqs.us-east-1.amazonaws.com/123456789012/push.fifo');
+  const push = { tenantId: 'acme', invoiceId: 'inv_1', revision: 3 };
+
+  it('sends to a group per tenant and invoice bucket, deduplicated per revision', async () => {
+    await queue.send(push);
+    await queue.send({ ...push, invoiceId: 'inv_2' });
+    const [first, second] = sqs.commandCalls(SendMessageCommand).map((c) => c.args[0].input);
+    expect(first).toMatchObject({
+      QueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/push.fifo',
+      MessageBody: JSON.stringify(push),
+      MessageGroupId: messageGroup(push),
+      MessageDeduplicationId: deduplicationId(push),
+    });
+    expect(first?.MessageGroupId).toMatch(/^acme#[0-4]$/);
+    expect(first?.MessageDeduplicationId).toMatch(/^[0-9a-f]{64}$/);
+    expect(second?.MessageDeduplicationId).not.toBe(first?.MessageDeduplicationId);
+  });
+
+  it('keeps one group for every revision of an invoice, and a new dedupe id for a re-send', async () => {
+    expect(messageGroup({ ...push, revision: 4 })).toBe(messageGroup(push));
+    expect(deduplicationId(push, 'resume:1')).not.toBe(deduplicationId(push));
+    await queue.send(push, 'resume:1');
+    expect(sqs).toHaveReceivedCommandWith(SendMessageCommand, {
+      MessageDeduplicationId: deduplicationId(push, 'resume:1'),
+    });
+  });
+
+  it('postpones a message by changing its visibility, within SQS bounds', async () => {
+    await queue.delay('receipt-1', 90.4);
+    await queue.delay('receipt-2', 10 ** 9);
+    expect(sqs).toHaveReceivedCommandWith(ChangeMessageVisibilityCommand, {
+      ReceiptHandle: 'receipt-1',
+      VisibilityTimeout: 90,
+    });
+    expect(sqs).toHaveReceivedCommandWith(ChangeMessageVisibilityCommand, {
+      ReceiptHandle: 'receipt-2',
+      VisibilityTimeout: 43_200,
+    });
+  });
+});
+
+describe('Class: EventBridgePublisher', () => {
+  const events = mockClient(EventBridgeClient);
+  beforeEach(() => events.reset());
+  const event = {
+    type: 'invoice.paid' as const,
+    tenantId: 'acme',
+    invoiceId: 'inv_1',
+    at: '2026-11-24T10:00:00.000Z',
+    detail: { balance: '0.00' },
+  };
+
+  it('puts each event on the bus with its type as detail-type', async () => {
+    events.on(PutEventsCommand).resolves({ Entries: [{ EventId: '1' }] });
+    await new EventBridgePublisher('qbo-events').publish([event]);
+    expect(events).toHaveReceivedCommandWith(PutEventsCommand, {
+      Entries: [
+        expect.objectContaining({
+          EventBusName: 'qbo-events',
+          Source: 'tradelyhq.quickbooks',
+          DetailType: 'invoice.paid',
+          Detail: JSON.stringify(event),
+        }),
+      ],
+    });
+  });
+
+  it('retries rejected entries once and then fails, so the caller retries', async () => {
+    events.on(PutEventsCommand).resolves({ Entries: [{ ErrorCode: 'InternalFailure' }] });
+    await expect(new EventBridgePublisher('qbo-events').publish([event])).rejects.toThrow(
+      /rejected 1/,
+    );
+    expect(events).toHaveReceivedCommandTimes(PutEventsCommand, 2);
   });
 });

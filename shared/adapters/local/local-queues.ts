@@ -15,7 +15,8 @@ export const localPushQueue = new LocalQueue({
   name: 'push.fifo',
   fifo: true,
   visibilityTimeoutSeconds: 360,
-  maxReceiveCount: PUSH_MAX_RECEIVES,
+  // The worker reads the same variable, so both agree on which receive is the last.
+  maxReceiveCount: Number(process.env.PUSH_MAX_RECEIVES ?? PUSH_MAX_RECEIVES),
   timeScale,
 });
 
