@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { localPushQueue } from '#shared/adapters/local/local-queues.ts';
 import { localEvents } from '#shared/adapters/local/memory-event-publisher.ts';
 import type { RouteDefinition } from '#shared/api/routes.ts';
 import type { ApiHandler } from '#shared/http/api-handler.ts';
@@ -152,6 +153,15 @@ async function handleLocal(
 ) {
   if (req.method === 'GET' && url.pathname === '/_local/info') {
     return send(res, 200, { apiUrl: ctx.url, ...ctx.info });
+  }
+  if (req.method === 'GET' && url.pathname === '/_local/queues') {
+    return send(res, 200, {
+      push: { depth: localPushQueue.depth, deadLetters: localPushQueue.deadLettered() },
+    });
+  }
+  if (req.method === 'POST' && url.pathname === '/_local/queues/push/redrive') {
+    // The local stand-in for an SQS dead-letter redrive (docs/runbook.md).
+    return send(res, 200, { redriven: localPushQueue.redrive() });
   }
   if (req.method === 'GET' && url.pathname === '/_local/events') {
     // The domain events TradelyHQ core would receive from EventBridge.
