@@ -1,23 +1,6 @@
-import type { InvoiceSnapshot } from './invoice.ts';
+import type { InvoiceRecord } from './invoice-record.ts';
 import type { HistoryEntry, InvoiceStatus } from './invoice-status.ts';
 import { formatAmount } from './money.ts';
-
-/** The stored invoice fields a view needs. */
-export interface InvoiceViewSource {
-  readonly invoiceId: string;
-  readonly revision: number;
-  readonly snapshot: InvoiceSnapshot;
-  readonly status: InvoiceStatus;
-  readonly qboInvoiceId: string | null;
-  readonly qboDocNumber: string | null;
-  readonly pushedRevision: number | null;
-  readonly balance: number | null;
-  readonly parked: boolean;
-  readonly lastError: { readonly code: string; readonly message: string } | null;
-  readonly notices: readonly string[];
-  readonly history: readonly HistoryEntry[];
-  readonly updatedAt: string;
-}
 
 /** `GET /invoices/{invoiceId}/sync`: where an invoice stands with QuickBooks. */
 export interface InvoiceSyncView {
@@ -44,7 +27,7 @@ export interface InvoiceSyncView {
  *
  * @param record - the stored invoice
  */
-export function toInvoiceSyncView(record: InvoiceViewSource): InvoiceSyncView {
+export function toInvoiceSyncView(record: InvoiceRecord): InvoiceSyncView {
   const { snapshot } = record;
   return {
     invoiceId: record.invoiceId,

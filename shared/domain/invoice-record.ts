@@ -1,0 +1,35 @@
+import type { InvoiceSnapshot } from './invoice.ts';
+import type { HistoryEntry, InvoiceStatus } from './invoice-status.ts';
+
+/** An invoice this stack has been asked to push, with its QBO mapping and sync state. */
+export interface InvoiceRecord {
+  readonly tenantId: string;
+  readonly invoiceId: string;
+  /** The newest revision TradelyHQ sent; `snapshot` is that revision. */
+  readonly revision: number;
+  readonly snapshot: InvoiceSnapshot;
+  readonly status: InvoiceStatus;
+  /** The QBO company it was pushed to. */
+  readonly realmId: string | null;
+  readonly qboInvoiceId: string | null;
+  readonly qboDocNumber: string | null;
+  readonly syncToken: string | null;
+  /** The revision QBO has, once pushed. */
+  readonly pushedRevision: number | null;
+  /** Open balance in QBO, minor units. */
+  readonly balance: number | null;
+  /** QBO's TotalAmt, minor units. */
+  readonly qboTotal: number | null;
+  /** The `requestid` of a create whose answer was lost: look the invoice up before creating. */
+  readonly pendingCreate: string | null;
+  /** Waiting for a reconnect (the grant died); goes out again when the tenant reconnects. */
+  readonly parked: boolean;
+  readonly lastError: { readonly code: string; readonly message: string } | null;
+  /** Things an admin may want to know (e.g. the customer was created with a suffixed name). */
+  readonly notices: readonly string[];
+  readonly history: readonly HistoryEntry[];
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  /** Optimistic-concurrency version of this record. */
+  readonly version: number;
+}
