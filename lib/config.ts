@@ -28,6 +28,8 @@ export interface StackConfig {
   readonly portalUrl: string;
   /** Time zone of a new connection until the admin picks one. */
   readonly defaultTimezone: string;
+  /** Throttling of the public webhook route. */
+  readonly webhookThrottle: { readonly rateLimit: number; readonly burstLimit: number };
 }
 
 const csv = z
@@ -53,6 +55,8 @@ const schema = z.strictObject({
     .optional(),
   portalUrl: z.url({ protocol: /^https$/ }).optional(),
   defaultTimezone: z.string().default('America/New_York'),
+  webhookThrottleRate: z.coerce.number().int().positive().default(20),
+  webhookThrottleBurst: z.coerce.number().int().positive().default(40),
 });
 
 /** The context keys this stack reads; anything else in context is ignored. */
@@ -94,5 +98,6 @@ export function loadConfig(read: (key: string) => unknown): StackConfig {
     intuitSecretArn: c.intuitSecretArn,
     portalUrl: c.portalUrl ?? `${c.portalOrigins[0]}/settings/integrations`,
     defaultTimezone: c.defaultTimezone,
+    webhookThrottle: { rateLimit: c.webhookThrottleRate, burstLimit: c.webhookThrottleBurst },
   };
 }

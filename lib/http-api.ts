@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
+  type CfnStage,
   CorsHttpMethod,
   HttpApi,
   HttpMethod,
@@ -29,6 +30,10 @@ export interface IntegrationHttpApiProps {
   readonly corsOrigins: readonly string[];
   /** Default-stage throttling. */
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
+  /** Throttling of single routes (`METHOD /path`), tighter than the default. */
+  readonly routeThrottles?: Readonly<
+    Record<string, { readonly rateLimit: number; readonly burstLimit: number }>
+  >;
   /** How long access logs are kept. */
   readonly logRetention: RetentionDays;
 }
@@ -73,7 +78,7 @@ export class IntegrationHttpApi extends Construct {
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    new HttpStage(this, 'DefaultStage', {
+    const stage = new HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
       stageName: '$default',
       autoDeploy: true,
@@ -93,6 +98,14 @@ export class IntegrationHttpApi extends Construct {
         ),
       },
     });
+    // The L2 stage has no per-route settings; the L1 property is what API Gateway reads.
+    (stage.node.defaultChild as CfnStage).routeSettings = Object.fromEntries(
+      Object.entries(props.routeThrottles ?? {}).map(([routeKey, t]) => [
+        routeKey,
+        // A JSON property: CloudFormation's own casing, passed through as is.
+        { ThrottlingRateLimit: t.rateLimit, ThrottlingBurstLimit: t.burstLimit },
+      ]),
+    );
     const integrations = new Map<string, HttpLambdaIntegration>();
     for (const route of props.routes) {
       const fn = props.functions[route.handler] as IFunction;
@@ -107,6 +120,10 @@ export class IntegrationHttpApi extends Construct {
         integration,
         ...(route.auth === 'public' ? { authorizer: new HttpNoneAuthorizer() } : {}),
       });
+      // A stage's route settings name the route, which must exist first.
+      if (httpRoute && props.routeThrottles?.[`${route.method} ${route.path}`]) {
+        stage.node.addDependency(httpRoute);
+      }
       if (route.auth === 'public' && httpRoute) {
         Validations.of(httpRoute).acknowledge({
           id: 'AwsSolutions-APIG4',

@@ -21,6 +21,7 @@ import { AppFunction, type IntuitAppBinding } from './lambda-function.ts';
 import { NightlyReconcile } from './nightly-reconcile.ts';
 import { Observability } from './observability.ts';
 import { SyncData } from './sync-data.ts';
+import { Webhooks } from './webhooks.ts';
 
 /** Props of {@link IntegrationStack}. */
 export interface IntegrationStackProps extends StackProps {
@@ -44,6 +45,8 @@ export class IntegrationStack extends Stack {
   readonly reconcile: NightlyReconcile;
   /** The invoice push queue and its worker. */
   readonly pipeline: InvoicePipeline;
+  /** The webhook change queue and its worker. */
+  readonly webhooks: Webhooks;
   /** Where TradelyHQ core hears about invoice status changes. */
   readonly eventBus: EventBus;
   /** Alarm topic and alarms. */
@@ -105,6 +108,16 @@ export class IntegrationStack extends Stack {
         'both',
       ),
     );
+    const changeWorker = events(
+      tokens(
+        syncWrite(
+          fn('change-worker', 'Applies QuickBooks changes (webhooks) to pushed invoices', {
+            timeout: Duration.seconds(60),
+          }),
+        ),
+        'both',
+      ),
+    );
     this.pipeline = new InvoicePipeline(this, 'Pipeline', {
       queueKey: this.queueKey,
       worker,
@@ -115,9 +128,12 @@ export class IntegrationStack extends Stack {
       health: fn('health', 'GET /health: liveness probe'),
       'get-connection': syncRead(fn('get-connection', 'GET /integrations/quickbooks: status')),
       'connect-quickbooks': syncWrite(fn('connect-quickbooks', 'Starts the QuickBooks OAuth flow')),
-      'quickbooks-callback': tokens(
-        syncWrite(fn('quickbooks-callback', "Intuit's OAuth redirect: stores tokens", intuit)),
-        'store',
+      // Stores the new tokens, then catches up on QBO changes with them (CDC): both key uses.
+      'quickbooks-callback': events(
+        tokens(
+          syncWrite(fn('quickbooks-callback', "Intuit's OAuth redirect: stores tokens", intuit)),
+          'both',
+        ),
       ).bindSchedules(this.reconcile),
       'quickbooks-disconnected': tokens(
         syncWrite(
@@ -135,11 +151,18 @@ export class IntegrationStack extends Stack {
       'push-invoice': events(syncWrite(fn('push-invoice', 'Authorize & Send: queues a push'))),
       'get-invoice-sync': syncRead(fn('get-invoice-sync', "One invoice's sync status")),
       'list-invoices': syncRead(fn('list-invoices', 'Pushed invoices by status')),
+      'quickbooks-webhook': syncWrite(fn('quickbooks-webhook', 'Receives QuickBooks webhooks')),
     };
+    this.webhooks = new Webhooks(this, 'Webhooks', {
+      queueKey: this.queueKey,
+      receiver: routeFunctions['quickbooks-webhook'],
+      worker: changeWorker,
+      observability: this.observability,
+    });
     this.pipeline.grantSend(routeFunctions['push-invoice']);
     // A reconnect resumes the pushes that waited for it.
     this.pipeline.grantSend(routeFunctions['quickbooks-callback']);
-    this.functions = { ...routeFunctions, 'push-worker': worker };
+    this.functions = { ...routeFunctions, 'push-worker': worker, 'change-worker': changeWorker };
     this.data.restrictTokenKeyTo(
       Object.values(this.functions)
         .filter((f) => f.usesTokenKey)
@@ -153,6 +176,7 @@ export class IntegrationStack extends Stack {
       jwtAudience: config.jwtAudience,
       corsOrigins: config.portalOrigins,
       throttle: config.apiThrottle,
+      routeThrottles: { 'POST /webhooks/quickbooks': config.webhookThrottle },
       logRetention,
     });
     // The redirect URI is the API's own callback route, so it is known only once the API exists.
@@ -170,6 +194,9 @@ export class IntegrationStack extends Stack {
       'quickbooks-disconnected',
       'disconnect-quickbooks',
       'push-worker',
+      'change-worker',
+      // The receiver reads only the verifier tokens from the secret.
+      'quickbooks-webhook',
     ]) {
       this.functions[name]?.bindIntuitApp(app);
     }

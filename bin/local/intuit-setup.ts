@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { type RunningEmulator, startEmulator } from '#emulator/server.ts';
 
@@ -12,7 +13,9 @@ export interface LocalIntuit {
  * Points the handlers at an Intuit: the real sandbox when `INTUIT_CLIENT_ID` is set without an
  * `INTUIT_OAUTH_BASE_URL` override (then `INTUIT_CLIENT_SECRET` and `INTUIT_REDIRECT_URI` must be
  * set too, and the redirect URI registered in the Intuit app), otherwise the QBO emulator on
- * `EMULATOR_PORT` (default: the API's port + 1), with its state under the data folder.
+ * `EMULATOR_PORT` (default: the API's port + 1), with its state under the data folder and its
+ * webhooks sent to the API (CloudEvents format unless `EMULATOR_WEBHOOK_FORMAT=legacy`), signed
+ * with `QBO_WEBHOOK_VERIFIER_TOKEN` (a random one unless set).
  *
  * @param options - the API's URL and the data folder (`undefined`: in memory)
  */
@@ -39,6 +42,19 @@ export async function setUpIntuit(options: {
     }
     throw err;
   }
+  // Intuit would be configured in its developer portal; the emulator gets the same by admin call.
+  env.QBO_WEBHOOK_VERIFIER_TOKEN ??= randomBytes(24).toString('base64url');
+  const registered = await fetch(`${emulator.url}/_admin/webhooks`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      url: `${options.apiUrl}/webhooks/quickbooks`,
+      verifierToken: env.QBO_WEBHOOK_VERIFIER_TOKEN.split(',')[0],
+      format: env.EMULATOR_WEBHOOK_FORMAT ?? 'cloudevents',
+    }),
+  });
+  if (!registered.ok)
+    throw new Error(`The emulator refused the webhook endpoint: ${registered.status}`);
   Object.assign(env, {
     INTUIT_CLIENT_ID: emulator.clientId,
     INTUIT_CLIENT_SECRET: emulator.clientSecret,

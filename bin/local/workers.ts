@@ -1,5 +1,5 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { localPushQueue } from '#shared/adapters/local/local-queues.ts';
+import { localChangeQueue, localPushQueue } from '#shared/adapters/local/local-queues.ts';
 
 type Worker = (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
 
@@ -11,6 +11,11 @@ type Worker = (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
  */
 export async function startLocalWorkers(): Promise<() => void> {
   const push = (await import('../../functions/push-worker/handler.ts')) as { handler: Worker };
+  const change = (await import('../../functions/change-worker/handler.ts')) as { handler: Worker };
   localPushQueue.start(push.handler);
-  return () => localPushQueue.stop();
+  localChangeQueue.start(change.handler);
+  return () => {
+    localPushQueue.stop();
+    localChangeQueue.stop();
+  };
 }

@@ -5,17 +5,22 @@
  */
 import { publicRoute } from '#shared/http/api-handler.ts';
 import { logger } from '#shared/observability/logger.ts';
+import { afterReconnect } from '#shared/use-cases/after-reconnect.ts';
 import {
   type CompleteConnectDeps,
   completeConnect,
   withResult,
 } from '#shared/use-cases/complete-connect.ts';
-import { resumeParkedPushes } from '#shared/use-cases/resume-parked-pushes.ts';
 import { connectionServices } from '#shared/wiring/connection-services.ts';
-import { invoiceStores, pushQueue } from '#shared/wiring/push-services.ts';
+import { eventPublisher, invoiceStores, pushQueue } from '#shared/wiring/push-services.ts';
 
 const services = await connectionServices();
-const resume = { invoices: invoiceStores().invoices, queue: pushQueue(), clock: services.clock };
+const followUp = {
+  ...invoiceStores(),
+  queue: pushQueue(),
+  events: eventPublisher(),
+  qbo: (tenantId: string) => services.qbo(tenantId),
+};
 const deps: CompleteConnectDeps = {
   connections: services.connections,
   states: services.states,
@@ -24,8 +29,8 @@ const deps: CompleteConnectDeps = {
   schedules: services.schedules,
   clock: services.clock,
   config: services.config,
-  // Pushes that waited for a reconnect go out again.
-  onConnected: (tenantId: string) => resumeParkedPushes(resume, tenantId),
+  // Parked pushes go out again; missed webhooks are caught up.
+  onConnected: (tenantId: string) => afterReconnect(followUp, tenantId),
 };
 
 export const handler = publicRoute({}, async ({ query, rawQueryString }) => {

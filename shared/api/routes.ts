@@ -79,4 +79,13 @@ export const routes: readonly RouteDefinition[] = [
   { method: 'POST', path: '/invoices/{invoiceId}/push', handler: 'push-invoice', auth: 'jwt' },
   { method: 'GET', path: '/invoices/{invoiceId}/sync', handler: 'get-invoice-sync', auth: 'jwt' },
   { method: 'GET', path: '/invoices', handler: 'list-invoices', auth: 'jwt' },
+  {
+    method: 'POST',
+    path: '/webhooks/quickbooks',
+    handler: 'quickbooks-webhook',
+    auth: 'public',
+    publicBecause:
+      "Intuit's webhook deliveries carry no bearer token; each is authenticated by the " +
+      'intuit-signature HMAC-SHA256 of its raw body with the verifier token, checked first.',
+  },
 ];

@@ -29,6 +29,8 @@ export interface Connection {
   readonly reconnectReason: string | null;
   /** ISO-8601 instant when the last reconcile finished, if any. */
   readonly lastReconcile: string | null;
+  /** ISO-8601 instant up to which QBO's changes were caught up by CDC (missed webhooks). */
+  readonly changesCaughtUpTo?: string | null;
 }
 
 /** The status payload of `GET /integrations/quickbooks`. */

@@ -29,6 +29,13 @@ export interface ApiRequest<B> {
   /** The query string as sent, without `?`. */
   readonly rawQueryString: string;
   readonly requestId: string;
+  /** Lower-cased request headers. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+}
+
+/** A request whose body is handed over exactly as received (for signature checks). */
+export interface RawRequest extends Omit<ApiRequest<undefined>, 'body'> {
+  readonly rawBody: Buffer;
 }
 
 /** A request on a JWT route: also carries the tenant, taken only from the verified claims. */
@@ -107,6 +114,7 @@ function toRequest<B>(event: ApiEvent, schema: z.ZodType<B> | undefined): ApiReq
     pathParameters: event.pathParameters ?? {},
     query: event.queryStringParameters ?? {},
     rawQueryString: event.rawQueryString ?? '',
+    headers: event.headers ?? {},
     requestId: event.requestContext.requestId,
   };
 }
@@ -124,19 +132,19 @@ const jsonBodyWhenPresent: middy.MiddlewareObj<ApiEvent, APIGatewayProxyStructur
   },
 };
 
-function wrap(run: (event: ApiEvent) => Promise<ApiResult>): ApiHandler {
-  return middy<ApiEvent, APIGatewayProxyStructuredResultV2>()
+function wrap(run: (event: ApiEvent) => Promise<ApiResult>, raw = false): ApiHandler {
+  const chain = middy<ApiEvent, APIGatewayProxyStructuredResultV2>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use({
       onError: async (request) => {
         request.response = errorResponse(request.error);
       },
-    })
-    .use(jsonBodyWhenPresent)
-    .handler(async (event) => {
-      const result = await run(event);
-      return json(result.statusCode, result.body, result.headers);
     });
+  // A raw route sees the body exactly as sent: no parser may touch it before the signature check.
+  return (raw ? chain : chain.use(jsonBodyWhenPresent)).handler(async (event) => {
+    const result = await run(event);
+    return json(result.statusCode, result.body, result.headers);
+  });
 }
 
 /**
@@ -169,4 +177,19 @@ export function publicRoute<B = undefined>(
   fn: (request: ApiRequest<B>) => Promise<ApiResult>,
 ): ApiHandler {
   return wrap(async (event) => fn(toRequest(event, spec.body)));
+}
+
+/**
+ * A public route that needs the body's exact bytes (an HMAC over the raw body): no JSON parser
+ * runs; the function gets the body as a Buffer (base64-decoded when API Gateway encoded it).
+ *
+ * @param fn - the route's function
+ */
+export function rawPublicRoute(fn: (request: RawRequest) => Promise<ApiResult>): ApiHandler {
+  return wrap(async (event) => {
+    const body = event.body ?? '';
+    const rawBody = Buffer.from(body, event.isBase64Encoded ? 'base64' : 'utf8');
+    const { body: _parsed, ...rest } = toRequest(event, undefined);
+    return fn({ ...rest, rawBody });
+  }, true);
 }

@@ -5,6 +5,7 @@ export type DomainEventType =
   | 'invoice.push_failed'
   | 'invoice.paid'
   | 'invoice.partially_paid'
+  | 'invoice.unpaid'
   | 'invoice.voided'
   | 'invoice.deleted_in_quickbooks';
 

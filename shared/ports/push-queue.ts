@@ -65,3 +65,6 @@ export function deduplicationId(message: PushMessage, reason = 'push'): string {
     .update(`${message.tenantId}\n${message.invoiceId}\n${message.revision}\n${reason}`)
     .digest('hex');
 }
+
+/** FIFO group and deduplication of push messages. */
+export const pushKeys = { group: messageGroup, dedupe: deduplicationId };

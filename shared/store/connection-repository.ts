@@ -151,5 +151,6 @@ function fromItem(item: Record<string, unknown>): Connection {
     incomeAccountId: text('incomeAccountId'),
     reconnectReason: text('reconnectReason'),
     lastReconcile: text('lastReconcile'),
+    changesCaughtUpTo: text('changesCaughtUpTo'),
   };
 }

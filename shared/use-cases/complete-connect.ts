@@ -123,6 +123,10 @@ export async function completeConnect(
     incomeAccountId: sameCompany ? (previous?.incomeAccountId ?? null) : null,
     reconnectReason: null,
     lastReconcile: sameCompany ? (previous?.lastReconcile ?? null) : null,
+    // A reconnect catches up from where the company's changes were last seen.
+    changesCaughtUpTo: sameCompany
+      ? (previous?.changesCaughtUpTo ?? previous?.connectedAt ?? null)
+      : null,
   };
   // The schedule first: a connection is never shown as connected without its nightly reconcile.
   await deps.schedules.upsert(tenantId, connection.timezone);

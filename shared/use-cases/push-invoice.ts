@@ -28,6 +28,7 @@ import type {
   InvoiceRepository,
 } from '#shared/store/invoice-repository.ts';
 import type { MappingRepository } from '#shared/store/mapping-repository.ts';
+import type { QboLinkRepository } from '#shared/store/qbo-link-repository.ts';
 import type { SyncErrorRepository } from '#shared/store/sync-error-repository.ts';
 import { ensureCustomer, ensureItems } from './mirror.ts';
 
@@ -37,6 +38,7 @@ export interface PushDeps {
   readonly mappings: MappingRepository;
   readonly syncErrors: SyncErrorRepository;
   readonly connections: ConnectionRepository;
+  readonly links: QboLinkRepository;
   readonly events: EventPublisher;
   readonly qbo: (tenantId: string) => QboClient;
   readonly clock: Clock;
@@ -143,6 +145,8 @@ async function push(deps: PushDeps, record: InvoiceRecord): Promise<PushOutcome>
     ? await update(qbo, existing, body)
     : await create(qbo, body, pendingCreate as string);
 
+  // Webhooks name QBO ids: remember which TradelyHQ invoice this one is.
+  await deps.links.linkInvoice(tenantId, realmId, saved.Id, invoiceId);
   const ledger = ledgerOf(saved, snapshot.digits);
   const notices = customer.notice
     ? [...new Set([...current.notices, customer.notice])]

@@ -1,14 +1,20 @@
 import { EventBridgePublisher } from '#shared/adapters/aws/eventbridge-publisher.ts';
-import { SqsPushQueue } from '#shared/adapters/aws/sqs-push-queue.ts';
-import { localPushQueue, localPushSender } from '#shared/adapters/local/local-queues.ts';
+import { SqsFifoQueue } from '#shared/adapters/aws/sqs-fifo-queue.ts';
+import {
+  localChangeSender,
+  localPushQueue,
+  localPushSender,
+} from '#shared/adapters/local/local-queues.ts';
 import { localEvents } from '#shared/adapters/local/memory-event-publisher.ts';
 import { requiredEnv } from '#shared/config/env.ts';
+import { type ChangeQueue, changeKeys } from '#shared/ports/change-queue.ts';
 import { systemClock } from '#shared/ports/clock.ts';
 import type { EventPublisher } from '#shared/ports/event-publisher.ts';
-import type { MessageDelay, PushQueue } from '#shared/ports/push-queue.ts';
+import { type MessageDelay, type PushQueue, pushKeys } from '#shared/ports/push-queue.ts';
 import { ConnectionRepository } from '#shared/store/connection-repository.ts';
 import { InvoiceRepository } from '#shared/store/invoice-repository.ts';
 import { MappingRepository } from '#shared/store/mapping-repository.ts';
+import { QboLinkRepository } from '#shared/store/qbo-link-repository.ts';
 import { SyncErrorRepository } from '#shared/store/sync-error-repository.ts';
 import { TABLE_ENV } from '#shared/store/tables.ts';
 
@@ -22,7 +28,7 @@ export function eventPublisher(): EventPublisher {
 export function pushQueue(): PushQueue & MessageDelay {
   const url = process.env.PUSH_QUEUE_URL;
   return url
-    ? new SqsPushQueue(url)
+    ? new SqsFifoQueue(url, pushKeys)
     : { ...localPushSender, delay: (h, s) => localPushQueue.delay(h, s) };
 }
 
@@ -34,6 +40,13 @@ export function invoiceStores() {
     connections: new ConnectionRepository(table),
     mappings: new MappingRepository(table),
     syncErrors: new SyncErrorRepository(table),
+    links: new QboLinkRepository(table),
     clock: systemClock,
   };
+}
+
+/** The SQS FIFO change queue when `CHANGE_QUEUE_URL` is set (AWS), else the local one. */
+export function changeQueue(): ChangeQueue {
+  const url = process.env.CHANGE_QUEUE_URL;
+  return url ? new SqsFifoQueue(url, changeKeys) : localChangeSender;
 }

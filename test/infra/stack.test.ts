@@ -120,6 +120,7 @@ describe('Stack: HTTP API', () => {
       'GET /health',
       'GET /oauth/quickbooks/callback',
       'GET /oauth/quickbooks/disconnected',
+      'POST /webhooks/quickbooks',
     ]);
   });
 
@@ -193,6 +194,7 @@ describe('Stack: functions', () => {
         .map(([name]) => name)
         .sort();
     const tokenFunctions = [
+      'change-worker',
       'disconnect-quickbooks',
       'push-worker',
       'quickbooks-callback',
@@ -210,6 +212,7 @@ describe('Stack: functions', () => {
     const condition = only?.Condition as { ArnNotEquals: { 'aws:PrincipalArn': unknown[] } };
     const allowed = condition.ArnNotEquals['aws:PrincipalArn'];
     const tokenRoles = [
+      'change-worker',
       'disconnect-quickbooks',
       'push-worker',
       'quickbooks-callback',
@@ -234,10 +237,52 @@ describe('Stack: functions', () => {
         .filter((st) => JSON.stringify(st.Resource).includes(tokenKey))
         .flatMap((st) => [st.Action].flat());
     };
-    expect(actionsOf('quickbooks-callback')).toEqual(['kms:GenerateDataKey']);
+    expect(actionsOf('quickbooks-callback')).toEqual(['kms:GenerateDataKey', 'kms:Decrypt']);
+    expect(actionsOf('quickbooks-webhook')).toEqual([]);
     expect(actionsOf('disconnect-quickbooks')).toEqual(['kms:Decrypt']);
     expect(actionsOf('push-worker')).toEqual(['kms:GenerateDataKey', 'kms:Decrypt']);
     expect(actionsOf('push-invoice')).toEqual([]);
+  });
+});
+
+describe('Stack: webhooks', () => {
+  it('makes the webhook receiver the only public POST, throttled on its own', () => {
+    const publicPosts = ofType('AWS::ApiGatewayV2::Route')
+      .map(([, r]) => r.Properties)
+      .filter((r) => r.AuthorizationType === 'NONE' && String(r.RouteKey).startsWith('POST '))
+      .map((r) => r.RouteKey);
+    expect(publicPosts).toEqual(['POST /webhooks/quickbooks']);
+    built.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      RouteSettings: {
+        'POST /webhooks/quickbooks': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+      },
+    });
+  });
+
+  it('queues changes on an encrypted FIFO queue with a DLQ that alarms, consumed by the worker', () => {
+    const queue = resources[logicalIdOf(built.stack.webhooks.queue)]?.Properties;
+    expect(queue).toMatchObject({
+      FifoQueue: true,
+      KmsMasterKeyId: { 'Fn::GetAtt': [logicalIdOf(built.stack.queueKey), 'Arn'] },
+      RedrivePolicy: expect.objectContaining({ maxReceiveCount: 10 }),
+    });
+    built.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(built.stack.webhooks.queue), 'Arn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    built.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Dimensions: [
+        {
+          Name: 'QueueName',
+          Value: { 'Fn::GetAtt': [logicalIdOf(built.stack.webhooks.deadLetterQueue), 'QueueName'] },
+        },
+      ],
+      AlarmActions: [{ Ref: logicalIdOf(built.stack.observability.alarmTopic) }],
+    });
+  });
+
+  it('gives the receiver no token access and no QBO credentials beyond the verifier tokens', () => {
+    expect(built.stack.functions['quickbooks-webhook']?.usesTokenKey).toBe(false);
   });
 });
 

@@ -6,6 +6,9 @@ import { startLocalWorkers } from '#local/workers.ts';
 import { type IntuitWorld, startIntuitWorld } from './intuit.ts';
 import { startTestApi } from './local-api.ts';
 
+/** The webhook verifier token the test app and its emulator share. */
+export const WEBHOOK_TOKEN = 'test-verifier-token-0123456789';
+
 /** The API served in this worker, wired to its own emulator, plus helpers to call it. */
 export interface TestStack {
   readonly api: LocalApi;
@@ -38,6 +41,12 @@ export async function startTestStack(): Promise<TestStack> {
     PORTAL_URL: portalUrl,
     RETURN_URL_ORIGINS: api.url,
     LOCAL_MASTER_KEY_FILE: join(mkdtempSync(join(tmpdir(), 'qbo-keys-')), 'master.key'),
+    QBO_WEBHOOK_VERIFIER_TOKEN: WEBHOOK_TOKEN,
+  });
+  await world.admin('PUT', '/_admin/webhooks', {
+    url: `${api.url}/webhooks/quickbooks`,
+    verifierToken: WEBHOOK_TOKEN,
+    format: 'cloudevents',
   });
   const call = async (tenantId: string, method: string, path: string, body?: unknown) =>
     fetch(`${api.url}${path}`, {

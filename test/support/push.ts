@@ -1,4 +1,4 @@
-import { localPushQueue } from '#shared/adapters/local/local-queues.ts';
+import { localChangeQueue, localPushQueue } from '#shared/adapters/local/local-queues.ts';
 import { pushExample } from '../fixtures/push-example.ts';
 import type { TestStack } from './local-stack.ts';
 
@@ -41,4 +41,20 @@ export async function books(stack: TestStack, realmId: string) {
     invoices: Record<string, unknown>[];
     requestCount: number;
   };
+}
+
+/**
+ * Runs `fn` with the emulator's webhooks switched off, so QBO request counts are the push's own
+ * (the change worker reads QBO after every notification).
+ */
+export async function withoutWebhooks<T>(stack: TestStack, fn: () => Promise<T>): Promise<T> {
+  const saved = await (await stack.world.admin('GET', '/_admin/webhooks')).json();
+  await stack.world.emulator.webhooksIdle();
+  await localChangeQueue.idle();
+  await stack.world.admin('DELETE', '/_admin/webhooks');
+  try {
+    return await fn();
+  } finally {
+    await stack.world.admin('PUT', '/_admin/webhooks', saved);
+  }
 }

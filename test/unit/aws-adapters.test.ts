@@ -14,8 +14,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { EventBridgePublisher } from '#shared/adapters/aws/eventbridge-publisher.ts';
 import { KmsKeyWrapper } from '#shared/adapters/aws/kms-key-wrapper.ts';
 import { EventBridgeScheduleRegistry } from '#shared/adapters/aws/scheduler-registry.ts';
-import { SqsPushQueue } from '#shared/adapters/aws/sqs-push-queue.ts';
-import { deduplicationId, messageGroup } from '#shared/ports/push-queue.ts';
+import { SqsFifoQueue } from '#shared/adapters/aws/sqs-fifo-queue.ts';
+import { deduplicationId, messageGroup, pushKeys } from '#shared/ports/push-queue.ts';
 
 const kms = mockClient(KMSClient);
 const scheduler = mockClient(SchedulerClient);
@@ -104,10 +104,13 @@ describe('Class: EventBridgeScheduleRegistry', () => {
   });
 });
 
-describe('Class: SqsPushQueue', () => {
+describe('Class: SqsFifoQueue (push keys)', () => {
   const sqs = mockClient(SQSClient);
   beforeEach(() => sqs.reset());
-  const queue = new SqsPushQueue('https://sqs.us-east-1.amazonaws.com/123456789012/push.fifo');
+  const queue = new SqsFifoQueue(
+    'https://sqs.us-east-1.amazonaws.com/123456789012/push.fifo',
+    pushKeys,
+  );
   const push = { tenantId: 'acme', invoiceId: 'inv_1', revision: 3 };
 
   it('sends to a group per tenant and invoice bucket, deduplicated per revision', async () => {

@@ -1,9 +1,9 @@
+import { type ChangeMessage, type ChangeQueue, changeKeys } from '#shared/ports/change-queue.ts';
 import {
-  deduplicationId,
-  messageGroup,
   PUSH_MAX_RECEIVES,
   type PushMessage,
   type PushQueue,
+  pushKeys,
 } from '#shared/ports/push-queue.ts';
 import { LocalQueue } from './local-queue.ts';
 
@@ -24,8 +24,27 @@ export const localPushQueue = new LocalQueue({
 export const localPushSender: PushQueue = {
   async send(message: PushMessage, reason?: string) {
     localPushQueue.send(JSON.stringify(message), {
-      groupId: messageGroup(message),
-      dedupeId: deduplicationId(message, reason),
+      groupId: pushKeys.group(message),
+      dedupeId: pushKeys.dedupe(message, reason),
+    });
+  },
+};
+
+/** The local FIFO change queue (webhook receiver → change worker). */
+export const localChangeQueue = new LocalQueue({
+  name: 'changes.fifo',
+  fifo: true,
+  visibilityTimeoutSeconds: 360,
+  maxReceiveCount: 10,
+  timeScale,
+});
+
+/** {@link ChangeQueue} on the local FIFO queue. */
+export const localChangeSender: ChangeQueue = {
+  async send(message: ChangeMessage) {
+    localChangeQueue.send(JSON.stringify(message), {
+      groupId: changeKeys.group(message),
+      dedupeId: changeKeys.dedupe(message),
     });
   },
 };

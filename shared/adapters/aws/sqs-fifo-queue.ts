@@ -1,0 +1,53 @@
+import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { MessageDelay } from '#shared/ports/push-queue.ts';
+
+const sqs = new SQSClient({});
+
+/** How a FIFO queue groups and deduplicates its messages. */
+export interface FifoKeys<M> {
+  group(message: M): string;
+  dedupe(message: M, reason?: string): string;
+}
+
+/**
+ * An SQS FIFO queue of JSON messages: the message group keeps related messages in order, the
+ * deduplication id makes a repeated send a no-op (within SQS's 5-minute window; the records behind
+ * the messages catch later repeats). Also postpones received messages (backoff).
+ */
+export class SqsFifoQueue<M> implements MessageDelay {
+  /**
+   * @param queueUrl - the FIFO queue
+   * @param keys - group and deduplication of a message
+   */
+  constructor(
+    private readonly queueUrl: string,
+    private readonly keys: FifoKeys<M>,
+  ) {}
+
+  /**
+   * Sends a message.
+   *
+   * @param message - the message
+   * @param reason - see {@link FifoKeys.dedupe}
+   */
+  async send(message: M, reason?: string): Promise<void> {
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: this.queueUrl,
+        MessageBody: JSON.stringify(message),
+        MessageGroupId: this.keys.group(message),
+        MessageDeduplicationId: this.keys.dedupe(message, reason),
+      }),
+    );
+  }
+
+  async delay(receiptHandle: string, seconds: number): Promise<void> {
+    await sqs.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: this.queueUrl,
+        ReceiptHandle: receiptHandle,
+        VisibilityTimeout: Math.max(0, Math.min(Math.round(seconds), 43_200)),
+      }),
+    );
+  }
+}

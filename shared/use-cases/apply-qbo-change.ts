@@ -1,0 +1,214 @@
+import { type ExpectedRefs, invoiceDrift } from '#shared/domain/drift.ts';
+import type { InvoiceRecord } from '#shared/domain/invoice-record.ts';
+import type { InvoiceStatus } from '#shared/domain/invoice-status.ts';
+import { formatAmount } from '#shared/domain/money.ts';
+import { paymentStatus } from '#shared/domain/payment-state.ts';
+import type { ChangeMessage } from '#shared/ports/change-queue.ts';
+import type { Clock } from '#shared/ports/clock.ts';
+import type { DomainEventType, EventPublisher } from '#shared/ports/event-publisher.ts';
+import { QboError } from '#shared/qbo/faults.ts';
+import { itemKey } from '#shared/qbo/names.ts';
+import type { QboClient } from '#shared/qbo/qbo-client.ts';
+import { ledgerOf, type QboInvoice } from '#shared/qbo/qbo-invoice.ts';
+import type { ConnectionRepository } from '#shared/store/connection-repository.ts';
+import type { InvoiceRepository } from '#shared/store/invoice-repository.ts';
+import type { MappingRepository } from '#shared/store/mapping-repository.ts';
+import type { QboLinkRepository } from '#shared/store/qbo-link-repository.ts';
+import type { SyncErrorRepository } from '#shared/store/sync-error-repository.ts';
+
+/** What the change worker needs. */
+export interface ApplyChangeDeps {
+  readonly connections: ConnectionRepository;
+  readonly invoices: InvoiceRepository;
+  readonly mappings: MappingRepository;
+  readonly links: QboLinkRepository;
+  readonly syncErrors: SyncErrorRepository;
+  readonly events: EventPublisher;
+  readonly qbo: (tenantId: string) => QboClient;
+  readonly clock: Clock;
+}
+
+const EVENT_OF: Partial<Record<InvoiceStatus, DomainEventType>> = {
+  paid: 'invoice.paid',
+  partially_paid: 'invoice.partially_paid',
+  voided: 'invoice.voided',
+  deleted_in_quickbooks: 'invoice.deleted_in_quickbooks',
+  pushed: 'invoice.unpaid',
+};
+
+interface QboPayment {
+  readonly Line?: readonly { readonly LinkedTxn?: readonly { TxnId: string; TxnType: string }[] }[];
+}
+
+/**
+ * The change worker: a change Intuit notified, applied to the invoices this stack pushed. Webhook
+ * data is never trusted; QBO is read again (a Payment, then every invoice it is or was applied
+ * to; an Invoice, itself), so duplicates and out-of-order deliveries all end in QBO's current
+ * state. Invoices this stack did not push are ignored.
+ *
+ * @param deps - see {@link ApplyChangeDeps}
+ * @param message - the change
+ * @returns how many of our invoices changed status
+ */
+export async function applyQboChange(
+  deps: ApplyChangeDeps,
+  message: ChangeMessage,
+): Promise<number> {
+  const { tenantId, notice } = message;
+  const connection = await deps.connections.get(tenantId);
+  // Not readable now; the catch-up after a reconnect or the nightly reconcile covers it.
+  if (connection?.status !== 'connected' || connection.realmId !== notice.realmId) return 0;
+  const qbo = deps.qbo(tenantId);
+  const realmId = notice.realmId;
+
+  let qboInvoiceIds: string[];
+  if (notice.entity === 'Payment') {
+    const payment = await readOrGone<{ Payment: QboPayment }>(qbo, `payment/${notice.entityId}`);
+    const linked = (payment?.Payment.Line ?? []).flatMap((l) =>
+      (l.LinkedTxn ?? []).filter((t) => t.TxnType === 'Invoice').map((t) => t.TxnId),
+    );
+    // A deleted or edited payment no longer names the invoices it left: use what we saw before.
+    qboInvoiceIds = await deps.links.rememberPayment(tenantId, realmId, notice.entityId, linked);
+  } else {
+    qboInvoiceIds = [notice.entityId];
+  }
+
+  let changed = 0;
+  for (const qboInvoiceId of qboInvoiceIds) {
+    const invoiceId = await deps.links.invoiceOf(tenantId, realmId, qboInvoiceId);
+    if (!invoiceId) continue;
+    const current = await readOrGone<{ Invoice: QboInvoice }>(qbo, `invoice/${qboInvoiceId}`);
+    if (await applyInvoiceState(deps, tenantId, invoiceId, current?.Invoice)) changed += 1;
+  }
+  return changed;
+}
+
+/**
+ * Brings one of our invoices to QBO's state: payment status and balance (QBO is the ledger),
+ * `deleted_in_quickbooks` when it is gone, and a drift sync error when someone hand-edited what
+ * TradelyHQ sent (closed again once the two agree). An event is published once per real change.
+ *
+ * @param deps - see {@link ApplyChangeDeps}
+ * @param tenantId - the tenant
+ * @param invoiceId - TradelyHQ's invoice id
+ * @param qboInvoice - QBO's invoice now, or `undefined` when it was deleted
+ * @returns whether the status changed
+ */
+export async function applyInvoiceState(
+  deps: ApplyChangeDeps,
+  tenantId: string,
+  invoiceId: string,
+  qboInvoice: QboInvoice | undefined,
+): Promise<boolean> {
+  for (let tries = 0; tries < 10; tries++) {
+    const record = await deps.invoices.get(tenantId, invoiceId);
+    // Not ours, or being (re)pushed right now: the push records QBO's state itself.
+    if (!record?.qboInvoiceId || record.status === 'pushing') return false;
+    if (qboInvoice && qboInvoice.Id !== record.qboInvoiceId) return false;
+    const { snapshot } = record;
+    const ledger = qboInvoice ? ledgerOf(qboInvoice, snapshot.digits) : undefined;
+    const status: InvoiceStatus = ledger ? paymentStatus(ledger) : 'deleted_in_quickbooks';
+    const now = new Date(deps.clock.now()).toISOString();
+    const saved = await deps.invoices.update(
+      record,
+      {
+        status,
+        ...(ledger ? { balance: ledger.balance, qboTotal: ledger.total } : {}),
+        ...(qboInvoice ? { syncToken: qboInvoice.SyncToken } : {}),
+      },
+      now,
+      'seen in QuickBooks',
+    );
+    if (!saved) continue; // changed meanwhile: read again
+    await recordDrift(deps, saved, qboInvoice, now);
+    if (status === record.status) return false;
+    const type = EVENT_OF[status];
+    if (type) {
+      const detail = ledger
+        ? {
+            balance: formatAmount(ledger.balance, snapshot.digits),
+            qboInvoiceId: record.qboInvoiceId,
+          }
+        : { qboInvoiceId: record.qboInvoiceId };
+      await deps.events.publish([{ type, tenantId, invoiceId, at: now, detail }]);
+    }
+    return true;
+  }
+  throw new Error(`Invoice ${invoiceId} kept changing; will retry`);
+}
+
+async function recordDrift(
+  deps: ApplyChangeDeps,
+  record: InvoiceRecord,
+  qboInvoice: QboInvoice | undefined,
+  now: string,
+): Promise<void> {
+  const { tenantId, invoiceId, snapshot } = record;
+  const docNumber = snapshot.docNumber;
+  if (!qboInvoice) {
+    await deps.syncErrors.open(
+      tenantId,
+      invoiceId,
+      {
+        kind: 'deleted_in_quickbooks',
+        docNumber,
+        message: 'The invoice was deleted in QuickBooks. Re-sync to create it again.',
+      },
+      now,
+    );
+    return;
+  }
+  if (record.status === 'voided' || record.pushedRevision !== record.revision) return;
+  const diff = invoiceDrift(snapshot, qboInvoice, await expectedRefs(deps, record));
+  if (diff.length === 0) {
+    await deps.syncErrors.close(tenantId, invoiceId, ['drift', 'deleted_in_quickbooks']);
+    return;
+  }
+  await deps.syncErrors.open(
+    tenantId,
+    invoiceId,
+    {
+      kind: 'drift',
+      docNumber,
+      message: `The invoice was changed in QuickBooks (${diff.map((d) => d.field).join(', ')}).`,
+      diff,
+    },
+    now,
+  );
+}
+
+/**
+ * The QBO Customer and Items TradelyHQ's invoice should use, from the mappings.
+ *
+ * @param deps - the mappings
+ * @param record - the invoice
+ */
+export async function expectedRefs(
+  deps: { readonly mappings: MappingRepository },
+  record: InvoiceRecord,
+): Promise<ExpectedRefs> {
+  const realmId = record.realmId ?? '';
+  const customer = await deps.mappings.get(
+    record.tenantId,
+    'CUSTOMERMAP',
+    realmId,
+    record.snapshot.client.id,
+  );
+  const itemIds = await Promise.all(
+    record.snapshot.lines.map(
+      async (line) =>
+        (await deps.mappings.get(record.tenantId, 'ITEMMAP', realmId, itemKey(line)))?.qboId,
+    ),
+  );
+  return { customerId: customer?.qboId, itemIds };
+}
+
+async function readOrGone<T>(qbo: QboClient, path: string): Promise<T | undefined> {
+  try {
+    return await qbo.send<T>({ method: 'GET', path });
+  } catch (err) {
+    // QBO answers a deleted object with "Object Not Found" (610) or 400 / 404.
+    if (err instanceof QboError && err.failure === 'not_found') return undefined;
+    throw err;
+  }
+}

@@ -1,0 +1,96 @@
+import { createHash } from 'node:crypto';
+import { logger } from '#shared/observability/logger.ts';
+import type { ChangeQueue } from '#shared/ports/change-queue.ts';
+import type { Clock } from '#shared/ports/clock.ts';
+import type { ConnectionRepository } from '#shared/store/connection-repository.ts';
+import type { WebhookRepository } from '#shared/store/webhook-repository.ts';
+import { HANDLED_ENTITIES, readNotifications } from '#shared/webhooks/notifications.ts';
+import { verifyIntuitSignature } from '#shared/webhooks/signature.ts';
+
+/** What the receiver answers Intuit, and what it did. */
+export interface WebhookReceipt {
+  readonly statusCode: 200 | 401;
+  readonly accepted: number;
+  readonly duplicates: number;
+  readonly ignored: number;
+  readonly unknownRealm: number;
+  readonly unreadable: boolean;
+}
+
+/** What {@link receiveWebhook} needs. */
+export interface ReceiveWebhookDeps {
+  readonly connections: ConnectionRepository;
+  readonly webhooks: WebhookRepository;
+  readonly queue: ChangeQueue;
+  readonly clock: Clock;
+  readonly verifierTokens: readonly string[];
+}
+
+/**
+ * Intuit's webhook delivery. The signature over the raw bytes is checked before anything is read:
+ * a missing or wrong one is refused (401) and nothing is stored. A signed body is acknowledged
+ * whatever is in it, so one bad event never blocks Intuit's queue: unreadable bodies are kept for
+ * an operator, entities other than Invoice and Payment and companies no tenant owns are counted and
+ * ignored, repeats (Intuit retries and duplicates) are dropped by dedupe key, and every new event
+ * is stored and queued for the change worker. No QBO call is made here, so the answer comes in
+ * milliseconds. If queueing fails the event is forgotten and the error propagates, so Intuit's
+ * retry brings it again.
+ *
+ * @param deps - see {@link ReceiveWebhookDeps}
+ * @param rawBody - the body exactly as received
+ * @param signature - the `intuit-signature` header
+ */
+export async function receiveWebhook(
+  deps: ReceiveWebhookDeps,
+  rawBody: Buffer,
+  signature: string | undefined,
+): Promise<WebhookReceipt> {
+  const receipt = { accepted: 0, duplicates: 0, ignored: 0, unknownRealm: 0, unreadable: false };
+  if (!verifyIntuitSignature(rawBody, signature, deps.verifierTokens)) {
+    logger.warn('Webhook with a missing or wrong signature refused', { bytes: rawBody.length });
+    return { statusCode: 401, ...receipt };
+  }
+  const now = Math.floor(deps.clock.now() / 1000);
+  let notices: ReturnType<typeof readNotifications>;
+  try {
+    notices = readNotifications(JSON.parse(rawBody.toString('utf8')));
+  } catch {
+    notices = undefined;
+  }
+  if (!notices) {
+    const hash = createHash('sha256').update(rawBody).digest('hex');
+    await deps.webhooks.keepUnreadable(rawBody, hash, now);
+    logger.warn('Signed webhook body in no known format; kept for an operator', { hash });
+    return { statusCode: 200, ...receipt, unreadable: true };
+  }
+
+  const owners = new Map<string, string | undefined>();
+  for (const notice of notices) {
+    if (!HANDLED_ENTITIES.has(notice.entity)) {
+      receipt.ignored += 1;
+      continue;
+    }
+    if (!owners.has(notice.realmId)) {
+      const connections = await deps.connections.tenantsOfRealm(notice.realmId);
+      owners.set(notice.realmId, connections.find((c) => c.status !== 'disconnected')?.tenantId);
+    }
+    const tenantId = owners.get(notice.realmId);
+    if (!tenantId) {
+      receipt.unknownRealm += 1;
+      continue;
+    }
+    if (!(await deps.webhooks.recordOnce(tenantId, notice, now))) {
+      receipt.duplicates += 1;
+      continue;
+    }
+    try {
+      await deps.queue.send({ tenantId, notice });
+    } catch (err) {
+      await deps.webhooks.forget(tenantId, notice);
+      throw err;
+    }
+    receipt.accepted += 1;
+  }
+  logger.info('Webhook received', receipt);
+  return { statusCode: 200, ...receipt };
+}

@@ -1,0 +1,100 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+
+/** One change Intuit notified, in either payload format. */
+export interface ChangeNotice {
+  readonly realmId: string;
+  /** QBO entity name as Intuit spells it in the legacy format: `Invoice`, `Payment`, … */
+  readonly entity: string;
+  readonly entityId: string;
+  /** `Create`, `Update`, `Delete`, `Void`, `Merge`, `Emailed`. */
+  readonly operation: string;
+  /** When it happened, as Intuit wrote it (formats vary; kept as text). */
+  readonly occurredAt: string;
+  /** Stable across Intuit's retries: the CloudEvents id, or a hash of the legacy fields. */
+  readonly dedupeKey: string;
+}
+
+const legacySchema = z.object({
+  eventNotifications: z.array(
+    z.object({
+      realmId: z.string().min(1).max(32),
+      dataChangeEvent: z.object({
+        entities: z.array(
+          z.object({
+            name: z.string().min(1).max(64),
+            id: z.string().min(1).max(64),
+            operation: z.string().min(1).max(32),
+            lastUpdated: z.string().max(64).optional(),
+          }),
+        ),
+      }),
+    }),
+  ),
+});
+
+const cloudEventSchema = z.object({
+  specversion: z.string(),
+  id: z.string().min(1).max(200),
+  type: z.string().regex(/^qbo\.[a-z]+\.[a-z]+\.v\d+$/),
+  time: z.string().max(64).optional(),
+  intuitentityid: z.string().min(1).max(64),
+  intuitaccountid: z.string().min(1).max(32),
+});
+
+/** CloudEvents' past-tense verbs in `qbo.<entity>.<verb>.v1`, as legacy operations. */
+const VERBS: Record<string, string> = {
+  created: 'Create',
+  updated: 'Update',
+  deleted: 'Delete',
+  voided: 'Void',
+  merged: 'Merge',
+  emailed: 'Emailed',
+};
+
+/** Entity names in CloudEvents types are lower case; the legacy names, for the ones we use. */
+const ENTITY_NAMES: Record<string, string> = { invoice: 'Invoice', payment: 'Payment' };
+
+/**
+ * Reads a webhook body in either of Intuit's formats: the legacy `{"eventNotifications": [...]}`
+ * or the CloudEvents JSON array. Extra fields are ignored; `data` is never relied on (Intuit
+ * often sends it empty): the worker re-reads the entity.
+ *
+ * @param body - the parsed JSON body
+ * @returns the notices, or `undefined` when the body is in neither format
+ */
+export function readNotifications(body: unknown): ChangeNotice[] | undefined {
+  if (Array.isArray(body)) {
+    const parsed = z.array(cloudEventSchema).safeParse(body);
+    if (!parsed.success) return undefined;
+    return parsed.data.map((e) => {
+      const [, entity = '', verb = ''] = e.type.split('.');
+      return {
+        realmId: e.intuitaccountid,
+        entity: ENTITY_NAMES[entity] ?? entity,
+        entityId: e.intuitentityid,
+        operation: VERBS[verb] ?? verb,
+        occurredAt: e.time ?? '',
+        dedupeKey: `ce:${e.id}`,
+      };
+    });
+  }
+  const parsed = legacySchema.safeParse(body);
+  if (!parsed.success) return undefined;
+  return parsed.data.eventNotifications.flatMap((n) =>
+    n.dataChangeEvent.entities.map((e) => ({
+      realmId: n.realmId,
+      entity: e.name,
+      entityId: e.id,
+      operation: e.operation,
+      occurredAt: e.lastUpdated ?? '',
+      dedupeKey: `legacy:${createHash('sha256')
+        .update([n.realmId, e.name, e.id, e.operation, e.lastUpdated ?? ''].join('\n'))
+        .digest('hex')
+        .slice(0, 40)}`,
+    })),
+  );
+}
+
+/** The entities whose changes can move a pushed invoice's state. */
+export const HANDLED_ENTITIES: ReadonlySet<string> = new Set(['Invoice', 'Payment']);

@@ -1,0 +1,81 @@
+import { createHmac } from 'node:crypto';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import fc from 'fast-check';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { documentClient } from '#shared/store/dynamo.ts';
+import { syncStateTable } from '#shared/store/tables.ts';
+import { startTestStack, type TestStack, WEBHOOK_TOKEN } from '../support/local-stack.ts';
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(() => stack.close());
+
+async function storedWebhookKeys(): Promise<Set<string>> {
+  const { Items = [] } = await documentClient.send(
+    new ScanCommand({
+      TableName: syncStateTable.localName,
+      FilterExpression: 'begins_with(sk, :w)',
+      ExpressionAttributeValues: { ':w': 'WEBHOOK#' },
+    }),
+  );
+  return new Set(Items.map((i) => `${i.pk}/${i.sk}`));
+}
+
+const realmIds = fc.constantFrom('1185883450', '310687', '9341455000000');
+const cloudEvent = fc.record({
+  specversion: fc.constant('1.0'),
+  id: fc.uuid(),
+  type: fc.constantFrom(
+    'qbo.payment.created.v1',
+    'qbo.invoice.updated.v1',
+    'qbo.customer.merged.v1',
+    'x',
+  ),
+  intuitentityid: fc.string(),
+  intuitaccountid: realmIds,
+  data: fc.option(fc.jsonValue()),
+});
+const bodies = fc.oneof(
+  fc.string(),
+  fc.jsonValue().map((v) => JSON.stringify(v)),
+  fc.array(cloudEvent).map((v) => JSON.stringify(v)),
+  fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b).toString('latin1')),
+);
+const signatures = fc.oneof(
+  fc.constant(undefined),
+  fc.string(),
+  fc.base64String(),
+  fc.constant('sign-correctly'),
+);
+
+it('never answers 5xx and never stores an event without a valid signature, whatever it is sent', async () => {
+  const before = await storedWebhookKeys();
+  await fc.assert(
+    fc.asyncProperty(
+      bodies,
+      signatures,
+      fc.constantFrom('application/json', 'application/cloudevents+json', 'text/plain'),
+      async (body, signature, contentType) => {
+        const signed = signature === 'sign-correctly';
+        const header = signed
+          ? createHmac('sha256', WEBHOOK_TOKEN).update(body).digest('base64')
+          : signature;
+        const res = await fetch(`${stack.api.url}/webhooks/quickbooks`, {
+          method: 'POST',
+          headers: {
+            'content-type': contentType,
+            ...(header !== undefined ? { 'intuit-signature': header } : {}),
+          },
+          body,
+        });
+        expect(res.status).toBeLessThan(500);
+        if (!signed) expect(res.status).toBe(401);
+      },
+    ),
+    { numRuns: 150 },
+  );
+  // No tenant owns these companies, so nothing may have been stored at all.
+  expect(await storedWebhookKeys()).toEqual(before);
+});
