@@ -10,8 +10,9 @@ const JAVA_BODY =
   '{"eventNotifications":[{"realmId":"1185883450","dataChangeEvent":{"entities":[{"name":"Customer","id":"1","operation":"Create","lastUpdated":"2015-10-05T14:42:19-0700"}]}}]}';
 const JAVA_SIGNATURE = 'JC2GUwciPmRBwEO7WvrRmKqu9tGOKL8FFallocTFi8Q=';
 
+// Copies of ../shared/reference/qbo-samples (Intuit's published payloads), byte for byte.
 const sample = (name: string) =>
-  readFileSync(new URL(`../../../shared/reference/qbo-samples/${name}`, import.meta.url));
+  readFileSync(new URL(`../fixtures/qbo-samples/${name}`, import.meta.url));
 const sign = (token: string, body: Buffer | string) =>
   createHmac('sha256', token).update(body).digest('base64');
 
