@@ -87,9 +87,6 @@ async function main(): Promise<void> {
     cleanups.push(() => dynamo.stop());
     process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
     await ensureTables(dynamo.endpoint, [syncStateTable, tenantProviderKeysTable]);
-    localSchedules.setTarget((request) =>
-      console.log(`Nightly reconcile due for ${request.tenantId} (${request.scheduledFor})`),
-    );
     cleanups.push(async () => localSchedules.stopAll());
     const restored = await restoreSchedules(syncStateTable.localName, localSchedules);
     const stopWorkers = await startLocalWorkers();

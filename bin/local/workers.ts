@@ -1,5 +1,10 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { localChangeQueue, localPushQueue } from '#shared/adapters/local/local-queues.ts';
+import {
+  localChangeQueue,
+  localPushQueue,
+  localReconcileQueue,
+} from '#shared/adapters/local/local-queues.ts';
+import { localSchedules } from '#shared/adapters/local/local-schedule-registry.ts';
 
 type Worker = (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
 
@@ -12,10 +17,17 @@ type Worker = (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
 export async function startLocalWorkers(): Promise<() => void> {
   const push = (await import('../../functions/push-worker/handler.ts')) as { handler: Worker };
   const change = (await import('../../functions/change-worker/handler.ts')) as { handler: Worker };
+  const reconcile = (await import('../../functions/reconcile-worker/handler.ts')) as {
+    handler: Worker;
+  };
   localPushQueue.start(push.handler);
   localChangeQueue.start(change.handler);
+  localReconcileQueue.start(reconcile.handler);
+  // The tenants' 2 AM schedules send to the reconcile queue, as Scheduler does in AWS.
+  localSchedules.setTarget((request) => localReconcileQueue.send(JSON.stringify(request)));
   return () => {
     localPushQueue.stop();
     localChangeQueue.stop();
+    localReconcileQueue.stop();
   };
 }

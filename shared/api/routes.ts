@@ -88,4 +88,9 @@ export const routes: readonly RouteDefinition[] = [
       "Intuit's webhook deliveries carry no bearer token; each is authenticated by the " +
       'intuit-signature HMAC-SHA256 of its raw body with the verifier token, checked first.',
   },
+  { method: 'GET', path: '/sync-errors', handler: 'list-sync-errors', auth: 'jwt' },
+  { method: 'POST', path: '/sync-errors/{id}/resync', handler: 'resync-invoice', auth: 'jwt' },
+  { method: 'POST', path: '/sync-errors/{id}/accept', handler: 'accept-sync-error', auth: 'jwt' },
+  { method: 'POST', path: '/sync-errors/{id}/dismiss', handler: 'dismiss-sync-error', auth: 'jwt' },
+  { method: 'POST', path: '/reconcile', handler: 'request-reconcile', auth: 'jwt' },
 ];

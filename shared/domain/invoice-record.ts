@@ -30,6 +30,8 @@ export interface InvoiceRecord {
   readonly history: readonly HistoryEntry[];
   readonly createdAt: string;
   readonly updatedAt: string;
+  /** How many times it was re-created in QBO after a delete there (part of its requestid). */
+  readonly recreations?: number;
   /** Optimistic-concurrency version of this record. */
   readonly version: number;
 }

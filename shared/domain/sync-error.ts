@@ -31,4 +31,8 @@ export interface SyncError {
   /** How many times it was seen (pushes, reconcile runs). */
   readonly attempts: number;
   readonly state: 'open' | 'closed' | 'dismissed' | 'accepted';
+  /** Who accepted or dismissed it (the admin's JWT subject), when, and why. */
+  readonly resolvedBy?: string;
+  readonly resolvedAt?: string;
+  readonly resolution?: string | null;
 }

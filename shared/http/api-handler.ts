@@ -41,6 +41,8 @@ export interface RawRequest extends Omit<ApiRequest<undefined>, 'body'> {
 /** A request on a JWT route: also carries the tenant, taken only from the verified claims. */
 export interface TenantRequest<B> extends ApiRequest<B> {
   readonly tenantId: string;
+  /** Who is calling (the token's `sub`), for records of who did what. */
+  readonly subject: string;
 }
 
 /** The Lambda handler a route exports. */
@@ -159,9 +161,11 @@ export function tenantRoute<B = undefined>(
   fn: (request: TenantRequest<B>) => Promise<ApiResult>,
 ): ApiHandler {
   return wrap(async (event) => {
-    const tenantId = tenantFromClaims(event.requestContext.authorizer?.jwt?.claims);
+    const claims = event.requestContext.authorizer?.jwt?.claims;
+    const tenantId = tenantFromClaims(claims);
     logger.appendKeys({ tenantId });
-    return fn({ ...toRequest(event, spec.body), tenantId });
+    const subject = typeof claims?.sub === 'string' ? claims.sub : 'unknown';
+    return fn({ ...toRequest(event, spec.body), tenantId, subject });
   });
 }
 

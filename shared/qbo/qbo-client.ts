@@ -35,6 +35,8 @@ export interface QboRequest {
   readonly path: string;
   readonly query?: Readonly<Record<string, string>>;
   readonly body?: unknown;
+  /** A plain-text body (`application/text`), for a long query sent by POST. */
+  readonly text?: string;
 }
 
 /** The minor version every request asks for (Intuit serves lower ones as 75). */
@@ -94,9 +96,14 @@ export class QboClient {
         headers: {
           authorization: `Bearer ${grant.accessToken}`,
           accept: 'application/json',
-          ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(request.text !== undefined
+            ? { 'content-type': 'application/text' }
+            : request.body === undefined
+              ? {}
+              : { 'content-type': 'application/json' }),
         },
-        body: request.body === undefined ? undefined : JSON.stringify(request.body),
+        body:
+          request.text ?? (request.body === undefined ? undefined : JSON.stringify(request.body)),
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
       });
       text = await response.text();

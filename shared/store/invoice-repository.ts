@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { InvoiceSnapshot } from '#shared/domain/invoice.ts';
 import type { InvoiceRecord } from '#shared/domain/invoice-record.ts';
 import {
@@ -9,6 +9,7 @@ import {
 } from '#shared/domain/invoice-status.ts';
 import { documentClient } from './dynamo.ts';
 import { tenantPk } from './keys.ts';
+import { pageOf } from './paging.ts';
 
 export type { InvoiceRecord };
 
@@ -28,6 +29,7 @@ export type InvoiceChanges = Partial<
     | 'parked'
     | 'lastError'
     | 'notices'
+    | 'recreations'
   >
 >;
 
@@ -185,18 +187,18 @@ export class InvoiceRepository {
   }
 
   /**
-   * Lists a tenant's invoices, newest key first page by page, optionally by status.
+   * Lists a tenant's invoices, a page at a time, optionally by status or only parked ones.
    *
    * @param tenantId - the tenant
    * @param options - status filter, page size, and the cursor of the previous page
    */
-  async list(
+  list(
     tenantId: string,
     options: { status?: InvoiceStatus; limit: number; cursor?: string; parkedOnly?: boolean },
   ): Promise<{ items: InvoiceRecord[]; cursor: string | null }> {
     const filters: string[] = [];
-    const values: Record<string, unknown> = { ':pk': tenantPk(tenantId), ':prefix': 'INVOICE#' };
     const names: Record<string, string> = {};
+    const values: Record<string, unknown> & { ':prefix': string } = { ':prefix': 'INVOICE#' };
     if (options.status) {
       filters.push('#status = :status');
       names['#status'] = 'status';
@@ -206,41 +208,6 @@ export class InvoiceRepository {
       filters.push('parked = :true');
       values[':true'] = true;
     }
-    const items: InvoiceRecord[] = [];
-    // The cursor carries only the sort key; the partition is always the caller's tenant.
-    const after = options.cursor ? decodeCursor(options.cursor) : undefined;
-    let startKey: Record<string, unknown> | undefined = after
-      ? { pk: tenantPk(tenantId), ...after }
-      : undefined;
-    // A filter can leave a page short; keep reading until the page is full or the data ends.
-    do {
-      const out = await documentClient.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
-          ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
-          ExpressionAttributeValues: values,
-          Limit: options.limit - items.length,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      items.push(...((out.Items ?? []) as InvoiceRecord[]));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey && items.length < options.limit);
-    return { items, cursor: startKey ? encodeCursor(startKey) : null };
-  }
-}
-
-function encodeCursor(key: Record<string, unknown>): string {
-  return Buffer.from(JSON.stringify({ sk: key.sk })).toString('base64url');
-}
-
-function decodeCursor(cursor: string): Record<string, unknown> | undefined {
-  try {
-    const { sk } = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as { sk?: unknown };
-    return typeof sk === 'string' && sk.startsWith('INVOICE#') ? { sk } : undefined;
-  } catch {
-    return undefined;
+    return pageOf<InvoiceRecord>(this.tableName, { tenantId, filters, names, values, ...options });
   }
 }

@@ -2,6 +2,7 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { DiffEntry, SyncError, SyncErrorKind } from '#shared/domain/sync-error.ts';
 import { documentClient } from './dynamo.ts';
 import { tenantPk } from './keys.ts';
+import { pageOf } from './paging.ts';
 
 const errorSk = (invoiceId: string) => `SYNCERROR#${invoiceId}`;
 
@@ -50,6 +51,16 @@ export class SyncErrorRepository {
     now: string,
   ): Promise<SyncError> {
     const existing = await this.get(tenantId, invoiceId);
+    // An admin accepted or dismissed exactly this disagreement: it stays resolved.
+    const resolved = existing?.state === 'accepted' || existing?.state === 'dismissed';
+    if (
+      existing &&
+      resolved &&
+      existing.kind === entry.kind &&
+      sameDiff(existing.diff, entry.diff ?? [])
+    ) {
+      return existing;
+    }
     const stillOpen = existing?.state === 'open';
     const error: SyncError = {
       tenantId,
@@ -74,6 +85,63 @@ export class SyncErrorRepository {
   }
 
   /**
+   * Marks an open entry accepted (QBO's values stand) or dismissed, with who, when and why.
+   *
+   * @param tenantId - the tenant
+   * @param invoiceId - TradelyHQ's invoice id
+   * @param resolution - the new state and its record
+   * @returns the entry, or `undefined` when there is no open one
+   */
+  async resolve(
+    tenantId: string,
+    invoiceId: string,
+    resolution: { state: 'accepted' | 'dismissed'; by: string; at: string; reason: string | null },
+  ): Promise<SyncError | undefined> {
+    const existing = await this.get(tenantId, invoiceId);
+    if (existing?.state !== 'open') return undefined;
+    const resolved: SyncError = {
+      ...existing,
+      state: resolution.state,
+      resolvedBy: resolution.by,
+      resolvedAt: resolution.at,
+      resolution: resolution.reason,
+    };
+    await documentClient.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: tenantPk(tenantId), sk: errorSk(invoiceId), ...resolved },
+      }),
+    );
+    return resolved;
+  }
+
+  /**
+   * Lists a tenant's entries, a page at a time.
+   *
+   * @param tenantId - the tenant
+   * @param options - state and kind filters, page size, cursor of the previous page
+   */
+  async list(
+    tenantId: string,
+    options: { state?: SyncError['state']; kind?: SyncErrorKind; limit: number; cursor?: string },
+  ): Promise<{ items: SyncError[]; cursor: string | null }> {
+    const filters: string[] = [];
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> & { ':prefix': string } = { ':prefix': 'SYNCERROR#' };
+    if (options.state) {
+      filters.push('#state = :state');
+      names['#state'] = 'state';
+      values[':state'] = options.state;
+    }
+    if (options.kind) {
+      filters.push('#kind = :kind');
+      names['#kind'] = 'kind';
+      values[':kind'] = options.kind;
+    }
+    return pageOf<SyncError>(this.tableName, { tenantId, filters, names, values, ...options });
+  }
+
+  /**
    * Closes the invoice's entry if it is open (QBO and TradelyHQ agree again).
    *
    * @param tenantId - the tenant
@@ -95,4 +163,11 @@ export class SyncErrorRepository {
       }),
     );
   }
+}
+
+/** Two diffs say the same (DynamoDB does not keep the order of a map's keys). */
+function sameDiff(a: readonly DiffEntry[], b: readonly DiffEntry[]): boolean {
+  const text = (d: readonly DiffEntry[]) =>
+    d.map((e) => JSON.stringify([e.field, e.tradelyhq, e.quickbooks])).join('\n');
+  return text(a) === text(b);
 }

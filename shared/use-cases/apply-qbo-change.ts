@@ -16,6 +16,14 @@ import type { MappingRepository } from '#shared/store/mapping-repository.ts';
 import type { QboLinkRepository } from '#shared/store/qbo-link-repository.ts';
 import type { SyncErrorRepository } from '#shared/store/sync-error-repository.ts';
 
+/** Options of {@link applyInvoiceState}, for bulk callers such as the reconcile. */
+export interface ApplyOptions {
+  /** The record as just read (saves a read); re-read only if it changed meanwhile. */
+  readonly record?: InvoiceRecord;
+  /** Mapping lookups shared across the invoices of one run. */
+  readonly mappingCache?: Map<string, Promise<string | undefined>>;
+}
+
 /** What the change worker needs. */
 export interface ApplyChangeDeps {
   readonly connections: ConnectionRepository;
@@ -99,9 +107,11 @@ export async function applyInvoiceState(
   tenantId: string,
   invoiceId: string,
   qboInvoice: QboInvoice | undefined,
+  options: ApplyOptions = {},
 ): Promise<boolean> {
   for (let tries = 0; tries < 10; tries++) {
-    const record = await deps.invoices.get(tenantId, invoiceId);
+    const record =
+      tries === 0 && options.record ? options.record : await deps.invoices.get(tenantId, invoiceId);
     // Not ours, or being (re)pushed right now: the push records QBO's state itself.
     if (!record?.qboInvoiceId || record.status === 'pushing') return false;
     if (qboInvoice && qboInvoice.Id !== record.qboInvoiceId) return false;
@@ -109,18 +119,20 @@ export async function applyInvoiceState(
     const ledger = qboInvoice ? ledgerOf(qboInvoice, snapshot.digits) : undefined;
     const status: InvoiceStatus = ledger ? paymentStatus(ledger) : 'deleted_in_quickbooks';
     const now = new Date(deps.clock.now()).toISOString();
-    const saved = await deps.invoices.update(
-      record,
-      {
-        status,
-        ...(ledger ? { balance: ledger.balance, qboTotal: ledger.total } : {}),
-        ...(qboInvoice ? { syncToken: qboInvoice.SyncToken } : {}),
-      },
-      now,
-      'seen in QuickBooks',
+    const changes = {
+      status,
+      ...(ledger ? { balance: ledger.balance, qboTotal: ledger.total } : {}),
+      ...(qboInvoice ? { syncToken: qboInvoice.SyncToken } : {}),
+    };
+    const unchanged = Object.entries(changes).every(
+      ([k, v]) => record[k as keyof typeof changes] === v,
     );
+    // Nothing to write is the common case of a nightly reconcile: no write at all.
+    const saved = unchanged
+      ? record
+      : await deps.invoices.update(record, changes, now, 'seen in QuickBooks');
     if (!saved) continue; // changed meanwhile: read again
-    await recordDrift(deps, saved, qboInvoice, now);
+    await recordDrift(deps, saved, qboInvoice, now, options.mappingCache);
     if (status === record.status) return false;
     const type = EVENT_OF[status];
     if (type) {
@@ -142,6 +154,7 @@ async function recordDrift(
   record: InvoiceRecord,
   qboInvoice: QboInvoice | undefined,
   now: string,
+  mappingCache?: Map<string, Promise<string | undefined>>,
 ): Promise<void> {
   const { tenantId, invoiceId, snapshot } = record;
   const docNumber = snapshot.docNumber;
@@ -159,7 +172,7 @@ async function recordDrift(
     return;
   }
   if (record.status === 'voided' || record.pushedRevision !== record.revision) return;
-  const diff = invoiceDrift(snapshot, qboInvoice, await expectedRefs(deps, record));
+  const diff = invoiceDrift(snapshot, qboInvoice, await expectedRefs(deps, record, mappingCache));
   if (diff.length === 0) {
     await deps.syncErrors.close(tenantId, invoiceId, ['drift', 'deleted_in_quickbooks']);
     return;
@@ -182,25 +195,28 @@ async function recordDrift(
  *
  * @param deps - the mappings
  * @param record - the invoice
+ * @param cache - lookups shared by the invoices of one run
  */
 export async function expectedRefs(
   deps: { readonly mappings: MappingRepository },
   record: InvoiceRecord,
+  cache = new Map<string, Promise<string | undefined>>(),
 ): Promise<ExpectedRefs> {
   const realmId = record.realmId ?? '';
-  const customer = await deps.mappings.get(
-    record.tenantId,
-    'CUSTOMERMAP',
-    realmId,
-    record.snapshot.client.id,
-  );
+  const lookup = (kind: 'CUSTOMERMAP' | 'ITEMMAP', key: string) => {
+    const cacheKey = `${kind}#${realmId}#${key}`;
+    let found = cache.get(cacheKey);
+    if (!found) {
+      found = deps.mappings.get(record.tenantId, kind, realmId, key).then((m) => m?.qboId);
+      cache.set(cacheKey, found);
+    }
+    return found;
+  };
+  const customerId = await lookup('CUSTOMERMAP', record.snapshot.client.id);
   const itemIds = await Promise.all(
-    record.snapshot.lines.map(
-      async (line) =>
-        (await deps.mappings.get(record.tenantId, 'ITEMMAP', realmId, itemKey(line)))?.qboId,
-    ),
+    record.snapshot.lines.map((line) => lookup('ITEMMAP', itemKey(line))),
   );
-  return { customerId: customer?.qboId, itemIds };
+  return { customerId, itemIds };
 }
 
 async function readOrGone<T>(qbo: QboClient, path: string): Promise<T | undefined> {

@@ -56,6 +56,9 @@ const PUSH_ERRORS: readonly SyncErrorKind[] = [
   'validation',
   'total_mismatch',
   'auth',
+  'drift',
+  'missing_in_quickbooks',
+  'deleted_in_quickbooks',
 ];
 
 /**
@@ -115,9 +118,10 @@ async function push(deps: PushDeps, record: InvoiceRecord): Promise<PushOutcome>
   // Pushed to another company before a company switch: this company gets its own copy.
   const sameCompany = record.realmId === realmId;
   const known = sameCompany ? record.qboInvoiceId : null;
+  // A re-created invoice (after a delete in QBO) needs a requestid of its own.
   const pendingCreate = known
     ? null
-    : requestId(tenantId, realmId, 'invoice', invoiceId, record.revision);
+    : requestId(tenantId, realmId, 'invoice', invoiceId, record.revision, record.recreations ?? 0);
   let current = await save(deps, record, {
     status: 'pushing',
     realmId,

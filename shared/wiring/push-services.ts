@@ -1,9 +1,12 @@
 import { EventBridgePublisher } from '#shared/adapters/aws/eventbridge-publisher.ts';
-import { SqsFifoQueue } from '#shared/adapters/aws/sqs-fifo-queue.ts';
+import { SqsFifoQueue, SqsMessageDelay } from '#shared/adapters/aws/sqs-fifo-queue.ts';
+import { SqsReconcileQueue } from '#shared/adapters/aws/sqs-reconcile-queue.ts';
 import {
   localChangeSender,
   localPushQueue,
   localPushSender,
+  localReconcileQueue,
+  localReconcileSender,
 } from '#shared/adapters/local/local-queues.ts';
 import { localEvents } from '#shared/adapters/local/memory-event-publisher.ts';
 import { requiredEnv } from '#shared/config/env.ts';
@@ -11,10 +14,12 @@ import { type ChangeQueue, changeKeys } from '#shared/ports/change-queue.ts';
 import { systemClock } from '#shared/ports/clock.ts';
 import type { EventPublisher } from '#shared/ports/event-publisher.ts';
 import { type MessageDelay, type PushQueue, pushKeys } from '#shared/ports/push-queue.ts';
+import type { ReconcileQueue } from '#shared/ports/reconcile-queue.ts';
 import { ConnectionRepository } from '#shared/store/connection-repository.ts';
 import { InvoiceRepository } from '#shared/store/invoice-repository.ts';
 import { MappingRepository } from '#shared/store/mapping-repository.ts';
 import { QboLinkRepository } from '#shared/store/qbo-link-repository.ts';
+import { ReconcileRunRepository } from '#shared/store/reconcile-run-repository.ts';
 import { SyncErrorRepository } from '#shared/store/sync-error-repository.ts';
 import { TABLE_ENV } from '#shared/store/tables.ts';
 
@@ -41,6 +46,7 @@ export function invoiceStores() {
     mappings: new MappingRepository(table),
     syncErrors: new SyncErrorRepository(table),
     links: new QboLinkRepository(table),
+    runs: new ReconcileRunRepository(table),
     clock: systemClock,
   };
 }
@@ -49,4 +55,16 @@ export function invoiceStores() {
 export function changeQueue(): ChangeQueue {
   const url = process.env.CHANGE_QUEUE_URL;
   return url ? new SqsFifoQueue(url, changeKeys) : localChangeSender;
+}
+
+/** The SQS reconcile queue when `RECONCILE_QUEUE_URL` is set (AWS), else the local one. */
+export function reconcileQueue(): ReconcileQueue {
+  const url = process.env.RECONCILE_QUEUE_URL;
+  return url ? new SqsReconcileQueue(url) : localReconcileSender;
+}
+
+/** Postpones reconcile messages (the start jitter): SQS in AWS, the local queue locally. */
+export function reconcileDelay(): MessageDelay {
+  const url = process.env.RECONCILE_QUEUE_URL;
+  return url ? new SqsMessageDelay(url) : localReconcileQueue;
 }

@@ -21,6 +21,8 @@ process.env.LOCAL_QUEUE_TIME_SCALE = '0.005';
 // the company for 1 s instead of QBO's 60.
 process.env.QBO_TIMEOUT_MS = '1000';
 process.env.QBO_429_PAUSE_SECONDS = '1';
+// Scheduled reconciles start at once (no spreading jitter) in tests.
+process.env.RECONCILE_JITTER_SECONDS = '0';
 // intuit-oauth retries token calls on 5xx and network errors after 1, 2 and 4 s; the same retries,
 // 10 ms apart, keep tests of an unreachable Intuit fast.
 OAuthClient.retryConfig.retryDelay = 10;

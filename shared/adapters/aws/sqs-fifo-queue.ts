@@ -9,20 +9,38 @@ export interface FifoKeys<M> {
   dedupe(message: M, reason?: string): string;
 }
 
+/** Postpones received messages of an SQS queue (ChangeMessageVisibility), for backoff. */
+export class SqsMessageDelay implements MessageDelay {
+  /** @param queueUrl - the queue */
+  constructor(protected readonly queueUrl: string) {}
+
+  async delay(receiptHandle: string, seconds: number): Promise<void> {
+    await sqs.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: this.queueUrl,
+        ReceiptHandle: receiptHandle,
+        VisibilityTimeout: Math.max(0, Math.min(Math.round(seconds), 43_200)),
+      }),
+    );
+  }
+}
+
 /**
  * An SQS FIFO queue of JSON messages: the message group keeps related messages in order, the
  * deduplication id makes a repeated send a no-op (within SQS's 5-minute window; the records behind
  * the messages catch later repeats). Also postpones received messages (backoff).
  */
-export class SqsFifoQueue<M> implements MessageDelay {
+export class SqsFifoQueue<M> extends SqsMessageDelay {
   /**
    * @param queueUrl - the FIFO queue
    * @param keys - group and deduplication of a message
    */
   constructor(
-    private readonly queueUrl: string,
+    queueUrl: string,
     private readonly keys: FifoKeys<M>,
-  ) {}
+  ) {
+    super(queueUrl);
+  }
 
   /**
    * Sends a message.
@@ -37,16 +55,6 @@ export class SqsFifoQueue<M> implements MessageDelay {
         MessageBody: JSON.stringify(message),
         MessageGroupId: this.keys.group(message),
         MessageDeduplicationId: this.keys.dedupe(message, reason),
-      }),
-    );
-  }
-
-  async delay(receiptHandle: string, seconds: number): Promise<void> {
-    await sqs.send(
-      new ChangeMessageVisibilityCommand({
-        QueueUrl: this.queueUrl,
-        ReceiptHandle: receiptHandle,
-        VisibilityTimeout: Math.max(0, Math.min(Math.round(seconds), 43_200)),
       }),
     );
   }

@@ -117,6 +117,14 @@ export class LocalQueue implements MessageDelay {
     }));
   }
 
+  /** Drops every waiting message (like SQS PurgeQueue); in-flight ones finish. */
+  purge(): number {
+    const waiting = this.messages.filter((m) => !this.inFlight.has(m));
+    for (const m of waiting) this.messages.splice(this.messages.indexOf(m), 1);
+    if (this.messages.length === 0) for (const done of this.idleWaiters.splice(0)) done();
+    return waiting.length;
+  }
+
   /** Moves every dead-lettered message back to the queue (a DLQ redrive). */
   redrive(): number {
     const moved = this.deadLetters.splice(0);

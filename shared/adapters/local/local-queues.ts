@@ -5,6 +5,8 @@ import {
   type PushQueue,
   pushKeys,
 } from '#shared/ports/push-queue.ts';
+import type { ReconcileQueue } from '#shared/ports/reconcile-queue.ts';
+import type { ReconcileRequest } from '#shared/use-cases/reconcile-tenant.ts';
 import { LocalQueue } from './local-queue.ts';
 
 /** Multiplies local queue delays; tests set `LOCAL_QUEUE_TIME_SCALE=0.001`. */
@@ -46,5 +48,21 @@ export const localChangeSender: ChangeQueue = {
       groupId: changeKeys.group(message),
       dedupeId: changeKeys.dedupe(message),
     });
+  },
+};
+
+/** The local reconcile queue (the schedules' target and "run now"). */
+export const localReconcileQueue = new LocalQueue({
+  name: 'reconcile',
+  fifo: false,
+  visibilityTimeoutSeconds: 900,
+  maxReceiveCount: 5,
+  timeScale,
+});
+
+/** {@link ReconcileQueue} on the local reconcile queue. */
+export const localReconcileSender: ReconcileQueue = {
+  async send(request: ReconcileRequest) {
+    localReconcileQueue.send(JSON.stringify(request));
   },
 };

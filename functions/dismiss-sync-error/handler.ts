@@ -1,0 +1,19 @@
+/**
+ * `POST /sync-errors/{id}/dismiss` (JWT) `{reason}`: the admin lives with this difference, and
+ * says why.
+ */
+import { z } from 'zod';
+import { tenantRoute } from '#shared/http/api-handler.ts';
+import { dismissSyncError } from '#shared/use-cases/resolve-sync-error.ts';
+import { invoiceStores, pushQueue } from '#shared/wiring/push-services.ts';
+
+const deps = { ...invoiceStores(), queue: pushQueue() };
+const body = z.strictObject({ reason: z.string().trim().min(1).max(500) });
+
+export const handler = tenantRoute(
+  { body },
+  async ({ tenantId, subject, pathParameters, body }) => ({
+    statusCode: 200,
+    body: await dismissSyncError(deps, tenantId, pathParameters.id ?? '', subject, body.reason),
+  }),
+);

@@ -1,0 +1,46 @@
+/**
+ * `GET /sync-errors?state=&kind=&limit=&cursor=` (JWT): the Sync Errors panel: the "Reconnect
+ * QuickBooks" banner flag and every invoice where TradelyHQ and QBO disagree (open by default).
+ */
+import { z } from 'zod';
+import { ValidationError } from '#shared/errors.ts';
+import { tenantRoute } from '#shared/http/api-handler.ts';
+import { listSyncErrors } from '#shared/use-cases/list-sync-errors.ts';
+import { invoiceStores } from '#shared/wiring/push-services.ts';
+
+const deps = invoiceStores();
+const query = z.strictObject({
+  state: z.enum(['open', 'closed', 'dismissed', 'accepted']).default('open'),
+  kind: z
+    .enum([
+      'drift',
+      'push_failed',
+      'validation',
+      'total_mismatch',
+      'missing_in_quickbooks',
+      'deleted_in_quickbooks',
+      'auth',
+    ])
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().max(512).optional(),
+});
+
+export const handler = tenantRoute({}, async ({ tenantId, query: raw }) => {
+  const parsed = query.safeParse(raw);
+  if (!parsed.success) {
+    throw new ValidationError(
+      parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(query)', message: i.message })),
+    );
+  }
+  const { state, kind, limit, cursor } = parsed.data;
+  return {
+    statusCode: 200,
+    body: await listSyncErrors(deps, tenantId, {
+      state,
+      limit,
+      ...(kind ? { kind } : {}),
+      ...(cursor ? { cursor } : {}),
+    }),
+  };
+});

@@ -1,0 +1,44 @@
+/**
+ * Reconcile worker (SQS → Lambda): one tenant's reconcile per message, from its nightly schedule
+ * or "run now". A scheduled request first waits a random few minutes (by postponing its own
+ * message), so tenants whose 2 AM falls together do not all start at once.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { z } from 'zod';
+import { logger } from '#shared/observability/logger.ts';
+import { reconcileTenant } from '#shared/use-cases/reconcile-tenant.ts';
+import { connectionServices } from '#shared/wiring/connection-services.ts';
+import { eventPublisher, invoiceStores, reconcileDelay } from '#shared/wiring/push-services.ts';
+
+const services = await connectionServices();
+const deps = {
+  ...invoiceStores(),
+  events: eventPublisher(),
+  qbo: (tenantId: string) => services.qbo(tenantId),
+};
+const delay = reconcileDelay();
+/** Longest random wait before a scheduled run starts. */
+const JITTER_SECONDS = Number(process.env.RECONCILE_JITTER_SECONDS ?? '600');
+const request = z.object({
+  tenantId: z.string().min(1),
+  scheduledFor: z.iso.datetime({ offset: true }),
+  manual: z.boolean().optional(),
+});
+
+async function handleRecord(record: SQSRecord): Promise<void> {
+  const run = request.parse(JSON.parse(record.body));
+  logger.appendKeys({ tenantId: run.tenantId });
+  if (!run.manual && record.attributes.ApproximateReceiveCount === '1' && JITTER_SECONDS > 0) {
+    await delay.delay(record.receiptHandle, Math.round(Math.random() * JITTER_SECONDS));
+    throw new Error('Scheduled reconcile spread out; it starts in a few minutes');
+  }
+  const outcome = await reconcileTenant(deps, run);
+  // Another run holds the lock: this one comes back after the visibility timeout.
+  if (outcome === 'busy') throw new Error('Another reconcile of this tenant is running');
+}
+
+export const handler = async (event: SQSEvent) =>
+  processPartialResponse(event, handleRecord, new BatchProcessor(EventType.SQS), {
+    throwOnFullBatchFailure: false,
+  });

@@ -1,0 +1,188 @@
+import { randomUUID } from 'node:crypto';
+import { datesSince, localDate } from '#shared/domain/local-date.ts';
+import { ReconnectRequiredError } from '#shared/oauth/errors.ts';
+import { logger } from '#shared/observability/logger.ts';
+import type { QboInvoice } from '#shared/qbo/qbo-invoice.ts';
+import { quote, rows } from '#shared/qbo/query.ts';
+import type { InvoiceRecord } from '#shared/store/invoice-repository.ts';
+import type {
+  ReconcileRun,
+  ReconcileRunRepository,
+} from '#shared/store/reconcile-run-repository.ts';
+import type { ApplyChangeDeps } from './apply-qbo-change.ts';
+import { applyInvoiceState } from './apply-qbo-change.ts';
+
+/** What the reconcile needs: the change worker's dependencies and the run records. */
+export interface ReconcileDeps extends ApplyChangeDeps {
+  readonly runs: ReconcileRunRepository;
+}
+
+/** A reconcile request: from the tenant's nightly schedule, or an admin's "run now". */
+export interface ReconcileRequest {
+  readonly tenantId: string;
+  /** The scheduled instant (ISO-8601); its tenant-local date keys the run. */
+  readonly scheduledFor: string;
+  readonly manual?: boolean;
+}
+
+/** QBO answers at most 1000 rows per query. */
+const PAGE = 1000;
+/** A push that has sat this long without reaching QBO is reported as lost. */
+const LOST_AFTER_MS = 30 * 60_000;
+/** A run that dies keeps the lock this long at most. */
+const LOCK_MS = 15 * 60_000;
+
+/**
+ * The nightly reconcile of one tenant: every invoice this stack pushed, compared with QBO's.
+ *
+ * - One run per tenant-local date (the key of the run record), so two deliveries for a date run
+ *   once; a date with no run (a 2 AM that did not exist, an outage) is covered by the next run,
+ *   which checks everything anyway. One run at a time per tenant.
+ * - QBO is read in bulk: `SELECT * FROM Invoice WHERE Id IN (…)` in pages of 1000, never one
+ *   request per invoice.
+ * - Payment state is applied (QBO is the ledger); other disagreements open or refresh a sync error
+ *   with the field-level diff; errors that are no longer true close; an invoice gone from QBO is
+ *   `deleted_in_quickbooks`; a push that never reached QBO is `missing_in_quickbooks`.
+ * - A dead grant ends the run early: the connection is `reconnect_required` (the banner).
+ *
+ * @param deps - see {@link ReconcileDeps}
+ * @param request - see {@link ReconcileRequest}
+ * @returns the finished run, or why none ran
+ */
+export async function reconcileTenant(
+  deps: ReconcileDeps,
+  request: ReconcileRequest,
+): Promise<ReconcileRun | 'not_connected' | 'already_ran' | 'busy'> {
+  const { tenantId } = request;
+  const connection = await deps.connections.get(tenantId);
+  if (!connection || connection.status === 'disconnected') return 'not_connected';
+  const date = localDate(request.scheduledFor, connection.timezone);
+  const runKey = request.manual ? `${date}#manual#${request.scheduledFor}` : date;
+  const owner = randomUUID();
+  if (!(await deps.runs.lock(tenantId, owner, deps.clock.now(), LOCK_MS))) return 'busy';
+  try {
+    const previous = (await deps.runs.recent(tenantId, 5)).find((r) => !r.runKey.includes('#'));
+    const run: ReconcileRun = {
+      tenantId,
+      runKey,
+      localDate: date,
+      coveredDates: request.manual ? [date] : datesSince(previous?.localDate, date),
+      startedAt: new Date(deps.clock.now()).toISOString(),
+    };
+    if (!(await deps.runs.start(run))) return 'already_ran';
+    const finished = await check(deps, run, connection.realmId);
+    await deps.runs.finish(finished);
+    if (finished.outcome === 'completed') {
+      await deps.connections.patch(
+        tenantId,
+        { lastReconcile: finished.finishedAt ?? null, changesCaughtUpTo: finished.startedAt },
+        { status: 'connected' },
+      );
+    }
+    logger.info('Reconcile finished', { ...finished });
+    return finished;
+  } finally {
+    await deps.runs.unlock(tenantId, owner);
+  }
+}
+
+async function check(
+  deps: ReconcileDeps,
+  run: ReconcileRun,
+  realmId: string,
+): Promise<ReconcileRun> {
+  const { tenantId } = run;
+  const openBefore = await openErrorIds(deps, tenantId);
+  const records = await allInvoices(deps, tenantId);
+  const pushed = records.filter((r) => r.qboInvoiceId && r.realmId === realmId);
+  let requests = 0;
+  const now = () => new Date(deps.clock.now()).toISOString();
+  try {
+    const qbo = deps.qbo(tenantId);
+    const inQbo = new Map<string, QboInvoice>();
+    for (let i = 0; i < pushed.length; i += PAGE) {
+      const ids = pushed.slice(i, i + PAGE).map((r) => quote(r.qboInvoiceId as string));
+      requests += 1;
+      const answer = await qbo.send<{ QueryResponse?: Record<string, unknown> }>({
+        method: 'POST',
+        path: 'query',
+        text: `SELECT * FROM Invoice WHERE Id IN (${ids.join(',')}) MAXRESULTS ${PAGE}`,
+      });
+      for (const invoice of rows<QboInvoice>(answer, 'Invoice')) inQbo.set(invoice.Id, invoice);
+    }
+    const mappingCache = new Map<string, Promise<string | undefined>>();
+    for (const record of pushed) {
+      const current = inQbo.get(record.qboInvoiceId as string);
+      await applyInvoiceState(deps, tenantId, record.invoiceId, current, { record, mappingCache });
+    }
+    await reportLostPushes(deps, records, now());
+  } catch (err) {
+    if (err instanceof ReconnectRequiredError) {
+      return { ...run, finishedAt: now(), outcome: 'reconnect_required', qboRequests: requests };
+    }
+    throw err;
+  }
+  const openAfter = await openErrorIds(deps, tenantId);
+  return {
+    ...run,
+    finishedAt: now(),
+    outcome: 'completed',
+    invoicesChecked: records.length,
+    qboRequests: requests,
+    errorsOpened: [...openAfter].filter((id) => !openBefore.has(id)).length,
+    errorsClosed: [...openBefore].filter((id) => !openAfter.has(id)).length,
+  };
+}
+
+/** Pushes queued long ago that never reached QBO (lost between queue and QBO, or stuck). */
+async function reportLostPushes(
+  deps: ReconcileDeps,
+  records: readonly InvoiceRecord[],
+  now: string,
+) {
+  const cutoff = deps.clock.now() - LOST_AFTER_MS;
+  for (const record of records) {
+    const stuck =
+      !record.qboInvoiceId &&
+      !record.parked &&
+      (record.status === 'queued' || record.status === 'pushing') &&
+      Date.parse(record.updatedAt) < cutoff;
+    if (!stuck) continue;
+    await deps.syncErrors.open(
+      record.tenantId,
+      record.invoiceId,
+      {
+        kind: 'missing_in_quickbooks',
+        docNumber: record.snapshot.docNumber,
+        message: `Sent to QuickBooks at ${record.updatedAt} but it never arrived. Re-sync to send it again.`,
+      },
+      now,
+    );
+  }
+}
+
+async function allInvoices(deps: ReconcileDeps, tenantId: string): Promise<InvoiceRecord[]> {
+  const all: InvoiceRecord[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await deps.invoices.list(tenantId, { limit: 1000, ...(cursor ? { cursor } : {}) });
+    all.push(...page.items);
+    cursor = page.cursor ?? undefined;
+  } while (cursor);
+  return all;
+}
+
+async function openErrorIds(deps: ReconcileDeps, tenantId: string): Promise<Set<string>> {
+  const ids = new Set<string>();
+  let cursor: string | undefined;
+  do {
+    const page = await deps.syncErrors.list(tenantId, {
+      state: 'open',
+      limit: 1000,
+      ...(cursor ? { cursor } : {}),
+    });
+    for (const e of page.items) ids.add(e.id);
+    cursor = page.cursor ?? undefined;
+  } while (cursor);
+  return ids;
+}
