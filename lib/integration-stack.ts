@@ -118,6 +118,27 @@ export class IntegrationStack extends Stack {
         'both',
       ),
     );
+    const reconcileWorker = events(
+      tokens(
+        syncWrite(
+          fn('reconcile-worker', "Nightly reconcile of a tenant's invoices with QuickBooks", {
+            timeout: Duration.minutes(5),
+          }),
+        ),
+        'both',
+      ),
+    );
+    this.reconcile.consumeWith(reconcileWorker);
+    this.observability.alarmOnDeadLetters(
+      'ReconcileDeadLetters',
+      this.reconcile.queueDeadLetters,
+      'Reconcile runs',
+    );
+    this.observability.alarmOnDeadLetters(
+      'ScheduleDeadLetters',
+      this.reconcile.scheduleDeadLetters,
+      'Scheduled reconcile requests Scheduler could not deliver',
+    );
     this.pipeline = new InvoicePipeline(this, 'Pipeline', {
       queueKey: this.queueKey,
       worker,
@@ -152,7 +173,14 @@ export class IntegrationStack extends Stack {
       'get-invoice-sync': syncRead(fn('get-invoice-sync', "One invoice's sync status")),
       'list-invoices': syncRead(fn('list-invoices', 'Pushed invoices by status')),
       'quickbooks-webhook': syncWrite(fn('quickbooks-webhook', 'Receives QuickBooks webhooks')),
+      'list-sync-errors': syncRead(fn('list-sync-errors', 'The Sync Errors panel')),
+      'resync-invoice': syncWrite(fn('resync-invoice', 'Re-pushes an invoice over QBO')),
+      'accept-sync-error': syncWrite(fn('accept-sync-error', "Keeps QBO's value")),
+      'dismiss-sync-error': syncWrite(fn('dismiss-sync-error', 'Dismisses a sync error')),
+      'request-reconcile': syncWrite(fn('request-reconcile', 'Runs the reconcile now')),
     };
+    this.pipeline.grantSend(routeFunctions['resync-invoice']);
+    this.reconcile.grantRequest(routeFunctions['request-reconcile']);
     this.webhooks = new Webhooks(this, 'Webhooks', {
       queueKey: this.queueKey,
       receiver: routeFunctions['quickbooks-webhook'],
@@ -162,7 +190,12 @@ export class IntegrationStack extends Stack {
     this.pipeline.grantSend(routeFunctions['push-invoice']);
     // A reconnect resumes the pushes that waited for it.
     this.pipeline.grantSend(routeFunctions['quickbooks-callback']);
-    this.functions = { ...routeFunctions, 'push-worker': worker, 'change-worker': changeWorker };
+    this.functions = {
+      ...routeFunctions,
+      'push-worker': worker,
+      'change-worker': changeWorker,
+      'reconcile-worker': reconcileWorker,
+    };
     this.data.restrictTokenKeyTo(
       Object.values(this.functions)
         .filter((f) => f.usesTokenKey)
@@ -195,6 +228,7 @@ export class IntegrationStack extends Stack {
       'disconnect-quickbooks',
       'push-worker',
       'change-worker',
+      'reconcile-worker',
       // The receiver reads only the verifier tokens from the secret.
       'quickbooks-webhook',
     ]) {

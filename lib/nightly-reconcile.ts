@@ -7,6 +7,7 @@ import {
   ServicePrincipal,
 } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -42,9 +43,10 @@ export class NightlyReconcile extends Construct {
   constructor(scope: Construct, id: string, props: NightlyReconcileProps) {
     super(scope, id);
     this.group = new ScheduleGroup(this, 'Schedules', {});
+    // Six times the worker's 5-minute timeout, AWS's advice for Lambda consumers.
     const reconcile = secureQueue(this, 'Queue', {
       key: props.queueKey,
-      visibilityTimeout: Duration.minutes(15),
+      visibilityTimeout: Duration.minutes(30),
     });
     this.queue = reconcile.queue;
     this.queueDeadLetters = reconcile.deadLetterQueue;
@@ -70,6 +72,30 @@ export class NightlyReconcile extends Construct {
     this.queue.grantSendMessages(this.schedulerRole);
     this.scheduleDeadLetters.grantSendMessages(this.schedulerRole);
     acknowledgeKmsGrantWildcards(this.schedulerRole, 'sending to queues');
+  }
+
+  /**
+   * Makes a function the reconcile worker: it consumes the reconcile queue (partial batch
+   * failures) and may postpone a message (the start jitter).
+   *
+   * @param worker - the reconcile worker
+   */
+  consumeWith(worker: AppFunction): void {
+    worker.addEventSource(
+      new SqsEventSource(this.queue, { batchSize: 1, reportBatchItemFailures: true }),
+    );
+    this.queue.grant(worker, 'sqs:ChangeMessageVisibility');
+    worker.addEnvironment('RECONCILE_QUEUE_URL', this.queue.queueUrl);
+  }
+
+  /**
+   * Lets a function queue a reconcile ("run now").
+   *
+   * @param fn - the function
+   */
+  grantRequest(fn: AppFunction): void {
+    this.queue.grantSendMessages(fn);
+    fn.addEnvironment('RECONCILE_QUEUE_URL', this.queue.queueUrl);
   }
 
   /**

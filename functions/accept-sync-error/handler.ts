@@ -4,9 +4,9 @@
  */
 import { tenantRoute } from '#shared/http/api-handler.ts';
 import { acceptQuickBooksVersion } from '#shared/use-cases/resolve-sync-error.ts';
-import { invoiceStores, pushQueue } from '#shared/wiring/push-services.ts';
+import { invoiceStores } from '#shared/wiring/push-services.ts';
 
-const deps = { ...invoiceStores(), queue: pushQueue() };
+const deps = invoiceStores();
 
 export const handler = tenantRoute({}, async ({ tenantId, subject, pathParameters }) => ({
   statusCode: 200,

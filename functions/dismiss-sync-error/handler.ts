@@ -5,9 +5,9 @@
 import { z } from 'zod';
 import { tenantRoute } from '#shared/http/api-handler.ts';
 import { dismissSyncError } from '#shared/use-cases/resolve-sync-error.ts';
-import { invoiceStores, pushQueue } from '#shared/wiring/push-services.ts';
+import { invoiceStores } from '#shared/wiring/push-services.ts';
 
-const deps = { ...invoiceStores(), queue: pushQueue() };
+const deps = invoiceStores();
 const body = z.strictObject({ reason: z.string().trim().min(1).max(500) });
 
 export const handler = tenantRoute(

@@ -98,9 +98,9 @@ async function check(
   let requests = 0;
   const now = () => new Date(deps.clock.now()).toISOString();
   try {
-    const qbo = deps.qbo(tenantId);
     const inQbo = new Map<string, QboInvoice>();
-    for (let i = 0; i < pushed.length; i += PAGE) {
+    const qbo = pushed.length > 0 ? deps.qbo(tenantId) : undefined;
+    for (let i = 0; qbo && i < pushed.length; i += PAGE) {
       const ids = pushed.slice(i, i + PAGE).map((r) => quote(r.qboInvoiceId as string));
       requests += 1;
       const answer = await qbo.send<{ QueryResponse?: Record<string, unknown> }>({

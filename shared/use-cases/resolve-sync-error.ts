@@ -19,7 +19,11 @@ export const ACCEPTABLE_FIELDS: ReadonlySet<string> = new Set(['memo', 'dueDate'
 const noSuchError = () =>
   new AppError('not_found', 'sync_error_not_found', 'There is no open sync error with this id.');
 
-async function openError(deps: ResolveDeps, tenantId: string, id: string): Promise<SyncError> {
+async function openError(
+  deps: Pick<ResolveDeps, 'syncErrors'>,
+  tenantId: string,
+  id: string,
+): Promise<SyncError> {
   const error = await deps.syncErrors.get(tenantId, id);
   if (error?.state !== 'open') throw noSuchError();
   return error;
@@ -79,7 +83,7 @@ export async function resyncInvoice(deps: ResolveDeps, tenantId: string, id: str
  * @throws AppError `cannot_accept` (409) naming the fields that must be re-synced instead
  */
 export async function acceptQuickBooksVersion(
-  deps: ResolveDeps,
+  deps: Pick<ResolveDeps, 'syncErrors' | 'clock'>,
   tenantId: string,
   id: string,
   by: string,
@@ -110,7 +114,7 @@ export async function acceptQuickBooksVersion(
  * @param reason - why
  */
 export async function dismissSyncError(
-  deps: ResolveDeps,
+  deps: Pick<ResolveDeps, 'syncErrors' | 'clock'>,
   tenantId: string,
   id: string,
   by: string,

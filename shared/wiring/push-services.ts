@@ -23,10 +23,19 @@ import { ReconcileRunRepository } from '#shared/store/reconcile-run-repository.t
 import { SyncErrorRepository } from '#shared/store/sync-error-repository.ts';
 import { TABLE_ENV } from '#shared/store/tables.ts';
 
+/**
+ * The local stand-in of an AWS resource, refused inside Lambda: a function deployed without the
+ * resource's environment variable must fail at cold start, never queue into its own memory.
+ */
+function localOnly<T>(variable: string, local: T): T {
+  if (process.env.AWS_LAMBDA_FUNCTION_NAME) throw new Error(`${variable} is not set`);
+  return local;
+}
+
 /** EventBridge when `EVENT_BUS_NAME` is set (AWS), else this process's memory (local mode). */
 export function eventPublisher(): EventPublisher {
   const bus = process.env.EVENT_BUS_NAME;
-  return bus ? new EventBridgePublisher(bus) : localEvents;
+  return bus ? new EventBridgePublisher(bus) : localOnly('EVENT_BUS_NAME', localEvents);
 }
 
 /** The SQS FIFO queue when `PUSH_QUEUE_URL` is set (AWS), else the local FIFO queue. */
@@ -34,7 +43,10 @@ export function pushQueue(): PushQueue & MessageDelay {
   const url = process.env.PUSH_QUEUE_URL;
   return url
     ? new SqsFifoQueue(url, pushKeys)
-    : { ...localPushSender, delay: (h, s) => localPushQueue.delay(h, s) };
+    : localOnly('PUSH_QUEUE_URL', {
+        ...localPushSender,
+        delay: (h: string, sec: number) => localPushQueue.delay(h, sec),
+      });
 }
 
 /** The repositories the invoice routes and workers use, on the sync-state table. */
@@ -54,17 +66,17 @@ export function invoiceStores() {
 /** The SQS FIFO change queue when `CHANGE_QUEUE_URL` is set (AWS), else the local one. */
 export function changeQueue(): ChangeQueue {
   const url = process.env.CHANGE_QUEUE_URL;
-  return url ? new SqsFifoQueue(url, changeKeys) : localChangeSender;
+  return url ? new SqsFifoQueue(url, changeKeys) : localOnly('CHANGE_QUEUE_URL', localChangeSender);
 }
 
 /** The SQS reconcile queue when `RECONCILE_QUEUE_URL` is set (AWS), else the local one. */
 export function reconcileQueue(): ReconcileQueue {
   const url = process.env.RECONCILE_QUEUE_URL;
-  return url ? new SqsReconcileQueue(url) : localReconcileSender;
+  return url ? new SqsReconcileQueue(url) : localOnly('RECONCILE_QUEUE_URL', localReconcileSender);
 }
 
 /** Postpones reconcile messages (the start jitter): SQS in AWS, the local queue locally. */
 export function reconcileDelay(): MessageDelay {
   const url = process.env.RECONCILE_QUEUE_URL;
-  return url ? new SqsMessageDelay(url) : localReconcileQueue;
+  return url ? new SqsMessageDelay(url) : localOnly('RECONCILE_QUEUE_URL', localReconcileQueue);
 }

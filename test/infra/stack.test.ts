@@ -199,6 +199,7 @@ describe('Stack: functions', () => {
       'push-worker',
       'quickbooks-callback',
       'quickbooks-disconnected',
+      'reconcile-worker',
     ];
     expect(holders(keysTable)).toEqual(tokenFunctions);
     expect(holders(tokenKey)).toEqual(tokenFunctions);
@@ -217,6 +218,7 @@ describe('Stack: functions', () => {
       'push-worker',
       'quickbooks-callback',
       'quickbooks-disconnected',
+      'reconcile-worker',
     ].map((name) => ({
       'Fn::GetAtt': [logicalIdOf(built.stack.functions[name]?.role as IConstruct), 'Arn'],
     }));

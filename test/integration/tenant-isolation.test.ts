@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localReconcileQueue } from '#shared/adapters/local/local-queues.ts';
 import { routes } from '#shared/api/routes.ts';
-import { tenantProviderKeysTable } from '#shared/store/tables.ts';
+import { SyncErrorRepository } from '#shared/store/sync-error-repository.ts';
+import { syncStateTable, tenantProviderKeysTable } from '#shared/store/tables.ts';
 import { TokenRepository } from '#shared/store/token-repository.ts';
 import { newTenantId } from '../support/local-api.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
@@ -11,6 +13,7 @@ let tenantA: string;
 let realmA: string;
 const tenantB = newTenantId('b');
 const tokens = new TokenRepository(tenantProviderKeysTable.localName);
+const syncErrors = new SyncErrorRepository(syncStateTable.localName);
 
 beforeAll(async () => {
   stack = await startTestStack();
@@ -19,6 +22,13 @@ beforeAll(async () => {
   await stack.connect(tenantA, realmA);
   await pushInvoice(stack, tenantA, 'inv_shared', invoiceBody());
   await queueDrained();
+  // A sync error of A's that B will try to resync, accept and dismiss.
+  await syncErrors.open(
+    tenantA,
+    'inv_a_only',
+    { kind: 'validation', docNumber: 'A-1', message: "A's problem" },
+    new Date().toISOString(),
+  );
   // B is a real, connected tenant: its own company, its own invoices.
   await stack.connect(tenantB, await stack.world.newCompany('Tenant B Co'));
 });
@@ -44,6 +54,8 @@ async function expectTenantAUntouched() {
     (g) => g.realmId === realmA,
   );
   expect(grants.some((g) => g.revokedAt === undefined)).toBe(true);
+  const errorOfA = await syncErrors.get(tenantA, 'inv_a_only');
+  expect(errorOfA).toMatchObject({ state: 'open', kind: 'validation' });
   expect(await syncOf(stack, tenantA, 'inv_shared')).toMatchObject({
     status: 'pushed',
     revision: 1,
@@ -99,6 +111,29 @@ const probes: Record<string, () => Promise<void>> = {
       timezone: 'Asia/Tokyo',
     });
     expect(smuggled.status).toBe(400);
+  },
+  'GET /sync-errors': async () => {
+    const res = await stack.call(tenantB, 'GET', '/sync-errors?state=open');
+    expect(await res.json()).toMatchObject({ reconnectRequired: false, errors: [] });
+  },
+  'POST /sync-errors/{id}/resync': async () => {
+    // A's invoice id means nothing under B's token.
+    const res = await stack.call(tenantB, 'POST', '/sync-errors/inv_a_only/resync');
+    expect(res.status).toBe(404);
+  },
+  'POST /sync-errors/{id}/accept': async () => {
+    expect((await stack.call(tenantB, 'POST', '/sync-errors/inv_a_only/accept')).status).toBe(404);
+  },
+  'POST /sync-errors/{id}/dismiss': async () => {
+    const res = await stack.call(tenantB, 'POST', '/sync-errors/inv_a_only/dismiss', {
+      reason: 'not mine',
+    });
+    expect(res.status).toBe(404);
+  },
+  'POST /reconcile': async () => {
+    const res = await stack.call(tenantB, 'POST', '/reconcile');
+    expect(res.status).toBe(202);
+    await localReconcileQueue.idle();
   },
   'DELETE /integrations/quickbooks': async () => {
     const res = await stack.call(tenantB, 'DELETE', '/integrations/quickbooks');
