@@ -340,6 +340,33 @@ describe('Stack: invoice push pipeline', () => {
 });
 
 describe('Stack: nightly reconcile plumbing', () => {
+  it('feeds the reconcile worker from the reconcile queue, one tenant per invocation', () => {
+    const queue = logicalIdOf(built.stack.reconcile.queue);
+    built.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [queue, 'Arn'] },
+      BatchSize: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    const worker = resources[logicalIdOf(built.stack.functions['reconcile-worker'] as IConstruct)];
+    expect(resources[queue]?.Properties.VisibilityTimeout).toBe(
+      (worker?.Properties.Timeout as number) * 6,
+    );
+  });
+
+  it('alarms on dead-lettered reconciles and on schedule deliveries Scheduler gave up on', () => {
+    for (const dlq of [
+      built.stack.reconcile.queueDeadLetters,
+      built.stack.reconcile.scheduleDeadLetters,
+    ]) {
+      built.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Dimensions: [
+          { Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalIdOf(dlq), 'QueueName'] } },
+        ],
+        AlarmActions: [{ Ref: logicalIdOf(built.stack.observability.alarmTopic) }],
+      });
+    }
+  });
+
   it('has a schedule group, an encrypted reconcile queue with a DLQ, and TLS-only queue policies', () => {
     built.template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
     const queueKey = logicalIdOf(
