@@ -37,6 +37,7 @@ async function main(): Promise<void> {
   process.env.TENANT_CLAIM ??= 'tenant_id';
   process.env.POWERTOOLS_SERVICE_NAME ??= 'tradelyhq-quickbooks';
   process.env.POWERTOOLS_LOG_LEVEL ??= 'INFO';
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true'; // EMF lines are for CloudWatch only
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'; // Node 20 here, 24 in Lambda
   process.env.AWS_REGION ??= LOCAL_AWS.region;
   process.env.AWS_ACCESS_KEY_ID ??= LOCAL_AWS.accessKeyId;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { logger } from '#shared/observability/logger.ts';
+import { publishCounts } from '#shared/observability/metrics.ts';
 import type { ChangeQueue } from '#shared/ports/change-queue.ts';
 import type { Clock } from '#shared/ports/clock.ts';
 import type { ConnectionRepository } from '#shared/store/connection-repository.ts';
@@ -48,6 +49,7 @@ export async function receiveWebhook(
   const receipt = { accepted: 0, duplicates: 0, ignored: 0, unknownRealm: 0, unreadable: false };
   if (!verifyIntuitSignature(rawBody, signature, deps.verifierTokens)) {
     logger.warn('Webhook with a missing or wrong signature refused', { bytes: rawBody.length });
+    publishCounts({ WebhookSignatureRejected: 1 });
     return { statusCode: 401, ...receipt };
   }
   const now = Math.floor(deps.clock.now() / 1000);
@@ -61,6 +63,7 @@ export async function receiveWebhook(
     const hash = createHash('sha256').update(rawBody).digest('hex');
     await deps.webhooks.keepUnreadable(rawBody, hash, now);
     logger.warn('Signed webhook body in no known format; kept for an operator', { hash });
+    publishCounts({ WebhookUnreadable: 1 });
     return { statusCode: 200, ...receipt, unreadable: true };
   }
 
@@ -92,5 +95,11 @@ export async function receiveWebhook(
     receipt.accepted += 1;
   }
   logger.info('Webhook received', receipt);
+  publishCounts({
+    WebhookEventsAccepted: receipt.accepted,
+    WebhookEventsDuplicate: receipt.duplicates,
+    WebhookEventsIgnoredEntity: receipt.ignored,
+    WebhookEventsUnknownRealm: receipt.unknownRealm,
+  });
   return { statusCode: 200, ...receipt };
 }
