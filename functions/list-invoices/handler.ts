@@ -5,8 +5,7 @@
 import { z } from 'zod';
 import { INVOICE_STATUSES } from '#shared/domain/invoice-status.ts';
 import { toInvoiceSyncView } from '#shared/domain/invoice-view.ts';
-import { ValidationError } from '#shared/errors.ts';
-import { tenantRoute } from '#shared/http/api-handler.ts';
+import { parseWith, tenantRoute } from '#shared/http/api-handler.ts';
 import { invoiceStores } from '#shared/wiring/push-services.ts';
 
 const { invoices } = invoiceStores();
@@ -18,13 +17,7 @@ const query = z.strictObject({
 });
 
 export const handler = tenantRoute({}, async ({ tenantId, query: raw }) => {
-  const parsed = query.safeParse(raw);
-  if (!parsed.success) {
-    throw new ValidationError(
-      parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(query)', message: i.message })),
-    );
-  }
-  const { status, limit, cursor } = parsed.data;
+  const { status, limit, cursor } = parseWith(query, raw, '(query)');
   const page = await invoices.list(tenantId, {
     limit,
     ...(status ? { status: status as (typeof INVOICE_STATUSES)[number] } : {}),

@@ -3,8 +3,7 @@
  * QuickBooks" banner flag and every invoice where TradelyHQ and QBO disagree (open by default).
  */
 import { z } from 'zod';
-import { ValidationError } from '#shared/errors.ts';
-import { tenantRoute } from '#shared/http/api-handler.ts';
+import { parseWith, tenantRoute } from '#shared/http/api-handler.ts';
 import { listSyncErrors } from '#shared/use-cases/list-sync-errors.ts';
 import { invoiceStores } from '#shared/wiring/push-services.ts';
 
@@ -27,13 +26,7 @@ const query = z.strictObject({
 });
 
 export const handler = tenantRoute({}, async ({ tenantId, query: raw }) => {
-  const parsed = query.safeParse(raw);
-  if (!parsed.success) {
-    throw new ValidationError(
-      parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(query)', message: i.message })),
-    );
-  }
-  const { state, kind, limit, cursor } = parsed.data;
+  const { state, kind, limit, cursor } = parseWith(query, raw, '(query)');
   return {
     statusCode: 200,
     body: await listSyncErrors(deps, tenantId, {

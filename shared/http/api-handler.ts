@@ -100,11 +100,23 @@ export function errorResponse(value: unknown): APIGatewayProxyStructuredResultV2
 
 function parseBody<B>(schema: z.ZodType<B> | undefined, body: unknown): B {
   if (!schema) return undefined as B;
-  const result = schema.safeParse(body ?? {});
+  return parseWith(schema, body ?? {}, '(body)');
+}
+
+/**
+ * Validates a value with a zod schema, or throws a {@link ValidationError} listing every problem
+ * by path.
+ *
+ * @param schema - the schema
+ * @param value - the input
+ * @param root - the path to name for problems of the whole input, e.g. `(query)`
+ */
+export function parseWith<T>(schema: z.ZodType<T>, value: unknown, root: string): T {
+  const result = schema.safeParse(value);
   if (result.success) return result.data;
   throw new ValidationError(
     result.error.issues.map((issue) => ({
-      path: issue.path.map(String).join('.') || '(body)',
+      path: issue.path.map(String).join('.') || root,
       message: issue.message,
     })),
   );
