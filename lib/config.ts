@@ -20,10 +20,15 @@ export interface StackConfig {
   /** Intuit environment the app's keys belong to. */
   readonly intuitEnvironment: 'sandbox' | 'production';
   /**
-   * ARN of an existing Secrets Manager secret with `{clientId, clientSecret,
-   * webhookVerifierTokens}`; omitted: the stack creates an empty one to fill in after deploy.
+   * ARN of an existing Secrets Manager secret with `{clientId, clientSecret}`; omitted: the stack
+   * creates an empty one to fill in after deploy.
    */
   readonly intuitSecretArn: string | undefined;
+  /**
+   * ARN of an existing secret with `{webhookVerifierTokens: [...]}`, kept apart so the public
+   * webhook receiver never reads the client secret; omitted: the stack creates an empty one.
+   */
+  readonly webhookSecretArn: string | undefined;
   /** Settings → Integrations page the OAuth flow returns to by default. */
   readonly portalUrl: string;
   /** Time zone of a new connection until the admin picks one. */
@@ -50,6 +55,10 @@ const schema = z.strictObject({
   apiThrottleBurst: z.coerce.number().int().positive().default(100),
   intuitEnvironment: z.enum(['sandbox', 'production']).default('sandbox'),
   intuitSecretArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, 'a Secrets Manager ARN')
+    .optional(),
+  webhookSecretArn: z
     .string()
     .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, 'a Secrets Manager ARN')
     .optional(),
@@ -96,6 +105,7 @@ export function loadConfig(read: (key: string) => unknown): StackConfig {
     apiThrottle: { rateLimit: c.apiThrottleRate, burstLimit: c.apiThrottleBurst },
     intuitEnvironment: c.intuitEnvironment,
     intuitSecretArn: c.intuitSecretArn,
+    webhookSecretArn: c.webhookSecretArn,
     portalUrl: c.portalUrl ?? `${c.portalOrigins[0]}/settings/integrations`,
     defaultTimezone: c.defaultTimezone,
     webhookThrottle: { rateLimit: c.webhookThrottleRate, burstLimit: c.webhookThrottleBurst },

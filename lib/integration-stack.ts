@@ -172,7 +172,12 @@ export class IntegrationStack extends Stack {
       'push-invoice': events(syncWrite(fn('push-invoice', 'Authorize & Send: queues a push'))),
       'get-invoice-sync': syncRead(fn('get-invoice-sync', "One invoice's sync status")),
       'list-invoices': syncRead(fn('list-invoices', 'Pushed invoices by status')),
-      'quickbooks-webhook': syncWrite(fn('quickbooks-webhook', 'Receives QuickBooks webhooks')),
+      // Public: only what receiving needs (no token key, no Intuit client secret, no reads of
+      // invoices or tokens): write webhook records, and find a realm's tenant on the index.
+      'quickbooks-webhook': this.data.bindWebhookRecords(
+        fn('quickbooks-webhook', 'Receives QuickBooks webhooks'),
+        TABLE_ENV.syncState,
+      ),
       'list-sync-errors': syncRead(fn('list-sync-errors', 'The Sync Errors panel')),
       'resync-invoice': syncWrite(fn('resync-invoice', 'Re-pushes an invoice over QBO')),
       'accept-sync-error': syncWrite(fn('accept-sync-error', "Keeps QBO's value")),
@@ -229,11 +234,16 @@ export class IntegrationStack extends Stack {
       'push-worker',
       'change-worker',
       'reconcile-worker',
-      // The receiver reads only the verifier tokens from the secret.
-      'quickbooks-webhook',
     ]) {
       this.functions[name]?.bindIntuitApp(app);
     }
+    const verifier = this.secret(
+      'WebhookVerifier',
+      config.webhookSecretArn,
+      'QuickBooks webhook verifier token(s): {"webhookVerifierTokens":["..."]} (two while rotating).',
+    );
+    verifier.grantRead(routeFunctions['quickbooks-webhook']);
+    routeFunctions['quickbooks-webhook'].addEnvironment('WEBHOOK_SECRET_ARN', verifier.secretArn);
     new CfnOutput(this, 'ApiEndpoint', {
       value: this.http.api.apiEndpoint,
       description: 'Base URL of the API; the Intuit redirect URI and Disconnect URL live under it',
@@ -245,13 +255,18 @@ export class IntegrationStack extends Stack {
   }
 
   private intuitSecret(config: StackConfig): ISecret {
-    if (config.intuitSecretArn) {
-      return Secret.fromSecretCompleteArn(this, 'IntuitApp', config.intuitSecretArn);
-    }
-    const secret = new Secret(this, 'IntuitApp', {
-      description:
-        'Intuit app credentials: {"clientId","clientSecret","webhookVerifierTokens":[...]}. ' +
-        'Fill in after the first deploy (README, Deploying).',
+    return this.secret(
+      'IntuitApp',
+      config.intuitSecretArn,
+      'Intuit app credentials: {"clientId","clientSecret"}. Fill in after the first deploy (README).',
+    );
+  }
+
+  /** An existing secret named in context, or an empty one to fill in after deploy (retained). */
+  private secret(id: string, arn: string | undefined, description: string): ISecret {
+    if (arn) return Secret.fromSecretCompleteArn(this, id, arn);
+    const secret = new Secret(this, id, {
+      description,
       secretObjectValue: {},
       removalPolicy: RemovalPolicy.RETAIN,
     });

@@ -47,7 +47,9 @@ export class InvoicePipeline extends Construct {
     this.deadLetterQueue = queues.deadLetterQueue;
 
     props.worker.addEventSource(
-      new SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true }),
+      // One message per invocation: with FIFO, a failing message would fail the rest of its group
+      // in the same batch and raise their receive counts without their ever being tried.
+      new SqsEventSource(this.queue, { batchSize: 1, reportBatchItemFailures: true }),
     );
     // The worker postpones a message with backoff (ChangeMessageVisibility).
     this.queue.grant(props.worker, 'sqs:ChangeMessageVisibility');

@@ -47,6 +47,8 @@ export class NightlyReconcile extends Construct {
     const reconcile = secureQueue(this, 'Queue', {
       key: props.queueKey,
       visibilityTimeout: Duration.minutes(30),
+      // Busy runs come back every minute while another run of the tenant holds the lock.
+      maxReceiveCount: 20,
     });
     this.queue = reconcile.queue;
     this.queueDeadLetters = reconcile.deadLetterQueue;

@@ -6,10 +6,17 @@ import {
   type TablePropsV2,
   TableV2,
 } from 'aws-cdk-lib/aws-dynamodb';
-import { AnyPrincipal, Effect, type IRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import {
+  AnyPrincipal,
+  Effect,
+  type IGrantable,
+  type IRole,
+  PolicyStatement,
+} from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import {
+  REALM_INDEX,
   syncStateTable,
   type TableDefinition,
   tenantProviderKeysTable,
@@ -97,6 +104,35 @@ export class SyncData extends Construct {
         conditions: { ArnNotEquals: { 'aws:PrincipalArn': roles.map((r) => r.roleArn) } },
       }),
     );
+  }
+
+  /**
+   * Lets the public webhook receiver do exactly what receiving needs on the sync-state table: put
+   * and delete (webhook dedupe records, unreadable bodies) and query the realm index (which tenant
+   * owns a company), and hands it the table's name. Nothing else of the table is readable to it.
+   *
+   * @param fn - the receiver
+   * @param envName - environment variable that receives the table name
+   */
+  bindWebhookRecords<F extends IGrantable & { addEnvironment(k: string, v: string): unknown }>(
+    fn: F,
+    envName: string,
+  ): F {
+    fn.addEnvironment(envName, this.syncState.tableName);
+    fn.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
+        resources: [this.syncState.tableArn],
+      }),
+    );
+    fn.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [`${this.syncState.tableArn}/index/${REALM_INDEX}`],
+      }),
+    );
+    this.tableKey.grant(fn, 'kms:Decrypt', 'kms:GenerateDataKey');
+    return fn;
   }
 
   private table(id: string, def: TableDefinition, envName: string): TableV2 {

@@ -2,8 +2,9 @@ import { Duration } from 'aws-cdk-lib';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import type { AppFunction } from './lambda-function.ts';
+import { acknowledgeKmsGrantWildcards } from './nag.ts';
 import type { Observability } from './observability.ts';
 import { secureQueue } from './queues.ts';
 
@@ -20,7 +21,7 @@ export interface WebhooksProps {
 /**
  * QBO webhooks: the receiver queues each verified, new change on a FIFO queue (one group per
  * company, so a company's changes are applied in order, as Intuit advises) and the change worker
- * consumes it with partial batch failures. After ten receives a change goes to the dead-letter
+ * consumes it with partial batch failures. After 40 receives a change goes to the dead-letter
  * queue, which alarms; the nightly CDC catch-up repairs what it missed.
  */
 export class Webhooks extends Construct {
@@ -39,15 +40,20 @@ export class Webhooks extends Construct {
       key: props.queueKey,
       fifo: true,
       visibilityTimeout: Duration.seconds(timeout.toSeconds() * 6),
-      maxReceiveCount: 10,
+      // With the worker's backoff (10 s doubling to 15 min), about eight hours of QBO outage.
+      maxReceiveCount: 40,
     });
     this.queue = queues.queue;
     this.deadLetterQueue = queues.deadLetterQueue;
     this.queue.grantSendMessages(props.receiver);
+    acknowledgeKmsGrantWildcards(props.receiver.role as IConstruct, 'sending to the change queue');
     props.receiver.addEnvironment('CHANGE_QUEUE_URL', this.queue.queueUrl);
+    // One message per invocation (see InvoicePipeline); a failure postpones itself with backoff.
     props.worker.addEventSource(
-      new SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true }),
+      new SqsEventSource(this.queue, { batchSize: 1, reportBatchItemFailures: true }),
     );
+    this.queue.grant(props.worker, 'sqs:ChangeMessageVisibility');
+    props.worker.addEnvironment('CHANGE_QUEUE_URL', this.queue.queueUrl);
     props.observability.alarmOnDeadLetters(
       'ChangeDeadLetters',
       this.deadLetterQueue,

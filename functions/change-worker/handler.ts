@@ -1,18 +1,20 @@
 /**
  * Change worker (SQS FIFO → Lambda, partial batch failures): applies each change Intuit notified
  * to the invoices this stack pushed, re-reading QBO every time. One company's changes are handled
- * in order, one at a time; a failed record is retried after the visibility timeout and, after ten
- * receives, goes to the dead-letter queue (with an alarm).
+ * in order, one at a time; a failed record is retried with backoff and, after 40 receives (about
+ * eight hours), goes to the dead-letter queue (with an alarm); the nightly reconcile repairs it.
  */
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { logger } from '#shared/observability/logger.ts';
 import { applyQboChange } from '#shared/use-cases/apply-qbo-change.ts';
+import { backoffSeconds } from '#shared/use-cases/push-invoice.ts';
 import { connectionServices } from '#shared/wiring/connection-services.ts';
-import { eventPublisher, invoiceStores } from '#shared/wiring/push-services.ts';
+import { changeDelay, eventPublisher, invoiceStores } from '#shared/wiring/push-services.ts';
 
 const services = await connectionServices();
+const delay = changeDelay();
 const deps = {
   ...invoiceStores(),
   events: eventPublisher(),
@@ -33,7 +35,15 @@ const message = z.object({
 async function handleRecord(record: SQSRecord): Promise<void> {
   const change = message.parse(JSON.parse(record.body));
   logger.appendKeys({ tenantId: change.tenantId, realmId: change.notice.realmId });
-  const changed = await applyQboChange(deps, change);
+  let changed: number;
+  try {
+    changed = await applyQboChange(deps, change);
+  } catch (err) {
+    // QBO unreachable or throttled: try again later, backing off, rather than at once.
+    const attempt = Number(record.attributes.ApproximateReceiveCount) || 1;
+    await delay.delay(record.receiptHandle, backoffSeconds(attempt));
+    throw err;
+  }
   logger.info('QuickBooks change applied', {
     entity: change.notice.entity,
     operation: change.notice.operation,

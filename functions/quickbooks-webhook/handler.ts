@@ -1,24 +1,26 @@
 /**
  * `POST /webhooks/quickbooks` (public; authenticated by the `intuit-signature` HMAC over the raw
  * body): Intuit's change notifications. Verified, stored, queued, and acknowledged in
- * milliseconds; the change worker does the QBO reads.
+ * milliseconds; the change worker does the QBO reads. This public function holds only the
+ * verifier tokens: no Intuit client secret, no tokens, no QBO access.
  */
-
 import { requiredEnv } from '#shared/config/env.ts';
+import { loadVerifierTokens } from '#shared/config/integration.ts';
 import { rawPublicRoute } from '#shared/http/api-handler.ts';
+import { systemClock } from '#shared/ports/clock.ts';
+import { ConnectionRepository } from '#shared/store/connection-repository.ts';
 import { TABLE_ENV } from '#shared/store/tables.ts';
 import { WebhookRepository } from '#shared/store/webhook-repository.ts';
 import { receiveWebhook } from '#shared/use-cases/receive-webhook.ts';
-import { connectionServices } from '#shared/wiring/connection-services.ts';
-import { changeQueue, invoiceStores } from '#shared/wiring/push-services.ts';
+import { changeQueue } from '#shared/wiring/push-services.ts';
 
-const services = await connectionServices();
+const table = requiredEnv(TABLE_ENV.syncState);
 const deps = {
-  connections: invoiceStores().connections,
-  webhooks: new WebhookRepository(requiredEnv(TABLE_ENV.syncState)),
+  connections: new ConnectionRepository(table),
+  webhooks: new WebhookRepository(table),
   queue: changeQueue(),
-  clock: services.clock,
-  verifierTokens: services.config.webhookVerifierTokens,
+  clock: systemClock,
+  verifierTokens: await loadVerifierTokens(),
 };
 
 export const handler = rawPublicRoute(async ({ rawBody, headers }) => {

@@ -34,8 +34,11 @@ async function handleRecord(record: SQSRecord): Promise<void> {
     throw new Error('Scheduled reconcile spread out; it starts in a few minutes');
   }
   const outcome = await reconcileTenant(deps, run);
-  // Another run holds the lock: this one comes back after the visibility timeout.
-  if (outcome === 'busy') throw new Error('Another reconcile of this tenant is running');
+  if (outcome === 'busy') {
+    // Another run of this tenant holds the lock: try again in a minute, not after 30.
+    await delay.delay(record.receiptHandle, 60);
+    throw new Error('Another reconcile of this tenant is running');
+  }
 }
 
 export const handler = async (event: SQSEvent) =>

@@ -17,8 +17,6 @@ export interface IntegrationConfig {
   readonly defaultTimezone: string;
   /** Key that signs OAuth `state` values, derived from the client secret (HKDF). */
   readonly stateSigningKey: Buffer;
-  /** Webhook verifier tokens; more than one while a token is being rotated. */
-  readonly webhookVerifierTokens: readonly string[];
 }
 
 const QBO_HOSTS = {
@@ -29,13 +27,11 @@ const QBO_HOSTS = {
 const secretSchema = z.object({
   clientId: z.string().min(1),
   clientSecret: z.string().min(1),
-  webhookVerifierTokens: z.array(z.string().min(1)).default([]),
 });
 
 /**
  * The Intuit app's secrets: from Secrets Manager when `INTUIT_SECRET_ARN` is set (AWS, read once at
- * cold start), else from `INTUIT_CLIENT_ID`, `INTUIT_CLIENT_SECRET` and
- * `QBO_WEBHOOK_VERIFIER_TOKEN` (local mode, comma-separated for several tokens).
+ * cold start), else from `INTUIT_CLIENT_ID` and `INTUIT_CLIENT_SECRET` (local mode).
  */
 async function loadSecrets(): Promise<z.infer<typeof secretSchema>> {
   const arn = process.env.INTUIT_SECRET_ARN;
@@ -48,10 +44,6 @@ async function loadSecrets(): Promise<z.infer<typeof secretSchema>> {
   return secretSchema.parse({
     clientId: requiredEnv('INTUIT_CLIENT_ID'),
     clientSecret: requiredEnv('INTUIT_CLIENT_SECRET'),
-    webhookVerifierTokens: optionalEnv('QBO_WEBHOOK_VERIFIER_TOKEN', '')
-      .split(',')
-      .map((t) => t.trim())
-      .filter(Boolean),
   });
 }
 
@@ -83,6 +75,29 @@ export async function loadIntegrationConfig(): Promise<IntegrationConfig> {
     stateSigningKey: Buffer.from(
       hkdfSync('sha256', secrets.clientSecret, 'tradelyhq-quickbooks', 'oauth-state', 32),
     ),
-    webhookVerifierTokens: secrets.webhookVerifierTokens,
   };
+}
+
+const verifierSchema = z.object({ webhookVerifierTokens: z.array(z.string().min(1)).min(1) });
+
+/**
+ * The webhook verifier tokens (more than one while a token is rotated), kept apart from the Intuit
+ * app's client secret so the public webhook receiver never holds the client secret: from the
+ * Secrets Manager secret `WEBHOOK_SECRET_ARN` (`{"webhookVerifierTokens": [...]}`) in AWS, else
+ * `QBO_WEBHOOK_VERIFIER_TOKEN` (comma-separated) locally.
+ */
+export async function loadVerifierTokens(): Promise<string[]> {
+  const arn = process.env.WEBHOOK_SECRET_ARN;
+  if (arn) {
+    const out = await new SecretsManagerClient({}).send(
+      new GetSecretValueCommand({ SecretId: arn }),
+    );
+    return verifierSchema.parse(JSON.parse(out.SecretString ?? '{}')).webhookVerifierTokens;
+  }
+  return verifierSchema.parse({
+    webhookVerifierTokens: requiredEnv('QBO_WEBHOOK_VERIFIER_TOKEN')
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean),
+  }).webhookVerifierTokens;
 }

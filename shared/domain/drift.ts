@@ -53,7 +53,8 @@ export function invoiceDrift(
   };
   compare('docNumber', snapshot.docNumber, qbo.DocNumber ?? null);
   compare('issueDate', snapshot.issueDate, qbo.TxnDate ?? null);
-  compare('dueDate', snapshot.dueDate, qbo.DueDate ?? null);
+  // Without a due date of ours, QBO fills one in from its terms: that is not a disagreement.
+  if (snapshot.dueDate) compare('dueDate', snapshot.dueDate, qbo.DueDate ?? null);
   if (refs.customerId) compare('customer', refs.customerId, qbo.CustomerRef?.value ?? null);
   compare('memo', snapshot.memo, qbo.CustomerMemo?.value ?? null);
   if (snapshot.tax > 0 || (qbo.TxnTaxDetail?.TotalTax ?? 0) > 0) {

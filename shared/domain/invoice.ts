@@ -208,11 +208,12 @@ export function toSnapshot(body: PushInvoiceBody): InvoiceSnapshot | PushIssue[]
     discount = { amount: discountAmount };
   } else if (body.discount && 'percent' in body.discount) {
     const percent = scaled('discount.percent', body.discount.percent);
-    if (percent > 100n * 10n ** 6n)
+    if (percent > 100n * 10n ** 6n) {
       issues.push({ path: 'discount.percent', message: 'is over 100' });
-    discountAmount =
-      lineAmount((BigInt(subtotal) * 10n ** 6n) / 10n ** BigInt(digits), percent, digits) / 100;
-    discountAmount = Math.round(discountAmount);
+    }
+    // subtotal × percent / 100, rounded once, half up; percent carries 6 decimals.
+    const divisor = 100n * 10n ** 6n;
+    discountAmount = Number((BigInt(subtotal) * percent + divisor / 2n) / divisor);
     discount = { percent: formatScaled(percent) };
   }
   if (body.dueDate && body.dueDate < body.issueDate) {

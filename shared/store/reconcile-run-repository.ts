@@ -26,8 +26,9 @@ export class ReconcileRunRepository {
   constructor(private readonly tableName: string) {}
 
   /**
-   * Records that a run starts, unless one already ran (or runs) for that key: two deliveries for
-   * one date run once.
+   * Records that a run starts, unless one already ran for that key: two deliveries for one date
+   * run once. A run that failed, or died without an outcome (its caller holds the tenant's lock,
+   * so nobody else is running it), is taken over by its retry.
    *
    * @param run - the run
    * @returns whether this caller runs it
@@ -38,7 +39,9 @@ export class ReconcileRunRepository {
         new PutCommand({
           TableName: this.tableName,
           Item: { pk: tenantPk(run.tenantId), sk: `RECONRUN#${run.runKey}`, ...run },
-          ConditionExpression: 'attribute_not_exists(pk)',
+          ConditionExpression:
+            'attribute_not_exists(pk) OR attribute_not_exists(outcome) OR outcome = :failed',
+          ExpressionAttributeValues: { ':failed': 'failed' },
         }),
       );
       return true;
@@ -58,21 +61,6 @@ export class ReconcileRunRepository {
       new PutCommand({
         TableName: this.tableName,
         Item: { pk: tenantPk(run.tenantId), sk: `RECONRUN#${run.runKey}`, ...run },
-      }),
-    );
-  }
-
-  /**
-   * Forgets a run that failed before doing anything, so its retry can run.
-   *
-   * @param tenantId - the tenant
-   * @param runKey - the run
-   */
-  async forget(tenantId: string, runKey: string): Promise<void> {
-    await documentClient.send(
-      new DeleteCommand({
-        TableName: this.tableName,
-        Key: { pk: tenantPk(tenantId), sk: `RECONRUN#${runKey}` },
       }),
     );
   }
@@ -120,6 +108,51 @@ export class ReconcileRunRepository {
       if (err instanceof ConditionalCheckFailedException) return false;
       throw err;
     }
+  }
+
+  /**
+   * Claims the tenant's single "run now" slot: a manual run waits in the queue or runs; another
+   * click meanwhile is refused. The slot frees itself after `ttlMs` if its run never comes.
+   *
+   * @param tenantId - the tenant
+   * @param now - epoch ms
+   * @param ttlMs - how long a claim lasts at most
+   * @returns whether the caller got it
+   */
+  async claimManual(tenantId: string, now: number, ttlMs: number): Promise<boolean> {
+    try {
+      await documentClient.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            pk: tenantPk(tenantId),
+            sk: 'RECONMANUAL',
+            pendingUntil: now + ttlMs,
+            expiresAt: Math.ceil((now + ttlMs) / 1000),
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR pendingUntil < :now',
+          ExpressionAttributeValues: { ':now': now },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Frees the "run now" slot (the manual run finished).
+   *
+   * @param tenantId - the tenant
+   */
+  async releaseManual(tenantId: string): Promise<void> {
+    await documentClient.send(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: { pk: tenantPk(tenantId), sk: 'RECONMANUAL' },
+      }),
+    );
   }
 
   /**

@@ -22,6 +22,8 @@ export interface ApplyOptions {
   readonly record?: InvoiceRecord;
   /** Mapping lookups shared across the invoices of one run. */
   readonly mappingCache?: Map<string, Promise<string | undefined>>;
+  /** The invoices with an open sync error, when known: no read to close one that is not open. */
+  readonly openErrors?: ReadonlySet<string>;
 }
 
 /** What the change worker needs. */
@@ -112,9 +114,14 @@ export async function applyInvoiceState(
   for (let tries = 0; tries < 10; tries++) {
     const record =
       tries === 0 && options.record ? options.record : await deps.invoices.get(tenantId, invoiceId);
-    // Not ours, or being (re)pushed right now: the push records QBO's state itself.
-    if (!record?.qboInvoiceId || record.status === 'pushing') return false;
+    // Not ours, or QBO does not have our latest revision yet (queued, pushing, failed): the push
+    // records QBO's state itself once it lands.
+    if (!record?.qboInvoiceId || record.pushedRevision !== record.revision) return false;
+    if (record.status === 'pushing' || record.status === 'queued') return false;
     if (qboInvoice && qboInvoice.Id !== record.qboInvoiceId) return false;
+    // An older read of QBO (a reconcile page read a while ago) never overwrites a newer one:
+    // every change to an invoice, a payment included, raises its SyncToken.
+    if (qboInvoice && Number(qboInvoice.SyncToken) < Number(record.syncToken ?? -1)) return false;
     const { snapshot } = record;
     const ledger = qboInvoice ? ledgerOf(qboInvoice, snapshot.digits) : undefined;
     const status: InvoiceStatus = ledger ? paymentStatus(ledger) : 'deleted_in_quickbooks';
@@ -132,7 +139,7 @@ export async function applyInvoiceState(
       ? record
       : await deps.invoices.update(record, changes, now, 'seen in QuickBooks');
     if (!saved) continue; // changed meanwhile: read again
-    await recordDrift(deps, saved, qboInvoice, now, options.mappingCache);
+    await recordDrift(deps, saved, qboInvoice, now, options);
     if (status === record.status) return false;
     const type = EVENT_OF[status];
     if (type) {
@@ -154,7 +161,7 @@ async function recordDrift(
   record: InvoiceRecord,
   qboInvoice: QboInvoice | undefined,
   now: string,
-  mappingCache?: Map<string, Promise<string | undefined>>,
+  options: ApplyOptions,
 ): Promise<void> {
   const { tenantId, invoiceId, snapshot } = record;
   const docNumber = snapshot.docNumber;
@@ -172,9 +179,15 @@ async function recordDrift(
     return;
   }
   if (record.status === 'voided' || record.pushedRevision !== record.revision) return;
-  const diff = invoiceDrift(snapshot, qboInvoice, await expectedRefs(deps, record, mappingCache));
+  const diff = invoiceDrift(
+    snapshot,
+    qboInvoice,
+    await expectedRefs(deps, record, options.mappingCache),
+  );
   if (diff.length === 0) {
-    await deps.syncErrors.close(tenantId, invoiceId, ['drift', 'deleted_in_quickbooks']);
+    if (!options.openErrors || options.openErrors.has(invoiceId)) {
+      await deps.syncErrors.close(tenantId, invoiceId, ['drift', 'deleted_in_quickbooks']);
+    }
     return;
   }
   await deps.syncErrors.open(

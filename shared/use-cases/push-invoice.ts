@@ -236,6 +236,8 @@ async function update(
       });
       return out.Invoice;
     } catch (err) {
+      if (err instanceof QboError && err.failure === 'not_found')
+        throw await notFoundCause(qbo, target.Id, err);
       if (!(err instanceof QboError) || err.failure !== 'stale_object' || tries >= 2) throw err;
       const fresh = await qbo.send<{ Invoice: QboInvoice }>({
         method: 'GET',
@@ -244,6 +246,21 @@ async function update(
       syncToken = fresh.Invoice.SyncToken;
     }
   }
+}
+
+/**
+ * QBO answers "Object Not Found" (610) both for a deleted invoice and for an inactive customer or
+ * item it names: only a read of the invoice tells which. Deleted → the error as it is; still there
+ * → a validation error an admin can fix (reactivate, or re-map), never "deleted".
+ */
+async function notFoundCause(qbo: QboClient, invoiceId: string, err: QboError): Promise<QboError> {
+  try {
+    await qbo.send({ method: 'GET', path: `invoice/${invoiceId}` });
+  } catch (readErr) {
+    if (readErr instanceof QboError && readErr.failure === 'not_found') return err;
+    throw readErr;
+  }
+  return new QboError('validation', err.status, err.faults, false, err.intuitTid);
 }
 
 /**

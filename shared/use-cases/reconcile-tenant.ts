@@ -61,7 +61,10 @@ export async function reconcileTenant(
   const owner = randomUUID();
   if (!(await deps.runs.lock(tenantId, owner, deps.clock.now(), LOCK_MS))) return 'busy';
   try {
-    const previous = (await deps.runs.recent(tenantId, 5)).find((r) => !r.runKey.includes('#'));
+    // The last scheduled run that did its work: a failed date is not covered.
+    const previous = (await deps.runs.recent(tenantId, 10)).find(
+      (r) => !r.runKey.includes('#') && r.outcome === 'completed',
+    );
     const run: ReconcileRun = {
       tenantId,
       runKey,
@@ -70,7 +73,18 @@ export async function reconcileTenant(
       startedAt: new Date(deps.clock.now()).toISOString(),
     };
     if (!(await deps.runs.start(run))) return 'already_ran';
-    const finished = await check(deps, run, connection.realmId);
+    let finished: ReconcileRun;
+    try {
+      finished = await check(deps, run, connection.realmId);
+    } catch (err) {
+      // Recorded as failed, so the message's retry runs it again (and the DLQ alarms if it can't).
+      await deps.runs.finish({
+        ...run,
+        finishedAt: new Date(deps.clock.now()).toISOString(),
+        outcome: 'failed',
+      });
+      throw err;
+    }
     await deps.runs.finish(finished);
     if (finished.outcome === 'completed') {
       await deps.connections.patch(
@@ -83,6 +97,7 @@ export async function reconcileTenant(
     return finished;
   } finally {
     await deps.runs.unlock(tenantId, owner);
+    if (request.manual) await deps.runs.releaseManual(tenantId);
   }
 }
 
@@ -113,7 +128,11 @@ async function check(
     const mappingCache = new Map<string, Promise<string | undefined>>();
     for (const record of pushed) {
       const current = inQbo.get(record.qboInvoiceId as string);
-      await applyInvoiceState(deps, tenantId, record.invoiceId, current, { record, mappingCache });
+      await applyInvoiceState(deps, tenantId, record.invoiceId, current, {
+        record,
+        mappingCache,
+        openErrors: openBefore,
+      });
     }
     await reportLostPushes(deps, records, now());
   } catch (err) {
@@ -143,18 +162,21 @@ async function reportLostPushes(
   const cutoff = deps.clock.now() - LOST_AFTER_MS;
   for (const record of records) {
     const stuck =
-      !record.qboInvoiceId &&
       !record.parked &&
       (record.status === 'queued' || record.status === 'pushing') &&
       Date.parse(record.updatedAt) < cutoff;
     if (!stuck) continue;
+    // Never in QBO at all, or a newer revision of one that is: both wait in vain.
+    const never = !record.qboInvoiceId;
     await deps.syncErrors.open(
       record.tenantId,
       record.invoiceId,
       {
-        kind: 'missing_in_quickbooks',
+        kind: never ? 'missing_in_quickbooks' : 'push_failed',
         docNumber: record.snapshot.docNumber,
-        message: `Sent to QuickBooks at ${record.updatedAt} but it never arrived. Re-sync to send it again.`,
+        message: never
+          ? `Sent to QuickBooks at ${record.updatedAt} but it never arrived. Re-sync to send it again.`
+          : `Revision ${record.revision} was sent at ${record.updatedAt} but has not reached QuickBooks. Re-sync to send it again.`,
       },
       now,
     );

@@ -5,6 +5,9 @@ import type { ReconcileQueue } from '#shared/ports/reconcile-queue.ts';
 import type { ConnectionRepository } from '#shared/store/connection-repository.ts';
 import type { ReconcileRunRepository } from '#shared/store/reconcile-run-repository.ts';
 
+/** A "run now" that never starts frees its slot after this long. */
+const MANUAL_SLOT_MS = 15 * 60_000;
+
 /**
  * "Run the reconcile now", for the tenant's admin: queued like a scheduled run; refused while one
  * is running (one at a time).
@@ -24,7 +27,12 @@ export async function requestReconcile(
 ): Promise<{ status: 'queued'; scheduledFor: string }> {
   const connection = await deps.connections.get(tenantId);
   if (connection?.status !== 'connected') throw new NotConnectedError();
-  if (await deps.runs.locked(tenantId, deps.clock.now())) {
+  const now = deps.clock.now();
+  // One at a time: refused while a run holds the lock, or a "run now" waits in the queue.
+  if (
+    (await deps.runs.locked(tenantId, now)) ||
+    !(await deps.runs.claimManual(tenantId, now, MANUAL_SLOT_MS))
+  ) {
     throw new AppError('conflict', 'reconcile_running', 'A reconcile is already running.');
   }
   const scheduledFor = new Date(deps.clock.now()).toISOString();

@@ -54,7 +54,8 @@ export async function resyncInvoice(deps: ResolveDeps, tenantId: string, id: str
         ? {
             qboInvoiceId: null,
             syncToken: null,
-            pendingCreate: null,
+            // Look before creating again: if QBO still has it after all, it is adopted, not doubled.
+            pendingCreate: 'lookup-before-recreate',
             recreations: (record.recreations ?? 0) + 1,
           }
         : {}),

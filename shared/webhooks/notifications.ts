@@ -15,23 +15,27 @@ export interface ChangeNotice {
   readonly dedupeKey: string;
 }
 
-const legacySchema = z.object({
-  eventNotifications: z.array(
-    z.object({
-      realmId: z.string().min(1).max(32),
-      dataChangeEvent: z.object({
-        entities: z.array(
-          z.object({
-            name: z.string().min(1).max(64),
-            id: z.string().min(1).max(64),
-            operation: z.string().min(1).max(32),
-            lastUpdated: z.string().max(64).optional(),
-          }),
-        ),
-      }),
-    }),
-  ),
+const legacyEntity = z.object({
+  name: z.string().min(1).max(64),
+  id: z.string().min(1).max(64),
+  operation: z.string().min(1).max(32),
+  lastUpdated: z.string().max(64).optional(),
 });
+
+const legacyNotification = z.object({
+  realmId: z.string().min(1).max(32),
+  dataChangeEvent: z.object({
+    // Malformed entities are dropped one by one, like malformed notifications.
+    entities: z.array(z.unknown()).transform((list) =>
+      list.flatMap((e) => {
+        const one = legacyEntity.safeParse(e);
+        return one.success ? [one.data] : [];
+      }),
+    ),
+  }),
+});
+
+const legacyEnvelope = z.object({ eventNotifications: z.array(z.unknown()) });
 
 const cloudEventSchema = z.object({
   specversion: z.string(),
@@ -65,9 +69,13 @@ const ENTITY_NAMES: Record<string, string> = { invoice: 'Invoice', payment: 'Pay
  */
 export function readNotifications(body: unknown): ChangeNotice[] | undefined {
   if (Array.isArray(body)) {
-    const parsed = z.array(cloudEventSchema).safeParse(body);
-    if (!parsed.success) return undefined;
-    return parsed.data.map((e) => {
+    // Each event on its own: one malformed element must not cost the others.
+    const events = body.flatMap((element) => {
+      const parsed = cloudEventSchema.safeParse(element);
+      return parsed.success ? [parsed.data] : [];
+    });
+    if (body.length > 0 && events.length === 0) return undefined;
+    return events.map((e) => {
       const [, entity = '', verb = ''] = e.type.split('.');
       return {
         realmId: e.intuitaccountid,
@@ -79,9 +87,14 @@ export function readNotifications(body: unknown): ChangeNotice[] | undefined {
       };
     });
   }
-  const parsed = legacySchema.safeParse(body);
+  const parsed = legacyEnvelope.safeParse(body);
   if (!parsed.success) return undefined;
-  return parsed.data.eventNotifications.flatMap((n) =>
+  const notifications = parsed.data.eventNotifications.flatMap((element) => {
+    const one = legacyNotification.safeParse(element);
+    return one.success ? [one.data] : [];
+  });
+  if (parsed.data.eventNotifications.length > 0 && notifications.length === 0) return undefined;
+  return notifications.flatMap((n) =>
     n.dataChangeEvent.entities.map((e) => ({
       realmId: n.realmId,
       entity: e.name,

@@ -2,6 +2,7 @@ import { EventBridgePublisher } from '#shared/adapters/aws/eventbridge-publisher
 import { SqsFifoQueue, SqsMessageDelay } from '#shared/adapters/aws/sqs-fifo-queue.ts';
 import { SqsReconcileQueue } from '#shared/adapters/aws/sqs-reconcile-queue.ts';
 import {
+  localChangeQueue,
   localChangeSender,
   localPushQueue,
   localPushSender,
@@ -79,4 +80,10 @@ export function reconcileQueue(): ReconcileQueue {
 export function reconcileDelay(): MessageDelay {
   const url = process.env.RECONCILE_QUEUE_URL;
   return url ? new SqsMessageDelay(url) : localOnly('RECONCILE_QUEUE_URL', localReconcileQueue);
+}
+
+/** Postpones change messages (backoff): SQS in AWS, the local queue locally. */
+export function changeDelay(): MessageDelay {
+  const url = process.env.CHANGE_QUEUE_URL;
+  return url ? new SqsMessageDelay(url) : localOnly('CHANGE_QUEUE_URL', localChangeQueue);
 }

@@ -266,7 +266,7 @@ describe('Stack: webhooks', () => {
     expect(queue).toMatchObject({
       FifoQueue: true,
       KmsMasterKeyId: { 'Fn::GetAtt': [logicalIdOf(built.stack.queueKey), 'Arn'] },
-      RedrivePolicy: expect.objectContaining({ maxReceiveCount: 10 }),
+      RedrivePolicy: expect.objectContaining({ maxReceiveCount: 40 }),
     });
     built.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(built.stack.webhooks.queue), 'Arn'] },
@@ -283,8 +283,27 @@ describe('Stack: webhooks', () => {
     });
   });
 
-  it('gives the receiver no token access and no QBO credentials beyond the verifier tokens', () => {
-    expect(built.stack.functions['quickbooks-webhook']?.usesTokenKey).toBe(false);
+  it('gives the public receiver only what receiving needs: no client secret, no reads', () => {
+    const receiver = built.stack.functions['quickbooks-webhook'];
+    expect(receiver?.usesTokenKey).toBe(false);
+    const roleId = logicalIdOf(receiver?.role as IConstruct);
+    const statements = ofType('AWS::IAM::Policy')
+      .filter(([, p]) => JSON.stringify(p.Properties.Roles).includes(roleId))
+      .flatMap(
+        ([, p]) =>
+          (p.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
+      );
+    const actions = statements.flatMap((st) => [st.Action].flat() as string[]);
+    const dynamo = actions.filter((a) => a.startsWith('dynamodb:')).sort();
+    expect(dynamo).toEqual(['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query']);
+    const secrets = statements.filter((st) =>
+      [st.Action].flat().includes('secretsmanager:GetSecretValue'),
+    );
+    const intuitApp = logicalIdOf(built.stack.node.findChild('IntuitApp'));
+    expect(JSON.stringify(secrets)).not.toContain(intuitApp);
+    expect(JSON.stringify(secrets)).toContain(
+      logicalIdOf(built.stack.node.findChild('WebhookVerifier')),
+    );
   });
 });
 
@@ -315,7 +334,7 @@ describe('Stack: invoice push pipeline', () => {
     built.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(built.stack.pipeline.queue), 'Arn'] },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
-      BatchSize: 10,
+      BatchSize: 1,
     });
     const roleId = logicalIdOf(built.stack.functions['push-worker']?.role as IConstruct);
     const workerPolicy = JSON.stringify(

@@ -1,4 +1,8 @@
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localPushQueue } from '#shared/adapters/local/local-queues.ts';
+import { privateNoteMarker } from '#shared/qbo/qbo-invoice.ts';
+import { documentClient } from '#shared/store/dynamo.ts';
 import { SyncErrorRepository } from '#shared/store/sync-error-repository.ts';
 import { syncStateTable } from '#shared/store/tables.ts';
 import { newTenantId } from '../support/local-api.ts';
@@ -152,5 +156,59 @@ describe('Push while the grant is dead', () => {
     expect((await syncOf(stack, tenantId, 'inv_p2')).status).toBe('pushed');
     expect(await invoicesNumbered(realmId, 'P-1')).toHaveLength(1);
     expect(await syncErrors.get(tenantId, 'inv_p')).toMatchObject({ state: 'closed' });
+  });
+});
+
+describe('Lookup before create', () => {
+  it('adopts the invoice a lost create left in QBO instead of creating a second one', async () => {
+    const { tenantId, realmId } = await warmTenant();
+    // The first create of inv_l landed in QBO but its answer was lost (and Intuit, unlike the
+    // emulator, did not honour the requestid on the retry): the record says a create is pending.
+    const worker = (await import('../../functions/push-worker/handler.ts')) as {
+      handler: Parameters<typeof localPushQueue.start>[0];
+    };
+    localPushQueue.stop();
+    try {
+      await pushInvoice(
+        stack,
+        tenantId,
+        'inv_l',
+        invoiceBody((b) => {
+          b.docNumber = 'L-1';
+        }),
+      );
+      const landed = await stack.world.admin('POST', `/_admin/companies/${realmId}/invoices`, {
+        DocNumber: 'L-1',
+        CustomerRef: { value: '1' },
+        PrivateNote: `${privateNoteMarker('inv_l')} revision 1`,
+        Line: [
+          {
+            DetailType: 'SalesItemLineDetail',
+            Amount: 934,
+            SalesItemLineDetail: { ItemRef: { value: '1' } },
+          },
+        ],
+      });
+      const { Id } = (await landed.json()) as { Id: string };
+      await documentClient.send(
+        new UpdateCommand({
+          TableName: syncStateTable.localName,
+          Key: { pk: `TENANT#${tenantId}`, sk: 'INVOICE#inv_l' },
+          UpdateExpression: 'SET pendingCreate = :p, realmId = :r',
+          ExpressionAttributeValues: { ':p': 'a-create-whose-answer-was-lost', ':r': realmId },
+        }),
+      );
+      localPushQueue.start(worker.handler);
+      await queueDrained();
+      const numbered = await invoicesNumbered(realmId, 'L-1');
+      expect(numbered).toHaveLength(1);
+      expect(await syncOf(stack, tenantId, 'inv_l')).toMatchObject({
+        status: 'pushed',
+        qboInvoiceId: Id,
+      });
+      expect(numbered[0]).toMatchObject({ TotalAmt: 934 });
+    } finally {
+      localPushQueue.start(worker.handler);
+    }
   });
 });

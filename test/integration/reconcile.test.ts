@@ -192,6 +192,25 @@ describe('Nightly reconcile and the Sync Errors panel', () => {
     expect((await syncErrors(tenantId, '?state=dismissed')).errors).toHaveLength(1);
   });
 
+  it('runs one reconcile at a time: a second "run now" waits its turn', async () => {
+    const { tenantId } = await pushedTenant();
+    localReconcileQueue.stop();
+    try {
+      expect((await stack.call(tenantId, 'POST', '/reconcile')).status).toBe(202);
+      const second = await stack.call(tenantId, 'POST', '/reconcile');
+      expect(second.status).toBe(409);
+      expect(await second.json()).toMatchObject({ code: 'reconcile_running' });
+    } finally {
+      const worker = (await import('../../functions/reconcile-worker/handler.ts')) as {
+        handler: Parameters<typeof localReconcileQueue.start>[0];
+      };
+      localReconcileQueue.start(worker.handler);
+      await localReconcileQueue.idle();
+    }
+    expect((await stack.call(tenantId, 'POST', '/reconcile')).status).toBe(202);
+    await localReconcileQueue.idle();
+  });
+
   it('stops early and raises the banner when the grant is dead', async () => {
     const { tenantId, realmId } = await pushedTenant();
     await stack.world.admin('POST', `/_admin/companies/${realmId}/revoke`);

@@ -124,3 +124,22 @@ describe('Money', () => {
     );
   });
 });
+
+describe('Percent discounts', () => {
+  it('round once: 0.5 % of 10.99 is 0.05 (5.495 cents, half up is 5), so the total is 10.94', () => {
+    const body = structuredClone(pushExample) as Record<string, unknown> & typeof pushExample;
+    body.lines = [
+      {
+        lineId: 'l',
+        itemName: 'Part',
+        quantity: '1',
+        unitPrice: '10.99',
+        amount: '10.99',
+        taxable: false,
+      } as never,
+    ];
+    (body as Record<string, unknown>).discount = { percent: '0.5' };
+    body.totals = { subtotal: '10.99', tax: '0.00', total: '10.94' };
+    expect(check(body)).toMatchObject({ discountAmount: 5, total: 1094 });
+  });
+});

@@ -133,3 +133,29 @@ describe('Function: readNotifications', () => {
     }
   });
 });
+
+describe('Function: readNotifications (one bad event among good ones)', () => {
+  it('keeps the good events of a delivery that carries a malformed one', () => {
+    const good = {
+      specversion: '1.0',
+      id: 'e1',
+      type: 'qbo.payment.created.v1',
+      intuitentityid: '7',
+      intuitaccountid: '42',
+    };
+    const cloud = readNotifications([good, { specversion: '1.0', id: 'e2', type: 'weird' }]);
+    expect(cloud?.map((n) => n.entityId)).toEqual(['7']);
+    const legacy = readNotifications({
+      eventNotifications: [
+        {
+          realmId: '42',
+          dataChangeEvent: {
+            entities: [{ name: 'Payment', id: '8', operation: 'Create' }, { bad: true }],
+          },
+        },
+        { nonsense: 1 },
+      ],
+    });
+    expect(legacy?.map((n) => n.entityId)).toEqual(['8']);
+  });
+});

@@ -37,7 +37,7 @@ export const localChangeQueue = new LocalQueue({
   name: 'changes.fifo',
   fifo: true,
   visibilityTimeoutSeconds: 360,
-  maxReceiveCount: 10,
+  maxReceiveCount: 40,
   timeScale,
 });
 
@@ -55,8 +55,8 @@ export const localChangeSender: ChangeQueue = {
 export const localReconcileQueue = new LocalQueue({
   name: 'reconcile',
   fifo: false,
-  visibilityTimeoutSeconds: 900,
-  maxReceiveCount: 5,
+  visibilityTimeoutSeconds: 1800,
+  maxReceiveCount: 20,
   timeScale,
 });
 
