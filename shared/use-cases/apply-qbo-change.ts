@@ -190,13 +190,17 @@ async function recordDrift(
     }
     return;
   }
+  // Only the tax and total differ: QBO computed them (tax settings), nobody edited the invoice.
+  const computed = diff.every((d) => d.field === 'tax' || d.field === 'total');
   await deps.syncErrors.open(
     tenantId,
     invoiceId,
     {
-      kind: 'drift',
+      kind: computed ? 'total_mismatch' : 'drift',
       docNumber,
-      message: `The invoice was changed in QuickBooks (${diff.map((d) => d.field).join(', ')}).`,
+      message: computed
+        ? 'QuickBooks computed a different total (usually tax settings).'
+        : `The invoice was changed in QuickBooks (${diff.map((d) => d.field).join(', ')}).`,
       diff,
     },
     now,

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localChangeQueue } from '#shared/adapters/local/local-queues.ts';
 import { newTenantId } from '../support/local-api.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
 import {
@@ -245,5 +246,42 @@ describe('Push API input', () => {
       'inv_l2',
     ]);
     expect((await stack.call(tenantId, 'GET', '/invoices?status=bogus')).status).toBe(400);
+  });
+});
+
+describe('Tax and totals', () => {
+  it('opens a total_mismatch sync error showing both figures when QBO computes another total', async () => {
+    const tenantId = newTenantId();
+    const res = await stack.world.admin('POST', '/_admin/companies', {
+      name: 'Taxing Co',
+      taxRate: 8,
+    });
+    const { realmId } = (await res.json()) as { realmId: string };
+    await stack.connect(tenantId, realmId);
+    // TradelyHQ says no tax, but the water heater line is taxable and QBO charges 8 % on it.
+    await pushInvoice(stack, tenantId, 'inv_t', invoiceBody());
+    await queueDrained();
+    // The create's webhook re-reads the invoice too: it must tell the same story.
+    await stack.world.emulator.webhooksIdle();
+    await localChangeQueue.idle();
+    const sync = await syncOf(stack, tenantId, 'inv_t');
+    expect(sync.status).toBe('pushed');
+    const { errors } = (await (await stack.call(tenantId, 'GET', '/sync-errors')).json()) as {
+      errors: { kind: string; diff: unknown[]; message: string }[];
+    };
+    const [qboInvoice] = (await books(stack, realmId)).invoices as { TotalAmt: number }[];
+    expect(qboInvoice?.TotalAmt).toBeGreaterThan(934);
+    expect(errors).toEqual([
+      expect.objectContaining({
+        kind: 'total_mismatch',
+        diff: expect.arrayContaining([
+          {
+            field: 'total',
+            tradelyhq: '934.00',
+            quickbooks: (qboInvoice?.TotalAmt ?? 0).toFixed(2),
+          },
+        ]),
+      }),
+    ]);
   });
 });
