@@ -35,6 +35,8 @@ export interface StackConfig {
   readonly defaultTimezone: string;
   /** Throttling of the public webhook route. */
   readonly webhookThrottle: { readonly rateLimit: number; readonly burstLimit: number };
+  /** Who the alarms e-mail (the on-call list). */
+  readonly alarmEmails: readonly string[];
 }
 
 const csv = z
@@ -64,6 +66,7 @@ const schema = z.strictObject({
     .optional(),
   portalUrl: z.url({ protocol: /^https$/ }).optional(),
   defaultTimezone: z.string().default('America/New_York'),
+  alarmEmails: csv.pipe(z.array(z.email())).default([]),
   webhookThrottleRate: z.coerce.number().int().positive().default(20),
   webhookThrottleBurst: z.coerce.number().int().positive().default(40),
 });
@@ -109,5 +112,6 @@ export function loadConfig(read: (key: string) => unknown): StackConfig {
     portalUrl: c.portalUrl ?? `${c.portalOrigins[0]}/settings/integrations`,
     defaultTimezone: c.defaultTimezone,
     webhookThrottle: { rateLimit: c.webhookThrottleRate, burstLimit: c.webhookThrottleBurst },
+    alarmEmails: c.alarmEmails,
   };
 }

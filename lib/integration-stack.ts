@@ -71,7 +71,10 @@ export class IntegrationStack extends Stack {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    this.observability = new Observability(this, 'Observability', { key: this.queueKey });
+    this.observability = new Observability(this, 'Observability', {
+      key: this.queueKey,
+      alarmEmails: config.alarmEmails,
+    });
     this.reconcile = new NightlyReconcile(this, 'Reconcile', { queueKey: this.queueKey });
     this.eventBus = new EventBus(this, 'Events', {
       description: 'Invoice sync status changes for TradelyHQ core',
@@ -244,6 +247,7 @@ export class IntegrationStack extends Stack {
     );
     verifier.grantRead(routeFunctions['quickbooks-webhook']);
     routeFunctions['quickbooks-webhook'].addEnvironment('WEBHOOK_SECRET_ARN', verifier.secretArn);
+    this.alarms();
     new CfnOutput(this, 'ApiEndpoint', {
       value: this.http.api.apiEndpoint,
       description: 'Base URL of the API; the Intuit redirect URI and Disconnect URL live under it',
@@ -252,6 +256,51 @@ export class IntegrationStack extends Stack {
       value: this.eventBus.eventBusName,
       description: 'EventBridge bus with invoice.* events for TradelyHQ core',
     });
+  }
+
+  /** Everything the on-call team is told about: see docs/runbook.md, one section per alarm. */
+  private alarms(): void {
+    const o = this.observability;
+    for (const [name, fn] of Object.entries(this.functions)) o.alarmOnFunction(pascal(name), fn);
+    o.alarmOnCount(
+      'PushFailures',
+      'InvoicePushFailed',
+      5,
+      'More than 5 invoices failed to reach QuickBooks in 5 minutes.',
+    );
+    o.alarmOnCount(
+      'WebhookSignatureFailures',
+      'WebhookSignatureRejected',
+      20,
+      'More than 20 webhook deliveries with a bad signature in 5 minutes: a wrong verifier token, or someone probing.',
+    );
+    o.alarmOnCount(
+      'QboThrottling',
+      'QboThrottled',
+      10,
+      'QuickBooks answered 429 more than 10 times in 5 minutes.',
+    );
+    o.alarmOnCount(
+      'InvalidGrants',
+      'InvalidGrant',
+      5,
+      'More than 5 QuickBooks connections died (invalid_grant) in 5 minutes.',
+    );
+    o.dashboard(
+      {
+        push: this.pipeline.deadLetterQueue,
+        changes: this.webhooks.deadLetterQueue,
+        reconcile: this.reconcile.queueDeadLetters,
+        schedules: this.reconcile.scheduleDeadLetters,
+      },
+      Object.values(this.functions),
+    );
+    o.alarm(
+      'Api5xx',
+      this.http.api.metricServerError({ period: Duration.minutes(5) }),
+      0,
+      'The API answered 5xx. See docs/runbook.md.',
+    );
   }
 
   private intuitSecret(config: StackConfig): ISecret {

@@ -1,8 +1,18 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  Alarm,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  type IMetric,
+  Metric,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
@@ -10,7 +20,14 @@ import { Construct } from 'constructs';
 export interface ObservabilityProps {
   /** Encrypts the alarm topic. */
   readonly key: IKey;
+  /** E-mail addresses subscribed to the alarm topic. */
+  readonly alarmEmails: readonly string[];
 }
+
+/** Namespace of the functions' own metrics. */
+export const METRICS_NAMESPACE = 'TradelyHQ/QuickBooks';
+/** The `service` dimension Powertools adds to every metric. */
+export const SERVICE_NAME = 'tradelyhq-quickbooks';
 
 /**
  * Where the on-call team hears about problems: an encrypted, TLS-only SNS topic that every alarm
@@ -33,6 +50,140 @@ export class Observability extends Construct {
       enforceSSL: true,
     });
     this.alarmTopic.applyRemovalPolicy(RemovalPolicy.DESTROY);
+    for (const email of props.alarmEmails) {
+      this.alarmTopic.addSubscription(new EmailSubscription(email));
+    }
+  }
+
+  /**
+   * An application metric the functions publish (Powertools EMF, namespace
+   * `TradelyHQ/QuickBooks`, dimension `service`).
+   *
+   * @param metricName - e.g. `InvoicePushFailed`
+   * @param period - aggregation period
+   */
+  static appMetric(metricName: string, period = Duration.minutes(5)): Metric {
+    return new Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName,
+      dimensionsMap: { service: SERVICE_NAME },
+      statistic: 'Sum',
+      period,
+    });
+  }
+
+  /**
+   * Alarms when an application count exceeds a threshold in 5 minutes.
+   *
+   * @param id - construct id
+   * @param metricName - the metric
+   * @param threshold - alarm above this many in 5 minutes
+   * @param description - what it means and where the runbook is
+   */
+  alarmOnCount(id: string, metricName: string, threshold: number, description: string): Alarm {
+    return this.alarm(id, Observability.appMetric(metricName), threshold, description);
+  }
+
+  /**
+   * Alarms on a function's errors and throttles.
+   *
+   * @param name - the function's name in the stack
+   * @param fn - the function
+   */
+  alarmOnFunction(name: string, fn: IFunction): void {
+    this.alarm(
+      `${name}Errors`,
+      fn.metricErrors({ period: Duration.minutes(5) }),
+      0,
+      `${name}: Lambda errors. See docs/runbook.md.`,
+    );
+    this.alarm(
+      `${name}Throttles`,
+      fn.metricThrottles({ period: Duration.minutes(5) }),
+      0,
+      `${name}: Lambda throttles (concurrency exhausted). See docs/runbook.md.`,
+    );
+  }
+
+  /**
+   * Alarms when a metric exceeds a threshold, to the alarm topic.
+   *
+   * @param id - construct id
+   * @param metric - the metric
+   * @param threshold - alarm above this
+   * @param description - what it means and where the runbook is
+   */
+  alarm(id: string, metric: IMetric, threshold: number, description: string): Alarm {
+    const alarm = new Alarm(this, id, {
+      alarmDescription: description,
+      metric,
+      threshold,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(new SnsAction(this.alarmTopic));
+    return alarm;
+  }
+
+  /**
+   * The on-call dashboard: the same figures the alarms watch, one graph per concern.
+   *
+   * @param deadLetterQueues - the DLQs, by what they hold
+   * @param functions - every function, for errors
+   */
+  dashboard(
+    deadLetterQueues: Readonly<Record<string, IQueue>>,
+    functions: readonly IFunction[],
+  ): Dashboard {
+    const app = (title: string, names: readonly string[]) =>
+      new GraphWidget({ title, width: 12, left: names.map((n) => Observability.appMetric(n)) });
+    return new Dashboard(this, 'Dashboard', {
+      widgets: [
+        [
+          app('Invoice pushes', [
+            'InvoicePushed',
+            'InvoicePushFailed',
+            'InvoicePushRetried',
+            'InvoicePushParked',
+          ]),
+          app('QuickBooks requests', ['QboRequests', 'QboThrottled']),
+        ],
+        [
+          app('Webhooks', [
+            'WebhookEventsAccepted',
+            'WebhookEventsDuplicate',
+            'WebhookEventsUnknownRealm',
+            'WebhookSignatureRejected',
+            'InvoiceStatusChanged',
+          ]),
+          app('Connections', ['TokenRefreshed', 'InvalidGrant']),
+        ],
+        [
+          app('Nightly reconcile', [
+            'ReconcileRuns',
+            'ReconcileInvoicesChecked',
+            'ReconcileQboRequests',
+            'ReconcileErrorsOpened',
+            'ReconcileErrorsClosed',
+          ]),
+          new GraphWidget({
+            title: 'Dead-letter queues',
+            width: 12,
+            left: Object.entries(deadLetterQueues).map(([label, q]) =>
+              q.metricApproximateNumberOfMessagesVisible({ label, statistic: 'Maximum' }),
+            ),
+          }),
+        ],
+        [
+          new GraphWidget({
+            title: 'Lambda errors',
+            width: 24,
+            left: functions.map((fn) => fn.metricErrors({ period: Duration.minutes(5) })),
+          }),
+        ],
+      ],
+    });
   }
 
   /**
@@ -43,18 +194,14 @@ export class Observability extends Construct {
    * @param what - what the messages are, for the alarm description
    */
   alarmOnDeadLetters(id: string, deadLetterQueue: IQueue, what: string): Alarm {
-    const alarm = new Alarm(this, id, {
-      alarmDescription: `${what} reached the dead-letter queue ${deadLetterQueue.queueName}. See docs/runbook.md.`,
-      metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+    return this.alarm(
+      id,
+      deadLetterQueue.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(1),
         statistic: 'Maximum',
       }),
-      threshold: 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-    alarm.addAlarmAction(new SnsAction(this.alarmTopic));
-    return alarm;
+      0,
+      `${what} reached the dead-letter queue ${deadLetterQueue.queueName}. See docs/runbook.md.`,
+    );
   }
 }

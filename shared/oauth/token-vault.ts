@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { logger } from '#shared/observability/logger.ts';
+import { publishCounts } from '#shared/observability/metrics.ts';
 import type { Clock } from '#shared/ports/clock.ts';
 import type { EncryptionContext, KeyWrapper } from '#shared/ports/key-wrapper.ts';
 import type { StoredTokens, TokenRepository } from '#shared/store/token-repository.ts';
@@ -159,6 +160,7 @@ export class TokenVault {
       realmId: row.realmId,
       version: row.version + 1,
     });
+    publishCounts({ TokenRefreshed: 1 });
     await this.deps.onRefreshed?.(tenantId, fresh);
     return { accessToken: fresh.accessToken, realmId: row.realmId, version: row.version + 1 };
   }
@@ -176,6 +178,7 @@ export class TokenVault {
       return this.getAccessToken(tenantId);
     }
     logger.warn('Intuit refused the grant (invalid_grant)', { tenantId, realmId: row.realmId });
+    publishCounts({ InvalidGrant: 1 });
     await this.deps.onReconnectRequired(tenantId, err.reason);
     throw err;
   }

@@ -1,4 +1,5 @@
 import type { AccessGrant } from '#shared/oauth/token-vault.ts';
+import { publishCounts } from '#shared/observability/metrics.ts';
 import { classifyNetworkFailure, classifyResponse, parseFaults, QboError } from './faults.ts';
 
 /** Where a {@link QboClient} gets its access token. */
@@ -75,6 +76,7 @@ export class QboClient {
       return await this.exchange<T>(grant, request);
     } catch (err) {
       if (err instanceof QboError && err.failure === 'throttled') {
+        publishCounts({ QboThrottled: 1 });
         // QBO says: wait 60 seconds before retrying (this company only).
         await this.options.limiter?.throttle(grant.realmId, 60);
       }
@@ -83,6 +85,7 @@ export class QboClient {
   }
 
   private async exchange<T>(grant: AccessGrant, request: QboRequest): Promise<T> {
+    publishCounts({ QboRequests: 1 });
     const url = new URL(`${this.options.baseUrl}/v3/company/${grant.realmId}/${request.path}`);
     for (const [k, v] of Object.entries({ ...request.query, minorversion: MINOR_VERSION })) {
       url.searchParams.set(k, v);

@@ -3,6 +3,7 @@ import type { InvoiceRecord } from '#shared/domain/invoice-record.ts';
 import type { InvoiceStatus } from '#shared/domain/invoice-status.ts';
 import { formatAmount } from '#shared/domain/money.ts';
 import { paymentStatus } from '#shared/domain/payment-state.ts';
+import { publishCounts } from '#shared/observability/metrics.ts';
 import type { ChangeMessage } from '#shared/ports/change-queue.ts';
 import type { Clock } from '#shared/ports/clock.ts';
 import type { DomainEventType, EventPublisher } from '#shared/ports/event-publisher.ts';
@@ -141,6 +142,7 @@ export async function applyInvoiceState(
     if (!saved) continue; // changed meanwhile: read again
     await recordDrift(deps, saved, qboInvoice, now, options);
     if (status === record.status) return false;
+    publishCounts({ InvoiceStatusChanged: 1 });
     const type = EVENT_OF[status];
     if (type) {
       const detail = ledger

@@ -8,6 +8,7 @@ import {
   ReconnectRequiredError,
 } from '#shared/oauth/errors.ts';
 import { logger } from '#shared/observability/logger.ts';
+import { publishCounts } from '#shared/observability/metrics.ts';
 import type { Clock } from '#shared/ports/clock.ts';
 import type { DomainEvent, EventPublisher } from '#shared/ports/event-publisher.ts';
 import type { PushMessage } from '#shared/ports/push-queue.ts';
@@ -207,6 +208,7 @@ async function push(deps: PushDeps, record: InvoiceRecord): Promise<PushOutcome>
     balance: formatAmount(ledger.balance, snapshot.digits),
   });
   logger.info('Invoice pushed', { tenantId, invoiceId, realmId, qboInvoiceId: saved.Id });
+  publishCounts({ InvoicePushed: 1 });
   return DONE;
 }
 
@@ -313,6 +315,7 @@ async function failed(
         message: 'Waiting for QuickBooks to be reconnected.',
       },
     });
+    publishCounts({ InvoicePushParked: 1 });
     await deps.syncErrors.open(
       tenantId,
       invoiceId,
@@ -342,6 +345,7 @@ async function failed(
       lastError: { code: err.code, message: text },
     });
     await deps.syncErrors.open(tenantId, invoiceId, { kind, docNumber, message: text }, now);
+    publishCounts({ InvoicePushFailed: 1 });
     await publish(
       deps,
       current,
@@ -372,10 +376,12 @@ async function failed(
       { kind: 'push_failed', docNumber, message: finalText },
       now,
     );
+    publishCounts({ InvoicePushFailed: 1 });
     await publish(deps, current, 'invoice.push_failed', { reason: finalText });
     return { done: false, retryAfterSeconds: 0 };
   }
   await save(deps, record, { status: 'queued', lastError: { code: 'retrying', message: text } });
+  publishCounts({ InvoicePushRetried: 1 });
   return {
     done: false,
     retryAfterSeconds: throttled ? 60 + Math.round(Math.random() * 15) : backoffSeconds(attempt),

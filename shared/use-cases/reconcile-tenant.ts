@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { datesSince, localDate } from '#shared/domain/local-date.ts';
 import { ReconnectRequiredError } from '#shared/oauth/errors.ts';
 import { logger } from '#shared/observability/logger.ts';
+import { publishCounts } from '#shared/observability/metrics.ts';
 import type { QboInvoice } from '#shared/qbo/qbo-invoice.ts';
 import { quote, rows } from '#shared/qbo/query.ts';
 import type { InvoiceRecord } from '#shared/store/invoice-repository.ts';
@@ -94,6 +95,14 @@ export async function reconcileTenant(
       );
     }
     logger.info('Reconcile finished', { ...finished });
+    publishCounts({
+      ReconcileRuns: 1,
+      ReconcileInvoicesChecked: finished.invoicesChecked ?? 0,
+      ReconcileQboRequests: finished.qboRequests ?? 0,
+      ReconcileErrorsOpened: finished.errorsOpened ?? 0,
+      ReconcileErrorsClosed: finished.errorsClosed ?? 0,
+      ReconcileStoppedReconnectRequired: finished.outcome === 'reconnect_required' ? 1 : 0,
+    });
     return finished;
   } finally {
     await deps.runs.unlock(tenantId, owner);

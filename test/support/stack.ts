@@ -9,6 +9,7 @@ export const testContext: Record<string, string> = {
   jwtIssuer: 'https://auth.tradelyhq.test/',
   jwtAudience: 'tradelyhq-quickbooks-api',
   portalOrigins: 'https://admin.tradelyhq.test',
+  alarmEmails: 'oncall@tradelyhq.test,ops@tradelyhq.test',
 };
 
 /**

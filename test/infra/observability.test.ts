@@ -1,0 +1,83 @@
+import type { CfnElement } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildStack } from '../support/stack.ts';
+
+type Resource = { Type: string; Properties: Record<string, unknown> };
+let built: ReturnType<typeof buildStack>;
+let resources: Record<string, Resource>;
+beforeAll(() => {
+  built = buildStack();
+  resources = built.template.toJSON().Resources as Record<string, Resource>;
+});
+
+const logicalIdOf = (c: IConstruct) => built.stack.getLogicalId(c.node.defaultChild as CfnElement);
+const alarms = () => Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
+const topic = () => ({ Ref: logicalIdOf(built.stack.observability.alarmTopic) });
+
+describe('Stack: observability', () => {
+  it('sends every alarm to the alarm topic', () => {
+    expect(alarms().length).toBeGreaterThan(0);
+    for (const alarm of alarms()) expect(alarm.Properties.AlarmActions).toEqual([topic()]);
+  });
+
+  it('alarms on errors and throttles of every function', () => {
+    for (const fn of Object.values(built.stack.functions)) {
+      const id = { Ref: logicalIdOf(fn) };
+      for (const metric of ['Errors', 'Throttles']) {
+        const found = alarms().some(
+          (a) =>
+            a.Properties.MetricName === metric &&
+            JSON.stringify(a.Properties.Dimensions) ===
+              JSON.stringify([{ Name: 'FunctionName', Value: id }]),
+        );
+        expect(found, `${metric} alarm for ${fn.node.id}`).toBe(true);
+      }
+    }
+  });
+
+  it.each([
+    ['InvoicePushFailed', 5],
+    ['WebhookSignatureRejected', 20],
+    ['QboThrottled', 10],
+    ['InvalidGrant', 5],
+  ])('alarms when %s exceeds %i in 5 minutes', (metricName, threshold) => {
+    built.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'TradelyHQ/QuickBooks',
+      MetricName: metricName,
+      Dimensions: [{ Name: 'service', Value: 'tradelyhq-quickbooks' }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: threshold,
+    });
+  });
+
+  it('alarms on API 5xx and on every dead-letter queue', () => {
+    built.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: '5xx',
+      Namespace: 'AWS/ApiGateway',
+    });
+    const dlqAlarms = alarms().filter(
+      (a) => a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible',
+    );
+    expect(dlqAlarms).toHaveLength(4);
+  });
+
+  it('subscribes the configured on-call addresses and has a dashboard', () => {
+    const subscriptions = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::SNS::Subscription')
+      .map((r) => r.Properties.Endpoint)
+      .sort();
+    expect(subscriptions).toEqual(['oncall@tradelyhq.test', 'ops@tradelyhq.test']);
+    built.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+
+  it('keeps the data and its keys when the stack is deleted', () => {
+    for (const type of ['AWS::DynamoDB::GlobalTable', 'AWS::KMS::Key']) {
+      built.template.allResources(type, {
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+      });
+    }
+  });
+});
