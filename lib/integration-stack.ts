@@ -6,7 +6,8 @@ import {
   type StackProps,
   Validations,
 } from 'aws-cdk-lib';
-import { EventBus } from 'aws-cdk-lib/aws-events';
+import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -198,11 +199,20 @@ export class IntegrationStack extends Stack {
     this.pipeline.grantSend(routeFunctions['push-invoice']);
     // A reconnect resumes the pushes that waited for it.
     this.pipeline.grantSend(routeFunctions['quickbooks-callback']);
+    const watchdog = syncRead(
+      fn('fleet-watchdog', 'Hourly: tenants needing a reconnect, overdue reconciles'),
+    );
+    new Rule(this, 'FleetWatchdogHourly', {
+      description: 'Runs the fleet watchdog every hour',
+      schedule: Schedule.rate(Duration.hours(1)),
+      targets: [new LambdaFunction(watchdog, { retryAttempts: 2 })],
+    });
     this.functions = {
       ...routeFunctions,
       'push-worker': worker,
       'change-worker': changeWorker,
       'reconcile-worker': reconcileWorker,
+      'fleet-watchdog': watchdog,
     };
     this.data.restrictTokenKeyTo(
       Object.values(this.functions)
@@ -285,6 +295,14 @@ export class IntegrationStack extends Stack {
       'InvalidGrant',
       5,
       'More than 5 QuickBooks connections died (invalid_grant) in 5 minutes.',
+    );
+    o.alarm(
+      'ReconcileOverdue',
+      Observability.appMetric('TenantsReconcileOverdue', Duration.hours(1)).with({
+        statistic: 'Maximum',
+      }),
+      0,
+      'A connected tenant has had no finished nightly reconcile for 26 hours. See docs/runbook.md.',
     );
     o.dashboard(
       {

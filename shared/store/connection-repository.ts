@@ -1,5 +1,11 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { Connection } from '#shared/domain/connection.ts';
 import { documentClient } from './dynamo.ts';
 import { connectionSk, realmPk, tenantPk } from './keys.ts';
@@ -117,6 +123,27 @@ export class ConnectionRepository {
       if (err instanceof ConditionalCheckFailedException) return false;
       throw err;
     }
+  }
+
+  /**
+   * Every connection of every tenant, a page at a time: a scan of the realm index, which holds
+   * connection records only (they alone carry `realmPk`). For fleet-wide operations checks.
+   *
+   * @param visit - called with each page
+   */
+  async forEachConnection(visit: (page: Connection[]) => Promise<void>): Promise<void> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await documentClient.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          IndexName: REALM_INDEX,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      await visit((out.Items ?? []).map(fromItem));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
   }
 
   /**

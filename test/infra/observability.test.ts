@@ -1,4 +1,5 @@
 import type { CfnElement } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildStack } from '../support/stack.ts';
@@ -61,6 +62,28 @@ describe('Stack: observability', () => {
       (a) => a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible',
     );
     expect(dlqAlarms).toHaveLength(4);
+  });
+
+  it('runs the fleet watchdog hourly and alarms when a tenant has had no reconcile for 26 h', () => {
+    built.template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 hour)',
+      Targets: [
+        Match.objectLike({
+          Arn: {
+            'Fn::GetAtt': [
+              logicalIdOf(built.stack.functions['fleet-watchdog'] as IConstruct),
+              'Arn',
+            ],
+          },
+        }),
+      ],
+    });
+    built.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'TenantsReconcileOverdue',
+      Statistic: 'Maximum',
+      Period: 3600,
+      Threshold: 0,
+    });
   });
 
   it('subscribes the configured on-call addresses and has a dashboard', () => {

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import type { Connection } from '#shared/domain/connection.ts';
+import { ConnectionRepository } from '#shared/store/connection-repository.ts';
+import { syncStateTable } from '#shared/store/tables.ts';
+import { fleetHealth } from '#shared/use-cases/fleet-health.ts';
+import { newTenantId } from '../support/local-api.ts';
+
+const connections = new ConnectionRepository(syncStateTable.localName);
+const now = Date.parse('2026-11-24T12:00:00Z');
+const hoursAgo = (h: number) => new Date(now - h * 3600_000).toISOString();
+
+async function tenant(fields: Partial<Connection>): Promise<string> {
+  const tenantId = newTenantId();
+  await connections.put({
+    tenantId,
+    status: 'connected',
+    realmId: `${Math.floor(Math.random() * 1e12)}`,
+    companyName: 'Co',
+    connectedAt: hoursAgo(24 * 30),
+    refreshTokenExpiresAt: null,
+    refreshTokenHardExpiresAt: null,
+    timezone: 'UTC',
+    incomeAccountId: null,
+    reconnectReason: null,
+    lastReconcile: hoursAgo(3),
+    ...fields,
+  });
+  return tenantId;
+}
+
+describe('Fleet watchdog', () => {
+  it('lists connected tenants whose reconcile has not finished for 26 hours, and only those', async () => {
+    const fresh = await tenant({});
+    const overdue = await tenant({ lastReconcile: hoursAgo(27) });
+    const neverRan = await tenant({ lastReconcile: null, connectedAt: hoursAgo(30) });
+    const justConnected = await tenant({ lastReconcile: null, connectedAt: hoursAgo(2) });
+    const broken = await tenant({ status: 'reconnect_required', lastReconcile: hoursAgo(72) });
+    const health = await fleetHealth({ connections, clock: { now: () => now } });
+    expect(health.reconcileOverdue).toEqual(expect.arrayContaining([overdue, neverRan]));
+    for (const ok of [fresh, justConnected, broken])
+      expect(health.reconcileOverdue).not.toContain(ok);
+    expect(health.reconnectRequired).toBeGreaterThanOrEqual(1);
+    expect(health.connected).toBeGreaterThanOrEqual(4);
+  });
+});
