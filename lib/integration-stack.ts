@@ -262,6 +262,18 @@ export class IntegrationStack extends Stack {
       value: this.http.api.apiEndpoint,
       description: 'Base URL of the API; the Intuit redirect URI and Disconnect URL live under it',
     });
+    // What `npm run ops -- … --aws` reads from the environment (docs/runbook.md).
+    const opsOutputs: Record<string, string> = {
+      SyncTableName: this.data.syncState.tableName,
+      ReconcileQueueUrl: this.reconcile.queue.queueUrl,
+      PushQueueArn: this.pipeline.queue.queueArn,
+      PushDlqArn: this.pipeline.deadLetterQueue.queueArn,
+      ChangesQueueArn: this.webhooks.queue.queueArn,
+      ChangesDlqArn: this.webhooks.deadLetterQueue.queueArn,
+      ReconcileQueueArn: this.reconcile.queue.queueArn,
+      ReconcileDlqArn: this.reconcile.queueDeadLetters.queueArn,
+    };
+    for (const [id, value] of Object.entries(opsOutputs)) new CfnOutput(this, id, { value });
     new CfnOutput(this, 'EventBusName', {
       value: this.eventBus.eventBusName,
       description: 'EventBridge bus with invoice.* events for TradelyHQ core',

@@ -8,6 +8,7 @@ import type { ApiHandler } from '#shared/http/api-handler.ts';
 import { TENANT_ID } from '#shared/http/tenant.ts';
 import { apiGatewayClaims, lambdaContext, toApiGatewayEvent } from './api-gateway-event.ts';
 import { DevIssuer } from './dev-issuer.ts';
+import { runLocalOp } from './ops-routes.ts';
 
 /** API Gateway's own limit on an HTTP API payload. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -154,14 +155,22 @@ async function handleLocal(
   if (req.method === 'GET' && url.pathname === '/_local/info') {
     return send(res, 200, { apiUrl: ctx.url, ...ctx.info });
   }
+  const op = /^\/_local\/ops\/([a-z-]+)$/.exec(url.pathname);
+  if (req.method === 'POST' && op) {
+    try {
+      const input = JSON.parse(body.toString() || '{}') as Record<string, unknown>;
+      const result = await runLocalOp(op[1] ?? '', input);
+      return result === undefined
+        ? send(res, 404, { message: 'Not Found' })
+        : send(res, 200, result);
+    } catch (err) {
+      return send(res, 400, { code: 'op_failed', message: (err as Error).message });
+    }
+  }
   if (req.method === 'GET' && url.pathname === '/_local/queues') {
     return send(res, 200, {
       push: { depth: localPushQueue.depth, deadLetters: localPushQueue.deadLettered() },
     });
-  }
-  if (req.method === 'POST' && url.pathname === '/_local/queues/push/redrive') {
-    // The local stand-in for an SQS dead-letter redrive (docs/runbook.md).
-    return send(res, 200, { redriven: localPushQueue.redrive() });
   }
   if (req.method === 'GET' && url.pathname === '/_local/events') {
     // The domain events TradelyHQ core would receive from EventBridge.

@@ -24,6 +24,7 @@ const request = z.object({
   tenantId: z.string().min(1),
   scheduledFor: z.iso.datetime({ offset: true }),
   manual: z.boolean().optional(),
+  catchUpSince: z.iso.datetime({ offset: true }).optional(),
 });
 
 async function handleRecord(record: SQSRecord): Promise<void> {

@@ -12,6 +12,7 @@ import type {
 } from '#shared/store/reconcile-run-repository.ts';
 import type { ApplyChangeDeps } from './apply-qbo-change.ts';
 import { applyInvoiceState } from './apply-qbo-change.ts';
+import { catchUpChanges } from './catch-up-changes.ts';
 
 /** What the reconcile needs: the change worker's dependencies and the run records. */
 export interface ReconcileDeps extends ApplyChangeDeps {
@@ -24,6 +25,11 @@ export interface ReconcileRequest {
   /** The scheduled instant (ISO-8601); its tenant-local date keys the run. */
   readonly scheduledFor: string;
   readonly manual?: boolean;
+  /**
+   * Also replay QBO's changes since this instant (ISO-8601) through CDC, as if their webhooks had
+   * arrived: an operator's repair after a webhook outage (docs/runbook.md).
+   */
+  readonly catchUpSince?: string;
 }
 
 /** QBO answers at most 1000 rows per query. */
@@ -76,6 +82,9 @@ export async function reconcileTenant(
     if (!(await deps.runs.start(run))) return 'already_ran';
     let finished: ReconcileRun;
     try {
+      if (request.catchUpSince) {
+        await catchUpChanges(deps, tenantId, Date.parse(request.catchUpSince));
+      }
       finished = await check(deps, run, connection.realmId);
     } catch (err) {
       // Recorded as failed, so the message's retry runs it again (and the DLQ alarms if it can't).

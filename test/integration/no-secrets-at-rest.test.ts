@@ -1,12 +1,14 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { documentClient } from '#shared/store/dynamo.ts';
 import { syncStateTable, tenantProviderKeysTable } from '#shared/store/tables.ts';
 import { newTenantId } from '../support/local-api.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
 
-// Log everything this file's handlers say; they are loaded after this line runs.
-process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
+// Log everything: set before any module of this file creates the logger.
+vi.hoisted(() => {
+  process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
+});
 
 let stack: TestStack;
 let captured = '';
