@@ -38,6 +38,7 @@ async function main(): Promise<void> {
   process.env.POWERTOOLS_SERVICE_NAME ??= 'tradelyhq-quickbooks';
   process.env.POWERTOOLS_LOG_LEVEL ??= 'INFO';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true'; // EMF lines are for CloudWatch only
+  process.env.POWERTOOLS_TRACE_ENABLED ??= 'false'; // no X-Ray daemon here
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'; // Node 20 here, 24 in Lambda
   process.env.AWS_REGION ??= LOCAL_AWS.region;
   process.env.AWS_ACCESS_KEY_ID ??= LOCAL_AWS.accessKeyId;

@@ -1,5 +1,6 @@
 import type { AccessGrant } from '#shared/oauth/token-vault.ts';
 import { publishCounts } from '#shared/observability/metrics.ts';
+import { traced } from '#shared/observability/tracer.ts';
 import { classifyNetworkFailure, classifyResponse, parseFaults, QboError } from './faults.ts';
 
 /** Where a {@link QboClient} gets its access token. */
@@ -73,7 +74,9 @@ export class QboClient {
   private async attempt<T>(grant: AccessGrant, request: QboRequest): Promise<T> {
     await this.options.limiter?.acquire(grant.realmId);
     try {
-      return await this.exchange<T>(grant, request);
+      // One X-Ray subsegment per QBO call (the entity, not ids, in its name).
+      const name = `QBO ${request.method} ${request.path.split('/')[0]}`;
+      return await traced(name, { realmId: grant.realmId }, () => this.exchange<T>(grant, request));
     } catch (err) {
       if (err instanceof QboError && err.failure === 'throttled') {
         publishCounts({ QboThrottled: 1 });

@@ -1,9 +1,11 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { localChangeQueue, localReconcileQueue } from '#shared/adapters/local/local-queues.ts';
 import { documentClient } from '#shared/store/dynamo.ts';
 import { syncStateTable, tenantProviderKeysTable } from '#shared/store/tables.ts';
 import { newTenantId } from '../support/local-api.ts';
-import { startTestStack, type TestStack } from '../support/local-stack.ts';
+import { startTestStack, type TestStack, WEBHOOK_TOKEN } from '../support/local-stack.ts';
+import { invoiceBody, pushInvoice, queueDrained, syncOf } from '../support/push.ts';
 
 // Log everything: set before any module of this file creates the logger.
 vi.hoisted(() => {
@@ -92,5 +94,46 @@ describe('Secrets never reach DynamoDB, logs or API responses', () => {
       expect(found, `secrets found in ${where}`).toEqual([]);
     }
     expect(captured.length).toBeGreaterThan(0);
+  });
+
+  it('after a push, a payment through a signed webhook, a reconcile and the panel', async () => {
+    const tenantId = newTenantId();
+    const realmId = await stack.world.newCompany();
+    await stack.connect(tenantId, realmId);
+    await keep(await pushInvoice(stack, tenantId, 'inv_s', invoiceBody()));
+    await queueDrained();
+    const { qboInvoiceId } = await syncOf(stack, tenantId, 'inv_s');
+    await stack.world.admin('POST', `/_admin/companies/${realmId}/payments`, {
+      invoiceId: qboInvoiceId,
+      amount: 934,
+    });
+    await stack.world.emulator.webhooksIdle();
+    await localChangeQueue.idle();
+    await keep(await stack.call(tenantId, 'POST', '/reconcile'));
+    await localReconcileQueue.idle();
+    await keep(await stack.call(tenantId, 'GET', '/sync-errors'));
+    await keep(await stack.call(tenantId, 'GET', `/invoices/inv_s/sync`));
+
+    const { deliveries } = (await (
+      await stack.world.admin('GET', '/_admin/webhooks/deliveries')
+    ).json()) as { deliveries: { body: string; signature: string }[] };
+    expect(deliveries.length).toBeGreaterThan(0);
+    const secrets = [
+      ...issuedSecrets(),
+      WEBHOOK_TOKEN,
+      ...deliveries.flatMap((d) => [d.signature, d.body]),
+    ];
+    const tables =
+      (await dumpTable(syncStateTable.localName)) +
+      (await dumpTable(tenantProviderKeysTable.localName));
+    for (const [where, text] of Object.entries({
+      tables,
+      logs: captured,
+      responses: responses.join('\n'),
+    })) {
+      const found = secrets.filter((secret) => text.includes(secret));
+      expect(found, `secrets found in ${where}`).toEqual([]);
+    }
+    expect(captured).toContain('Invoice pushed');
   });
 });

@@ -16,6 +16,7 @@ process.env[TABLE_ENV.tenantProviderKeys] = tenantProviderKeysTable.localName;
 process.env.TENANT_CLAIM = 'tenant_id';
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+process.env.POWERTOOLS_TRACE_ENABLED = 'false';
 // Local queues run their delays (backoff, 429 waits, visibility) 200 times faster in tests.
 process.env.LOCAL_QUEUE_TIME_SCALE = '0.005';
 // QBO calls give up after 1 s (the emulator holds a "timeout" fault for 3 s), and a 429 pauses
