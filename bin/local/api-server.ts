@@ -129,6 +129,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: HandleCont
     const event = toApiGatewayEvent({ req, url, body, routeKey, pathParameters, claims });
     const handler = await ctx.loadHandler(route.handler);
     const result = await handler(event, lambdaContext(route.handler));
+    // As API Gateway does: the request id (the logs' correlation_id) goes back to the caller.
+    res.setHeader('apigw-requestid', event.requestContext.requestId);
     return writeResult(res, result);
   }
   return send(res, 404, { message: 'Not Found' });

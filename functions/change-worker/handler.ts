@@ -7,6 +7,7 @@
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
+import { beginRecord } from '#shared/observability/correlation.ts';
 import { logger } from '#shared/observability/logger.ts';
 import { applyQboChange } from '#shared/use-cases/apply-qbo-change.ts';
 import { backoffSeconds } from '#shared/use-cases/push-invoice.ts';
@@ -34,7 +35,7 @@ const message = z.object({
 
 async function handleRecord(record: SQSRecord): Promise<void> {
   const change = message.parse(JSON.parse(record.body));
-  logger.appendKeys({ tenantId: change.tenantId, realmId: change.notice.realmId });
+  beginRecord(record, { tenantId: change.tenantId, realmId: change.notice.realmId });
   let changed: number;
   try {
     changed = await applyQboChange(deps, change);

@@ -8,7 +8,7 @@ import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambd
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { optionalEnv } from '#shared/config/env.ts';
-import { logger } from '#shared/observability/logger.ts';
+import { beginRecord } from '#shared/observability/correlation.ts';
 import { pushInvoice } from '#shared/use-cases/push-invoice.ts';
 import { connectionServices } from '#shared/wiring/connection-services.ts';
 import { eventPublisher, invoiceStores, pushQueue } from '#shared/wiring/push-services.ts';
@@ -31,7 +31,7 @@ const message = z.strictObject({
 async function handleRecord(record: SQSRecord): Promise<void> {
   const push = message.parse(JSON.parse(record.body));
   const attempt = Number(record.attributes.ApproximateReceiveCount) || 1;
-  logger.appendKeys({ tenantId: push.tenantId, invoiceId: push.invoiceId });
+  beginRecord(record, { tenantId: push.tenantId, invoiceId: push.invoiceId });
   const outcome = await pushInvoice(deps, push, attempt, attempt >= MAX_RECEIVES);
   if (outcome.done) return;
   if (outcome.retryAfterSeconds > 0)

@@ -6,7 +6,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
-import { logger } from '#shared/observability/logger.ts';
+import { beginRecord } from '#shared/observability/correlation.ts';
 import { reconcileTenant } from '#shared/use-cases/reconcile-tenant.ts';
 import { connectionServices } from '#shared/wiring/connection-services.ts';
 import { eventPublisher, invoiceStores, reconcileDelay } from '#shared/wiring/push-services.ts';
@@ -29,7 +29,7 @@ const request = z.object({
 
 async function handleRecord(record: SQSRecord): Promise<void> {
   const run = request.parse(JSON.parse(record.body));
-  logger.appendKeys({ tenantId: run.tenantId });
+  beginRecord(record, { tenantId: run.tenantId });
   if (!run.manual && record.attributes.ApproximateReceiveCount === '1' && JITTER_SECONDS > 0) {
     await delay.delay(record.receiptHandle, Math.round(Math.random() * JITTER_SECONDS));
     throw new Error('Scheduled reconcile spread out; it starts in a few minutes');

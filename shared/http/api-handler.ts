@@ -8,6 +8,7 @@ import type {
 } from 'aws-lambda';
 import type { z } from 'zod';
 import { AppError, type ErrorKind, toError, ValidationError } from '#shared/errors.ts';
+import { beginRequest } from '#shared/observability/correlation.ts';
 import { logger } from '#shared/observability/logger.ts';
 import { tenantFromClaims } from './tenant.ts';
 
@@ -149,6 +150,7 @@ const jsonBodyWhenPresent: middy.MiddlewareObj<ApiEvent, APIGatewayProxyStructur
 function wrap(run: (event: ApiEvent) => Promise<ApiResult>, raw = false): ApiHandler {
   const chain = middy<ApiEvent, APIGatewayProxyStructuredResultV2>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use({ before: async (request) => beginRequest(request.event.requestContext.requestId) })
     .use({
       onError: async (request) => {
         request.response = errorResponse(request.error);

@@ -1,4 +1,5 @@
 import type { AccessGrant } from '#shared/oauth/token-vault.ts';
+import { logger } from '#shared/observability/logger.ts';
 import { publishCounts } from '#shared/observability/metrics.ts';
 import { traced } from '#shared/observability/tracer.ts';
 import { classifyNetworkFailure, classifyResponse, parseFaults, QboError } from './faults.ts';
@@ -41,6 +42,11 @@ export interface QboRequest {
   readonly text?: string;
 }
 
+/** The entity a request is about (`invoice`, `query`), never its ids or query text. */
+function entityOf(request: QboRequest): string {
+  return request.path.split('/')[0] ?? request.path;
+}
+
 /** The minor version every request asks for (Intuit serves lower ones as 75). */
 export const MINOR_VERSION = '75';
 
@@ -75,7 +81,7 @@ export class QboClient {
     await this.options.limiter?.acquire(grant.realmId);
     try {
       // One X-Ray subsegment per QBO call (the entity, not ids, in its name).
-      const name = `QBO ${request.method} ${request.path.split('/')[0]}`;
+      const name = `QBO ${request.method} ${entityOf(request)}`;
       return await traced(name, { realmId: grant.realmId }, () => this.exchange<T>(grant, request));
     } catch (err) {
       if (err instanceof QboError && err.failure === 'throttled') {
@@ -117,6 +123,14 @@ export class QboClient {
       throw classifyNetworkFailure(isWrite, err);
     }
     const intuitTid = response.headers.get('intuit_tid') ?? undefined;
+    // Intuit support traces a call by its intuit_tid: every write and every failure logs it.
+    const level = !response.ok ? 'warn' : isWrite ? 'info' : 'debug';
+    logger[level]('QuickBooks answered', {
+      call: `${request.method} ${entityOf(request)}`,
+      status: response.status,
+      realmId: grant.realmId,
+      intuit_tid: intuitTid,
+    });
     if (!response.ok) {
       throw classifyResponse(response.status, parseFaults(text), isWrite, intuitTid);
     }

@@ -1,4 +1,5 @@
 import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { messageAttributes } from '#shared/adapters/aws/sqs-attributes.ts';
 import type { MessageDelay } from '#shared/ports/push-queue.ts';
 
 const sqs = new SQSClient({});
@@ -55,6 +56,7 @@ export class SqsFifoQueue<M> extends SqsMessageDelay {
         MessageBody: JSON.stringify(message),
         MessageGroupId: this.keys.group(message),
         MessageDeduplicationId: this.keys.dedupe(message, reason),
+        MessageAttributes: messageAttributes(),
       }),
     );
   }

@@ -1,4 +1,5 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { messageAttributes } from '#shared/adapters/aws/sqs-attributes.ts';
 import type { ReconcileQueue } from '#shared/ports/reconcile-queue.ts';
 import type { ReconcileRequest } from '#shared/use-cases/reconcile-tenant.ts';
 
@@ -11,7 +12,11 @@ export class SqsReconcileQueue implements ReconcileQueue {
 
   async send(request: ReconcileRequest): Promise<void> {
     await sqs.send(
-      new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: JSON.stringify(request) }),
+      new SendMessageCommand({
+        QueueUrl: this.queueUrl,
+        MessageBody: JSON.stringify(request),
+        MessageAttributes: messageAttributes(),
+      }),
     );
   }
 }

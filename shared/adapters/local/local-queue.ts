@@ -21,6 +21,7 @@ export interface LocalQueueOptions {
 interface Stored {
   readonly messageId: string;
   readonly body: string;
+  readonly attributes: Readonly<Record<string, string>>;
   readonly groupId: string | undefined;
   readonly dedupeId: string | undefined;
   readonly sentAt: number;
@@ -59,8 +60,13 @@ export class LocalQueue implements MessageDelay {
    *
    * @param body - the message body
    * @param fifo - group and deduplication ids (FIFO queues)
+   * @param attributes - string message attributes
    */
-  send(body: string, fifo?: { groupId: string; dedupeId?: string }): void {
+  send(
+    body: string,
+    fifo?: { groupId: string; dedupeId?: string },
+    attributes: Readonly<Record<string, string>> = {},
+  ): void {
     const dedupeId =
       fifo?.dedupeId ??
       (this.options.fifo ? createHash('sha256').update(body).digest('hex') : undefined);
@@ -73,6 +79,7 @@ export class LocalQueue implements MessageDelay {
     this.messages.push({
       messageId: randomUUID(),
       body,
+      attributes,
       groupId: fifo?.groupId,
       dedupeId,
       sentAt: now,
@@ -215,7 +222,12 @@ export class LocalQueue implements MessageDelay {
         ...(message.groupId ? { MessageGroupId: message.groupId } : {}),
         ...(message.dedupeId ? { MessageDeduplicationId: message.dedupeId } : {}),
       },
-      messageAttributes: {},
+      messageAttributes: Object.fromEntries(
+        Object.entries(message.attributes).map(([name, stringValue]) => [
+          name,
+          { dataType: 'String', stringValue },
+        ]),
+      ),
       md5OfBody: createHash('md5').update(message.body).digest('hex'),
       eventSource: 'aws:sqs',
       eventSourceARN: `arn:aws:sqs:local:000000000000:${this.options.name}`,

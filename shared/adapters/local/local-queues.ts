@@ -1,3 +1,4 @@
+import { correlationAttributes } from '#shared/observability/correlation.ts';
 import { type ChangeMessage, type ChangeQueue, changeKeys } from '#shared/ports/change-queue.ts';
 import {
   PUSH_MAX_RECEIVES,
@@ -25,10 +26,14 @@ export const localPushQueue = new LocalQueue({
 /** {@link PushQueue} on the local FIFO queue, with the same groups and deduplication as SQS. */
 export const localPushSender: PushQueue = {
   async send(message: PushMessage, reason?: string) {
-    localPushQueue.send(JSON.stringify(message), {
-      groupId: pushKeys.group(message),
-      dedupeId: pushKeys.dedupe(message, reason),
-    });
+    localPushQueue.send(
+      JSON.stringify(message),
+      {
+        groupId: pushKeys.group(message),
+        dedupeId: pushKeys.dedupe(message, reason),
+      },
+      correlationAttributes(),
+    );
   },
 };
 
@@ -44,10 +49,14 @@ export const localChangeQueue = new LocalQueue({
 /** {@link ChangeQueue} on the local FIFO queue. */
 export const localChangeSender: ChangeQueue = {
   async send(message: ChangeMessage) {
-    localChangeQueue.send(JSON.stringify(message), {
-      groupId: changeKeys.group(message),
-      dedupeId: changeKeys.dedupe(message),
-    });
+    localChangeQueue.send(
+      JSON.stringify(message),
+      {
+        groupId: changeKeys.group(message),
+        dedupeId: changeKeys.dedupe(message),
+      },
+      correlationAttributes(),
+    );
   },
 };
 
@@ -63,6 +72,6 @@ export const localReconcileQueue = new LocalQueue({
 /** {@link ReconcileQueue} on the local reconcile queue. */
 export const localReconcileSender: ReconcileQueue = {
   async send(request: ReconcileRequest) {
-    localReconcileQueue.send(JSON.stringify(request));
+    localReconcileQueue.send(JSON.stringify(request), undefined, correlationAttributes());
   },
 };

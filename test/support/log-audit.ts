@@ -1,0 +1,42 @@
+import { afterAll, expect } from 'vitest';
+
+/**
+ * Runs in every test worker: the whole suite logs at DEBUG, the JSON log lines are kept here
+ * instead of printed, and after each test file none may hold a token, an authorization code, the
+ * client secret or the webhook verifier token. So every code path a test drives is also a check
+ * of the redaction rule.
+ */
+process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
+
+/** The shapes of the secrets tests handle: the emulator's and the test stack's. */
+const SECRETS: readonly RegExp[] = [
+  /AB11[\w-]{30,}/, // authorization code
+  /RT1-[\w-]{30,}/, // refresh token
+  /eyJ[\w-]{60,}/, // access token, or a bearer JWT of the API
+  /emulator-client-secret/,
+  /test-verifier-token-0123456789/,
+];
+
+const lines: string[] = [];
+
+/** The JSON log lines written so far by this test file's code. */
+export function logLines(): readonly string[] {
+  return lines;
+}
+
+for (const stream of [process.stdout, process.stderr]) {
+  const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
+  stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
+    if (!text.startsWith('{"level":')) return write(chunk, ...rest);
+    lines.push(...text.split('\n').filter(Boolean));
+    const done = rest.find((arg) => typeof arg === 'function') as (() => void) | undefined;
+    done?.();
+    return true;
+  }) as typeof stream.write;
+}
+
+afterAll(() => {
+  const leaks = lines.filter((line) => SECRETS.some((shape) => shape.test(line)));
+  expect(leaks, 'log lines holding a secret').toEqual([]);
+});
