@@ -8,7 +8,15 @@ import { loadConfig } from '#lib/config.ts';
 import { IntegrationStack } from '#lib/integration-stack.ts';
 
 const app = new App();
-const config = loadConfig((key) => app.node.tryGetContext(key));
+const config = (() => {
+  try {
+    return loadConfig((key) => app.node.tryGetContext(key));
+  } catch (err) {
+    // The operator needs the list of values to fix, not a stack trace.
+    console.error((err as Error).message);
+    process.exit(1);
+  }
+})();
 new IntegrationStack(app, `TradelyHQ-QuickBooks-${config.envName}`, {
   config,
   env: {

@@ -37,6 +37,14 @@ export interface StackConfig {
   readonly webhookThrottle: { readonly rateLimit: number; readonly burstLimit: number };
   /** Who the alarms e-mail (the on-call list). */
   readonly alarmEmails: readonly string[];
+  /**
+   * A custom domain for the API (Intuit's redirect, Disconnect and webhook URLs then stay the same
+   * if the stack is ever replaced): the host name and an ACM certificate for it in the stack's
+   * region. Omitted: the API's execute-api endpoint.
+   */
+  readonly customDomain:
+    | { readonly domainName: string; readonly certificateArn: string }
+    | undefined;
 }
 
 const csv = z
@@ -69,6 +77,14 @@ const schema = z.strictObject({
   alarmEmails: csv.pipe(z.array(z.email())).default([]),
   webhookThrottleRate: z.coerce.number().int().positive().default(20),
   webhookThrottleBurst: z.coerce.number().int().positive().default(40),
+  domainName: z
+    .string()
+    .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'a host name')
+    .optional(),
+  certificateArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/.+$/, 'an ACM certificate ARN')
+    .optional(),
 });
 
 /** The context keys this stack reads; anything else in context is ignored. */
@@ -94,10 +110,15 @@ export function loadConfig(read: (key: string) => unknown): StackConfig {
     );
   }
   const c = parsed.data;
+  const problems: string[] = [];
   if (c.portalUrl && !c.portalOrigins.includes(new URL(c.portalUrl).origin)) {
-    throw new Error(
-      'Invalid stack configuration:\n  - portalUrl: must be on one of the portalOrigins',
-    );
+    problems.push('portalUrl: must be on one of the portalOrigins');
+  }
+  if ((c.domainName === undefined) !== (c.certificateArn === undefined)) {
+    problems.push('domainName, certificateArn: set both for a custom domain, or neither');
+  }
+  if (problems.length > 0) {
+    throw new Error(`Invalid stack configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
   return {
     envName: c.envName,
@@ -113,5 +134,9 @@ export function loadConfig(read: (key: string) => unknown): StackConfig {
     defaultTimezone: c.defaultTimezone,
     webhookThrottle: { rateLimit: c.webhookThrottleRate, burstLimit: c.webhookThrottleBurst },
     alarmEmails: c.alarmEmails,
+    customDomain:
+      c.domainName && c.certificateArn
+        ? { domainName: c.domainName, certificateArn: c.certificateArn }
+        : undefined,
   };
 }

@@ -1,8 +1,10 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
+  ApiMapping,
   type CfnStage,
   CorsHttpMethod,
+  DomainName,
   HttpApi,
   HttpMethod,
   HttpNoneAuthorizer,
@@ -11,6 +13,7 @@ import {
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -36,6 +39,8 @@ export interface IntegrationHttpApiProps {
   >;
   /** How long access logs are kept. */
   readonly logRetention: RetentionDays;
+  /** Serve the API on this host name too, with this ACM certificate (same region). */
+  readonly customDomain?: { readonly domainName: string; readonly certificateArn: string };
 }
 
 /**
@@ -45,6 +50,10 @@ export interface IntegrationHttpApiProps {
 export class IntegrationHttpApi extends Construct {
   /** The API. */
   readonly api: HttpApi;
+  /** The base URL callers and Intuit use: the custom domain when there is one. */
+  readonly publicUrl: string;
+  /** The custom domain, whose regional target the DNS record must point at. */
+  readonly domain: DomainName | undefined;
 
   /**
    * @param scope - parent construct
@@ -98,6 +107,20 @@ export class IntegrationHttpApi extends Construct {
         ),
       },
     });
+    if (props.customDomain) {
+      this.domain = new DomainName(this, 'Domain', {
+        domainName: props.customDomain.domainName,
+        certificate: Certificate.fromCertificateArn(
+          this,
+          'Certificate',
+          props.customDomain.certificateArn,
+        ),
+      });
+      new ApiMapping(this, 'Mapping', { api: this.api, domainName: this.domain, stage });
+    }
+    this.publicUrl = props.customDomain
+      ? `https://${props.customDomain.domainName}`
+      : this.api.apiEndpoint;
     // The L2 stage has no per-route settings; the L1 property is what API Gateway reads.
     (stage.node.defaultChild as CfnStage).routeSettings = Object.fromEntries(
       Object.entries(props.routeThrottles ?? {}).map(([routeKey, t]) => [

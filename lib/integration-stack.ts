@@ -229,12 +229,13 @@ export class IntegrationStack extends Stack {
       throttle: config.apiThrottle,
       routeThrottles: { 'POST /webhooks/quickbooks': config.webhookThrottle },
       logRetention,
+      customDomain: config.customDomain,
     });
     // The redirect URI is the API's own callback route, so it is known only once the API exists.
     const app: IntuitAppBinding = {
       secret: this.intuitSecret(config),
       environment: config.intuitEnvironment,
-      redirectUri: `${this.http.api.apiEndpoint}/oauth/quickbooks/callback`,
+      redirectUri: `${this.http.publicUrl}/oauth/quickbooks/callback`,
       portalUrl: config.portalUrl,
       returnUrlOrigins: config.portalOrigins,
       defaultTimezone: config.defaultTimezone,
@@ -259,9 +260,15 @@ export class IntegrationStack extends Stack {
     routeFunctions['quickbooks-webhook'].addEnvironment('WEBHOOK_SECRET_ARN', verifier.secretArn);
     this.alarms();
     new CfnOutput(this, 'ApiEndpoint', {
-      value: this.http.api.apiEndpoint,
+      value: this.http.publicUrl,
       description: 'Base URL of the API; the Intuit redirect URI and Disconnect URL live under it',
     });
+    if (this.http.domain) {
+      new CfnOutput(this, 'CustomDomainTarget', {
+        value: this.http.domain.regionalDomainName,
+        description: 'Point the custom domain here (CNAME, or a Route 53 alias)',
+      });
+    }
     // What `npm run ops -- … --aws` reads from the environment (docs/runbook.md).
     const opsOutputs: Record<string, string> = {
       SyncTableName: this.data.syncState.tableName,

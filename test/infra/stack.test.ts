@@ -150,6 +150,37 @@ describe('Stack: HTTP API', () => {
   });
 });
 
+describe('Stack: custom domain', () => {
+  const certificateArn = 'arn:aws:acm:us-east-1:123456789012:certificate/abc-123';
+  const custom = () => buildStack({ domainName: 'qbo.tradelyhq.test', certificateArn });
+
+  it('serves the API on the domain and gives Intuit redirect URIs on it', () => {
+    const { template, stack } = custom();
+    template.hasResourceProperties('AWS::ApiGatewayV2::DomainName', {
+      DomainName: 'qbo.tradelyhq.test',
+      DomainNameConfigurations: [Match.objectLike({ CertificateArn: certificateArn })],
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::ApiMapping', {
+      DomainName: Match.anyValue(),
+      Stage: Match.anyValue(),
+    });
+    const callback = stack.functions['quickbooks-callback']?.node.defaultChild as CfnElement;
+    const env = template.toJSON().Resources[stack.getLogicalId(callback)].Properties.Environment;
+    expect(env.Variables.INTUIT_REDIRECT_URI).toBe(
+      'https://qbo.tradelyhq.test/oauth/quickbooks/callback',
+    );
+    template.hasOutput('ApiEndpoint', { Value: 'https://qbo.tradelyhq.test' });
+    template.hasOutput('CustomDomainTarget', Match.anyValue());
+    const report = new AwsSolutionsChecks().validateScope(stack);
+    expect(report.success).toBe(true);
+  });
+
+  it('uses the execute-api endpoint when no domain is configured', () => {
+    expect(ofType('AWS::ApiGatewayV2::DomainName')).toEqual([]);
+    expect(built.template.findOutputs('CustomDomainTarget')).toEqual({});
+  });
+});
+
 describe('Stack: functions', () => {
   it('runs every function on Node.js 24, ARM64, with active tracing and source maps', () => {
     const functions = ofType('AWS::Lambda::Function');

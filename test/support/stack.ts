@@ -15,11 +15,16 @@ export const testContext: Record<string, string> = {
 /**
  * Builds the stack as `cdk synth` would, but without bundling (functions get a placeholder asset),
  * so infra tests take milliseconds.
+ *
+ * @param context - context values added to (or replacing) {@link testContext}
  */
-export function buildStack(): { stack: IntegrationStack; template: Template } {
+export function buildStack(context: Record<string, string> = {}): {
+  stack: IntegrationStack;
+  template: Template;
+} {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new IntegrationStack(app, 'Test', {
-    config: loadConfig((key) => testContext[key]),
+    config: loadConfig((key) => ({ ...testContext, ...context })[key]),
     env: { account: '123456789012', region: 'us-east-1' },
   });
   return { stack, template: Template.fromStack(stack) };

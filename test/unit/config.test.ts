@@ -28,6 +28,24 @@ describe('Function: loadConfig', () => {
     );
   });
 
+  it('takes a custom domain only with its certificate, and names the missing half', () => {
+    const certificateArn = 'arn:aws:acm:us-east-1:123456789012:certificate/abc-123';
+    const both = { ...valid, domainName: 'quickbooks.tradelyhq.com', certificateArn };
+    expect(loadConfig((key) => both[key as keyof typeof both]).customDomain).toEqual({
+      domainName: 'quickbooks.tradelyhq.com',
+      certificateArn,
+    });
+    expect(loadConfig((key) => valid[key]).customDomain).toBeUndefined();
+    const half = { ...valid, domainName: 'quickbooks.tradelyhq.com' };
+    expect(() => loadConfig((key) => half[key as keyof typeof half])).toThrowError(
+      /domainName, certificateArn: set both/,
+    );
+    const bad = { ...valid, domainName: 'https://quickbooks', certificateArn: 'arn:aws:iam::1:x' };
+    expect(() => loadConfig((key) => bad[key as keyof typeof bad])).toThrowError(
+      /domainName: a host name[\s\S]*certificateArn: an ACM certificate ARN/,
+    );
+  });
+
   it('refuses a plain-http issuer', () => {
     const read = (key: string) => ({ ...valid, jwtIssuer: 'http://auth.example.com/' })[key];
     expect(() => loadConfig(read)).toThrowError(/jwtIssuer/);
