@@ -323,6 +323,24 @@ export class IntegrationStack extends Stack {
       0,
       'A connected tenant has had no finished nightly reconcile for 26 hours. See docs/runbook.md.',
     );
+    // Which tenants and companies: Contributor Insights over the metric lines' properties.
+    const logsOf = (...names: string[]) => names.flatMap((n) => this.functions[n]?.logGroup ?? []);
+    const qboCallers = logsOf(
+      'push-worker',
+      'change-worker',
+      'reconcile-worker',
+      'quickbooks-callback',
+      'quickbooks-disconnected',
+    );
+    o.topContributors('QboThrottlingByCompany', 'QboThrottled', 'realmId', qboCallers);
+    o.topContributors('QboRequestsByCompany', 'QboRequests', 'realmId', qboCallers);
+    o.topContributors(
+      'PushFailuresByTenant',
+      'InvoicePushFailed',
+      'tenantId',
+      logsOf('push-worker'),
+    );
+    o.topContributors('InvalidGrantsByTenant', 'InvalidGrant', 'tenantId', qboCallers);
     o.dashboard(
       {
         push: this.pipeline.deadLetterQueue,

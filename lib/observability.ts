@@ -1,6 +1,7 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import {
   Alarm,
+  CfnInsightRule,
   ComparisonOperator,
   Dashboard,
   GraphWidget,
@@ -11,6 +12,7 @@ import {
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -53,6 +55,39 @@ export class Observability extends Construct {
     for (const email of props.alarmEmails) {
       this.alarmTopic.addSubscription(new EmailSubscription(email));
     }
+  }
+
+  /**
+   * A Contributor Insights rule over the functions' metric lines: which tenants or companies
+   * contribute most to a count (the functions publish them as EMF properties, not dimensions).
+   *
+   * @param id - construct id and the rule name's suffix, e.g. `QboThrottlingByCompany`
+   * @param metricName - the count, e.g. `QboThrottled`
+   * @param key - `tenantId` or `realmId`
+   * @param logGroups - the log groups of the functions that publish the count
+   */
+  topContributors(
+    id: string,
+    metricName: string,
+    key: 'tenantId' | 'realmId',
+    logGroups: readonly ILogGroup[],
+  ): CfnInsightRule {
+    const stack = Stack.of(this);
+    return new CfnInsightRule(this, id, {
+      ruleName: `${stack.stackName}-${id}`,
+      ruleState: 'ENABLED',
+      ruleBody: stack.toJsonString({
+        Schema: { Name: 'CloudWatchLogRule', Version: 1 },
+        LogGroupNames: logGroups.map((group) => group.logGroupName),
+        LogFormat: 'JSON',
+        Contribution: {
+          Keys: [`$.${key}`],
+          ValueOf: `$.${metricName}`,
+          Filters: [{ Match: `$.${metricName}`, GreaterThan: 0 }],
+        },
+        AggregateOn: 'Sum',
+      }),
+    });
   }
 
   /**

@@ -160,7 +160,7 @@ export class TokenVault {
       realmId: row.realmId,
       version: row.version + 1,
     });
-    publishCounts({ TokenRefreshed: 1 });
+    publishCounts({ TokenRefreshed: 1 }, { tenantId, realmId: row.realmId });
     await this.deps.onRefreshed?.(tenantId, fresh);
     return { accessToken: fresh.accessToken, realmId: row.realmId, version: row.version + 1 };
   }
@@ -178,7 +178,7 @@ export class TokenVault {
       return this.getAccessToken(tenantId);
     }
     logger.warn('Intuit refused the grant (invalid_grant)', { tenantId, realmId: row.realmId });
-    publishCounts({ InvalidGrant: 1 });
+    publishCounts({ InvalidGrant: 1 }, { tenantId, realmId: row.realmId });
     await this.deps.onReconnectRequired(tenantId, err.reason);
     throw err;
   }

@@ -85,7 +85,7 @@ export class QboClient {
       return await traced(name, { realmId: grant.realmId }, () => this.exchange<T>(grant, request));
     } catch (err) {
       if (err instanceof QboError && err.failure === 'throttled') {
-        publishCounts({ QboThrottled: 1 });
+        publishCounts({ QboThrottled: 1 }, { realmId: grant.realmId });
         // QBO says: wait 60 seconds before retrying (this company only).
         await this.options.limiter?.throttle(grant.realmId, 60);
       }
@@ -94,7 +94,7 @@ export class QboClient {
   }
 
   private async exchange<T>(grant: AccessGrant, request: QboRequest): Promise<T> {
-    publishCounts({ QboRequests: 1 });
+    publishCounts({ QboRequests: 1 }, { realmId: grant.realmId });
     const url = new URL(`${this.options.baseUrl}/v3/company/${grant.realmId}/${request.path}`);
     for (const [k, v] of Object.entries({ ...request.query, minorversion: MINOR_VERSION })) {
       url.searchParams.set(k, v);

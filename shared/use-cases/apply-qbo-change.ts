@@ -142,7 +142,7 @@ export async function applyInvoiceState(
     if (!saved) continue; // changed meanwhile: read again
     await recordDrift(deps, saved, qboInvoice, now, options);
     if (status === record.status) return false;
-    publishCounts({ InvoiceStatusChanged: 1 });
+    publishCounts({ InvoiceStatusChanged: 1 }, { tenantId: record.tenantId });
     const type = EVENT_OF[status];
     if (type) {
       const detail = ledger

@@ -208,7 +208,7 @@ async function push(deps: PushDeps, record: InvoiceRecord): Promise<PushOutcome>
     balance: formatAmount(ledger.balance, snapshot.digits),
   });
   logger.info('Invoice pushed', { tenantId, invoiceId, realmId, qboInvoiceId: saved.Id });
-  publishCounts({ InvoicePushed: 1 });
+  publishCounts({ InvoicePushed: 1 }, { tenantId, realmId });
   return DONE;
 }
 
@@ -315,7 +315,7 @@ async function failed(
         message: 'Waiting for QuickBooks to be reconnected.',
       },
     });
-    publishCounts({ InvoicePushParked: 1 });
+    publishCounts({ InvoicePushParked: 1 }, { tenantId });
     await deps.syncErrors.open(
       tenantId,
       invoiceId,
@@ -345,7 +345,7 @@ async function failed(
       lastError: { code: err.code, message: text },
     });
     await deps.syncErrors.open(tenantId, invoiceId, { kind, docNumber, message: text }, now);
-    publishCounts({ InvoicePushFailed: 1 });
+    publishCounts({ InvoicePushFailed: 1 }, { tenantId });
     await publish(
       deps,
       current,
@@ -376,12 +376,12 @@ async function failed(
       { kind: 'push_failed', docNumber, message: finalText },
       now,
     );
-    publishCounts({ InvoicePushFailed: 1 });
+    publishCounts({ InvoicePushFailed: 1 }, { tenantId });
     await publish(deps, current, 'invoice.push_failed', { reason: finalText });
     return { done: false, retryAfterSeconds: 0 };
   }
   await save(deps, record, { status: 'queued', lastError: { code: 'retrying', message: text } });
-  publishCounts({ InvoicePushRetried: 1 });
+  publishCounts({ InvoicePushRetried: 1 }, { tenantId });
   return {
     done: false,
     retryAfterSeconds: throttled ? 60 + Math.round(Math.random() * 15) : backoffSeconds(attempt),

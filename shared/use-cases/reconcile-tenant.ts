@@ -104,14 +104,17 @@ export async function reconcileTenant(
       );
     }
     logger.info('Reconcile finished', { ...finished });
-    publishCounts({
-      ReconcileRuns: 1,
-      ReconcileInvoicesChecked: finished.invoicesChecked ?? 0,
-      ReconcileQboRequests: finished.qboRequests ?? 0,
-      ReconcileErrorsOpened: finished.errorsOpened ?? 0,
-      ReconcileErrorsClosed: finished.errorsClosed ?? 0,
-      ReconcileStoppedReconnectRequired: finished.outcome === 'reconnect_required' ? 1 : 0,
-    });
+    publishCounts(
+      {
+        ReconcileRuns: 1,
+        ReconcileInvoicesChecked: finished.invoicesChecked ?? 0,
+        ReconcileQboRequests: finished.qboRequests ?? 0,
+        ReconcileErrorsOpened: finished.errorsOpened ?? 0,
+        ReconcileErrorsClosed: finished.errorsClosed ?? 0,
+        ReconcileStoppedReconnectRequired: finished.outcome === 'reconnect_required' ? 1 : 0,
+      },
+      { tenantId },
+    );
     return finished;
   } finally {
     await deps.runs.unlock(tenantId, owner);

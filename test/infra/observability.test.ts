@@ -95,6 +95,24 @@ describe('Stack: observability', () => {
     built.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
   });
 
+  it('ranks companies by QBO 429s and tenants by push failures over the push worker logs', () => {
+    const rules = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::CloudWatch::InsightRule')
+      .map((r) => ({
+        name: JSON.stringify(r.Properties.RuleName),
+        text: JSON.stringify(r.Properties.RuleBody),
+      }));
+    const byName = (suffix: string) => rules.find((r) => r.name.includes(suffix));
+    const throttling = byName('QboThrottlingByCompany');
+    expect(throttling?.text).toContain('$.realmId');
+    expect(throttling?.text).toContain('$.QboThrottled');
+    const failures = byName('PushFailuresByTenant');
+    expect(failures?.text).toContain('$.tenantId');
+    expect(failures?.text).toContain('$.InvoicePushFailed');
+    const pushLogs = logicalIdOf(built.stack.functions['push-worker']?.logGroup as IConstruct);
+    expect(failures?.text).toContain(pushLogs);
+  });
+
   it('keeps the data and its keys when the stack is deleted', () => {
     for (const type of ['AWS::DynamoDB::GlobalTable', 'AWS::KMS::Key']) {
       built.template.allResources(type, {
