@@ -15,6 +15,8 @@ export interface StackConfig {
   readonly portalOrigins: readonly string[];
   /** Days to keep function and access logs. */
   readonly logRetentionDays: number;
+  /** Lowest level the functions log; DEBUG adds every QBO read. */
+  readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** Steady-state request rate and burst of the API's default stage. */
   readonly apiThrottle: { readonly rateLimit: number; readonly burstLimit: number };
   /** Intuit environment the app's keys belong to. */
@@ -61,6 +63,7 @@ const schema = z.strictObject({
   jwtAudience: csv.pipe(z.array(z.string().min(1)).min(1, 'name at least one audience')),
   portalOrigins: csv.pipe(z.array(httpsOrigin).min(1, 'name at least one portal origin')),
   logRetentionDays: z.coerce.number().int().positive().default(30),
+  logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   apiThrottleRate: z.coerce.number().int().positive().default(50),
   apiThrottleBurst: z.coerce.number().int().positive().default(100),
   intuitEnvironment: z.enum(['sandbox', 'production']).default('sandbox'),
@@ -126,6 +129,7 @@ export function loadConfig(read: (key: string) => unknown): StackConfig {
     jwtAudience: c.jwtAudience,
     portalOrigins: c.portalOrigins,
     logRetentionDays: c.logRetentionDays,
+    logLevel: c.logLevel,
     apiThrottle: { rateLimit: c.apiThrottleRate, burstLimit: c.apiThrottleBurst },
     intuitEnvironment: c.intuitEnvironment,
     intuitSecretArn: c.intuitSecretArn,

@@ -87,6 +87,7 @@ export class IntegrationStack extends Stack {
         entry: `functions/${name}/handler.ts`,
         description,
         logRetention,
+        logLevel: config.logLevel,
         ...options,
       });
     const syncRead = (f: AppFunction) => f.bindTable(syncState, TABLE_ENV.syncState, 'read');

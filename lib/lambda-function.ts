@@ -27,6 +27,8 @@ export interface AppFunctionProps {
   readonly description: string;
   /** How long its logs are kept. */
   readonly logRetention: RetentionDays;
+  /** Lowest level logged (`POWERTOOLS_LOG_LEVEL`). @default 'INFO' */
+  readonly logLevel?: string;
   /** @default Duration.seconds(10) */
   readonly timeout?: Duration;
   /** @default 256 */
@@ -75,7 +77,7 @@ export class AppFunction extends NodejsFunction {
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'tradelyhq-quickbooks',
-        POWERTOOLS_LOG_LEVEL: 'INFO',
+        POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
       },
       bundling: {
         forceDockerBundling: false,
