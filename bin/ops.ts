@@ -17,6 +17,7 @@ import { SqsReconcileQueue } from '#shared/adapters/aws/sqs-reconcile-queue.ts';
 import { requiredEnv } from '#shared/config/env.ts';
 import { systemClock } from '#shared/ports/clock.ts';
 import { ConnectionRepository } from '#shared/store/connection-repository.ts';
+import { SyncErrorRepository } from '#shared/store/sync-error-repository.ts';
 import { TABLE_ENV } from '#shared/store/tables.ts';
 import { fleetHealth } from '#shared/use-cases/fleet-health.ts';
 import { forceReconnectPrompt, rerunReconcile } from '#shared/use-cases/ops.ts';
@@ -64,9 +65,10 @@ async function local(url: string): Promise<unknown> {
 
 async function aws(): Promise<unknown> {
   const args = input();
-  const connections = new ConnectionRepository(requiredEnv(TABLE_ENV.syncState));
+  const table = requiredEnv(TABLE_ENV.syncState);
   const deps = {
-    connections,
+    connections: new ConnectionRepository(table),
+    syncErrors: new SyncErrorRepository(table),
     reconcile: new SqsReconcileQueue(requiredEnv('RECONCILE_QUEUE_URL')),
     clock: systemClock,
   };

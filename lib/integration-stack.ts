@@ -201,7 +201,10 @@ export class IntegrationStack extends Stack {
     // A reconnect resumes the pushes that waited for it.
     this.pipeline.grantSend(routeFunctions['quickbooks-callback']);
     const watchdog = syncRead(
-      fn('fleet-watchdog', 'Hourly: tenants needing a reconnect, overdue reconciles'),
+      fn('fleet-watchdog', 'Hourly: reconnects needed, overdue reconciles, open sync errors', {
+        // One small query per tenant: minutes, not seconds, at thousands of tenants.
+        timeout: Duration.minutes(5),
+      }),
     );
     new Rule(this, 'FleetWatchdogHourly', {
       description: 'Runs the fleet watchdog every hour',

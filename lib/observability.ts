@@ -195,6 +195,14 @@ export class Observability extends Construct {
           app('Connections', ['TokenRefreshed', 'InvalidGrant']),
         ],
         [
+          app('Fleet (hourly)', [
+            'TenantsConnected',
+            'TenantsReconnectRequired',
+            'TenantsReconcileOverdue',
+            'SyncErrorsOpen',
+          ]),
+        ],
+        [
           app('Nightly reconcile', [
             'ReconcileRuns',
             'ReconcileInvoicesChecked',

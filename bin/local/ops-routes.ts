@@ -7,6 +7,7 @@ import {
 import { requiredEnv } from '#shared/config/env.ts';
 import { systemClock } from '#shared/ports/clock.ts';
 import { ConnectionRepository } from '#shared/store/connection-repository.ts';
+import { SyncErrorRepository } from '#shared/store/sync-error-repository.ts';
 import { TABLE_ENV } from '#shared/store/tables.ts';
 import { fleetHealth } from '#shared/use-cases/fleet-health.ts';
 import { forceReconnectPrompt, rerunReconcile } from '#shared/use-cases/ops.ts';
@@ -25,8 +26,13 @@ export async function runLocalOp(
   command: string,
   input: Record<string, unknown>,
 ): Promise<unknown | undefined> {
-  const connections = new ConnectionRepository(requiredEnv(TABLE_ENV.syncState));
-  const deps = { connections, reconcile: localReconcileSender, clock: systemClock };
+  const table = requiredEnv(TABLE_ENV.syncState);
+  const deps = {
+    connections: new ConnectionRepository(table),
+    syncErrors: new SyncErrorRepository(table),
+    reconcile: localReconcileSender,
+    clock: systemClock,
+  };
   switch (command) {
     case 'health':
       return fleetHealth(deps);

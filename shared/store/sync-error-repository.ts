@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { DiffEntry, SyncError, SyncErrorKind } from '#shared/domain/sync-error.ts';
 import { documentClient } from './dynamo.ts';
 import { tenantPk } from './keys.ts';
@@ -139,6 +139,36 @@ export class SyncErrorRepository {
       values[':kind'] = options.kind;
     }
     return pageOf<SyncError>(this.tableName, { tenantId, filters, names, values, ...options });
+  }
+
+  /**
+   * How many of the tenant's entries are open (what its Sync Errors panel shows by default).
+   *
+   * @param tenantId - the tenant
+   */
+  async countOpen(tenantId: string): Promise<number> {
+    let count = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await documentClient.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          FilterExpression: '#state = :open',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':pk': tenantPk(tenantId),
+            ':prefix': 'SYNCERROR#',
+            ':open': 'open',
+          },
+          Select: 'COUNT',
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      count += out.Count ?? 0;
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return count;
   }
 
   /**

@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { Connection } from '#shared/domain/connection.ts';
 import { ConnectionRepository } from '#shared/store/connection-repository.ts';
+import { SyncErrorRepository } from '#shared/store/sync-error-repository.ts';
 import { syncStateTable } from '#shared/store/tables.ts';
 import { fleetHealth } from '#shared/use-cases/fleet-health.ts';
 import { newTenantId } from '../support/local-api.ts';
 
 const connections = new ConnectionRepository(syncStateTable.localName);
+const syncErrors = new SyncErrorRepository(syncStateTable.localName);
+const check = () => fleetHealth({ connections, syncErrors, clock: { now: () => now } });
 const now = Date.parse('2026-11-24T12:00:00Z');
 const hoursAgo = (h: number) => new Date(now - h * 3600_000).toISOString();
 
@@ -35,11 +38,37 @@ describe('Fleet watchdog', () => {
     const neverRan = await tenant({ lastReconcile: null, connectedAt: hoursAgo(30) });
     const justConnected = await tenant({ lastReconcile: null, connectedAt: hoursAgo(2) });
     const broken = await tenant({ status: 'reconnect_required', lastReconcile: hoursAgo(72) });
-    const health = await fleetHealth({ connections, clock: { now: () => now } });
+    const health = await check();
     expect(health.reconcileOverdue).toEqual(expect.arrayContaining([overdue, neverRan]));
     for (const ok of [fresh, justConnected, broken])
       expect(health.reconcileOverdue).not.toContain(ok);
     expect(health.reconnectRequired).toBeGreaterThanOrEqual(1);
     expect(health.connected).toBeGreaterThanOrEqual(4);
+  });
+
+  it('counts open sync errors of tenants still connected, and names those with the most', async () => {
+    const at = hoursAgo(1);
+    const entry = (n: number) => ({
+      kind: 'drift' as const,
+      message: 'differs',
+      docNumber: `${n}`,
+    });
+    const busy = await tenant({});
+    for (const n of [1, 2, 3]) await syncErrors.open(busy, `inv_${n}`, entry(n), at);
+    await syncErrors.close(busy, 'inv_3');
+    const quiet = await tenant({ status: 'reconnect_required' });
+    await syncErrors.open(quiet, 'inv_1', entry(1), at);
+    const gone = await tenant({ status: 'disconnected' });
+    await syncErrors.open(gone, 'inv_1', entry(1), at);
+
+    const health = await check();
+    expect(health.mostSyncErrors).toEqual(
+      expect.arrayContaining([
+        { tenantId: busy, open: 2 },
+        { tenantId: quiet, open: 1 },
+      ]),
+    );
+    expect(health.mostSyncErrors.map((e) => e.tenantId)).not.toContain(gone);
+    expect(health.openSyncErrors).toBeGreaterThanOrEqual(3);
   });
 });
