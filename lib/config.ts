@@ -105,9 +105,11 @@ export function loadConfig(read: (key: string) => unknown): StackConfig {
   );
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map(
-      (i) => `  - ${i.path.join('.') || '(context)'}: ${i.message}`,
-    );
+    const lines = parsed.error.issues.map((i) => {
+      const key = String(i.path[0] ?? '');
+      const message = key && raw[key] === undefined ? 'required, not set' : i.message;
+      return `  - ${i.path.join('.') || '(context)'}: ${message}`;
+    });
     throw new Error(
       `Invalid stack configuration (set with cdk.json "context" or -c key=value):\n${lines.join('\n')}`,
     );

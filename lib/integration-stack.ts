@@ -283,6 +283,7 @@ export class IntegrationStack extends Stack {
       ChangesDlqArn: this.webhooks.deadLetterQueue.queueArn,
       ReconcileQueueArn: this.reconcile.queue.queueArn,
       ReconcileDlqArn: this.reconcile.queueDeadLetters.queueArn,
+      ScheduleDlqUrl: this.reconcile.scheduleDeadLetters.queueUrl,
     };
     for (const [id, value] of Object.entries(opsOutputs)) new CfnOutput(this, id, { value });
     new CfnOutput(this, 'EventBusName', {

@@ -32,6 +32,7 @@ describe('Stack: context validated at synth', () => {
     for (const key of ['jwtIssuer', 'jwtAudience', 'portalOrigins', 'logLevel']) {
       expect(stderr).toContain(`- ${key}:`);
     }
+    expect(stderr).toContain('- jwtIssuer: required, not set');
     expect(stderr).not.toMatch(/^\s+at /m);
     expect(written).toEqual([]);
   }, 60_000);

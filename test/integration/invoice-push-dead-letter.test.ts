@@ -4,6 +4,7 @@ import { SyncErrorRepository } from '#shared/store/sync-error-repository.ts';
 import { syncStateTable } from '#shared/store/tables.ts';
 import { newTenantId } from '../support/local-api.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
+import { ops } from '../support/ops.ts';
 import { invoiceBody, pushInvoice, queueDrained, syncOf } from '../support/push.ts';
 
 // Three receives instead of forty: the same path, in a fraction of the time.
@@ -40,9 +41,9 @@ it('dead-letters a push after its last attempt, with a push_failed sync error, a
   expect(error).toMatchObject({ kind: 'push_failed', state: 'open' });
   expect(error?.message).toMatch(/Gave up after 3 attempts/);
 
-  // QuickBooks is back; the operator redrives the DLQ (docs/runbook.md).
+  // QuickBooks is back; the operator redrives the DLQ with the runbook's command.
   await stack.world.admin('DELETE', `/_admin/companies/${realmId}/faults`);
-  expect(localPushQueue.redrive()).toBeGreaterThan(0);
+  expect(await ops(stack, 'redrive', 'push')).toEqual({ redriven: 1 });
   await queueDrained();
   expect((await syncOf(stack, tenantId, 'inv_dlq')).status).toBe('pushed');
   expect(

@@ -1,32 +1,25 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localReconcileQueue } from '#shared/adapters/local/local-queues.ts';
 import { ReconcileRunRepository } from '#shared/store/reconcile-run-repository.ts';
 import { syncStateTable } from '#shared/store/tables.ts';
 import { newTenantId } from '../support/local-api.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
+import { ops as opsOn } from '../support/ops.ts';
+import {
+  invoiceBody,
+  pushInvoice,
+  queueDrained,
+  syncOf,
+  withoutWebhooks,
+} from '../support/push.ts';
 
-const run = promisify(execFile);
-const root = new URL('../..', import.meta.url).pathname;
 let stack: TestStack;
 beforeAll(async () => {
   stack = await startTestStack();
 });
 afterAll(() => stack.close());
 
-/** `npm run ops -- …` as the runbook has an operator type it, against this test's stack. */
-async function ops(...args: string[]): Promise<Record<string, unknown>> {
-  const { stdout } = await run(
-    process.execPath,
-    ['--import', 'tsx', 'bin/ops.ts', ...args, '--local', stack.api.url],
-    {
-      cwd: root,
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-    },
-  );
-  return JSON.parse(stdout) as Record<string, unknown>;
-}
+const ops = (...args: string[]) => opsOn(stack, ...args);
 
 describe('Runbook commands (npm run ops) against the local stack', () => {
   it('reports fleet health', async () => {
@@ -37,14 +30,27 @@ describe('Runbook commands (npm run ops) against the local stack', () => {
     });
   });
 
-  it("re-runs one tenant's reconcile, replaying changes since an instant", async () => {
+  it("re-runs one tenant's reconcile, replaying a payment whose webhook never came", async () => {
     const tenantId = newTenantId();
-    await stack.connect(tenantId, await stack.world.newCompany());
+    const realmId = await stack.world.newCompany();
+    await stack.connect(tenantId, realmId);
     const since = new Date(Date.now() - 3600_000).toISOString();
+    await withoutWebhooks(stack, async () => {
+      await pushInvoice(stack, tenantId, 'inv_missed', invoiceBody());
+      await queueDrained();
+      const { qboInvoiceId } = await syncOf(stack, tenantId, 'inv_missed');
+      await stack.world.admin('POST', `/_admin/companies/${realmId}/payments`, {
+        invoiceId: qboInvoiceId,
+        amount: 934,
+      });
+    });
+    expect((await syncOf(stack, tenantId, 'inv_missed')).status).toBe('pushed');
+
     expect(await ops('reconcile', tenantId, '--since', since)).toMatchObject({ queued: true });
     await localReconcileQueue.idle();
     const [latest] = await new ReconcileRunRepository(syncStateTable.localName).recent(tenantId, 1);
     expect(latest).toMatchObject({ outcome: 'completed' });
+    expect((await syncOf(stack, tenantId, 'inv_missed')).status).toBe('paid');
   });
 
   it('forces the reconnect prompt for a tenant', async () => {
@@ -63,8 +69,8 @@ describe('Runbook commands (npm run ops) against the local stack', () => {
     expect(panel.reconnectReason).toContain('Intuit support revoked the app');
   });
 
-  it('redrives a dead-letter queue, and refuses an unknown one with a clear message', async () => {
-    expect(await ops('redrive', 'push')).toMatchObject({ redriven: expect.any(Number) });
+  // A redrive that moves real dead letters: test/integration/invoice-push-dead-letter.test.ts.
+  it('refuses to redrive an unknown queue with a clear message', async () => {
     await expect(ops('redrive', 'nope')).rejects.toThrow(
       /queue must be push, changes or reconcile/,
     );
