@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import {
   Alarm,
   CfnInsightRule,
@@ -52,6 +52,12 @@ export class Observability extends Construct {
       enforceSSL: true,
     });
     this.alarmTopic.applyRemovalPolicy(RemovalPolicy.DESTROY);
+    if (props.alarmEmails.length === 0) {
+      Annotations.of(this).addWarningV2(
+        'tradelyhq:noAlarmSubscribers',
+        'No alarmEmails: the alarm topic has no subscriber, so alarms reach nobody until one is added.',
+      );
+    }
     for (const email of props.alarmEmails) {
       this.alarmTopic.addSubscription(new EmailSubscription(email));
     }
@@ -190,6 +196,7 @@ export class Observability extends Construct {
             'WebhookEventsDuplicate',
             'WebhookEventsUnknownRealm',
             'WebhookSignatureRejected',
+            'QboChangesApplied',
             'InvoiceStatusChanged',
           ]),
           app('Connections', ['TokenRefreshed', 'InvalidGrant']),

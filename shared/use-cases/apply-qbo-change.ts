@@ -91,6 +91,7 @@ export async function applyQboChange(
     const current = await readOrGone<{ Invoice: QboInvoice }>(qbo, `invoice/${qboInvoiceId}`);
     if (await applyInvoiceState(deps, tenantId, invoiceId, current?.Invoice)) changed += 1;
   }
+  publishCounts({ QboChangesApplied: 1 }, { tenantId, realmId });
   return changed;
 }
 

@@ -1,5 +1,5 @@
 import type { CfnElement } from 'aws-cdk-lib';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildStack } from '../support/stack.ts';
@@ -111,6 +111,13 @@ describe('Stack: observability', () => {
     expect(failures?.text).toContain('$.InvoicePushFailed');
     const pushLogs = logicalIdOf(built.stack.functions['push-worker']?.logGroup as IConstruct);
     expect(failures?.text).toContain(pushLogs);
+  });
+
+  it('warns at synth when no one is subscribed to the alarms', () => {
+    const warning = Match.stringLikeRegexp('alarms reach nobody');
+    const { stack } = buildStack({ alarmEmails: '' });
+    Annotations.fromStack(stack).hasWarning('*', warning);
+    Annotations.fromStack(built.stack).hasNoWarning('*', warning);
   });
 
   it('keeps the data and its keys when the stack is deleted', () => {
