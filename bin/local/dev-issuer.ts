@@ -41,13 +41,14 @@ export class DevIssuer {
    *
    * @param claims - the claims besides `iss`, `aud`, `iat` and `exp`
    * @param ttlSeconds - lifetime; a negative value makes an already expired token
+   * @param audience - the `aud` claim (tests pass another to get a token meant for another API)
    */
-  async sign(claims: JWTPayload, ttlSeconds = 3600): Promise<string> {
+  async sign(claims: JWTPayload, ttlSeconds = 3600, audience = LOCAL_AUDIENCE): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
     return new SignJWT({ scope: 'quickbooks.admin', ...claims })
       .setProtectedHeader({ alg: 'RS256', kid: 'local-dev' })
       .setIssuer(this.issuer)
-      .setAudience(LOCAL_AUDIENCE)
+      .setAudience(audience)
       .setIssuedAt(Math.min(now, now + ttlSeconds))
       .setExpirationTime(now + ttlSeconds)
       .sign(this.keys.privateKey);

@@ -47,6 +47,26 @@ describe('API: authentication of tenant routes', () => {
     await expectUnauthorized(await fetch(statusRoute(), withToken(await forger.mint('acme'))));
   });
 
+  it('refuses a token of our issuer meant for another API (audience) with 401', async () => {
+    const token = await api.issuer.sign({ tenant_id: newTenantId() }, 600, 'tradelyhq-billing-api');
+    await expectUnauthorized(await fetch(statusRoute(), withToken(token)));
+  });
+
+  it('refuses a token whose payload was edited after signing with 401', async () => {
+    const [header, , signature] = (await api.issuer.mint(newTenantId())).split('.');
+    const payload = Buffer.from(
+      JSON.stringify({
+        iss: api.issuer.issuer,
+        aud: 'tradelyhq-quickbooks-local',
+        tenant_id: 'someone-else',
+        exp: Math.floor(Date.now() / 1000) + 600,
+      }),
+    ).toString('base64url');
+    await expectUnauthorized(
+      await fetch(statusRoute(), withToken(`${header}.${payload}.${signature}`)),
+    );
+  });
+
   it('refuses an unsigned (alg none) token with 401', async () => {
     const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
     const now = Math.floor(Date.now() / 1000);
