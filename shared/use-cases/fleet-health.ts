@@ -55,7 +55,8 @@ export async function fleetHealth(deps: {
       const batch = active.slice(i, i + COUNT_CONCURRENCY);
       const open = await Promise.all(batch.map((c) => deps.syncErrors.countOpen(c.tenantId)));
       batch.forEach((c, j) => {
-        if ((open[j] ?? 0) > 0) errors.push({ tenantId: c.tenantId, open: open[j] ?? 0 });
+        const count = open[j] ?? 0;
+        if (count > 0) errors.push({ tenantId: c.tenantId, open: count });
       });
     }
   });

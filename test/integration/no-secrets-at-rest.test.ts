@@ -1,16 +1,11 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localChangeQueue, localReconcileQueue } from '#shared/adapters/local/local-queues.ts';
 import { documentClient } from '#shared/store/dynamo.ts';
 import { syncStateTable, tenantProviderKeysTable } from '#shared/store/tables.ts';
 import { newTenantId } from '../support/local-api.ts';
 import { startTestStack, type TestStack, WEBHOOK_TOKEN } from '../support/local-stack.ts';
 import { invoiceBody, pushInvoice, queueDrained, syncOf } from '../support/push.ts';
-
-// Log everything: set before any module of this file creates the logger.
-vi.hoisted(() => {
-  process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
-});
 
 let stack: TestStack;
 let captured = '';

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { newTenantId } from '../support/local-api.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
+import { metricLines } from '../support/log-audit.ts';
 import { invoiceBody, pushInvoice, queueDrained } from '../support/push.ts';
 
 vi.hoisted(() => {
@@ -12,31 +13,10 @@ type Emf = Record<string, unknown> & {
 };
 
 let stack: TestStack;
-const emf: Emf[] = [];
-let restore: () => void;
-
 beforeAll(async () => {
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
-    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
-    if (!text.startsWith('{"_aws":')) return write(chunk, ...rest);
-    emf.push(
-      ...text
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as Emf),
-    );
-    return true;
-  }) as typeof process.stdout.write;
-  restore = () => {
-    process.stdout.write = write;
-  };
   stack = await startTestStack();
 });
-afterAll(async () => {
-  restore();
-  await stack.close();
-});
+afterAll(() => stack.close());
 
 describe('Metrics say which tenant and company, without a metric per tenant', () => {
   it('tags pushes with the tenant and QBO requests with the company', async () => {
@@ -46,6 +26,7 @@ describe('Metrics say which tenant and company, without a metric per tenant', ()
     await pushInvoice(stack, tenantId, 'inv_m', invoiceBody());
     await queueDrained();
 
+    const emf = metricLines() as Emf[];
     const pushed = emf.find((line) => line.InvoicePushed === 1 && line.tenantId === tenantId);
     expect(pushed).toMatchObject({ tenantId, realmId });
     const requests = emf.filter((line) => line.QboRequests === 1 && line.realmId === realmId);

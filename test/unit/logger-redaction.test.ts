@@ -1,32 +1,21 @@
-import { expect, it, vi } from 'vitest';
+import { expect, it } from 'vitest';
 import { logger } from '#shared/observability/logger.ts';
-
-vi.hoisted(() => {
-  process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
-});
+import { logLines } from '../support/log-audit.ts';
 
 it('never writes tokens, secrets, signatures, bodies or credential-looking values', () => {
-  const lines: string[] = [];
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string) => {
-    lines.push(String(chunk));
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    logger.info('careless', {
-      tenantId: 'acme',
-      accessToken: 'AT-0123456789',
-      nested: { refresh_token: 'RT-0123456789', clientSecret: 'CS-0123456789' },
-      headers: { authorization: 'Bearer AT-0123456789', 'intuit-signature': 'SIG-0123456789' },
-      body: '{"eventNotifications":[]}',
-      oauth: { code: 'AB11jo7NMcsZJG2pC-t96I-WBqe-rOXZWy46z7eDS0S9eFyxQUSd' },
-      error: { code: 'qbo_validation', message: 'QuickBooks said: Duplicate Name Exists Error' },
-      jwt: 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln',
-    });
-  } finally {
-    process.stdout.write = write;
-  }
-  const text = lines.join('');
+  const before = logLines().length;
+  logger.info('careless', {
+    tenantId: 'acme',
+    accessToken: 'AT-0123456789',
+    nested: { refresh_token: 'RT-0123456789', clientSecret: 'CS-0123456789' },
+    headers: { authorization: 'Bearer AT-0123456789', 'intuit-signature': 'SIG-0123456789' },
+    body: '{"eventNotifications":[]}',
+    oauth: { code: 'AB11jo7NMcsZJG2pC-t96I-WBqe-rOXZWy46z7eDS0S9eFyxQUSd' },
+    error: { code: 'qbo_validation', message: 'QuickBooks said: Duplicate Name Exists Error' },
+    jwt: 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln',
+  });
+  const text = logLines().slice(before).join('\n');
+  expect(text).toContain('careless');
   for (const secret of [
     'AT-0123456789',
     'RT-0123456789',
