@@ -1,12 +1,10 @@
-import { Duration } from 'aws-cdk-lib';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { PUSH_MAX_RECEIVES } from '#shared/ports/push-queue.ts';
 import type { AppFunction } from './lambda-function.ts';
 import type { Observability } from './observability.ts';
-import { secureQueue } from './queues.ts';
+import { fifoWorkQueue } from './queues.ts';
 
 /** Props of {@link InvoicePipeline}. */
 export interface InvoicePipelineProps {
@@ -36,30 +34,16 @@ export class InvoicePipeline extends Construct {
    */
   constructor(scope: Construct, id: string, props: InvoicePipelineProps) {
     super(scope, id);
-    const timeout = props.worker.timeout ?? Duration.seconds(60);
-    const queues = secureQueue(this, 'Push', {
+    const queues = fifoWorkQueue(this, 'Push', {
       key: props.queueKey,
-      fifo: true,
-      visibilityTimeout: Duration.seconds(timeout.toSeconds() * 6),
+      worker: props.worker,
       maxReceiveCount: PUSH_MAX_RECEIVES,
+      urlVariable: 'PUSH_QUEUE_URL',
+      alarm: { observability: props.observability, id: 'PushDeadLetters', what: 'Invoice pushes' },
     });
     this.queue = queues.queue;
     this.deadLetterQueue = queues.deadLetterQueue;
-
-    props.worker.addEventSource(
-      // One message per invocation: with FIFO, a failing message would fail the rest of its group
-      // in the same batch and raise their receive counts without their ever being tried.
-      new SqsEventSource(this.queue, { batchSize: 1, reportBatchItemFailures: true }),
-    );
-    // The worker postpones a message with backoff (ChangeMessageVisibility).
-    this.queue.grant(props.worker, 'sqs:ChangeMessageVisibility');
-    props.worker.addEnvironment('PUSH_QUEUE_URL', this.queue.queueUrl);
     props.worker.addEnvironment('PUSH_MAX_RECEIVES', String(PUSH_MAX_RECEIVES));
-    props.observability.alarmOnDeadLetters(
-      'PushDeadLetters',
-      this.deadLetterQueue,
-      'Invoice pushes',
-    );
   }
 
   /**

@@ -1,7 +1,10 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import type { AppFunction } from './lambda-function.ts';
+import type { Observability } from './observability.ts';
 
 /** Props of {@link secureQueue}. */
 export interface SecureQueueProps {
@@ -48,4 +51,58 @@ export function secureQueue(
     deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? 5 },
   });
   return { queue, deadLetterQueue };
+}
+
+/** Props of {@link fifoWorkQueue}. */
+export interface FifoWorkQueueProps {
+  /** Encrypts the queue and its dead-letter queue. */
+  readonly key: IKey;
+  /** The consumer; its timeout sets the visibility timeout (six times, AWS's advice). */
+  readonly worker: AppFunction;
+  /** Receives before a message goes to the dead-letter queue. */
+  readonly maxReceiveCount: number;
+  /** The environment variable that gives the worker the queue's URL. */
+  readonly urlVariable: string;
+  /** Alarms on the dead-letter queue: construct id and what the messages are. */
+  readonly alarm: {
+    readonly observability: Observability;
+    readonly id: string;
+    readonly what: string;
+  };
+}
+
+/**
+ * A FIFO work queue (see {@link secureQueue}) consumed one message per invocation by a worker that
+ * reports partial batch failures and postpones a failed message with backoff
+ * (`ChangeMessageVisibility`); the dead-letter queue alarms on its first message. One message per
+ * invocation, because with FIFO a failing message would fail the rest of its group in the same
+ * batch and raise their receive counts without their ever being tried.
+ *
+ * @param scope - parent construct
+ * @param id - id of the queue; the dead-letter queue is `<id>Dlq`
+ * @param props - see {@link FifoWorkQueueProps}
+ */
+export function fifoWorkQueue(
+  scope: Construct,
+  id: string,
+  props: FifoWorkQueueProps,
+): { queue: Queue; deadLetterQueue: Queue } {
+  const timeout = props.worker.timeout ?? Duration.seconds(60);
+  const queues = secureQueue(scope, id, {
+    key: props.key,
+    fifo: true,
+    visibilityTimeout: Duration.seconds(timeout.toSeconds() * 6),
+    maxReceiveCount: props.maxReceiveCount,
+  });
+  props.worker.addEventSource(
+    new SqsEventSource(queues.queue, { batchSize: 1, reportBatchItemFailures: true }),
+  );
+  queues.queue.grant(props.worker, 'sqs:ChangeMessageVisibility');
+  props.worker.addEnvironment(props.urlVariable, queues.queue.queueUrl);
+  props.alarm.observability.alarmOnDeadLetters(
+    props.alarm.id,
+    queues.deadLetterQueue,
+    props.alarm.what,
+  );
+  return queues;
 }

@@ -1,12 +1,10 @@
-import { Duration } from 'aws-cdk-lib';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct, type IConstruct } from 'constructs';
 import type { AppFunction } from './lambda-function.ts';
 import { acknowledgeKmsGrantWildcards } from './nag.ts';
 import type { Observability } from './observability.ts';
-import { secureQueue } from './queues.ts';
+import { fifoWorkQueue } from './queues.ts';
 
 /** Props of {@link Webhooks}. */
 export interface WebhooksProps {
@@ -35,29 +33,22 @@ export class Webhooks extends Construct {
    */
   constructor(scope: Construct, id: string, props: WebhooksProps) {
     super(scope, id);
-    const timeout = props.worker.timeout ?? Duration.seconds(60);
-    const queues = secureQueue(this, 'Changes', {
+    const queues = fifoWorkQueue(this, 'Changes', {
       key: props.queueKey,
-      fifo: true,
-      visibilityTimeout: Duration.seconds(timeout.toSeconds() * 6),
+      worker: props.worker,
       // With the worker's backoff (10 s doubling to 15 min), about eight hours of QBO outage.
       maxReceiveCount: 40,
+      urlVariable: 'CHANGE_QUEUE_URL',
+      alarm: {
+        observability: props.observability,
+        id: 'ChangeDeadLetters',
+        what: 'QuickBooks changes',
+      },
     });
     this.queue = queues.queue;
     this.deadLetterQueue = queues.deadLetterQueue;
     this.queue.grantSendMessages(props.receiver);
     acknowledgeKmsGrantWildcards(props.receiver.role as IConstruct, 'sending to the change queue');
     props.receiver.addEnvironment('CHANGE_QUEUE_URL', this.queue.queueUrl);
-    // One message per invocation (see InvoicePipeline); a failure postpones itself with backoff.
-    props.worker.addEventSource(
-      new SqsEventSource(this.queue, { batchSize: 1, reportBatchItemFailures: true }),
-    );
-    this.queue.grant(props.worker, 'sqs:ChangeMessageVisibility');
-    props.worker.addEnvironment('CHANGE_QUEUE_URL', this.queue.queueUrl);
-    props.observability.alarmOnDeadLetters(
-      'ChangeDeadLetters',
-      this.deadLetterQueue,
-      'QuickBooks changes',
-    );
   }
 }
