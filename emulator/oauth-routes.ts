@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Clock } from './clock.ts';
 import { renderConsentPage, renderErrorPage } from './consent-page.ts';
 import { OAuthProtocolError } from './errors.ts';

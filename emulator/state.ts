@@ -1,5 +1,5 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import { qboDateTime } from './clock.ts';
 
 /** The entity types the emulator stores per company. */

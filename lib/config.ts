@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The stack's deploy-time configuration, read from CDK context (`cdk.json` or `-c key=value`) and

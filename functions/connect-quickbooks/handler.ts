@@ -2,7 +2,7 @@
  * `POST /integrations/quickbooks/connect` (JWT): starts "Connect QuickBooks" (or "Reconnect") and
  * returns the Intuit consent URL for the portal to send the browser to.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { tenantRoute } from '#shared/http/api-handler.ts';
 import { startConnect } from '#shared/use-cases/start-connect.ts';
 import { connectionServices } from '#shared/wiring/connection-services.ts';

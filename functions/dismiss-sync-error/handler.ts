@@ -2,7 +2,7 @@
  * `POST /sync-errors/{id}/dismiss` (JWT) `{reason}`: the admin lives with this difference, and
  * says why.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { tenantRoute } from '#shared/http/api-handler.ts';
 import { dismissSyncError } from '#shared/use-cases/resolve-sync-error.ts';
 import { invoiceStores } from '#shared/wiring/push-services.ts';

@@ -2,7 +2,7 @@
  * `GET /invoices?status=&limit=&cursor=` (JWT): the tenant's pushed invoices and their sync status,
  * a page at a time, for the portal.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { INVOICE_STATUSES } from '#shared/domain/invoice-status.ts';
 import { toInvoiceSyncView } from '#shared/domain/invoice-view.ts';
 import { parseWith, tenantRoute } from '#shared/http/api-handler.ts';

@@ -2,7 +2,7 @@
  * `GET /sync-errors?state=&kind=&limit=&cursor=` (JWT): the Sync Errors panel: the "Reconnect
  * QuickBooks" banner flag and every invoice where TradelyHQ and QBO disagree (open by default).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseWith, tenantRoute } from '#shared/http/api-handler.ts';
 import { listSyncErrors } from '#shared/use-cases/list-sync-errors.ts';
 import { invoiceStores } from '#shared/wiring/push-services.ts';

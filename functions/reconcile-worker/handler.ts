@@ -5,7 +5,8 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import { z } from 'zod';
+// zod/mini: the same checks as zod in a seventh of the bundle; see FUNCTION_BUNDLING.
+import * as z from 'zod/mini';
 import { beginRecord } from '#shared/observability/correlation.ts';
 import { reconcileTenant } from '#shared/use-cases/reconcile-tenant.ts';
 import { connectionServices } from '#shared/wiring/connection-services.ts';
@@ -21,10 +22,10 @@ const delay = reconcileDelay();
 /** Longest random wait before a scheduled run starts. */
 const JITTER_SECONDS = Number(process.env.RECONCILE_JITTER_SECONDS ?? '600');
 const request = z.object({
-  tenantId: z.string().min(1),
+  tenantId: z.string().check(z.minLength(1)),
   scheduledFor: z.iso.datetime({ offset: true }),
-  manual: z.boolean().optional(),
-  catchUpSince: z.iso.datetime({ offset: true }).optional(),
+  manual: z.optional(z.boolean()),
+  catchUpSince: z.optional(z.iso.datetime({ offset: true })),
 });
 
 async function handleRecord(record: SQSRecord): Promise<void> {

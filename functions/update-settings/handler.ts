@@ -2,7 +2,7 @@
  * `PUT /integrations/quickbooks/settings` (JWT): the tenant's time zone (moves the nightly
  * schedule) and the income account for mirrored items.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { requiredEnv } from '#shared/config/env.ts';
 import { canonicalTimeZone, isTimeZone } from '#shared/domain/connection.ts';
 import { tenantRoute } from '#shared/http/api-handler.ts';
@@ -14,7 +14,10 @@ import { scheduleRegistry } from '#shared/wiring/connection-services.ts';
 
 const deps = {
   connections: new ConnectionRepository(requiredEnv(TABLE_ENV.syncState)),
-  schedules: scheduleRegistry(),
+  // Looked up per use: local mode hands over its registry after loading the handlers.
+  get schedules() {
+    return scheduleRegistry();
+  },
   clock: systemClock,
 };
 

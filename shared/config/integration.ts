@@ -1,6 +1,7 @@
 import { hkdfSync } from 'node:crypto';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+// zod/mini: the same checks as zod in a seventh of the bundle; see FUNCTION_BUNDLING.
+import * as z from 'zod/mini';
 import type { IntuitAppConfig } from '#shared/oauth/intuit-oauth.ts';
 import { optionalEnv, requiredEnv } from './env.ts';
 
@@ -25,8 +26,8 @@ const QBO_HOSTS = {
 } as const;
 
 const secretSchema = z.object({
-  clientId: z.string().min(1),
-  clientSecret: z.string().min(1),
+  clientId: z.string().check(z.minLength(1)),
+  clientSecret: z.string().check(z.minLength(1)),
 });
 
 /**
@@ -78,7 +79,9 @@ export async function loadIntegrationConfig(): Promise<IntegrationConfig> {
   };
 }
 
-const verifierSchema = z.object({ webhookVerifierTokens: z.array(z.string().min(1)).min(1) });
+const verifierSchema = z.object({
+  webhookVerifierTokens: z.array(z.string().check(z.minLength(1))).check(z.minLength(1)),
+});
 
 /**
  * The webhook verifier tokens (more than one while a token is rotated), kept apart from the Intuit

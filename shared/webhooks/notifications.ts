@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** One change Intuit notified, in either payload format. */
 export interface ChangeNotice {

@@ -1,7 +1,6 @@
 import { KmsKeyWrapper } from '#shared/adapters/aws/kms-key-wrapper.ts';
 import { EventBridgeScheduleRegistry } from '#shared/adapters/aws/scheduler-registry.ts';
 import { LocalKeyWrapper } from '#shared/adapters/local/local-key-wrapper.ts';
-import { localSchedules } from '#shared/adapters/local/local-schedule-registry.ts';
 import { requiredEnv } from '#shared/config/env.ts';
 import { type IntegrationConfig, loadIntegrationConfig } from '#shared/config/integration.ts';
 import { IntuitOAuthClient } from '#shared/oauth/intuit-oauth.ts';
@@ -43,16 +42,33 @@ function keyWrapper(): KeyWrapper {
   throw new Error('Set TOKEN_KEY_ARN (AWS) or LOCAL_MASTER_KEY_FILE (local mode)');
 }
 
-/** EventBridge Scheduler when `SCHEDULE_GROUP` is set (AWS), else this process's croner jobs. */
+let localSchedules: ScheduleRegistry | undefined;
+let awsSchedules: ScheduleRegistry | undefined;
+
+/**
+ * Local mode's composition root (`bin/local/workers.ts`) hands its croner registry here, so that
+ * croner, a local-only dependency, is never bundled into a Lambda function.
+ *
+ * @param registry - the registry used when `SCHEDULE_GROUP` is not set
+ */
+export function useLocalSchedules(registry: ScheduleRegistry): void {
+  localSchedules = registry;
+}
+
+/** EventBridge Scheduler when `SCHEDULE_GROUP` is set (AWS), else local mode's croner jobs. */
 export function scheduleRegistry(): ScheduleRegistry {
   const group = process.env.SCHEDULE_GROUP;
-  if (!group) return localSchedules;
-  return new EventBridgeScheduleRegistry({
+  if (!group) {
+    if (!localSchedules) throw new Error('Set SCHEDULE_GROUP (AWS) or start the local runtime');
+    return localSchedules;
+  }
+  awsSchedules ??= new EventBridgeScheduleRegistry({
     group,
     queueArn: requiredEnv('RECONCILE_QUEUE_ARN'),
     roleArn: requiredEnv('SCHEDULER_ROLE_ARN'),
     deadLetterArn: requiredEnv('SCHEDULE_DLQ_ARN'),
   });
+  return awsSchedules;
 }
 
 /**

@@ -190,28 +190,22 @@ describe('TokenVault', () => {
         clientSecret: world.emulator.clientSecret,
         redirectUri: 'http://127.0.0.1:9/cb',
         environment: 'sandbox',
+        // A token endpoint that refuses connections (nothing listens on port 9).
+        oauthBaseUrl: 'http://127.0.0.1:9',
       },
       world.clock,
     );
-    // A token endpoint that refuses connections (nothing listens on port 9).
-    const original = (await import('intuit-oauth')).default.tokenEndpoint;
-    (await import('intuit-oauth')).default.tokenEndpoint =
-      'http://127.0.0.1:9/oauth2/v1/tokens/bearer';
     const reported: string[] = [];
-    try {
-      const broken = new TokenVault({
-        tokens,
-        keys,
-        intuit: unreachable,
-        clock: world.clock,
-        onReconnectRequired: async (t) => {
-          reported.push(t);
-        },
-      });
-      await expect(broken.getAccessToken(tenantId)).rejects.toBeInstanceOf(IntuitUnavailableError);
-    } finally {
-      (await import('intuit-oauth')).default.tokenEndpoint = original;
-    }
+    const broken = new TokenVault({
+      tokens,
+      keys,
+      intuit: unreachable,
+      clock: world.clock,
+      onReconnectRequired: async (t) => {
+        reported.push(t);
+      },
+    });
+    await expect(broken.getAccessToken(tenantId)).rejects.toBeInstanceOf(IntuitUnavailableError);
     expect(reported).toEqual([]);
     expect((await tokens.get(tenantId))?.leaseOwner).toBeUndefined();
     // Once Intuit answers again, the same grant refreshes fine.

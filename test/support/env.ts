@@ -25,6 +25,6 @@ process.env.QBO_TIMEOUT_MS = '1000';
 process.env.QBO_429_PAUSE_SECONDS = '1';
 // Scheduled reconciles start at once (no spreading jitter) in tests.
 process.env.RECONCILE_JITTER_SECONDS = '0';
-// intuit-oauth retries token calls on 5xx and network errors after 1, 2 and 4 s; the same retries,
-// 10 ms apart, keep tests of an unreachable Intuit fast.
+// The emulator's tests drive Intuit's own intuit-oauth client, which retries token calls on 5xx
+// and network errors after 1, 2 and 4 s; the same retries, 10 ms apart, keep them fast.
 OAuthClient.retryConfig.retryDelay = 10;

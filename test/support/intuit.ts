@@ -19,7 +19,7 @@ export interface IntuitWorld {
   admin(method: string, path: string, body?: unknown): Promise<Response>;
 }
 
-/** Starts the emulator on a free port and the real intuit-oauth client against it. */
+/** Starts the emulator on a free port and the product's Intuit OAuth client against it. */
 export async function startIntuitWorld(): Promise<IntuitWorld> {
   // A held ("timeout") request outlasts the product's QBO timeout (QBO_TIMEOUT_MS) in tests.
   const emulator = await startEmulator({ port: 0, timeoutHoldMs: 3000 });
