@@ -1,7 +1,12 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { localPushQueue } from '#shared/adapters/local/local-queues.ts';
+import type { LocalQueue } from '#shared/adapters/local/local-queue.ts';
+import {
+  localChangeQueue,
+  localPushQueue,
+  localReconcileQueue,
+} from '#shared/adapters/local/local-queues.ts';
 import { localEvents } from '#shared/adapters/local/memory-event-publisher.ts';
 import type { RouteDefinition } from '#shared/api/routes.ts';
 import type { ApiHandler } from '#shared/http/api-handler.ts';
@@ -170,8 +175,14 @@ async function handleLocal(
     }
   }
   if (req.method === 'GET' && url.pathname === '/_local/queues') {
+    const view = (queue: LocalQueue) => ({
+      depth: queue.depth,
+      deadLetters: queue.deadLettered(),
+    });
     return send(res, 200, {
-      push: { depth: localPushQueue.depth, deadLetters: localPushQueue.deadLettered() },
+      push: view(localPushQueue),
+      changes: view(localChangeQueue),
+      reconcile: view(localReconcileQueue),
     });
   }
   if (req.method === 'GET' && url.pathname === '/_local/events') {

@@ -1,0 +1,55 @@
+/**
+ * `npm run bench [-- <name>…] [--quick]`: runs the benchmarks of issue 9 against the local runtime
+ * and the emulator with QBO's latency (150 ms a request) and per-company limits, writes each result
+ * to `bench/results/<name>.json` and the summary table into the README.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { pushBenchmark } from './push.ts';
+import { startBenchStack } from './support/stack.ts';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { quick: { type: 'boolean', default: false } },
+});
+const quick = values.quick;
+const selected = positionals.length > 0 ? positionals : ['push'];
+
+const latency = { EMULATOR_LATENCY_MS: '150' };
+
+const benchmarks: Record<string, () => Promise<object>> = {
+  async push() {
+    const stack = await startBenchStack(latency);
+    try {
+      return await pushBenchmark(
+        stack,
+        quick
+          ? { tenants: 3, invoicesPerTenant: 20, warmInvoicesPerTenant: 5 }
+          : { tenants: 100, invoicesPerTenant: 100, warmInvoicesPerTenant: 10 },
+      );
+    } finally {
+      await stack.close();
+    }
+  },
+};
+
+mkdirSync('bench/results', { recursive: true });
+for (const name of selected) {
+  const run = benchmarks[name];
+  if (!run) throw new Error(`unknown benchmark "${name}"; known: ${Object.keys(benchmarks)}`);
+  const started = Date.now();
+  console.log(`bench ${name}${quick ? ' (quick)' : ''}…`);
+  const result = {
+    benchmark: name,
+    measuredAt: new Date().toISOString(),
+    machine: `${process.platform} ${process.arch}, Node ${process.version}`,
+    quick,
+    ...(await run()),
+    benchSeconds: Math.round((Date.now() - started) / 1000),
+  };
+  writeFileSync(
+    `bench/results/${name}${quick ? '.quick' : ''}.json`,
+    `${JSON.stringify(result, null, 2)}\n`,
+  );
+  console.log(JSON.stringify(result, null, 2));
+}

@@ -1,0 +1,321 @@
+import { pushExample } from '../test/fixtures/push-example.ts';
+import { type BenchStack, inParallel, percentile, round } from './support/stack.ts';
+
+/** Sizes of the push benchmark. */
+export interface PushBenchOptions {
+  readonly tenants: number;
+  readonly invoicesPerTenant: number;
+  /** Invoices per tenant pushed again afterwards with every customer and item already mirrored. */
+  readonly warmInvoicesPerTenant: number;
+}
+
+const CUSTOMERS = 10;
+const ITEMS = 5;
+/** QBO's documented throttle per company (qbo-facts): 500 requests per minute. */
+const QBO_PER_MINUTE = 500;
+
+type Body = typeof pushExample;
+
+/** Invoice `n` of a tenant: one of 10 customers, two of 5 items, so mirrors happen on first use. */
+function invoice(n: number, prefix: string): Body {
+  const body = structuredClone(pushExample);
+  const c = n % CUSTOMERS;
+  body.docNumber = `${prefix}-${n}`;
+  body.client = { ...body.client, id: `cl_${c}`, displayName: `Client ${c}`, companyName: '' };
+  const [labor, material] = body.lines as [Body['lines'][number], Body['lines'][number]];
+  labor.itemCode = `SVC-${n % ITEMS}`;
+  labor.itemName = `Service ${n % ITEMS}`;
+  material.itemCode = `MAT-${(n + 1) % ITEMS}`;
+  material.itemName = `Material ${(n + 1) % ITEMS}`;
+  return body;
+}
+
+interface TenantRun {
+  tenantId: string;
+  realmId: string;
+  sentAt: Map<string, number>;
+}
+
+async function requestCount(stack: BenchStack, realmId: string): Promise<number> {
+  const res = await stack.admin('GET', `/_admin/companies/${realmId}`);
+  return ((await res.json()) as { requestCount: number }).requestCount;
+}
+
+/** Sends every tenant's invoices at once and waits until the push queue is empty. */
+async function pushAll(
+  stack: BenchStack,
+  runs: readonly TenantRun[],
+  count: number,
+  prefix: string,
+): Promise<number> {
+  const jobs = runs.flatMap((run) =>
+    Array.from({ length: count }, (_, n) => ({ run, n, id: `${prefix}_${n}` })),
+  );
+  const started = performance.now();
+  await inParallel(jobs, 200, async ({ run, n, id }) => {
+    run.sentAt.set(id, Date.now());
+    const res = await stack.call(run.tenantId, 'POST', `/invoices/${id}/push`, invoice(n, prefix));
+    if (res.status !== 202) throw new Error(`push ${id}: ${res.status} ${await res.text()}`);
+  });
+  await stack.drained('push');
+  return performance.now() - started;
+}
+
+interface PushedEvent {
+  type: string;
+  tenantId: string;
+  invoiceId: string;
+  at: string;
+}
+
+/**
+ * The pipeline under test: `POST /invoices/{id}/push` for every invoice of every tenant at once,
+ * through the FIFO queue and the push worker to the emulator, measured from the moment each POST
+ * was sent to its `invoice.pushed` event.
+ */
+async function measurePipeline(stack: BenchStack, o: PushBenchOptions) {
+  const tenants = Array.from({ length: o.tenants }, (_, t) => `bench-push-${t}`);
+  const runs = await inParallel(tenants, 10, async (tenantId) => ({
+    tenantId,
+    realmId: await stack.connect(tenantId, `Bench Plumbing ${tenantId}`),
+    sentAt: new Map<string, number>(),
+  }));
+  const before = await Promise.all(runs.map((r) => requestCount(stack, r.realmId)));
+  const wallMs = await pushAll(stack, runs, o.invoicesPerTenant, 'cold');
+  const afterCold = await Promise.all(runs.map((r) => requestCount(stack, r.realmId)));
+  await pushAll(stack, runs, o.warmInvoicesPerTenant, 'warm');
+  const afterWarm = await Promise.all(runs.map((r) => requestCount(stack, r.realmId)));
+
+  const res = await fetch(`${stack.apiUrl}/_local/events`);
+  const events = ((await res.json()) as { events: PushedEvent[] }).events;
+  const pushedAt = new Map<string, number>();
+  const failed = events.filter((e) => e.type === 'invoice.push_failed').length;
+  for (const e of events) {
+    if (e.type === 'invoice.pushed') pushedAt.set(`${e.tenantId}/${e.invoiceId}`, Date.parse(e.at));
+  }
+  const latencies: number[] = [];
+  const perCompany: { invoicesPerSecond: number; requestsPerMinute: number }[] = [];
+  let missing = 0;
+  runs.forEach((run, i) => {
+    let first = Number.POSITIVE_INFINITY;
+    let last = 0;
+    for (const [id, sent] of run.sentAt) {
+      const done = pushedAt.get(`${run.tenantId}/${id}`);
+      if (done === undefined) {
+        missing++;
+        continue;
+      }
+      if (id.startsWith('cold')) {
+        latencies.push(done - sent);
+        first = Math.min(first, sent);
+        last = Math.max(last, done);
+      }
+    }
+    const seconds = (last - first) / 1000;
+    const requests = (afterCold[i] as number) - (before[i] as number);
+    perCompany.push({
+      invoicesPerSecond: o.invoicesPerTenant / seconds,
+      requestsPerMinute: (requests / seconds) * 60,
+    });
+  });
+  const coldRequests = afterCold.reduce((s, n, i) => s + n - (before[i] as number), 0);
+  const warmRequests = afterWarm.reduce((s, n, i) => s + n - (afterCold[i] as number), 0);
+  const invoices = o.tenants * o.invoicesPerTenant;
+  return {
+    invoices,
+    notPushed: missing,
+    pushFailedEvents: failed,
+    wallSeconds: round(wallMs / 1000, 1),
+    invoicesPerSecondTotal: round(invoices / (wallMs / 1000), 1),
+    latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) },
+    perCompanyMedian: {
+      invoicesPerSecond: round(
+        percentile(
+          perCompany.map((c) => c.invoicesPerSecond),
+          50,
+        ),
+      ),
+      qboRequestsPerMinute: round(
+        percentile(
+          perCompany.map((c) => c.requestsPerMinute),
+          50,
+        ),
+        0,
+      ),
+      ratioOfQboLimit: round(
+        percentile(
+          perCompany.map((c) => c.requestsPerMinute),
+          50,
+        ) / QBO_PER_MINUTE,
+      ),
+    },
+    qboRequestsPerInvoice: {
+      firstUse: round(coldRequests / invoices, 3),
+      warm: round(warmRequests / (o.tenants * o.warmInvoicesPerTenant), 3),
+      expectedFirstUse: round(
+        (invoices + o.tenants * (2 * CUSTOMERS + 2 * 2 * ITEMS)) / invoices,
+        3,
+      ),
+    },
+  };
+}
+
+/** A QBO client that knows nothing: it looks up the customer and every item on every invoice. */
+async function naiveToken(stack: BenchStack, realmId: string): Promise<string> {
+  const redirect = `${stack.apiUrl}/oauth/quickbooks/callback`;
+  const authorize = new URL(`${stack.emulatorUrl}/connect/oauth2`);
+  authorize.search = new URLSearchParams({
+    client_id: 'emulator-client-id',
+    response_type: 'code',
+    scope: 'com.intuit.quickbooks.accounting',
+    redirect_uri: redirect,
+    state: 'naive',
+    auto_approve: realmId,
+  }).toString();
+  const location = (await fetch(authorize, { redirect: 'manual' })).headers.get('location') ?? '';
+  const code = new URL(location).searchParams.get('code') ?? '';
+  const res = await fetch(`${stack.emulatorUrl}/oauth2/v1/tokens/bearer`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from('emulator-client-id:emulator-client-secret').toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+      accept: 'application/json',
+    },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirect }),
+  });
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+/**
+ * The baseline: per invoice, query the customer by name and each item by name (creating what is
+ * missing), then create the invoice: five lanes per company like the pipeline, no mapping cache,
+ * no limiter (a 429 waits a second and retries).
+ */
+async function measureNaive(stack: BenchStack, o: PushBenchOptions) {
+  const realms = await inParallel(
+    Array.from({ length: o.tenants }, (_, t) => t),
+    10,
+    async (t) => {
+      const res = await stack.admin('POST', '/_admin/companies', { name: `Naive ${t}` });
+      const { realmId } = (await res.json()) as { realmId: string };
+      return { realmId, token: await naiveToken(stack, realmId) };
+    },
+  );
+  let requests = 0;
+  const qbo = async (realm: { realmId: string; token: string }, path: string, body?: unknown) => {
+    for (;;) {
+      requests++;
+      const res = await fetch(`${stack.emulatorUrl}/v3/company/${realm.realmId}/${path}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: {
+          authorization: `Bearer ${realm.token}`,
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      if (res.status === 429) {
+        await new Promise((r) => setTimeout(r, 1000));
+        continue;
+      }
+      return { status: res.status, json: (await res.json()) as Record<string, never> };
+    }
+  };
+  const find = async (
+    realm: (typeof realms)[number],
+    entity: string,
+    field: string,
+    name: string,
+  ) => {
+    const q = encodeURIComponent(`select * from ${entity} where ${field} = '${name}'`);
+    const found = await qbo(realm, `query?query=${q}&minorversion=75`);
+    const rows = (found.json.QueryResponse?.[entity] ?? []) as { Id: string }[];
+    return rows[0]?.Id;
+  };
+  const ensure = async (
+    realm: (typeof realms)[number],
+    entity: 'Customer' | 'Item',
+    name: string,
+  ): Promise<string> => {
+    const field = entity === 'Customer' ? 'DisplayName' : 'Name';
+    const existing = await find(realm, entity, field, name);
+    if (existing) return existing;
+    const body =
+      entity === 'Customer'
+        ? { DisplayName: name }
+        : { Name: name, Type: 'Service', IncomeAccountRef: { value: '1' } };
+    const created = await qbo(realm, entity.toLowerCase(), body);
+    const id = (created.json[entity] as { Id?: string } | undefined)?.Id;
+    // Another lane created it first (6240 duplicate name): look it up again.
+    return id ?? (await find(realm, entity, field, name)) ?? '';
+  };
+  const latencies: number[] = [];
+  const jobs = realms.flatMap((realm) =>
+    Array.from({ length: o.invoicesPerTenant }, (_, n) => ({ realm, n })),
+  );
+  let failures = 0;
+  const started = performance.now();
+  await inParallel(jobs, 5 * o.tenants, async ({ realm, n }) => {
+    const t0 = performance.now();
+    const body = invoice(n, 'naive');
+    const customer = await ensure(realm, 'Customer', body.client.displayName);
+    const lines = [];
+    for (const line of body.lines) {
+      const item = await ensure(realm, 'Item', line.itemName);
+      lines.push({
+        DetailType: 'SalesItemLineDetail',
+        Amount: Number(line.amount),
+        SalesItemLineDetail: {
+          ItemRef: { value: item },
+          Qty: Number(line.quantity),
+          UnitPrice: Number(line.unitPrice),
+        },
+      });
+    }
+    const created = await qbo(realm, 'invoice', {
+      DocNumber: body.docNumber,
+      CustomerRef: { value: customer },
+      Line: lines,
+    });
+    if (created.status !== 200) failures++;
+    latencies.push(performance.now() - t0);
+  });
+  const wallMs = performance.now() - started;
+  const invoices = o.tenants * o.invoicesPerTenant;
+  return {
+    invoices,
+    failures,
+    wallSeconds: round(wallMs / 1000, 1),
+    invoicesPerSecondTotal: round(invoices / (wallMs / 1000), 1),
+    latencyMs: {
+      p50: round(percentile(latencies, 50), 0),
+      p99: round(percentile(latencies, 99), 0),
+    },
+    qboRequestsPerInvoice: round(requests / invoices, 3),
+  };
+}
+
+/**
+ * Push throughput and latency (issue 9): the pipeline against the naive pusher, in one run, on one
+ * emulator with QBO's latency and limits.
+ *
+ * @param stack - the local stack under test
+ * @param options - sizes
+ */
+export async function pushBenchmark(stack: BenchStack, options: PushBenchOptions) {
+  const pipeline = await measurePipeline(stack, options);
+  const naive = await measureNaive(stack, options);
+  return {
+    options,
+    pipeline,
+    naive,
+    ratios: {
+      qboRequestsPerInvoiceNaiveOverPipeline: round(
+        naive.qboRequestsPerInvoice / pipeline.qboRequestsPerInvoice.firstUse,
+      ),
+      throughputPipelineOverNaive: round(
+        pipeline.invoicesPerSecondTotal / naive.invoicesPerSecondTotal,
+      ),
+    },
+  };
+}
