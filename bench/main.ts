@@ -5,8 +5,11 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { bundlesBenchmark } from './bundles.ts';
 import { pushBenchmark } from './push.ts';
+import { reconcileBenchmark } from './reconcile.ts';
 import { startBenchStack } from './support/stack.ts';
+import { webhookBenchmark } from './webhooks.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -15,9 +18,39 @@ const { values, positionals } = parseArgs({
 const quick = values.quick;
 const selected = positionals.length > 0 ? positionals : ['push'];
 
-const latency = { EMULATOR_LATENCY_MS: '150' };
+const latency = {
+  EMULATOR_LATENCY_MS: '150',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+};
 
 const benchmarks: Record<string, () => Promise<object>> = {
+  bundles: () => bundlesBenchmark(),
+  async reconcile() {
+    const stack = await startBenchStack({ ...latency, RECONCILE_JITTER_SECONDS: '0' });
+    try {
+      return await reconcileBenchmark(
+        stack,
+        quick
+          ? { tenantCounts: [1, 2], invoicesPerTenant: 200, naiveSample: 50 }
+          : { tenantCounts: [1, 10, 100], invoicesPerTenant: 2500, naiveSample: 250 },
+      );
+    } finally {
+      await stack.close();
+    }
+  },
+  async webhooks() {
+    const verifierToken = 'bench-verifier-token';
+    const stack = await startBenchStack({ ...latency, QBO_WEBHOOK_VERIFIER_TOKEN: verifierToken });
+    try {
+      return await webhookBenchmark(
+        stack,
+        verifierToken,
+        quick ? { companies: 5, paymentsPerCompany: 4 } : { companies: 50, paymentsPerCompany: 4 },
+      );
+    } finally {
+      await stack.close();
+    }
+  },
   async push() {
     const stack = await startBenchStack(latency);
     try {

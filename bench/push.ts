@@ -17,7 +17,7 @@ const QBO_PER_MINUTE = 500;
 type Body = typeof pushExample;
 
 /** Invoice `n` of a tenant: one of 10 customers, two of 5 items, so mirrors happen on first use. */
-function invoice(n: number, prefix: string): Body {
+export function invoice(n: number, prefix: string): Body {
   const body = structuredClone(pushExample);
   const c = n % CUSTOMERS;
   body.docNumber = `${prefix}-${n}`;
@@ -160,8 +160,14 @@ async function measurePipeline(stack: BenchStack, o: PushBenchOptions) {
   };
 }
 
-/** A QBO client that knows nothing: it looks up the customer and every item on every invoice. */
-async function naiveToken(stack: BenchStack, realmId: string): Promise<string> {
+/**
+ * An access token for a company, got the way any Intuit app gets one (consent, then the code
+ * exchange), for the naive baselines, which keep no tokens of the stack.
+ *
+ * @param stack - the stack, whose registered redirect URI the consent accepts
+ * @param realmId - the company
+ */
+export async function naiveToken(stack: BenchStack, realmId: string): Promise<string> {
   const redirect = `${stack.apiUrl}/oauth/quickbooks/callback`;
   const authorize = new URL(`${stack.emulatorUrl}/connect/oauth2`);
   authorize.search = new URLSearchParams({
