@@ -5,9 +5,12 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { startDynamoDbLocal } from '#local/dynamodb-local.ts';
 import { bundlesBenchmark } from './bundles.ts';
+import { costBenchmark } from './cost.ts';
 import { pushBenchmark } from './push.ts';
 import { reconcileBenchmark } from './reconcile.ts';
+import { startDynamoMeter } from './support/dynamo-meter.ts';
 import { startBenchStack } from './support/stack.ts';
 import { webhookBenchmark } from './webhooks.ts';
 
@@ -25,6 +28,23 @@ const latency = {
 
 const benchmarks: Record<string, () => Promise<object>> = {
   bundles: () => bundlesBenchmark(),
+  async cost() {
+    const dynamo = await startDynamoDbLocal();
+    const meter = await startDynamoMeter(dynamo.endpoint);
+    const stack = await startBenchStack({
+      ...latency,
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      LOCAL_DYNAMODB_ENDPOINT: meter.endpoint,
+      RECONCILE_JITTER_SECONDS: '0',
+    });
+    try {
+      return await costBenchmark(stack, meter, quick ? 2 : 10);
+    } finally {
+      await stack.close();
+      await meter.close();
+      await dynamo.stop();
+    }
+  },
   async reconcile() {
     const stack = await startBenchStack({ ...latency, RECONCILE_JITTER_SECONDS: '0' });
     try {

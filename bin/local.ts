@@ -83,9 +83,12 @@ async function main(): Promise<void> {
       'local-master.key',
     );
 
-    const dynamo = await startDynamoDbLocal({
-      ...(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {}),
-    });
+    // LOCAL_DYNAMODB_ENDPOINT: use a DynamoDB that is already running (the cost benchmark puts a
+    // meter in front of one) instead of starting DynamoDB Local.
+    const external = process.env.LOCAL_DYNAMODB_ENDPOINT;
+    const dynamo = external
+      ? { endpoint: external, stop: async () => {} }
+      : await startDynamoDbLocal({ ...(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {}) });
     cleanups.push(() => dynamo.stop());
     process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
     await ensureTables(dynamo.endpoint, [syncStateTable, tenantProviderKeysTable]);

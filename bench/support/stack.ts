@@ -13,6 +13,8 @@ export interface BenchStack {
   admin(method: string, path: string, body?: unknown): Promise<Response>;
   /** Creates a company and connects a tenant to it through the real OAuth flow. */
   connect(tenantId: string, companyName: string): Promise<string>;
+  /** Bytes the stack has written to stdout since it started: its log lines. */
+  logBytes(): number;
   /** Waits until the named local queue is empty. */
   drained(queue: 'push' | 'changes' | 'reconcile', timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -35,9 +37,12 @@ export async function startBenchStack(env: Record<string, string> = {}): Promise
     },
   );
   let banner = '';
+  let logBytes = 0;
   const urls = await new Promise<{ api: string; emulator: string }>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the local stack exited (${code})`)));
     child.stdout?.on('data', (chunk: Buffer) => {
+      logBytes += chunk.length;
+      if (banner.includes('Ctrl-C')) return;
       banner += chunk.toString();
       const api = /API:\s+(http\S+)/.exec(banner)?.[1];
       const emulator = /Intuit:\s+(http\S+)/.exec(banner)?.[1];
@@ -89,6 +94,7 @@ export async function startBenchStack(env: Record<string, string> = {}): Promise
       }
       return realmId;
     },
+    logBytes: () => logBytes,
     async drained(queue, timeoutMs = 600_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

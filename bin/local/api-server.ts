@@ -80,9 +80,10 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
   const compiled = options.routes.map(compile);
   let issuer: DevIssuer | undefined;
   let url = '';
+  const invocations = new Map<string, Invocations>();
   const server = createServer((req, res) => {
     if (!issuer) return send(res, 503, { message: 'Starting' });
-    handle(req, res, { ...options, compiled, issuer, url }).catch((err: unknown) => {
+    handle(req, res, { ...options, compiled, issuer, url, invocations }).catch((err: unknown) => {
       console.error('Local API error', err);
       if (!res.headersSent) send(res, 500, { message: 'Internal Server Error' });
     });
@@ -106,8 +107,15 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
   };
 }
 
+/** Invocations of one function and the time they took: what Lambda would bill. */
+interface Invocations {
+  count: number;
+  ms: number;
+}
+
 interface HandleContext extends LocalApiOptions {
   readonly compiled: readonly CompiledRoute[];
+  readonly invocations: Map<string, Invocations>;
   readonly issuer: DevIssuer;
   readonly url: string;
 }
@@ -133,7 +141,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: HandleCont
     const routeKey = `${route.method} ${route.path}`;
     const event = toApiGatewayEvent({ req, url, body, routeKey, pathParameters, claims });
     const handler = await ctx.loadHandler(route.handler);
+    const started = performance.now();
     const result = await handler(event, lambdaContext(route.handler));
+    const counted = ctx.invocations.get(route.handler) ?? { count: 0, ms: 0 };
+    counted.count += 1;
+    counted.ms += performance.now() - started;
+    ctx.invocations.set(route.handler, counted);
     // As API Gateway does: the request id (the logs' correlation_id) goes back to the caller.
     res.setHeader('apigw-requestid', event.requestContext.requestId);
     return writeResult(res, result);
@@ -178,12 +191,17 @@ async function handleLocal(
     const view = (queue: LocalQueue) => ({
       depth: queue.depth,
       deadLetters: queue.deadLettered(),
+      stats: queue.stats,
     });
     return send(res, 200, {
       push: view(localPushQueue),
       changes: view(localChangeQueue),
       reconcile: view(localReconcileQueue),
     });
+  }
+  if (req.method === 'GET' && url.pathname === '/_local/invocations') {
+    // API functions' invocations and summed durations (the cost benchmark reads them).
+    return send(res, 200, Object.fromEntries(ctx.invocations));
   }
   if (req.method === 'GET' && url.pathname === '/_local/events') {
     // The domain events TradelyHQ core would receive from EventBridge.

@@ -31,6 +31,20 @@ interface Stored {
   delayOverride?: number;
 }
 
+/** What a {@link LocalQueue} has done, as SQS would bill it and Lambda would run it. */
+export interface LocalQueueStats {
+  /** SendMessage calls that stored a message (duplicates within the window excluded). */
+  sent: number;
+  /** Deliveries to the consumer: Lambda invocations, each one a ReceiveMessage. */
+  receives: number;
+  /** Messages deleted after a successful delivery. */
+  deleted: number;
+  /** ChangeMessageVisibility calls (backoff). */
+  visibilityChanges: number;
+  /** Milliseconds the consumer spent on deliveries, summed: Lambda's billed duration. */
+  consumerMs: number;
+}
+
 /** A Lambda-style consumer of SQS events with partial batch failures. */
 export type QueueConsumer = (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
 
@@ -51,6 +65,14 @@ export class LocalQueue implements MessageDelay {
   private consumer: QueueConsumer | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly idleWaiters: (() => void)[] = [];
+  /** Counts since the queue was made (`GET /_local/queues`; the cost benchmark reads them). */
+  readonly stats: LocalQueueStats = {
+    sent: 0,
+    receives: 0,
+    deleted: 0,
+    visibilityChanges: 0,
+    consumerMs: 0,
+  };
 
   /** @param options - see {@link LocalQueueOptions} */
   constructor(private readonly options: LocalQueueOptions) {}
@@ -76,6 +98,7 @@ export class LocalQueue implements MessageDelay {
       if (seen !== undefined && now - seen < DEDUPE_WINDOW_MS) return;
       this.recentDedupe.set(dedupeId, now);
     }
+    this.stats.sent += 1;
     this.messages.push({
       messageId: randomUUID(),
       body,
@@ -92,6 +115,7 @@ export class LocalQueue implements MessageDelay {
   async delay(receiptHandle: string, seconds: number): Promise<void> {
     const message = [...this.inFlight].find((m) => m.receiptHandle === receiptHandle);
     if (message) message.delayOverride = seconds;
+    this.stats.visibilityChanges += 1;
   }
 
   /**
@@ -185,6 +209,8 @@ export class LocalQueue implements MessageDelay {
     message.receiveCount += 1;
     message.receiptHandle = randomUUID();
     message.delayOverride = undefined;
+    this.stats.receives += 1;
+    const started = performance.now();
     let failed: boolean;
     try {
       const response = await consumer({ Records: [this.record(message)] });
@@ -194,9 +220,11 @@ export class LocalQueue implements MessageDelay {
     } catch {
       failed = true;
     }
+    this.stats.consumerMs += performance.now() - started;
     this.inFlight.delete(message);
     const index = this.messages.indexOf(message);
     if (!failed) {
+      this.stats.deleted += 1;
       this.messages.splice(index, 1);
     } else if (message.receiveCount >= this.options.maxReceiveCount) {
       this.messages.splice(index, 1);
