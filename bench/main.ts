@@ -10,6 +10,7 @@ import { bundlesBenchmark } from './bundles.ts';
 import { costBenchmark } from './cost.ts';
 import { pushBenchmark } from './push.ts';
 import { reconcileBenchmark } from './reconcile.ts';
+import { writeReadmeTable } from './report.ts';
 import { startDynamoMeter } from './support/dynamo-meter.ts';
 import { startBenchStack } from './support/stack.ts';
 import { webhookBenchmark } from './webhooks.ts';
@@ -19,7 +20,6 @@ const { values, positionals } = parseArgs({
   options: { quick: { type: 'boolean', default: false } },
 });
 const quick = values.quick;
-const selected = positionals.length > 0 ? positionals : ['push'];
 
 const latency = {
   EMULATOR_LATENCY_MS: '150',
@@ -86,6 +86,7 @@ const benchmarks: Record<string, () => Promise<object>> = {
   },
 };
 
+const selected = positionals.length > 0 ? positionals : Object.keys(benchmarks);
 mkdirSync('bench/results', { recursive: true });
 for (const name of selected) {
   const run = benchmarks[name];
@@ -106,3 +107,4 @@ for (const name of selected) {
   );
   console.log(JSON.stringify(result, null, 2));
 }
+if (!quick) writeReadmeTable();

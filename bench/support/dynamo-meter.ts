@@ -62,7 +62,8 @@ export async function startDynamoMeter(target: string): Promise<DynamoMeter> {
           up.on('end', () => {
             const text = Buffer.concat(out);
             if (metered) {
-              const row = (usage[op] ??= { requests: 0, readUnits: 0, writeUnits: 0 });
+              usage[op] ??= { requests: 0, readUnits: 0, writeUnits: 0 };
+              const row = usage[op];
               row.requests += 1;
               const parsed = JSON.parse(text.toString() || '{}') as {
                 ConsumedCapacity?: Consumed | Consumed[];
