@@ -45,6 +45,13 @@ const PROVIDER = 'quickbooks';
  * pair only over the version it read; everyone else re-reads until the new version appears.
  */
 export class TokenVault {
+  /**
+   * Access tokens this process opened, until they near expiry: a company's QBO requests then cost
+   * neither a table read nor a KMS Decrypt each. A token revoked or replaced meanwhile is refused
+   * by QBO with 401, and the caller's `rejectedVersion` skips this cache.
+   */
+  private readonly opened = new Map<string, { grant: AccessGrant; freshUntil: number }>();
+
   /** @param deps - see {@link TokenVaultDeps} */
   constructor(private readonly deps: TokenVaultDeps) {}
 
@@ -56,6 +63,7 @@ export class TokenVault {
    * @param tokens - the tokens Intuit issued
    */
   async store(tenantId: string, realmId: string, tokens: TokenSet): Promise<void> {
+    this.opened.delete(tenantId);
     const blob = await this.seal(tenantId, tokens);
     await this.deps.tokens.replace(tenantId, { realmId, blob, ...expiries(tokens) });
   }
@@ -77,6 +85,7 @@ export class TokenVault {
    * @param tenantId - the tenant
    */
   async delete(tenantId: string): Promise<void> {
+    this.opened.delete(tenantId);
     await this.deps.tokens.delete(tenantId);
   }
 
@@ -92,6 +101,14 @@ export class TokenVault {
    * @throws NotConnectedError, ReconnectRequiredError (invalid_grant), IntuitUnavailableError
    */
   async getAccessToken(tenantId: string, rejectedVersion?: number): Promise<AccessGrant> {
+    const cached = this.opened.get(tenantId);
+    if (
+      cached &&
+      cached.grant.version !== rejectedVersion &&
+      this.deps.clock.now() < cached.freshUntil
+    ) {
+      return cached.grant;
+    }
     const deadline = this.deps.clock.now() + WAIT_MS;
     let pause = 20;
     for (;;) {
@@ -185,7 +202,9 @@ export class TokenVault {
 
   private async grant(tenantId: string, row: StoredTokens): Promise<AccessGrant> {
     const { accessToken } = await this.open(tenantId, row);
-    return { accessToken, realmId: row.realmId, version: row.version };
+    const grant = { accessToken, realmId: row.realmId, version: row.version };
+    this.opened.set(tenantId, { grant, freshUntil: row.accessTokenExpiresAt - ACCESS_MARGIN_MS });
+    return grant;
   }
 
   private context(tenantId: string): EncryptionContext {

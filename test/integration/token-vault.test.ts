@@ -58,6 +58,36 @@ describe('TokenVault', () => {
     expect(issuedAccessTokens(realmId)).toBe(1);
   });
 
+  it('opens a token once per process while it is fresh, and again after QBO refuses it', async () => {
+    const { tenantId, realmId } = await connectedTenant();
+    let unwraps = 0;
+    const counting = new TokenVault({
+      tokens,
+      keys: {
+        generateDataKey: (context) => keys.generateDataKey(context),
+        unwrap: (wrapped, context) => {
+          unwraps += 1;
+          return keys.unwrap(wrapped, context);
+        },
+      },
+      intuit: world.intuit,
+      clock: world.clock,
+      onReconnectRequired: async () => {},
+    });
+    const first = await counting.getAccessToken(tenantId);
+    await counting.getAccessToken(tenantId);
+    await counting.getAccessToken(tenantId);
+    expect(unwraps).toBe(1);
+    // QBO answered 401 to that token: the cache is skipped and the token refreshed.
+    const second = await counting.getAccessToken(tenantId, first.version);
+    expect(second.accessToken).not.toBe(first.accessToken);
+    expect(issuedAccessTokens(realmId)).toBe(2);
+    // Near its expiry a cached token is not handed out any more.
+    world.emulator.clock.advance(3600);
+    const third = await counting.getAccessToken(tenantId);
+    expect(third.accessToken).not.toBe(second.accessToken);
+  });
+
   it('refreshes exactly once at Intuit when 50 callers need a refresh at the same moment', async () => {
     const { tenantId, realmId } = await connectedTenant();
     world.emulator.clock.advance(3600);
