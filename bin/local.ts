@@ -67,6 +67,7 @@ async function main(): Promise<void> {
     loadHandler,
     tenantClaim: process.env.TENANT_CLAIM,
     info,
+    console: true,
   });
   const cleanups: (() => Promise<void>)[] = [() => api.close()];
   const stopAll = async () => {
@@ -114,6 +115,7 @@ async function main(): Promise<void> {
   console.log(
     [
       'TradelyHQ ↔ QuickBooks Online integration (local mode)',
+      `  Console:   ${api.url}/ (the reference admin console)`,
       `  API:       ${api.url}`,
       `  Intuit:    ${info.emulatorUrl} (QBO + OAuth emulator)`,
       `  DynamoDB:  ${info.dynamoEndpoint} (${dataDir ? `data in ${dataDir}/` : 'in memory'})`,

@@ -7,6 +7,7 @@ import type { RouteDefinition } from '#shared/api/routes.ts';
 import type { ApiHandler } from '#shared/http/api-handler.ts';
 import { TENANT_ID } from '#shared/http/tenant.ts';
 import { apiGatewayClaims, lambdaContext, toApiGatewayEvent } from './api-gateway-event.ts';
+import { DemoActionError, LocalConsole } from './console-routes.ts';
 import { DevIssuer } from './dev-issuer.ts';
 import { runLocalOp } from './ops-routes.ts';
 
@@ -25,6 +26,8 @@ export interface LocalApiOptions {
   readonly tenantClaim: string;
   /** Extra fields for `GET /_local/info` (e.g. the emulator's URL). */
   readonly info?: Readonly<Record<string, string>>;
+  /** Also serve the reference admin console at `/` and its demo helper under `/_local/demo/`. */
+  readonly console?: boolean;
 }
 
 /** A running local API. */
@@ -69,15 +72,17 @@ function compile(route: RouteDefinition): CompiledRoute {
  * 2.0 event its Lambda handler receives, JWT routes are refused with API Gateway's own
  * `401 {"message":"Unauthorized"}` unless a token from the development issuer verifies, and
  * unknown routes get `404 {"message":"Not Found"}`. Local mode only adds `POST /_local/token`
- * (mints a token for a tenant) and `GET /_local/info`.
+ * (mints a token for a tenant), `GET /_local/info` and the other `/_local/` helpers, and with
+ * `console` the reference admin console at `/` (built in memory at start).
  */
 export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi> {
   const compiled = options.routes.map(compile);
+  const adminConsole = options.console ? new LocalConsole(options.info ?? {}) : undefined;
   let issuer: DevIssuer | undefined;
   let url = '';
   const server = createServer((req, res) => {
     if (!issuer) return send(res, 503, { message: 'Starting' });
-    handle(req, res, { ...options, compiled, issuer, url }).catch((err: unknown) => {
+    handle(req, res, { ...options, compiled, issuer, url, adminConsole }).catch((err: unknown) => {
       console.error('Local API error', err);
       if (!res.headersSent) send(res, 500, { message: 'Internal Server Error' });
     });
@@ -105,6 +110,7 @@ interface HandleContext extends LocalApiOptions {
   readonly compiled: readonly CompiledRoute[];
   readonly issuer: DevIssuer;
   readonly url: string;
+  readonly adminConsole: LocalConsole | undefined;
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, ctx: HandleContext) {
@@ -133,6 +139,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: HandleCont
     res.setHeader('apigw-requestid', event.requestContext.requestId);
     return writeResult(res, result);
   }
+  if (ctx.adminConsole?.serve(req, res, url.pathname)) return;
   return send(res, 404, { message: 'Not Found' });
 }
 
@@ -167,6 +174,16 @@ async function handleLocal(
         : send(res, 200, result);
     } catch (err) {
       return send(res, 400, { code: 'op_failed', message: (err as Error).message });
+    }
+  }
+  const demo = /^\/_local\/demo\/([a-z-]+)$/.exec(url.pathname);
+  if (req.method === 'POST' && demo && ctx.adminConsole) {
+    try {
+      const input = JSON.parse(body.toString() || '{}') as Record<string, unknown>;
+      return send(res, 200, await ctx.adminConsole.demo(demo[1] ?? '', input, ctx.url));
+    } catch (err) {
+      const status = err instanceof DemoActionError ? err.status : 400;
+      return send(res, status, { code: 'demo_failed', message: (err as Error).message });
     }
   }
   if (req.method === 'GET' && url.pathname === '/_local/queues') {
