@@ -167,6 +167,11 @@ export class IntegrationStack extends Stack {
         ),
         'both',
       ),
+      // Reads QBO with the tenant's tokens (a refresh stores the new pair): both key uses.
+      'list-income-accounts': tokens(
+        syncWrite(fn('list-income-accounts', "The company's income accounts, from QBO", intuit)),
+        'both',
+      ),
       'update-settings': syncWrite(
         fn('update-settings', 'Time zone and mapping settings'),
       ).bindSchedules(this.reconcile),
@@ -249,6 +254,7 @@ export class IntegrationStack extends Stack {
       'quickbooks-callback',
       'quickbooks-disconnected',
       'disconnect-quickbooks',
+      'list-income-accounts',
       'push-worker',
       'change-worker',
       'reconcile-worker',
@@ -336,6 +342,7 @@ export class IntegrationStack extends Stack {
       'reconcile-worker',
       'quickbooks-callback',
       'quickbooks-disconnected',
+      'list-income-accounts',
     );
     o.topContributors('QboThrottlingByCompany', 'QboThrottled', 'realmId', qboCallers);
     o.topContributors('QboRequestsByCompany', 'QboRequests', 'realmId', qboCallers);

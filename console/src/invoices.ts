@@ -142,6 +142,7 @@ export function testInvoiceForm(ctx: ConsoleContext): HTMLElement {
           docNumber: docNumber.value,
           issueDate: today,
           currency: 'USD',
+          memo: 'Sent from the reference console',
           client: {
             id: `cl_${client.value.toLowerCase().replace(/\W+/g, '_')}`,
             displayName: client.value,
