@@ -68,6 +68,7 @@ async function main(): Promise<void> {
     tenantClaim: process.env.TENANT_CLAIM,
     info,
     console: true,
+    startNotReady: true,
   });
   const cleanups: (() => Promise<void>)[] = [() => api.close()];
   const stopAll = async () => {
@@ -96,6 +97,7 @@ async function main(): Promise<void> {
     cleanups.push(async () => stopWorkers());
     info.dynamoEndpoint = dynamo.endpoint;
     info.restoredSchedules = String(restored);
+    api.markReady();
   } catch (err) {
     await stopAll();
     throw err;

@@ -28,6 +28,13 @@ export interface LocalApiOptions {
   readonly info?: Readonly<Record<string, string>>;
   /** Also serve the reference admin console at `/` and its demo helper under `/_local/demo/`. */
   readonly console?: boolean;
+  /**
+   * Answer API routes with `503 {"message":"Starting"}` until {@link LocalApi.markReady}: handlers
+   * read their configuration (DynamoDB's endpoint among it) when first loaded, so none may load
+   * before the runtime has set it. The console and the development issuer answer at once.
+   * @default false
+   */
+  readonly startNotReady?: boolean;
 }
 
 /** A running local API. */
@@ -36,6 +43,8 @@ export interface LocalApi {
   readonly url: string;
   /** The development issuer whose tokens the API accepts. */
   readonly issuer: DevIssuer;
+  /** Starts serving API routes (see {@link LocalApiOptions.startNotReady}). */
+  markReady(): void;
   /** Stops listening and closes open connections. */
   close(): Promise<void>;
 }
@@ -80,12 +89,15 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
   const adminConsole = options.console ? new LocalConsole(options.info ?? {}) : undefined;
   let issuer: DevIssuer | undefined;
   let url = '';
+  let ready = !options.startNotReady;
   const server = createServer((req, res) => {
     if (!issuer) return send(res, 503, { message: 'Starting' });
-    handle(req, res, { ...options, compiled, issuer, url, adminConsole }).catch((err: unknown) => {
-      console.error('Local API error', err);
-      if (!res.headersSent) send(res, 500, { message: 'Internal Server Error' });
-    });
+    handle(req, res, { ...options, compiled, issuer, url, adminConsole, ready: () => ready }).catch(
+      (err: unknown) => {
+        console.error('Local API error', err);
+        if (!res.headersSent) send(res, 500, { message: 'Internal Server Error' });
+      },
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
@@ -98,6 +110,9 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
   return {
     url,
     issuer,
+    markReady: () => {
+      ready = true;
+    },
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
@@ -111,6 +126,7 @@ interface HandleContext extends LocalApiOptions {
   readonly issuer: DevIssuer;
   readonly url: string;
   readonly adminConsole: LocalConsole | undefined;
+  readonly ready: () => boolean;
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, ctx: HandleContext) {
@@ -123,6 +139,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: HandleCont
   for (const { route, pattern, params } of ctx.compiled) {
     const match = route.method === method ? pattern.exec(url.pathname) : null;
     if (!match) continue;
+    if (!ctx.ready()) return send(res, 503, { message: 'Starting' });
     let claims: Record<string, string> | undefined;
     if (route.auth === 'jwt') {
       claims = await authorize(req.headers.authorization, ctx.issuer);
@@ -163,6 +180,10 @@ async function handleLocal(
 ) {
   if (req.method === 'GET' && url.pathname === '/_local/info') {
     return send(res, 200, { apiUrl: ctx.url, ...ctx.info });
+  }
+  // Helpers other than the token read the stores too: not before the runtime is ready.
+  if (!ctx.ready() && url.pathname !== '/_local/token') {
+    return send(res, 503, { message: 'Starting' });
   }
   const op = /^\/_local\/ops\/([a-z-]+)$/.exec(url.pathname);
   if (req.method === 'POST' && op) {

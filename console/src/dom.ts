@@ -29,6 +29,22 @@ export function h<K extends keyof HTMLElementTagNameMap>(
 }
 
 /**
+ * A table in a box that scrolls sideways on a narrow screen, so the page itself never does (the
+ * table keeps its table semantics, which `display: block` on it would lose).
+ *
+ * @param tag - `table`
+ * @param attributes - the table's attributes
+ * @param children - caption, head and body
+ */
+export function scrollable(
+  tag: 'table',
+  attributes: Attributes,
+  ...children: Child[]
+): HTMLDivElement {
+  return h('div', { class: 'scroll' }, h(tag, attributes, ...children));
+}
+
+/**
  * The element with this id; the page is static, so a missing one is a bug in `index.html`.
  *
  * @param id - the element's id

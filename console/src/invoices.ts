@@ -4,7 +4,7 @@
  */
 import type { ConnectionView, InvoiceView } from './api.ts';
 import type { ConsoleContext } from './context.ts';
-import { byId, h, renderIfChanged } from './dom.ts';
+import { byId, h, renderIfChanged, scrollable } from './dom.ts';
 
 const STATUS_LABELS: Record<string, string> = {
   queued: 'Queued',
@@ -59,7 +59,7 @@ export function renderInvoices(
   renderIfChanged(byId('invoices-body'), JSON.stringify([invoices, connection.realmId]), () => [
     invoices.length === 0
       ? h('p', { class: 'empty' }, 'No invoice has been sent to QuickBooks yet.')
-      : h(
+      : scrollable(
           'table',
           { class: 'list' },
           h('caption', {}, 'Invoices sent to QuickBooks'),

@@ -130,8 +130,10 @@ function disconnectDialog(ctx: ConsoleContext): HTMLDialogElement {
  * @param connection - `GET /integrations/quickbooks`
  */
 export function renderSettings(ctx: ConsoleContext, connection: ConnectionView): void {
-  if (connection.status !== 'disconnected' && connection.realmId) {
-    void loadAccounts(ctx, `${connection.realmId}:${connection.status}`);
+  if (connection.status === 'connected' && connection.realmId) {
+    void loadAccounts(ctx, connection.realmId);
+  } else if (connection.status === 'reconnect_required') {
+    accounts = { key: '', list: 'Income accounts can be chosen once QuickBooks is reconnected.' };
   }
   const key = JSON.stringify([connection, accounts]);
   renderIfChanged(byId('integrations-body'), key, () => {

@@ -4,7 +4,7 @@
  */
 import type { SyncErrorsView, SyncErrorView } from './api.ts';
 import type { ConsoleContext } from './context.ts';
-import { byId, h, renderIfChanged, when } from './dom.ts';
+import { byId, h, renderIfChanged, scrollable, when } from './dom.ts';
 
 /** Fields whose QuickBooks value may be kept (`POST /sync-errors/{id}/accept`). */
 const ACCEPTABLE_FIELDS = new Set(['memo', 'dueDate']);
@@ -52,7 +52,7 @@ function details(ctx: ConsoleContext, error: SyncErrorView): HTMLElement {
     ),
     h('p', {}, error.message),
     error.diff.length > 0 &&
-      h(
+      scrollable(
         'table',
         {},
         h('caption', {}, 'Field by field'),
@@ -185,7 +185,7 @@ export function renderSyncErrors(
       ),
       view.errors.length === 0
         ? h('p', { class: 'empty' }, 'No sync errors: TradelyHQ and QuickBooks agree.')
-        : h(
+        : scrollable(
             'table',
             { class: 'list' },
             h(

@@ -162,6 +162,13 @@ describe('Admin console in a real browser', () => {
     expect((await books(stack, realmId)).invoices).toHaveLength(1);
     await screenshot('disconnected-again');
 
+    // 10. Readable on a phone: nothing wider than the screen.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await expect
+      .poll(() => page.evaluate('document.documentElement.scrollWidth'))
+      .toBeLessThanOrEqual(390);
+    await screenshot('phone');
+
     expect(external, 'requests to anything but loopback').toEqual([]);
   }, 60_000);
 });
