@@ -12,7 +12,7 @@ import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
-import { buildConsole, consoleContentSecurityPolicy } from '../console/build.ts';
+import { buildConsole, consoleContentSecurityPolicy } from '#console/build.ts';
 
 /** Props of {@link ConsoleSite}. */
 export interface ConsoleSiteProps {

@@ -1,9 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  buildConsole,
-  type ConsoleFiles,
-  consoleContentSecurityPolicy,
-} from '../../console/build.ts';
+import { buildConsole, type ConsoleFiles, consoleContentSecurityPolicy } from '#console/build.ts';
 
 /** Headers of every console file: no caching of a development build, and the usual hardening. */
 const SECURITY_HEADERS = {
