@@ -7,12 +7,20 @@ import type { ConsoleContext } from './context.ts';
 import { byId, h, renderIfChanged } from './dom.ts';
 
 function invoicePicker(id: string, invoices: readonly InvoiceView[]): HTMLSelectElement {
+  const inQuickBooks = invoices.filter((i) => i.qboInvoiceId);
+  if (inQuickBooks.length === 0) {
+    return h(
+      'select',
+      { id, name: 'invoice', disabled: true },
+      h('option', {}, 'No invoice in QuickBooks yet'),
+    );
+  }
   return h(
     'select',
     { id, name: 'invoice', required: true },
-    ...invoices
-      .filter((i) => i.qboInvoiceId)
-      .map((i) => h('option', { value: i.qboInvoiceId ?? '' }, `${i.docNumber} (${i.status})`)),
+    ...inQuickBooks.map((i) =>
+      h('option', { value: i.qboInvoiceId ?? '' }, `${i.docNumber} (${i.status})`),
+    ),
   );
 }
 

@@ -142,9 +142,15 @@ export function renderSettings(ctx: ConsoleContext, connection: ConnectionView):
         h(
           'p',
           {},
-          'QuickBooks Online is not connected. Connecting sends you to Intuit to sign in and ' +
-            'approve; you come back here when it is done. We never see your QuickBooks data ' +
-            'beyond what the sync needs, and you can disconnect at any time.',
+          'QuickBooks Online is not connected. Each TradelyHQ tenant connects its own ' +
+            "QuickBooks Online company: we never see your QuickBooks data; you never see another tenant's. " +
+            'The connection is per tenant, scoped, and revocable.',
+        ),
+        h(
+          'p',
+          {},
+          "Connect QuickBooks sends you to Intuit's OAuth flow: sign in with your QuickBooks " +
+            'admin credentials and approve the connection; Intuit sends you back here.',
         ),
         h(
           'button',
@@ -177,6 +183,30 @@ export function renderSettings(ctx: ConsoleContext, connection: ConnectionView):
         h('dd', {}, tokenHealth(connection)),
         h('dt', {}, 'Last reconcile'),
         h('dd', {}, when(connection.lastReconcile)),
+      ),
+      h('p', { class: 'hint' }, 'Tokens are encrypted at rest in tenant_provider_keys.'),
+      h('h3', {}, 'What syncs automatically'),
+      h(
+        'ul',
+        {},
+        h(
+          'li',
+          {},
+          'Invoice push: "Authorize & Send" on an invoice creates it in QuickBooks at once.',
+        ),
+        h('li', {}, 'Payment status: a payment recorded in QuickBooks flips the invoice to paid.'),
+        h(
+          'li',
+          {},
+          'Customer mirror: a client becomes a QuickBooks Customer on its first invoice.',
+        ),
+        h('li', {}, 'Item mirror: line items become QuickBooks Items the first time they appear.'),
+      ),
+      h(
+        'p',
+        { class: 'hint' },
+        'Only invoices go from TradelyHQ to QuickBooks: customers, items and the chart of ' +
+          'accounts are not pulled into TradelyHQ.',
       ),
       reconnect &&
         h(

@@ -92,7 +92,17 @@ describe('Admin console in a real browser', () => {
     await page.getByText('Acme Plumbing', { exact: true }).waitFor(WAIT);
     expect(new URL(page.url()).search).toBe('');
     await expect.poll(() => page.getByText(realmId, { exact: true }).count()).toBe(1);
-    await page.getByLabel('Income account for items mirrored to QuickBooks').waitFor(WAIT);
+    // The settings: a time zone, and an income account listed from the company's accounts.
+    const income = page.getByLabel('Income account for items mirrored to QuickBooks');
+    await income.getByRole('option', { name: 'Design income' }).waitFor({ state: 'attached' });
+    await income.selectOption({ label: 'Design income' });
+    await page
+      .getByLabel('Time zone of the nightly reconcile (2 AM)')
+      .selectOption('America/Chicago');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await status.getByText('Settings saved.').waitFor(WAIT);
+    const saved = await stack.call(tenantId, 'GET', '/integrations/quickbooks');
+    expect(await saved.json()).toMatchObject({ timezone: 'America/Chicago' });
     await screenshot('connected');
 
     // 3. Send a test invoice, as TradelyHQ core's "Authorize & Send" would: it shows pushed.
