@@ -64,9 +64,15 @@ export function when(iso: string | null): string {
   return iso ? new Date(iso).toLocaleString() : '—';
 }
 
+/** How to find an element again after a redraw: its id, else its tag and text. */
+function focusKey(element: Element): string {
+  return element.id ? `#${element.id}` : `${element.tagName}:${element.textContent ?? ''}`;
+}
+
 /**
- * Replaces a container's content only when what it shows has changed, so that polling keeps focus
- * and the reader's place.
+ * Replaces a container's content only when what it shows has changed, so that polling keeps the
+ * reader's place; when it does redraw, the control that had the focus gets it back, so a keyboard
+ * user is never thrown to the top of the page.
  *
  * @param container - the element to fill
  * @param key - a fingerprint of the data shown (e.g. its JSON)
@@ -75,5 +81,12 @@ export function when(iso: string | null): string {
 export function renderIfChanged(container: HTMLElement, key: string, render: () => Child[]): void {
   if (container.dataset.key === key) return;
   container.dataset.key = key;
+  const active = document.activeElement;
+  const focused = active && container.contains(active) ? focusKey(active) : undefined;
   container.replaceChildren(...render().filter((c): c is Node | string => Boolean(c)));
+  if (!focused) return;
+  const again = [...container.querySelectorAll<HTMLElement>('button, a, input, select, h3')].find(
+    (element) => focusKey(element) === focused,
+  );
+  again?.focus();
 }

@@ -14,15 +14,26 @@ import { renderSyncErrors } from './sync-errors.ts';
 
 const POLL_MS = 1500;
 
+/** Why a connection attempt failed (the callback's `reason` codes), in the admin's words. */
+const CALLBACK_FAILURES: Record<string, string> = {
+  access_denied: "the connection was not approved on Intuit's page",
+  invalid_state: 'the sign-in took too long or was already used; click Connect QuickBooks again',
+  missing_code: 'Intuit sent no authorization; click Connect QuickBooks again',
+  intuit_error: 'Intuit refused the request',
+  different_company:
+    'that is a different company from the one connected before; disconnect first to switch',
+  company_in_use: 'that QuickBooks company is already connected to another TradelyHQ account',
+  intuit_unavailable: 'Intuit could not be reached; try again in a few minutes',
+  internal_error: 'something went wrong on our side; try again',
+};
+
 /** What the OAuth callback's `?quickbooks=` flag means to the admin. */
 function callbackMessage(params: URLSearchParams): [string, 'status' | 'error'] | undefined {
   const result = params.get('quickbooks');
   if (result === 'connected') return ['QuickBooks connected.', 'status'];
   if (result === 'error') {
-    const reason = params.get('reason') ?? 'unknown';
-    const why =
-      reason === 'access_denied' ? 'the connection was not approved on Intuit’s page' : reason;
-    return [`QuickBooks was not connected: ${why}.`, 'error'];
+    const reason = params.get('reason') ?? 'internal_error';
+    return [`QuickBooks was not connected: ${CALLBACK_FAILURES[reason] ?? reason}.`, 'error'];
   }
   if (result === 'disconnected_in_quickbooks') {
     return ['QuickBooks reported that the app was disconnected from inside QuickBooks.', 'status'];

@@ -135,8 +135,11 @@ export function renderSettings(ctx: ConsoleContext, connection: ConnectionView):
   } else if (connection.status === 'reconnect_required') {
     accounts = { key: '', list: 'Income accounts can be chosen once QuickBooks is reconnected.' };
   }
+  const body = byId('integrations-body');
+  // Never redraw under the admin's feet while the disconnect confirmation is open.
+  if (body.querySelector('dialog[open]')) return;
   const key = JSON.stringify([connection, accounts]);
-  renderIfChanged(byId('integrations-body'), key, () => {
+  renderIfChanged(body, key, () => {
     if (connection.status === 'disconnected') {
       return [
         h(

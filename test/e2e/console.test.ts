@@ -82,8 +82,14 @@ describe('Admin console in a real browser', () => {
     await connect.waitFor(WAIT);
     await screenshot('disconnected');
 
-    // 2. Connect through the real OAuth redirect and the consent page.
+    // 2. Connect through the real OAuth redirect and the consent page: first denied, then approved.
     await connect.click();
+    await page.getByRole('button', { name: 'Deny' }).click();
+    await page
+      .getByRole('alert')
+      .getByText("QuickBooks was not connected: the connection was not approved on Intuit's page.")
+      .waitFor(WAIT);
+    await page.getByRole('button', { name: 'Connect QuickBooks' }).click();
     await page.getByRole('heading', { name: 'Connect your QuickBooks company' }).waitFor(WAIT);
     await page.getByRole('radio', { name: /Acme Plumbing/ }).check();
     await screenshot('consent-page');
@@ -157,6 +163,7 @@ describe('Admin console in a real browser', () => {
     await screenshot('reconnected');
 
     // 9. Disconnect with the keyboard alone: Tab to the button, Enter, Tab to confirm, Enter.
+    await income.getByRole('option', { name: 'Design income' }).waitFor({ state: 'attached' });
     await page.getByRole('button', { name: 'Save settings' }).focus();
     await page.keyboard.press('Tab');
     await expect.poll(() => page.locator(':focus').textContent()).toBe('Disconnect QuickBooks');
