@@ -67,6 +67,8 @@ async function main(): Promise<void> {
     loadHandler,
     tenantClaim: process.env.TENANT_CLAIM,
     info,
+    console: true,
+    startNotReady: true,
   });
   const cleanups: (() => Promise<void>)[] = [() => api.close()];
   const stopAll = async () => {
@@ -98,6 +100,7 @@ async function main(): Promise<void> {
     cleanups.push(async () => stopWorkers());
     info.dynamoEndpoint = dynamo.endpoint;
     info.restoredSchedules = String(restored);
+    api.markReady();
   } catch (err) {
     await stopAll();
     throw err;
@@ -117,6 +120,7 @@ async function main(): Promise<void> {
   console.log(
     [
       'TradelyHQ ↔ QuickBooks Online integration (local mode)',
+      `  Console:   ${api.url}/ (the reference admin console)`,
       `  API:       ${api.url}`,
       `  Intuit:    ${info.emulatorUrl} (QBO + OAuth emulator)`,
       `  DynamoDB:  ${info.dynamoEndpoint} (${dataDir ? `data in ${dataDir}/` : 'in memory'})`,

@@ -47,6 +47,11 @@ export interface StackConfig {
   readonly customDomain:
     | { readonly domainName: string; readonly certificateArn: string }
     | undefined;
+  /**
+   * Deploy the reference admin console as a static site (S3 + CloudFront), its origin added to
+   * the portal origins (CORS, OAuth return page).
+   */
+  readonly consoleSite: boolean;
 }
 
 const csv = z
@@ -88,6 +93,11 @@ const schema = z.strictObject({
     .string()
     .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/.+$/, 'an ACM certificate ARN')
     .optional(),
+  // `-c consoleSite=true` arrives as a string, cdk.json may hold a boolean.
+  consoleSite: z
+    .union([z.boolean(), z.enum(['true', 'false'])], { error: 'true or false' })
+    .transform((v) => v === true || v === 'true')
+    .default(false),
 });
 
 /** The context keys this stack reads; anything else in context is ignored. */
@@ -144,5 +154,6 @@ export function loadConfig(read: (key: string) => unknown): StackConfig {
       c.domainName && c.certificateArn
         ? { domainName: c.domainName, certificateArn: c.certificateArn }
         : undefined,
+    consoleSite: c.consoleSite,
   };
 }

@@ -16,6 +16,7 @@ import type { Construct } from 'constructs';
 import { routes } from '#shared/api/routes.ts';
 import { TABLE_ENV } from '#shared/store/tables.ts';
 import type { StackConfig } from './config.ts';
+import { ConsoleSite } from './console-site.ts';
 import { IntegrationHttpApi } from './http-api.ts';
 import { InvoicePipeline } from './invoice-pipeline.ts';
 import { AppFunction, type IntuitAppBinding } from './lambda-function.ts';
@@ -56,6 +57,8 @@ export class IntegrationStack extends Stack {
   readonly http: IntegrationHttpApi;
   /** Every function, by its folder name under `functions/`. */
   readonly functions: Readonly<Record<string, AppFunction>>;
+  /** The reference admin console's static site, when `consoleSite` is set. */
+  readonly consoleSite: ConsoleSite | undefined;
 
   /**
    * @param scope - the app
@@ -167,6 +170,11 @@ export class IntegrationStack extends Stack {
         ),
         'both',
       ),
+      // Reads QBO with the tenant's tokens (a refresh stores the new pair): both key uses.
+      'list-income-accounts': tokens(
+        syncWrite(fn('list-income-accounts', "The company's income accounts, from QBO", intuit)),
+        'both',
+      ),
       'update-settings': syncWrite(
         fn('update-settings', 'Time zone and mapping settings'),
       ).bindSchedules(this.reconcile),
@@ -224,12 +232,26 @@ export class IntegrationStack extends Stack {
         .map((f) => f.role as IRole),
     );
 
+    // The console site's origin joins the portal origins: its calls pass CORS, and the OAuth flow
+    // may return to it. The site depends on nothing of the API, so there is no cycle.
+    this.consoleSite = config.consoleSite
+      ? new ConsoleSite(this, 'Console', {
+          apiOrigins: config.customDomain
+            ? [`https://${config.customDomain.domainName}`]
+            : [`https://*.execute-api.${this.region}.amazonaws.com`],
+          logRetentionDays: config.logRetentionDays,
+        })
+      : undefined;
+    const portalOrigins = [
+      ...config.portalOrigins,
+      ...(this.consoleSite ? [this.consoleSite.origin] : []),
+    ];
     this.http = new IntegrationHttpApi(this, 'Http', {
       routes,
       functions: routeFunctions,
       jwtIssuer: config.jwtIssuer,
       jwtAudience: config.jwtAudience,
-      corsOrigins: config.portalOrigins,
+      corsOrigins: portalOrigins,
       throttle: config.apiThrottle,
       routeThrottles: { 'POST /webhooks/quickbooks': config.webhookThrottle },
       logRetention,
@@ -241,7 +263,7 @@ export class IntegrationStack extends Stack {
       environment: config.intuitEnvironment,
       redirectUri: `${this.http.publicUrl}/oauth/quickbooks/callback`,
       portalUrl: config.portalUrl,
-      returnUrlOrigins: config.portalOrigins,
+      returnUrlOrigins: portalOrigins,
       defaultTimezone: config.defaultTimezone,
     };
     for (const name of [
@@ -249,6 +271,7 @@ export class IntegrationStack extends Stack {
       'quickbooks-callback',
       'quickbooks-disconnected',
       'disconnect-quickbooks',
+      'list-income-accounts',
       'push-worker',
       'change-worker',
       'reconcile-worker',
@@ -263,6 +286,16 @@ export class IntegrationStack extends Stack {
     verifier.grantRead(routeFunctions['quickbooks-webhook']);
     routeFunctions['quickbooks-webhook'].addEnvironment('WEBHOOK_SECRET_ARN', verifier.secretArn);
     this.alarms();
+    if (this.consoleSite) {
+      this.consoleSite.publish({
+        apiUrl: this.http.publicUrl,
+        intuitEnvironment: config.intuitEnvironment,
+      });
+      new CfnOutput(this, 'ConsoleUrl', {
+        value: `${this.consoleSite.origin}/`,
+        description: 'The reference admin console (sign in with a bearer token from the portal)',
+      });
+    }
     new CfnOutput(this, 'ApiEndpoint', {
       value: this.http.publicUrl,
       description: 'Base URL of the API; the Intuit redirect URI and Disconnect URL live under it',
@@ -336,6 +369,7 @@ export class IntegrationStack extends Stack {
       'reconcile-worker',
       'quickbooks-callback',
       'quickbooks-disconnected',
+      'list-income-accounts',
     );
     o.topContributors('QboThrottlingByCompany', 'QboThrottled', 'realmId', qboCallers);
     o.topContributors('QboRequestsByCompany', 'QboRequests', 'realmId', qboCallers);

@@ -12,6 +12,7 @@ import type { RouteDefinition } from '#shared/api/routes.ts';
 import type { ApiHandler } from '#shared/http/api-handler.ts';
 import { TENANT_ID } from '#shared/http/tenant.ts';
 import { apiGatewayClaims, lambdaContext, toApiGatewayEvent } from './api-gateway-event.ts';
+import { DemoActionError, LocalConsole } from './console-routes.ts';
 import { DevIssuer } from './dev-issuer.ts';
 import { runLocalOp } from './ops-routes.ts';
 
@@ -30,6 +31,15 @@ export interface LocalApiOptions {
   readonly tenantClaim: string;
   /** Extra fields for `GET /_local/info` (e.g. the emulator's URL). */
   readonly info?: Readonly<Record<string, string>>;
+  /** Also serve the reference admin console at `/` and its demo helper under `/_local/demo/`. */
+  readonly console?: boolean;
+  /**
+   * Answer API routes with `503 {"message":"Starting"}` until {@link LocalApi.markReady}: handlers
+   * read their configuration (DynamoDB's endpoint among it) when first loaded, so none may load
+   * before the runtime has set it. The console and the development issuer answer at once.
+   * @default false
+   */
+  readonly startNotReady?: boolean;
 }
 
 /** A running local API. */
@@ -38,6 +48,8 @@ export interface LocalApi {
   readonly url: string;
   /** The development issuer whose tokens the API accepts. */
   readonly issuer: DevIssuer;
+  /** Starts serving API routes (see {@link LocalApiOptions.startNotReady}). */
+  markReady(): void;
   /** Stops listening and closes open connections. */
   close(): Promise<void>;
 }
@@ -74,16 +86,28 @@ function compile(route: RouteDefinition): CompiledRoute {
  * 2.0 event its Lambda handler receives, JWT routes are refused with API Gateway's own
  * `401 {"message":"Unauthorized"}` unless a token from the development issuer verifies, and
  * unknown routes get `404 {"message":"Not Found"}`. Local mode only adds `POST /_local/token`
- * (mints a token for a tenant) and `GET /_local/info`.
+ * (mints a token for a tenant), `GET /_local/info` and the other `/_local/` helpers, and with
+ * `console` the reference admin console at `/` (built in memory at start).
  */
 export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi> {
   const compiled = options.routes.map(compile);
+  const adminConsole = options.console ? new LocalConsole(options.info ?? {}) : undefined;
   let issuer: DevIssuer | undefined;
   let url = '';
   const invocations = new Map<string, Invocations>();
+  let ready = !options.startNotReady;
   const server = createServer((req, res) => {
     if (!issuer) return send(res, 503, { message: 'Starting' });
-    handle(req, res, { ...options, compiled, issuer, url, invocations }).catch((err: unknown) => {
+    const ctx = {
+      ...options,
+      compiled,
+      issuer,
+      url,
+      invocations,
+      adminConsole,
+      ready: () => ready,
+    };
+    handle(req, res, ctx).catch((err: unknown) => {
       console.error('Local API error', err);
       if (!res.headersSent) send(res, 500, { message: 'Internal Server Error' });
     });
@@ -99,6 +123,9 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
   return {
     url,
     issuer,
+    markReady: () => {
+      ready = true;
+    },
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
@@ -118,6 +145,8 @@ interface HandleContext extends LocalApiOptions {
   readonly invocations: Map<string, Invocations>;
   readonly issuer: DevIssuer;
   readonly url: string;
+  readonly adminConsole: LocalConsole | undefined;
+  readonly ready: () => boolean;
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, ctx: HandleContext) {
@@ -130,6 +159,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: HandleCont
   for (const { route, pattern, params } of ctx.compiled) {
     const match = route.method === method ? pattern.exec(url.pathname) : null;
     if (!match) continue;
+    if (!ctx.ready()) return send(res, 503, { message: 'Starting' });
     let claims: Record<string, string> | undefined;
     if (route.auth === 'jwt') {
       claims = await authorize(req.headers.authorization, ctx.issuer);
@@ -151,6 +181,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: HandleCont
     res.setHeader('apigw-requestid', event.requestContext.requestId);
     return writeResult(res, result);
   }
+  if (ctx.adminConsole?.serve(req, res, url.pathname)) return;
   return send(res, 404, { message: 'Not Found' });
 }
 
@@ -175,6 +206,10 @@ async function handleLocal(
   if (req.method === 'GET' && url.pathname === '/_local/info') {
     return send(res, 200, { apiUrl: ctx.url, ...ctx.info });
   }
+  // Helpers other than the token read the stores too: not before the runtime is ready.
+  if (!ctx.ready() && url.pathname !== '/_local/token') {
+    return send(res, 503, { message: 'Starting' });
+  }
   const op = /^\/_local\/ops\/([a-z-]+)$/.exec(url.pathname);
   if (req.method === 'POST' && op) {
     try {
@@ -185,6 +220,16 @@ async function handleLocal(
         : send(res, 200, result);
     } catch (err) {
       return send(res, 400, { code: 'op_failed', message: (err as Error).message });
+    }
+  }
+  const demo = /^\/_local\/demo\/([a-z-]+)$/.exec(url.pathname);
+  if (req.method === 'POST' && demo && ctx.adminConsole) {
+    try {
+      const input = JSON.parse(body.toString() || '{}') as Record<string, unknown>;
+      return send(res, 200, await ctx.adminConsole.demo(demo[1] ?? '', input, ctx.url));
+    } catch (err) {
+      const status = err instanceof DemoActionError ? err.status : 400;
+      return send(res, status, { code: 'demo_failed', message: (err as Error).message });
     }
   }
   if (req.method === 'GET' && url.pathname === '/_local/queues') {

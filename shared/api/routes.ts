@@ -65,6 +65,12 @@ export const routes: readonly RouteDefinition[] = [
       'trusts nothing in the request and only asks Intuit whether the grant still works.',
   },
   {
+    method: 'GET',
+    path: '/integrations/quickbooks/accounts',
+    handler: 'list-income-accounts',
+    auth: 'jwt',
+  },
+  {
     method: 'PUT',
     path: '/integrations/quickbooks/settings',
     handler: 'update-settings',

@@ -227,6 +227,7 @@ describe('Stack: functions', () => {
     const tokenFunctions = [
       'change-worker',
       'disconnect-quickbooks',
+      'list-income-accounts',
       'push-worker',
       'quickbooks-callback',
       'quickbooks-disconnected',
@@ -246,6 +247,7 @@ describe('Stack: functions', () => {
     const tokenRoles = [
       'change-worker',
       'disconnect-quickbooks',
+      'list-income-accounts',
       'push-worker',
       'quickbooks-callback',
       'quickbooks-disconnected',

@@ -19,6 +19,11 @@ beforeAll(async () => {
   stack = await startTestStack();
   tenantA = newTenantId('a');
   realmA = await stack.world.newCompany('Tenant A Co');
+  await stack.world.admin('POST', `/_admin/companies/${realmA}/accounts`, {
+    Name: 'Tenant A Consulting',
+    AccountType: 'Income',
+    AccountSubType: 'ServiceFeeIncome',
+  });
   await stack.connect(tenantA, realmA);
   await pushInvoice(stack, tenantA, 'inv_shared', invoiceBody());
   await queueDrained();
@@ -100,6 +105,13 @@ const probes: Record<string, () => Promise<void>> = {
       tenantId: tenantA,
     });
     expect(smuggled.status).toBe(400);
+  },
+  'GET /integrations/quickbooks/accounts': async () => {
+    // B sees the income accounts of B's own company, never A's (A's has one more).
+    const res = await stack.call(tenantB, 'GET', '/integrations/quickbooks/accounts');
+    const { accounts } = (await res.json()) as { accounts: { id: string; name: string }[] };
+    expect(accounts.map((a) => a.name)).not.toContain('Tenant A Consulting');
+    expect(accounts.length).toBeGreaterThan(0);
   },
   'PUT /integrations/quickbooks/settings': async () => {
     const res = await stack.call(tenantB, 'PUT', '/integrations/quickbooks/settings', {

@@ -5,9 +5,15 @@ import type { ApiHandler } from '#shared/http/api-handler.ts';
 /**
  * Starts the local API in this test worker, on a free port, against the run's DynamoDB Local:
  * the same server and handlers `npm start` uses.
+ *
+ * @param options - `console`: also serve the admin console and its demo helper (whose emulator
+ *   URL is read from `info`)
  */
-export function startTestApi(): Promise<LocalApi> {
+export function startTestApi(
+  options: { console?: boolean; info?: Readonly<Record<string, string>> } = {},
+): Promise<LocalApi> {
   return startLocalApi({
+    ...options,
     port: 0,
     routes,
     tenantClaim: 'tenant_id',

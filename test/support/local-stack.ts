@@ -25,11 +25,12 @@ export interface TestStack {
 /**
  * Starts an emulator and the API in this test worker and points the handlers at the emulator
  * through the same environment variables the local runtime sets. Call it once per test file
- * (handlers read their configuration when they are first loaded).
+ * (handlers read their configuration when they are first loaded). `console: true` also serves
+ * the admin console and its demo helper, as `npm start` does.
  */
-export async function startTestStack(): Promise<TestStack> {
+export async function startTestStack(options: { console?: boolean } = {}): Promise<TestStack> {
   const world = await startIntuitWorld();
-  const api = await startTestApi();
+  const api = await startTestApi({ ...options, info: { emulatorUrl: world.emulator.url } });
   const portalUrl = `${api.url}/portal/settings`;
   Object.assign(process.env, {
     INTUIT_CLIENT_ID: world.emulator.clientId,

@@ -1,0 +1,229 @@
+/**
+ * Settings → Integrations: connect, the connection's details and token health, the time zone of
+ * the 2 AM reconcile, the income account of mirrored items, and disconnect.
+ */
+import type { ConnectionView, IncomeAccount } from './api.ts';
+import type { ConsoleContext } from './context.ts';
+import { byId, h, renderIfChanged, when } from './dom.ts';
+
+const DAY_MS = 24 * 3600_000;
+
+let accounts: { key: string; list: readonly IncomeAccount[] | string } | undefined;
+
+/** Days left until an instant, rounded down (never negative). */
+function daysUntil(iso: string): number {
+  return Math.max(0, Math.floor((Date.parse(iso) - Date.now()) / DAY_MS));
+}
+
+function tokenHealth(connection: ConnectionView): Node {
+  if (connection.status === 'reconnect_required') {
+    return h('span', { class: 'bad' }, 'Not working: reconnect QuickBooks');
+  }
+  const expires = connection.refreshTokenExpiresAt;
+  const text = expires
+    ? `Working; the refresh token expires in ${daysUntil(expires)} days unless it is used (every nightly reconcile uses it)`
+    : 'Working';
+  return h(
+    'span',
+    {},
+    text,
+    connection.warning && h('strong', { class: 'warn', role: 'note' }, ` ${connection.warning}`),
+  );
+}
+
+async function loadAccounts(ctx: ConsoleContext, key: string): Promise<void> {
+  if (accounts?.key === key) return;
+  accounts = { key, list: 'Loading income accounts…' };
+  try {
+    accounts = { key, list: await ctx.api.incomeAccounts() };
+  } catch (err) {
+    accounts = { key, list: `Income accounts could not be read: ${(err as Error).message}` };
+  }
+  byId('integrations-body').dataset.key = '';
+  await ctx.refresh();
+}
+
+function settingsForm(ctx: ConsoleContext, connection: ConnectionView): HTMLFormElement {
+  const zones = Intl.supportedValuesOf('timeZone');
+  const current = connection.timezone ?? 'America/New_York';
+  if (!zones.includes(current)) zones.unshift(current);
+  const timezone = h(
+    'select',
+    { id: 'timezone', name: 'timezone' },
+    ...zones.map((zone) => h('option', { value: zone, selected: zone === current }, zone)),
+  );
+  const list = accounts?.list;
+  const income = h(
+    'select',
+    { id: 'income-account', name: 'incomeAccountId', disabled: typeof list === 'string' },
+    h('option', { value: '' }, "The company's default"),
+    ...(Array.isArray(list) ? list : []).map((a: IncomeAccount) =>
+      h('option', { value: a.id, selected: a.id === connection.incomeAccountId }, a.name),
+    ),
+  );
+  return h(
+    'form',
+    {
+      class: 'settings',
+      onsubmit: (event: Event) => {
+        event.preventDefault();
+        void ctx.act(
+          () =>
+            ctx.api.request('PUT', '/integrations/quickbooks/settings', {
+              timezone: timezone.value,
+              ...(typeof list === 'string' ? {} : { incomeAccountId: income.value || null }),
+            }),
+          'Settings saved.',
+        );
+      },
+    },
+    h('label', { for: 'timezone' }, 'Time zone of the nightly reconcile (2 AM)'),
+    timezone,
+    h('label', { for: 'income-account' }, 'Income account for items mirrored to QuickBooks'),
+    income,
+    typeof list === 'string' && h('p', { class: 'hint' }, list),
+    h('button', { type: 'submit' }, 'Save settings'),
+  );
+}
+
+function disconnectDialog(ctx: ConsoleContext): HTMLDialogElement {
+  const dialog: HTMLDialogElement = h(
+    'dialog',
+    { 'aria-labelledby': 'disconnect-title', 'aria-describedby': 'disconnect-text' },
+    h('h3', { id: 'disconnect-title' }, 'Disconnect QuickBooks?'),
+    h(
+      'p',
+      { id: 'disconnect-text' },
+      "The connection's tokens are revoked at Intuit and deleted from tenant_provider_keys, and the " +
+        'nightly reconcile stops. Invoices already pushed stay in QuickBooks unchanged.',
+    ),
+    h(
+      'form',
+      { method: 'dialog', class: 'actions' },
+      h('button', { value: 'cancel', autofocus: true }, 'Cancel'),
+      h('button', { value: 'disconnect', class: 'danger' }, 'Yes, disconnect'),
+    ),
+  );
+  dialog.addEventListener('close', () => {
+    if (dialog.returnValue !== 'disconnect') return;
+    void ctx.act(async () => {
+      const out = await ctx.api.request<{ revokedAtIntuit: boolean }>(
+        'DELETE',
+        '/integrations/quickbooks',
+      );
+      accounts = undefined;
+      if (!out.revokedAtIntuit) {
+        ctx.announce(
+          'Disconnected here; Intuit could not be reached to revoke the tokens.',
+          'error',
+        );
+      }
+    }, 'QuickBooks disconnected. Invoices already pushed stay in QuickBooks unchanged.');
+  });
+  return dialog;
+}
+
+/**
+ * Draws Settings → Integrations for a connection.
+ *
+ * @param ctx - the console
+ * @param connection - `GET /integrations/quickbooks`
+ */
+export function renderSettings(ctx: ConsoleContext, connection: ConnectionView): void {
+  if (connection.status === 'connected' && connection.realmId) {
+    void loadAccounts(ctx, connection.realmId);
+  } else if (connection.status === 'reconnect_required') {
+    accounts = { key: '', list: 'Income accounts can be chosen once QuickBooks is reconnected.' };
+  }
+  const body = byId('integrations-body');
+  // Never redraw under the admin's feet while the disconnect confirmation is open.
+  if (body.querySelector('dialog[open]')) return;
+  const key = JSON.stringify([connection, accounts]);
+  renderIfChanged(body, key, () => {
+    if (connection.status === 'disconnected') {
+      return [
+        h(
+          'p',
+          {},
+          'QuickBooks Online is not connected. Each TradelyHQ tenant connects its own ' +
+            "QuickBooks Online company: we never see your QuickBooks data; you never see another tenant's. " +
+            'The connection is per tenant, scoped, and revocable.',
+        ),
+        h(
+          'p',
+          {},
+          "Connect QuickBooks sends you to Intuit's OAuth flow: sign in with your QuickBooks " +
+            'admin credentials and approve the connection; Intuit sends you back here.',
+        ),
+        h(
+          'button',
+          { type: 'button', class: 'primary', onclick: () => void ctx.connectQuickBooks() },
+          'Connect QuickBooks',
+        ),
+      ];
+    }
+    const dialog = disconnectDialog(ctx);
+    const reconnect = connection.status === 'reconnect_required';
+    return [
+      h(
+        'dl',
+        { class: 'facts' },
+        h('dt', {}, 'Status'),
+        h(
+          'dd',
+          {},
+          reconnect
+            ? h('span', { class: 'bad' }, 'Reconnect required')
+            : h('span', { class: 'good' }, 'Connected'),
+        ),
+        h('dt', {}, 'Company'),
+        h('dd', {}, connection.companyName ?? '—'),
+        h('dt', {}, 'Realm (company id)'),
+        h('dd', {}, connection.realmId ?? '—'),
+        h('dt', {}, 'Connected since'),
+        h('dd', {}, when(connection.connectedAt)),
+        h('dt', {}, 'Token health'),
+        h('dd', {}, tokenHealth(connection)),
+        h('dt', {}, 'Last reconcile'),
+        h('dd', {}, when(connection.lastReconcile)),
+      ),
+      h('p', { class: 'hint' }, 'Tokens are encrypted at rest in tenant_provider_keys.'),
+      h('h3', {}, 'What syncs automatically'),
+      h(
+        'ul',
+        {},
+        h(
+          'li',
+          {},
+          'Invoice push: "Authorize & Send" on an invoice creates it in QuickBooks at once.',
+        ),
+        h('li', {}, 'Payment status: a payment recorded in QuickBooks flips the invoice to paid.'),
+        h(
+          'li',
+          {},
+          'Customer mirror: a client becomes a QuickBooks Customer on its first invoice.',
+        ),
+        h('li', {}, 'Item mirror: line items become QuickBooks Items the first time they appear.'),
+      ),
+      h(
+        'p',
+        { class: 'hint' },
+        'Only invoices go from TradelyHQ to QuickBooks: customers, items and the chart of ' +
+          'accounts are not pulled into TradelyHQ.',
+      ),
+      reconnect &&
+        h(
+          'button',
+          { type: 'button', class: 'primary', onclick: () => void ctx.connectQuickBooks() },
+          'Reconnect QuickBooks',
+        ),
+      settingsForm(ctx, connection),
+      h(
+        'button',
+        { type: 'button', class: 'danger', onclick: () => dialog.showModal() },
+        'Disconnect QuickBooks',
+      ),
+      dialog,
+    ];
+  });
+}

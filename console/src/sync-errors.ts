@@ -1,0 +1,244 @@
+/**
+ * The Sync Errors panel: the "Reconnect QuickBooks" banner, every invoice where TradelyHQ and
+ * QuickBooks disagree, and for the one the admin opens its field-level diff and actions.
+ */
+import type { SyncErrorsView, SyncErrorView } from './api.ts';
+import type { ConsoleContext } from './context.ts';
+import { byId, h, renderIfChanged, scrollable, when } from './dom.ts';
+
+/** Fields whose QuickBooks value may be kept (`POST /sync-errors/{id}/accept`). */
+const ACCEPTABLE_FIELDS = new Set(['memo', 'dueDate']);
+
+const KIND_LABELS: Record<string, string> = {
+  drift: 'Changed in QuickBooks',
+  push_failed: 'Push failed',
+  validation: 'Rejected by QuickBooks',
+  total_mismatch: 'Totals differ',
+  missing_in_quickbooks: 'Never arrived in QuickBooks',
+  deleted_in_quickbooks: 'Deleted in QuickBooks',
+  auth: 'Connection problem',
+};
+
+let selected: string | undefined;
+
+function show(value: unknown): string {
+  if (value === null || value === undefined || value === '') return '(empty)';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+function canAccept(error: SyncErrorView): boolean {
+  return (
+    error.kind === 'drift' &&
+    error.diff.length > 0 &&
+    error.diff.every((d) => ACCEPTABLE_FIELDS.has(d.field))
+  );
+}
+
+function details(ctx: ConsoleContext, error: SyncErrorView): HTMLElement {
+  const path = `/sync-errors/${encodeURIComponent(error.id)}`;
+  const reason = h('input', {
+    id: 'dismiss-reason',
+    name: 'reason',
+    required: true,
+    maxlength: '500',
+  });
+  return h(
+    'section',
+    { class: 'details', 'aria-labelledby': 'error-details-title' },
+    h(
+      'h3',
+      { id: 'error-details-title', tabindex: '-1' },
+      `Invoice ${error.docNumber ?? error.invoiceId}: ${KIND_LABELS[error.kind] ?? error.kind}`,
+    ),
+    h('p', {}, error.message),
+    error.diff.length > 0 &&
+      scrollable(
+        'table',
+        {},
+        h('caption', {}, 'Field by field'),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            h('th', { scope: 'col' }, 'Field'),
+            h('th', { scope: 'col' }, 'TradelyHQ'),
+            h('th', { scope: 'col' }, 'QuickBooks'),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          ...error.diff.map((d) =>
+            h(
+              'tr',
+              {},
+              h('th', { scope: 'row' }, d.field),
+              h('td', {}, show(d.tradelyhq)),
+              h('td', {}, show(d.quickbooks)),
+            ),
+          ),
+        ),
+      ),
+    h(
+      'div',
+      { class: 'actions' },
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'primary',
+          onclick: () =>
+            void ctx.act(
+              () => ctx.api.request('POST', `${path}/resync`),
+              `Re-sync of ${error.docNumber ?? error.invoiceId} queued: TradelyHQ's version goes to QuickBooks.`,
+            ),
+        },
+        'Re-sync',
+      ),
+      canAccept(error) &&
+        h(
+          'button',
+          {
+            type: 'button',
+            onclick: () =>
+              void ctx.act(
+                () => ctx.api.request('POST', `${path}/accept`),
+                "QuickBooks' value kept.",
+              ),
+          },
+          "Accept QuickBooks' value",
+        ),
+    ),
+    h(
+      'form',
+      {
+        class: 'dismiss',
+        onsubmit: (event: Event) => {
+          event.preventDefault();
+          void ctx.act(
+            () => ctx.api.request('POST', `${path}/dismiss`, { reason: reason.value }),
+            'Dismissed: this difference is not reported again unless it changes.',
+          );
+        },
+      },
+      h('label', { for: 'dismiss-reason' }, 'Reason for dismissing'),
+      reason,
+      h('button', { type: 'submit' }, 'Dismiss'),
+    ),
+  );
+}
+
+/**
+ * Draws the Sync Errors panel.
+ *
+ * @param ctx - the console
+ * @param view - `GET /sync-errors`
+ * @param connected - whether QuickBooks is connected (the reconcile can run)
+ */
+export function renderSyncErrors(
+  ctx: ConsoleContext,
+  view: SyncErrorsView,
+  connected: boolean,
+): void {
+  renderIfChanged(
+    byId('reconnect-banner'),
+    JSON.stringify([view.reconnectRequired, view.reconnectReason]),
+    () =>
+      view.reconnectRequired
+        ? [
+            h(
+              'div',
+              { class: 'banner', role: 'alert' },
+              h('strong', {}, 'QuickBooks needs to be reconnected. '),
+              view.reconnectReason ?? 'The connection was revoked or expired.',
+              ' Invoices wait and go out once it is back; re-doing the OAuth flow restores the ' +
+                'connection without touching existing invoices.',
+              h(
+                'button',
+                { type: 'button', class: 'primary', onclick: () => void ctx.connectQuickBooks() },
+                'Reconnect QuickBooks',
+              ),
+            ),
+          ]
+        : [],
+  );
+  if (selected && !view.errors.some((e) => e.id === selected)) selected = undefined;
+  const open = view.errors.find((e) => e.id === selected);
+  renderIfChanged(
+    byId('sync-errors-body'),
+    JSON.stringify([view.errors, selected, connected]),
+    () => [
+      h(
+        'button',
+        {
+          type: 'button',
+          disabled: !connected,
+          onclick: () =>
+            void ctx.act(
+              () => ctx.api.request('POST', '/reconcile'),
+              'Reconcile started: every pushed invoice is compared with QuickBooks.',
+            ),
+        },
+        'Run the reconcile now',
+      ),
+      view.errors.length === 0
+        ? h('p', { class: 'empty' }, 'No sync errors: TradelyHQ and QuickBooks agree.')
+        : scrollable(
+            'table',
+            { class: 'list' },
+            h(
+              'caption',
+              {},
+              `${view.errors.length} open sync error(s); choose one to see what differs`,
+            ),
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                h('th', { scope: 'col' }, 'Invoice'),
+                h('th', { scope: 'col' }, 'Kind'),
+                h('th', { scope: 'col' }, 'Message'),
+                h('th', { scope: 'col' }, 'When'),
+              ),
+            ),
+            h(
+              'tbody',
+              {},
+              ...view.errors.map((error) =>
+                h(
+                  'tr',
+                  { class: error.id === selected ? 'selected' : undefined },
+                  h(
+                    'td',
+                    {},
+                    h(
+                      'button',
+                      {
+                        type: 'button',
+                        class: 'link',
+                        'aria-expanded': error.id === selected ? 'true' : 'false',
+                        'aria-controls': 'error-details',
+                        onclick: () => {
+                          selected = selected === error.id ? undefined : error.id;
+                          renderSyncErrors(ctx, view, connected);
+                          document.getElementById('error-details-title')?.focus();
+                        },
+                      },
+                      error.docNumber ?? error.invoiceId,
+                    ),
+                  ),
+                  h('td', {}, KIND_LABELS[error.kind] ?? error.kind),
+                  h('td', {}, error.message),
+                  h('td', {}, when(error.lastSeen)),
+                ),
+              ),
+            ),
+          ),
+      h('div', { id: 'error-details' }, open && details(ctx, open)),
+    ],
+  );
+}

@@ -1,0 +1,15 @@
+/**
+ * `GET /integrations/quickbooks/accounts` (JWT): the connected company's Income accounts, read
+ * from QBO, for the settings page's income account choice.
+ */
+import { tenantRoute } from '#shared/http/api-handler.ts';
+import { listIncomeAccounts } from '#shared/use-cases/list-income-accounts.ts';
+import { connectionServices } from '#shared/wiring/connection-services.ts';
+
+const services = await connectionServices();
+const deps = { connections: services.connections, qbo: (t: string) => services.qbo(t) };
+
+export const handler = tenantRoute({}, async ({ tenantId }) => ({
+  statusCode: 200,
+  body: await listIncomeAccounts(deps, tenantId),
+}));

@@ -1,0 +1,191 @@
+import { mkdirSync } from 'node:fs';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newTenantId } from '../support/local-api.ts';
+import { startTestStack, type TestStack } from '../support/local-stack.ts';
+import { books } from '../support/push.ts';
+
+/**
+ * The whole story of the product brief, in the reference admin console, in Debian's Chromium:
+ * connect through the consent page, send an invoice, see it pushed and then paid, see a hand-edit
+ * in QuickBooks as a sync error with its diff, re-sync it, lose the grant and see the Reconnect
+ * banner, reconnect without touching invoices, and disconnect with the keyboard alone. Locators
+ * are accessible roles and labels, so the test also proves that the page can be used that way.
+ */
+
+const screenshots = new URL('./screenshots/', import.meta.url).pathname;
+/** Chromium as the machine runs it: no GPU, no sandbox as root, no calls home. */
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+const WAIT = { timeout: 15_000 };
+
+let stack: TestStack;
+let browser: Browser;
+let page: Page;
+const external: string[] = [];
+const tenantId = newTenantId('console');
+let shot = 0;
+
+/** Writes `NN-step.png` for the step just reached. */
+async function screenshot(step: string): Promise<void> {
+  shot += 1;
+  const name = `${String(shot).padStart(2, '0')}-${step}.png`;
+  await page.screenshot({ path: `${screenshots}${name}`, fullPage: true });
+}
+
+/** The row of an invoice in the Invoices table. */
+const invoiceRow = (docNumber: string) =>
+  page.getByRole('table', { name: 'Invoices sent to QuickBooks' }).getByRole('row', {
+    name: new RegExp(`^${docNumber} `),
+  });
+
+beforeAll(async () => {
+  mkdirSync(screenshots, { recursive: true });
+  stack = await startTestStack({ console: true });
+  // launch() gives Chromium a new, empty --user-data-dir of its own, removed on close.
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  // No external network requests: anything but loopback is refused and remembered.
+  await context.route('**/*', (route) => {
+    const url = new URL(route.request().url());
+    if (LOOPBACK.has(url.hostname)) return route.continue();
+    external.push(url.href);
+    return route.abort('blockedbyclient');
+  });
+  page = await context.newPage();
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+describe('Admin console in a real browser', () => {
+  it('walks the whole story of the product brief', async () => {
+    const realmId = await stack.world.newCompany('Acme Plumbing');
+    const status = page.getByRole('status');
+
+    // 1. Sign in as a tenant with a development token.
+    await page.goto(`${stack.api.url}/`);
+    await page.getByLabel('Tenant id').fill(tenantId);
+    await page.getByRole('button', { name: 'Sign in as this tenant' }).click();
+    const connect = page.getByRole('button', { name: 'Connect QuickBooks' });
+    await connect.waitFor(WAIT);
+    await screenshot('disconnected');
+
+    // 2. Connect through the real OAuth redirect and the consent page: first denied, then approved.
+    await connect.click();
+    await page.getByRole('button', { name: 'Deny' }).click();
+    await page
+      .getByRole('alert')
+      .getByText("QuickBooks was not connected: the connection was not approved on Intuit's page.")
+      .waitFor(WAIT);
+    await page.getByRole('button', { name: 'Connect QuickBooks' }).click();
+    await page.getByRole('heading', { name: 'Connect your QuickBooks company' }).waitFor(WAIT);
+    await page.getByRole('radio', { name: /Acme Plumbing/ }).check();
+    await screenshot('consent-page');
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await status.getByText('QuickBooks connected.').waitFor(WAIT);
+    await page.getByText('Acme Plumbing', { exact: true }).waitFor(WAIT);
+    expect(new URL(page.url()).search).toBe('');
+    await expect.poll(() => page.getByText(realmId, { exact: true }).count()).toBe(1);
+    // The settings: a time zone, and an income account listed from the company's accounts.
+    const income = page.getByLabel('Income account for items mirrored to QuickBooks');
+    await income.getByRole('option', { name: 'Design income' }).waitFor({ state: 'attached' });
+    await income.selectOption({ label: 'Design income' });
+    await page
+      .getByLabel('Time zone of the nightly reconcile (2 AM)')
+      .selectOption('America/Chicago');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await status.getByText('Settings saved.').waitFor(WAIT);
+    const saved = await stack.call(tenantId, 'GET', '/integrations/quickbooks');
+    expect(await saved.json()).toMatchObject({ timezone: 'America/Chicago' });
+    await screenshot('connected');
+
+    // 3. Send a test invoice, as TradelyHQ core's "Authorize & Send" would: it shows pushed.
+    await page.getByLabel('Invoice number').fill('INV-2001');
+    await page.getByLabel('Amount (USD)').fill('480.00');
+    await page.getByRole('button', { name: 'Send test invoice' }).click();
+    await invoiceRow('INV-2001').getByText('Pushed', { exact: true }).waitFor(WAIT);
+    await screenshot('invoice-pushed');
+
+    // 4. A payment recorded in QuickBooks comes back by webhook: it shows paid.
+    await page.getByLabel('Invoice to pay').selectOption({ label: 'INV-2001 (pushed)' });
+    await page.getByRole('button', { name: 'Record payment' }).click();
+    await invoiceRow('INV-2001').getByText('Paid', { exact: true }).waitFor(WAIT);
+    await screenshot('invoice-paid');
+
+    // 5. Someone hand-edits the invoice in QuickBooks; the reconcile runs; the error and its diff.
+    await page.getByLabel('New memo in QuickBooks').fill('Edited in QuickBooks by the bookkeeper');
+    await page.getByRole('button', { name: 'Hand-edit invoice' }).click();
+    await page.getByRole('button', { name: 'Run the 2 AM reconcile now' }).click();
+    const errorButton = page
+      .getByRole('table', { name: /open sync error/ })
+      .getByRole('button', { name: 'INV-2001' });
+    await errorButton.waitFor(WAIT);
+    await errorButton.click();
+    const diff = page.getByRole('table', { name: 'Field by field' });
+    await diff.getByRole('row', { name: /memo/ }).waitFor(WAIT);
+    await diff.getByText('Edited in QuickBooks by the bookkeeper').waitFor(WAIT);
+    await page.getByRole('button', { name: "Accept QuickBooks' value" }).waitFor(WAIT);
+    await screenshot('sync-error-diff');
+
+    // 6. Re-sync: TradelyHQ's version goes back to QuickBooks and the error clears.
+    await page.getByRole('button', { name: 'Re-sync' }).click();
+    await page.getByText('No sync errors: TradelyHQ and QuickBooks agree.').waitFor(WAIT);
+    await screenshot('resynced');
+
+    // 7. The company disconnects the app inside QuickBooks: the Reconnect banner.
+    await page.getByRole('button', { name: 'Revoke the grant' }).click();
+    const banner = page
+      .getByRole('alert')
+      .filter({ hasText: 'QuickBooks needs to be reconnected' });
+    await banner.waitFor(WAIT);
+    await screenshot('reconnect-banner');
+
+    // 8. Reconnect through the consent page: the banner goes, the invoices are untouched.
+    await banner.getByRole('button', { name: 'Reconnect QuickBooks' }).click();
+    await page.getByRole('radio', { name: /Acme Plumbing/ }).check(WAIT);
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await status.getByText('QuickBooks connected.').waitFor(WAIT);
+    await banner.waitFor({ state: 'detached', ...WAIT });
+    await invoiceRow('INV-2001').getByText('Paid', { exact: true }).waitFor(WAIT);
+    expect((await books(stack, realmId)).invoices).toHaveLength(1);
+    await screenshot('reconnected');
+
+    // 9. Disconnect with the keyboard alone: Tab to the button, Enter, Tab to confirm, Enter.
+    await income.getByRole('option', { name: 'Design income' }).waitFor({ state: 'attached' });
+    await page.getByRole('button', { name: 'Save settings' }).focus();
+    await page.keyboard.press('Tab');
+    await expect.poll(() => page.locator(':focus').textContent()).toBe('Disconnect QuickBooks');
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Disconnect QuickBooks?' });
+    await dialog.getByText('Invoices already pushed stay in QuickBooks unchanged.').waitFor(WAIT);
+    await screenshot('disconnect-confirmation');
+    await page.keyboard.press('Tab');
+    await expect.poll(() => page.locator(':focus').textContent()).toBe('Yes, disconnect');
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Connect QuickBooks' }).waitFor(WAIT);
+    await status.getByText(/stay in QuickBooks unchanged/).waitFor(WAIT);
+    expect((await books(stack, realmId)).invoices).toHaveLength(1);
+    await screenshot('disconnected-again');
+
+    // 10. Readable on a phone: nothing wider than the screen.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await expect
+      .poll(() => page.evaluate('document.documentElement.scrollWidth'))
+      .toBeLessThanOrEqual(390);
+    await screenshot('phone');
+
+    expect(external, 'requests to anything but loopback').toEqual([]);
+  }, 60_000);
+});
