@@ -235,13 +235,23 @@ export function registerAdminRoutes(router: Router, deps: AdminDeps): void {
   router.on('POST', '/_admin/companies/:realmId/:collection', (ctx) => {
     const company = companyOf(deps, ctx);
     const entity = collectionOf(ctx);
-    if (entity === 'Payment') {
-      const raw = objectBody(ctx);
-      if ('invoiceId' in raw) {
-        const input = body(ctx, paymentSchema);
-        ok(ctx, changed(deps.ledger.receivePayment(company, input.invoiceId, input.amount)));
-        return;
-      }
+    const raw = parseJson(ctx.body);
+    if (Array.isArray(raw)) {
+      // Bulk seeding (benchmarks): many entities in one call, each as if posted alone, up to the
+      // first one refused.
+      const bodies = raw.map((item) => {
+        if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+          throw new AdminError(400, 'expected an array of JSON objects');
+        }
+        return item as Record<string, unknown>;
+      });
+      ok(ctx, changed(bodies.map((item) => deps.ledger.create(company, entity, item))));
+      return;
+    }
+    if (entity === 'Payment' && 'invoiceId' in objectBody(ctx)) {
+      const input = body(ctx, paymentSchema);
+      ok(ctx, changed(deps.ledger.receivePayment(company, input.invoiceId, input.amount)));
+      return;
     }
     ok(ctx, changed(deps.ledger.create(company, entity, objectBody(ctx))));
   });

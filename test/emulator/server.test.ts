@@ -124,6 +124,21 @@ describe('Emulator: server', () => {
       expect((await h.adminRaw('POST', '/_admin/companies', {})).status).toBe(400);
     });
 
+    it('seeds many entities in one call, each as if posted alone', async () => {
+      const { realmId } = await h.admin<{ realmId: string }>('POST', '/_admin/companies', {
+        name: 'Bulk',
+      });
+      const created = await h.admin<{ Id: string; DisplayName: string }[]>(
+        'POST',
+        `/_admin/companies/${realmId}/customers`,
+        [{ DisplayName: 'One' }, { DisplayName: 'Two' }],
+      );
+      expect(created.map((c) => c.DisplayName)).toEqual(['One', 'Two']);
+      expect(new Set(created.map((c) => c.Id)).size).toBe(2);
+      const refused = await h.adminRaw('POST', `/_admin/companies/${realmId}/customers`, [42]);
+      expect(refused.status).toBe(400);
+    });
+
     it('resets everything', async () => {
       await h.newCompany();
       await h.admin('POST', '/_admin/reset');

@@ -33,21 +33,17 @@ async function writeAll(items: Record<string, unknown>[]): Promise<void> {
  * @param tenantId - a tenant connected to `realmId`
  * @param realmId - its company
  * @param count - how many invoices (`inv_0` …)
- * @param parallel - emulator calls at once
  */
 export async function seedPushedInvoices(
   admin: EmulatorAdmin,
   tenantId: string,
   realmId: string,
   count: number,
-  parallel = 1,
 ): Promise<void> {
-  const create = async (path: string, body: unknown) =>
-    (await (await admin('POST', `/_admin/companies/${realmId}/${path}`, body)).json()) as {
-      Id: string;
-    };
-  const customer = await create('customers', { DisplayName: 'Jane Smith' });
-  const item = await create('items', {
+  const create = async <T>(path: string, body: unknown) =>
+    (await (await admin('POST', `/_admin/companies/${realmId}/${path}`, body)).json()) as T;
+  const customer = await create<{ Id: string }>('customers', { DisplayName: 'Jane Smith' });
+  const item = await create<{ Id: string }>('items', {
     Name: 'Labor',
     Type: 'Service',
     IncomeAccountRef: { value: '1' },
@@ -58,20 +54,19 @@ export async function seedPushedInvoices(
   });
   const base = toSnapshot(pushInvoiceSchema.parse(body)) as InvoiceSnapshot;
   const now = new Date().toISOString();
-  const records: Record<string, unknown>[] = new Array(count);
-  let next = 0;
-  const lane = async () => {
-    while (next < count) {
-      const n = next++;
-      const invoiceId = `inv_${n}`;
-      const snapshot = { ...base, docNumber: `S-${n}` };
-      const qbo = await create('invoices', {
+  const snapshots = Array.from({ length: count }, (_, n) => ({ ...base, docNumber: `S-${n}` }));
+  const qboIds: string[] = [];
+  // The emulator takes an array per call: 500 invoices a request.
+  for (let from = 0; from < count; from += 500) {
+    const created = await create<{ Id: string }[]>(
+      'invoices',
+      snapshots.slice(from, from + 500).map((snapshot, i) => ({
         DocNumber: snapshot.docNumber,
         TxnDate: snapshot.issueDate,
         DueDate: snapshot.dueDate,
         CustomerRef: { value: customer.Id },
         CustomerMemo: { value: snapshot.memo },
-        PrivateNote: `${privateNoteMarker(invoiceId)} revision 1`,
+        PrivateNote: `${privateNoteMarker(`inv_${from + i}`)} revision 1`,
         Line: [
           {
             DetailType: 'SalesItemLineDetail',
@@ -85,33 +80,36 @@ export async function seedPushedInvoices(
             },
           },
         ],
-      });
-      const record: InvoiceRecord = {
-        tenantId,
-        invoiceId,
-        revision: 1,
-        snapshot,
-        status: 'pushed',
-        realmId,
-        qboInvoiceId: qbo.Id,
-        qboDocNumber: snapshot.docNumber,
-        syncToken: '0',
-        pushedRevision: 1,
-        balance: 28500,
-        qboTotal: 28500,
-        pendingCreate: null,
-        parked: false,
-        lastError: null,
-        notices: [],
-        history: [],
-        createdAt: now,
-        updatedAt: now,
-        version: 1,
-      };
-      records[n] = { pk: `TENANT#${tenantId}`, sk: `INVOICE#${invoiceId}`, ...record };
-    }
-  };
-  await Promise.all(Array.from({ length: parallel }, lane));
+      })),
+    );
+    qboIds.push(...created.map((c) => c.Id));
+  }
+  const records: Record<string, unknown>[] = snapshots.map((snapshot, n) => {
+    const invoiceId = `inv_${n}`;
+    const record: InvoiceRecord = {
+      tenantId,
+      invoiceId,
+      revision: 1,
+      snapshot,
+      status: 'pushed',
+      realmId,
+      qboInvoiceId: qboIds[n] as string,
+      qboDocNumber: snapshot.docNumber,
+      syncToken: '0',
+      pushedRevision: 1,
+      balance: 28500,
+      qboTotal: 28500,
+      pendingCreate: null,
+      parked: false,
+      lastError: null,
+      notices: [],
+      history: [],
+      createdAt: now,
+      updatedAt: now,
+      version: 1,
+    };
+    return { pk: `TENANT#${tenantId}`, sk: `INVOICE#${invoiceId}`, ...record };
+  });
   const mapping = (qboId: string, name: string) => ({
     qboId,
     qboName: name,
