@@ -3,19 +3,10 @@
  * and failures as {@link ApiError} with the API's stable `code`.
  */
 
-/** What `GET /integrations/quickbooks` answers. */
-export interface ConnectionView {
-  readonly status: 'disconnected' | 'connected' | 'reconnect_required';
-  readonly realmId: string | null;
-  readonly companyName: string | null;
-  readonly connectedAt: string | null;
-  readonly refreshTokenExpiresAt: string | null;
-  readonly timezone: string | null;
-  readonly incomeAccountId: string | null;
-  readonly lastReconcile: string | null;
-  readonly reconnectReason: string | null;
-  readonly warning: string | null;
-}
+import type { ConnectionView } from '#shared/domain/connection.ts';
+
+/** What `GET /integrations/quickbooks` answers: the API's own type (erased from the bundle). */
+export type { ConnectionView };
 
 /** One income account of the company (`GET /integrations/quickbooks/accounts`). */
 export interface IncomeAccount {
