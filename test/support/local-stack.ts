@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { EmulatorOptions } from '#emulator/server.ts';
 import type { LocalApi } from '#local/api-server.ts';
 import { startLocalWorkers } from '#local/workers.ts';
 import { type IntuitWorld, startIntuitWorld } from './intuit.ts';
@@ -26,9 +27,11 @@ export interface TestStack {
  * Starts an emulator and the API in this test worker and points the handlers at the emulator
  * through the same environment variables the local runtime sets. Call it once per test file
  * (handlers read their configuration when they are first loaded).
+ *
+ * @param emulator - emulator options (e.g. `latencyMs`) over the tests' defaults
  */
-export async function startTestStack(): Promise<TestStack> {
-  const world = await startIntuitWorld();
+export async function startTestStack(emulator: EmulatorOptions = {}): Promise<TestStack> {
+  const world = await startIntuitWorld(emulator);
   const api = await startTestApi();
   const portalUrl = `${api.url}/portal/settings`;
   Object.assign(process.env, {

@@ -31,6 +31,20 @@ interface Stored {
   delayOverride?: number;
 }
 
+/**
+ * Where a {@link LocalQueue}'s sends and visibility changes go when the queue itself lives in
+ * another process: a worker process (the soak's stand-in for a Lambda execution environment)
+ * forwards them to the parent that owns the messages, as a Lambda calls SQS.
+ */
+export interface RemoteQueue {
+  send(
+    body: string,
+    fifo: { groupId: string; dedupeId?: string } | undefined,
+    attributes: Readonly<Record<string, string>>,
+  ): void;
+  delay(receiptHandle: string, seconds: number): Promise<void>;
+}
+
 /** A Lambda-style consumer of SQS events with partial batch failures. */
 export type QueueConsumer = (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
 
@@ -51,6 +65,7 @@ export class LocalQueue implements MessageDelay {
   private consumer: QueueConsumer | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly idleWaiters: (() => void)[] = [];
+  private remote: RemoteQueue | undefined;
 
   /** @param options - see {@link LocalQueueOptions} */
   constructor(private readonly options: LocalQueueOptions) {}
@@ -67,6 +82,10 @@ export class LocalQueue implements MessageDelay {
     fifo?: { groupId: string; dedupeId?: string },
     attributes: Readonly<Record<string, string>> = {},
   ): void {
+    if (this.remote) {
+      this.remote.send(body, fifo, attributes);
+      return;
+    }
     const dedupeId =
       fifo?.dedupeId ??
       (this.options.fifo ? createHash('sha256').update(body).digest('hex') : undefined);
@@ -90,6 +109,7 @@ export class LocalQueue implements MessageDelay {
   }
 
   async delay(receiptHandle: string, seconds: number): Promise<void> {
+    if (this.remote) return this.remote.delay(receiptHandle, seconds);
     const message = [...this.inFlight].find((m) => m.receiptHandle === receiptHandle);
     if (message) message.delayOverride = seconds;
   }
@@ -102,6 +122,16 @@ export class LocalQueue implements MessageDelay {
   start(consumer: QueueConsumer): void {
     this.consumer = consumer;
     this.kick();
+  }
+
+  /**
+   * Turns this instance into a proxy: from now on {@link send} and {@link delay} go to `remote`
+   * (the process that owns the messages) and nothing is stored here.
+   *
+   * @param remote - the owning queue's sender, e.g. over IPC
+   */
+  forwardTo(remote: RemoteQueue): void {
+    this.remote = remote;
   }
 
   /** Stops delivering; messages stay. */
