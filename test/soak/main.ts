@@ -12,9 +12,12 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ensureTables, LOCAL_AWS, startDynamoDbLocal } from '#local/dynamodb-local.ts';
-import { syncStateTable, tenantProviderKeysTable } from '#shared/store/tables.ts';
-import { applyTestEnvironment } from '../support/test-env.ts';
+
+// The SDK's Node 20 notice (see vitest.config.ts) would bury the counts; set before it loads.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+const { ensureTables, LOCAL_AWS, startDynamoDbLocal } = await import('#local/dynamodb-local.ts');
+const { syncStateTable, tenantProviderKeysTable } = await import('#shared/store/tables.ts');
+const { applyTestEnvironment } = await import('../support/test-env.ts');
 
 const { values: args } = parseArgs({
   options: {

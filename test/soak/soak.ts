@@ -271,10 +271,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const rng = prng(options.seed);
   const stack = await startTestStack({ latencyMs: options.latencyMs ?? 0 });
   const host = new WorkerHost(options.workerLog);
+  const heartbeat = setInterval(() => {
+    const depths = [localPushQueue, localChangeQueue, localReconcileQueue].map((q) => q.depth);
+    say(`messages in push, change, reconcile queues: ${depths.join(', ')}`);
+  }, 10_000);
   try {
     await host.start();
     return await soak(stack, host, options, rng, { deadline, concurrency, say, started });
   } finally {
+    clearInterval(heartbeat);
     await host.stop();
     await stack.close();
   }
@@ -396,11 +401,7 @@ async function soak(
     }
     if (killAt.has(index)) {
       const downMs = rng.int(0, 500);
-      killChain = killChain.then(async () => {
-        await host.kill();
-        await sleep(downMs);
-        await host.start();
-      });
+      killChain = killChain.then(() => host.killAndRestart(downMs));
       killChain.catch(() => {}); // awaited (and thrown) at the end of the phase
     }
     const revoked = revokeAt.get(index);

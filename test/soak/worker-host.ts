@@ -71,7 +71,7 @@ export class WorkerHost {
   private child: ChildProcess | undefined;
   private nextId = 0;
   private readonly pending = new Map<number, Settle>();
-  /** SIGKILLs sent by {@link kill}. */
+  /** SIGKILLs sent by {@link killAndRestart}. */
   kills = 0;
   /** Set when the worker process died without being killed: the run is broken. */
   crashed: string | undefined;
@@ -81,20 +81,37 @@ export class WorkerHost {
 
   /** Starts a worker process and, once it has loaded its handlers, delivers to it. */
   async start(): Promise<void> {
+    this.attach(await this.spawn());
+  }
+
+  /**
+   * SIGKILLs the worker process at this instant and hands its queues to a new one after `downMs`.
+   * The new one is started (cold start: loading the handlers) while the old one still works, as
+   * Lambda starts new execution environments beside failing ones; so a kill costs the run the
+   * lost invocations and their visibility timeout, not a cold start.
+   *
+   * @param downMs - time with no worker process at all
+   */
+  async killAndRestart(downMs: number): Promise<void> {
+    const next = await this.spawn();
+    if (await this.stop()) this.kills += 1;
+    await new Promise((resolve) => setTimeout(resolve, downMs));
+    this.attach(next);
+  }
+
+  private async spawn(): Promise<ChildProcess> {
     const child = fork(entry, [], {
       execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       env: process.env,
     });
-    this.child = child;
     for (const stream of [child.stdout, child.stderr]) {
       if (stream) createInterface({ input: stream }).on('line', this.onLogLine);
     }
-    const ready = new Promise<void>((resolve, reject) => {
+    await new Promise<void>((resolve, reject) => {
       child.once('exit', (code, signal) => {
-        const killed = child !== this.child;
-        this.failPending();
-        if (!killed) {
+        if (child === this.child) {
+          this.failPending();
           this.child = undefined;
           this.crashed = `worker process exited (${code ?? signal})`;
           for (const queue of Object.values(queues)) queue.stop();
@@ -106,20 +123,14 @@ export class WorkerHost {
         else this.receive(message);
       });
     });
-    await ready;
+    return child;
+  }
+
+  private attach(child: ChildProcess): void {
+    this.child = child;
     for (const [name, queue] of Object.entries(queues) as [WorkerQueueName, LocalQueue][]) {
       queue.start((event) => this.invoke(name, event));
     }
-  }
-
-  /** SIGKILLs the worker process: its invocations in flight fail, their messages come back later. */
-  async kill(): Promise<void> {
-    if (await this.stop()) this.kills += 1;
-  }
-
-  /** Whether a worker process is running. */
-  get running(): boolean {
-    return this.child !== undefined;
   }
 
   /** Stops the worker process (at the end of a run); returns whether one was running. */
@@ -131,6 +142,7 @@ export class WorkerHost {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL');
     await exited;
+    this.failPending();
     return true;
   }
 
