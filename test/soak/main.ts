@@ -6,7 +6,7 @@
  * when the run outlasts its time budget.
  *
  *   npm run soak -- [--tenants 100] [--invoices 100] [--seed N] [--fault-rate 0.05] [--kills 20]
- *                   [--revocations 5] [--budget-minutes 10] [--latency-ms 0]
+ *                   [--revocations 5] [--budget-minutes 30] [--latency-ms 0]
  *
  * Logs of the stack are off; `POWERTOOLS_LOG_LEVEL=WARN npm run soak` prints them.
  */
@@ -27,7 +27,7 @@ const { values: args } = parseArgs({
     'fault-rate': { type: 'string', default: '0.05' },
     kills: { type: 'string', default: '20' },
     revocations: { type: 'string', default: '5' },
-    'budget-minutes': { type: 'string', default: '10' },
+    'budget-minutes': { type: 'string', default: '30' },
     'latency-ms': { type: 'string', default: '0' },
   },
 });

@@ -13,7 +13,6 @@ it('loses, duplicates and mislabels no invoice of 500 under faults, kills and a 
     kills: 3,
     revocations: 2,
     timeBudgetMs: 100_000,
-    progress: (line) => console.log(line),
     // The worker process's log lines go through this worker's log audit too.
     workerLog: (line) => process.stdout.write(`${line}\n`),
   });

@@ -17,6 +17,7 @@ import {
 } from '#shared/adapters/local/local-queues.ts';
 import { startTestStack, type TestStack, WEBHOOK_TOKEN } from '../support/local-stack.ts';
 import { books, invoiceBody, pushInvoice } from '../support/push.ts';
+import { WebhookTap } from './webhook-tap.ts';
 import { WorkerHost } from './worker-host.ts';
 
 /** What a soak run does. */
@@ -72,14 +73,18 @@ export interface SoakReport {
   readonly voids: number;
   readonly deletes: number;
   readonly webhooks: {
+    /** Deliveries by the emulator, counted on their way to the API. */
     readonly deliveries: number;
+    /** Deliveries of a body delivered before (the emulator's duplicates, retries). */
     readonly duplicated: number;
-    /** Deliveries of several events, which the emulator sends shuffled. */
+    /** Distinct deliveries of several events, which the emulator sends shuffled. */
     readonly shuffled: number;
     /** Old deliveries the soak re-sent later, out of order. */
     readonly replayed: number;
   };
   readonly workerKills: number;
+  /** Invocations in flight in the worker process when it was killed. */
+  readonly killedInvocations: number;
   readonly revocations: number;
   readonly reconnects: number;
   /** Reconnects whose callback failed (a fault on its CompanyInfo read) and were clicked again. */
@@ -271,15 +276,17 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const rng = prng(options.seed);
   const stack = await startTestStack({ latencyMs: options.latencyMs ?? 0 });
   const host = new WorkerHost(options.workerLog);
+  const tap = await WebhookTap.start(`${stack.api.url}/webhooks/quickbooks`);
   const heartbeat = setInterval(() => {
     const depths = [localPushQueue, localChangeQueue, localReconcileQueue].map((q) => q.depth);
     say(`messages in push, change, reconcile queues: ${depths.join(', ')}`);
   }, 10_000);
   try {
     await host.start();
-    return await soak(stack, host, options, rng, { deadline, concurrency, say, started });
+    return await soak(stack, host, tap, options, rng, { deadline, concurrency, say, started });
   } finally {
     clearInterval(heartbeat);
+    await tap.close();
     await host.stop();
     await stack.close();
   }
@@ -295,6 +302,7 @@ interface RunContext {
 async function soak(
   stack: TestStack,
   host: WorkerHost,
+  tap: WebhookTap,
   options: SoakOptions,
   rng: Rng,
   run: RunContext,
@@ -304,7 +312,7 @@ async function soak(
     expectOk(await stack.world.admin(method, path, body), `${method} ${path}`);
   const webhooks = (extra: Record<string, unknown>) =>
     admin('PUT', '/_admin/webhooks', {
-      url: `${stack.api.url}/webhooks/quickbooks`,
+      url: tap.url,
       verifierToken: WEBHOOK_TOKEN,
       format: 'cloudevents',
       ...extra,
@@ -367,10 +375,15 @@ async function soak(
   const totalActions = pushes.length + paymentActionsEstimate;
   const faultAt = indices(rng, Math.round(options.faultRate * totalActions), totalActions);
   const killAt = indices(rng, options.kills, totalActions);
-  const revokeAt = new Map<number, Tenant>();
-  for (const tenant of [...tenants].sort(() => rng.next() - 0.5).slice(0, options.revocations)) {
-    revokeAt.set(rng.int(Math.floor(pushes.length * 0.1), Math.floor(pushes.length * 0.5)), tenant);
-  }
+  // Revocations fall between 10 % and 50 % of the pushes, so parked pushes wait for the reconnect.
+  const revokedTenants = [...indices(rng, options.revocations, tenants.length)];
+  const firstRevoke = Math.floor(pushes.length * 0.1);
+  const revokeAt = new Map(
+    [...indices(rng, revokedTenants.length, Math.floor(pushes.length * 0.4))].map((at, i) => [
+      firstRevoke + at,
+      tenants[revokedTenants[i] as number] as Tenant,
+    ]),
+  );
   say(
     `seed ${options.seed}: ${tenants.length} tenants, ${invoices.length} invoices, ` +
       `${pushes.length} pushes, ${faultAt.size} faults, ${killAt.size} kills, ` +
@@ -469,9 +482,6 @@ async function soak(
     const byMarker = ownersOf(ledger[t]?.invoices ?? []);
     for (const invoice of tenant.invoices) invoice.qboId = byMarker.get(invoice.id)?.[0]?.Id;
   });
-  const delivered = (await (await admin('GET', '/_admin/webhooks/deliveries')).json()) as {
-    deliveries: { body: string; signature: string; format: string }[];
-  };
   const paymentPlans = tenants.map((tenant) => {
     const plan: Action[] = [];
     for (const invoice of tenant.invoices) {
@@ -507,15 +517,14 @@ async function soak(
   });
   // Old deliveries re-sent late, between the new ones: duplicates and out of order at once.
   const replays: Action[] = Array.from(
-    { length: Math.min(delivered.deliveries.length, Math.ceil(invoices.length / 10)) },
+    { length: Math.min(tap.distinct.length, Math.ceil(invoices.length / 10)) },
     () => {
-      const old = rng.pick(delivered.deliveries);
+      const old = rng.pick(tap.distinct);
       return async () => {
         const res = await fetch(`${stack.api.url}/webhooks/quickbooks`, {
           method: 'POST',
           headers: {
-            'content-type':
-              old.format === 'legacy' ? 'application/json' : 'application/cloudevents+json',
+            'content-type': old.contentType,
             'intuit-signature': old.signature,
           },
           body: old.body,
@@ -540,9 +549,9 @@ async function soak(
   await pool(tenants, concurrency, async (tenant) => {
     const path = `/_admin/companies/${tenant.realmId}/faults`;
     const { pendingFaults } = (await (await admin('GET', path)).json()) as {
-      pendingFaults: unknown[] | number;
+      pendingFaults: string[];
     };
-    faultsUnconsumed += Array.isArray(pendingFaults) ? pendingFaults.length : pendingFaults;
+    faultsUnconsumed += pendingFaults.length;
     await admin('DELETE', path);
   });
   await webhooks({});
@@ -560,9 +569,6 @@ async function soak(
   await within('reconciling', drained());
   say('comparing');
   const report = await compare(stack, tenants, concurrency);
-  const deliveries = (await (await admin('GET', '/_admin/webhooks/deliveries')).json()) as {
-    deliveries: { duplicateOf?: string; events: unknown[] }[];
-  };
   return {
     seed: options.seed,
     tenants: tenants.length,
@@ -575,12 +581,13 @@ async function soak(
     voids: counts.voids,
     deletes: counts.deletes,
     webhooks: {
-      deliveries: deliveries.deliveries.length,
-      duplicated: deliveries.deliveries.filter((d) => d.duplicateOf).length,
-      shuffled: deliveries.deliveries.filter((d) => !d.duplicateOf && d.events.length > 1).length,
+      deliveries: tap.deliveries,
+      duplicated: tap.repeated,
+      shuffled: tap.batches,
       replayed: counts.replayed,
     },
     workerKills: host.kills,
+    killedInvocations: host.killedInvocations,
     revocations: counts.revocations,
     reconnects: counts.reconnects,
     failedReconnects: counts.failedReconnects,
@@ -787,10 +794,11 @@ export function formatReport(report: SoakReport): string {
     ['payments (full / partial)', `${report.payments.full} / ${report.payments.partial}`],
     ['voids / deletes in QBO', `${report.voids} / ${report.deletes}`],
     ['webhook deliveries', report.webhooks.deliveries],
-    ['… duplicated by the emulator', report.webhooks.duplicated],
+    ['… repeats of an earlier delivery', report.webhooks.duplicated],
     ['… with several events, shuffled', report.webhooks.shuffled],
     ['… old ones replayed late', report.webhooks.replayed],
     ['worker kills (SIGKILL + restart)', report.workerKills],
+    ['… invocations in flight killed', report.killedInvocations],
     ['revocations / reconnects', `${report.revocations} / ${report.reconnects}`],
     ['… reconnects that failed on a fault, retried', report.failedReconnects],
     ['dead-lettered messages', report.deadLetters],

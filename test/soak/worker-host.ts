@@ -73,6 +73,8 @@ export class WorkerHost {
   private readonly pending = new Map<number, Settle>();
   /** SIGKILLs sent by {@link killAndRestart}. */
   kills = 0;
+  /** Invocations (SQS events) in flight in the killed processes. */
+  killedInvocations = 0;
   /** Set when the worker process died without being killed: the run is broken. */
   crashed: string | undefined;
 
@@ -94,6 +96,7 @@ export class WorkerHost {
    */
   async killAndRestart(downMs: number): Promise<void> {
     const next = await this.spawn();
+    this.killedInvocations += this.pending.size;
     if (await this.stop()) this.kills += 1;
     await new Promise((resolve) => setTimeout(resolve, downMs));
     this.attach(next);
