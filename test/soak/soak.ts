@@ -259,6 +259,56 @@ async function expectOk(res: Response, what: string): Promise<Response> {
   return res;
 }
 
+/** The seeded plan: tenants and their invoices, the pushes in order, and where chaos strikes. */
+function plan(options: SoakOptions, rng: Rng) {
+  const tenants: Tenant[] = Array.from({ length: options.tenants }, (_, t) => ({
+    id: `soak_${options.seed}_${t}`,
+    realmId: '',
+    invoices: [],
+  }));
+  const pushPlans: { invoice: Invoice; body: PushBody }[][] = tenants.map((tenant, t) => {
+    const plan: { invoice: Invoice; body: PushBody }[] = [];
+    for (let j = 0; j < options.invoicesPerTenant; j++) {
+      const first = randomBody(rng, t, j);
+      const invoice: Invoice = {
+        tenant,
+        id: `inv_${j}`,
+        revisions: [first],
+        fate: randomFate(rng),
+      };
+      tenant.invoices.push(invoice);
+      plan.push({ invoice, body: first });
+      if (rng.chance(0.2)) invoice.revisions.push(revise(first));
+    }
+    // Revisions, repeats and stale revisions go out later, after their first push.
+    for (const invoice of tenant.invoices) {
+      const at = plan.findIndex((p) => p.invoice === invoice);
+      const later = (body: PushBody) =>
+        plan.splice(rng.int(at + 1, plan.length), 0, { invoice, body });
+      const latest = invoice.revisions.at(-1) as PushBody;
+      if (latest !== invoice.revisions[0]) later(latest);
+      if (rng.chance(0.05)) later(rng.pick(invoice.revisions));
+    }
+    return plan;
+  });
+  const pushes = interleave(rng, pushPlans);
+  const invoices = tenants.flatMap((t) => t.invoices);
+  const paymentActionsEstimate = invoices.filter((i) => i.fate !== 'open').length;
+  const totalActions = pushes.length + paymentActionsEstimate;
+  const faultAt = indices(rng, Math.round(options.faultRate * totalActions), totalActions);
+  const killAt = indices(rng, options.kills, totalActions);
+  // Revocations fall between 10 % and 50 % of the pushes, so parked pushes wait for the reconnect.
+  const revokedTenants = [...indices(rng, options.revocations, tenants.length)];
+  const firstRevoke = Math.floor(pushes.length * 0.1);
+  const revokeAt = new Map(
+    [...indices(rng, revokedTenants.length, Math.floor(pushes.length * 0.4))].map((at, i) => [
+      firstRevoke + at,
+      tenants[revokedTenants[i] as number] as Tenant,
+    ]),
+  );
+  return { tenants, invoices, pushes, faultAt, killAt, revokeAt };
+}
+
 /**
  * Runs one soak: starts the stack (API and emulator in this process, the workers in a child
  * process), plays the plan with chaos, stops the chaos, drains, reconciles every tenant and
@@ -338,52 +388,7 @@ async function soak(
     }
   };
 
-  // The plan.
-  const tenants: Tenant[] = Array.from({ length: options.tenants }, (_, t) => ({
-    id: `soak_${options.seed}_${t}`,
-    realmId: '',
-    invoices: [],
-  }));
-  const pushPlans: { invoice: Invoice; body: PushBody }[][] = tenants.map((tenant, t) => {
-    const plan: { invoice: Invoice; body: PushBody }[] = [];
-    for (let j = 0; j < options.invoicesPerTenant; j++) {
-      const first = randomBody(rng, t, j);
-      const invoice: Invoice = {
-        tenant,
-        id: `inv_${j}`,
-        revisions: [first],
-        fate: randomFate(rng),
-      };
-      tenant.invoices.push(invoice);
-      plan.push({ invoice, body: first });
-      if (rng.chance(0.2)) invoice.revisions.push(revise(first));
-    }
-    // Revisions, repeats and stale revisions go out later, after their first push.
-    for (const invoice of tenant.invoices) {
-      const at = plan.findIndex((p) => p.invoice === invoice);
-      const later = (body: PushBody) =>
-        plan.splice(rng.int(at + 1, plan.length), 0, { invoice, body });
-      const latest = invoice.revisions.at(-1) as PushBody;
-      if (latest !== invoice.revisions[0]) later(latest);
-      if (rng.chance(0.05)) later(rng.pick(invoice.revisions));
-    }
-    return plan;
-  });
-  const pushes = interleave(rng, pushPlans);
-  const invoices = tenants.flatMap((t) => t.invoices);
-  const paymentActionsEstimate = invoices.filter((i) => i.fate !== 'open').length;
-  const totalActions = pushes.length + paymentActionsEstimate;
-  const faultAt = indices(rng, Math.round(options.faultRate * totalActions), totalActions);
-  const killAt = indices(rng, options.kills, totalActions);
-  // Revocations fall between 10 % and 50 % of the pushes, so parked pushes wait for the reconnect.
-  const revokedTenants = [...indices(rng, options.revocations, tenants.length)];
-  const firstRevoke = Math.floor(pushes.length * 0.1);
-  const revokeAt = new Map(
-    [...indices(rng, revokedTenants.length, Math.floor(pushes.length * 0.4))].map((at, i) => [
-      firstRevoke + at,
-      tenants[revokedTenants[i] as number] as Tenant,
-    ]),
-  );
+  const { tenants, invoices, pushes, faultAt, killAt, revokeAt } = plan(options, rng);
   say(
     `seed ${options.seed}: ${tenants.length} tenants, ${invoices.length} invoices, ` +
       `${pushes.length} pushes, ${faultAt.size} faults, ${killAt.size} kills, ` +

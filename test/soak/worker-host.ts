@@ -42,7 +42,8 @@ export type WorkerMessage =
       readonly seconds: number;
     };
 
-const queues: Record<WorkerQueueName, LocalQueue> = {
+/** The local queues by name, in the parent and (as proxies) in the worker process. */
+export const workerQueues: Record<WorkerQueueName, LocalQueue> = {
   push: localPushQueue,
   changes: localChangeQueue,
   reconcile: localReconcileQueue,
@@ -117,7 +118,7 @@ export class WorkerHost {
           this.failPending();
           this.child = undefined;
           this.crashed = `worker process exited (${code ?? signal})`;
-          for (const queue of Object.values(queues)) queue.stop();
+          for (const queue of Object.values(workerQueues)) queue.stop();
         }
         reject(new Error(`worker process exited (${code ?? signal})`));
       });
@@ -131,7 +132,7 @@ export class WorkerHost {
 
   private attach(child: ChildProcess): void {
     this.child = child;
-    for (const [name, queue] of Object.entries(queues) as [WorkerQueueName, LocalQueue][]) {
+    for (const [name, queue] of Object.entries(workerQueues) as [WorkerQueueName, LocalQueue][]) {
       queue.start((event) => this.invoke(name, event));
     }
   }
@@ -141,7 +142,7 @@ export class WorkerHost {
     const child = this.child;
     if (!child) return false;
     this.child = undefined;
-    for (const queue of Object.values(queues)) queue.stop();
+    for (const queue of Object.values(workerQueues)) queue.stop();
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL');
     await exited;
@@ -164,9 +165,9 @@ export class WorkerHost {
 
   private receive(message: Exclude<WorkerMessage, { type: 'ready' }>): void {
     if (message.type === 'send') {
-      queues[message.queue].send(message.body, message.fifo, message.attributes);
+      workerQueues[message.queue].send(message.body, message.fifo, message.attributes);
     } else if (message.type === 'delay') {
-      void queues[message.queue].delay(message.receiptHandle, message.seconds);
+      void workerQueues[message.queue].delay(message.receiptHandle, message.seconds);
     } else {
       const settle = this.pending.get(message.id);
       this.pending.delete(message.id);

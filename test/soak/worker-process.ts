@@ -11,22 +11,17 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { LocalQueue } from '#shared/adapters/local/local-queue.ts';
 import {
-  localChangeQueue,
-  localPushQueue,
-  localReconcileQueue,
-} from '#shared/adapters/local/local-queues.ts';
-import type { WorkerInvoke, WorkerMessage, WorkerQueueName } from './worker-host.ts';
+  type WorkerInvoke,
+  type WorkerMessage,
+  type WorkerQueueName,
+  workerQueues,
+} from './worker-host.ts';
 
 type Worker = (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
 
 const tell = (message: WorkerMessage) => process.send?.(message);
 
-const queues: Record<WorkerQueueName, LocalQueue> = {
-  push: localPushQueue,
-  changes: localChangeQueue,
-  reconcile: localReconcileQueue,
-};
-for (const [queue, local] of Object.entries(queues) as [WorkerQueueName, LocalQueue][]) {
+for (const [queue, local] of Object.entries(workerQueues) as [WorkerQueueName, LocalQueue][]) {
   local.forwardTo({
     send: (body, fifo, attributes) => tell({ type: 'send', queue, body, fifo, attributes }),
     // IPC keeps order: the parent applies the delay before it sees this invocation's result.
