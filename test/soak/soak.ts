@@ -267,7 +267,7 @@ function plan(options: SoakOptions, rng: Rng) {
     invoices: [],
   }));
   const pushPlans: { invoice: Invoice; body: PushBody }[][] = tenants.map((tenant, t) => {
-    const plan: { invoice: Invoice; body: PushBody }[] = [];
+    const sequence: { invoice: Invoice; body: PushBody }[] = [];
     for (let j = 0; j < options.invoicesPerTenant; j++) {
       const first = randomBody(rng, t, j);
       const invoice: Invoice = {
@@ -277,19 +277,19 @@ function plan(options: SoakOptions, rng: Rng) {
         fate: randomFate(rng),
       };
       tenant.invoices.push(invoice);
-      plan.push({ invoice, body: first });
+      sequence.push({ invoice, body: first });
       if (rng.chance(0.2)) invoice.revisions.push(revise(first));
     }
     // Revisions, repeats and stale revisions go out later, after their first push.
     for (const invoice of tenant.invoices) {
-      const at = plan.findIndex((p) => p.invoice === invoice);
+      const at = sequence.findIndex((p) => p.invoice === invoice);
       const later = (body: PushBody) =>
-        plan.splice(rng.int(at + 1, plan.length), 0, { invoice, body });
+        sequence.splice(rng.int(at + 1, sequence.length), 0, { invoice, body });
       const latest = invoice.revisions.at(-1) as PushBody;
       if (latest !== invoice.revisions[0]) later(latest);
       if (rng.chance(0.05)) later(rng.pick(invoice.revisions));
     }
-    return plan;
+    return sequence;
   });
   const pushes = interleave(rng, pushPlans);
   const invoices = tenants.flatMap((t) => t.invoices);
