@@ -1,4 +1,4 @@
-import { type RunningEmulator, startEmulator } from '#emulator/server.ts';
+import { type EmulatorOptions, type RunningEmulator, startEmulator } from '#emulator/server.ts';
 import { IntuitOAuthClient } from '#shared/oauth/intuit-oauth.ts';
 import type { Clock } from '#shared/ports/clock.ts';
 
@@ -19,10 +19,14 @@ export interface IntuitWorld {
   admin(method: string, path: string, body?: unknown): Promise<Response>;
 }
 
-/** Starts the emulator on a free port and the product's Intuit OAuth client against it. */
-export async function startIntuitWorld(): Promise<IntuitWorld> {
+/**
+ * Starts the emulator on a free port and the product's Intuit OAuth client against it.
+ *
+ * @param options - emulator options (e.g. `latencyMs`) over the tests' defaults
+ */
+export async function startIntuitWorld(options: EmulatorOptions = {}): Promise<IntuitWorld> {
   // A held ("timeout") request outlasts the product's QBO timeout (QBO_TIMEOUT_MS) in tests.
-  const emulator = await startEmulator({ port: 0, timeoutHoldMs: 3000 });
+  const emulator = await startEmulator({ port: 0, timeoutHoldMs: 3000, ...options });
   const clock: Clock = { now: () => emulator.clock.now() };
   const intuit = new IntuitOAuthClient(
     {

@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { EmulatorOptions } from '#emulator/server.ts';
 import type { LocalApi } from '#local/api-server.ts';
 import { startLocalWorkers } from '#local/workers.ts';
 import { type IntuitWorld, startIntuitWorld } from './intuit.ts';
@@ -27,10 +28,17 @@ export interface TestStack {
  * through the same environment variables the local runtime sets. Call it once per test file
  * (handlers read their configuration when they are first loaded). `console: true` also serves
  * the admin console and its demo helper, as `npm start` does.
+ *
+ * @param options - `console`, and emulator options (e.g. `latencyMs`) over the tests' defaults
  */
-export async function startTestStack(options: { console?: boolean } = {}): Promise<TestStack> {
-  const world = await startIntuitWorld();
-  const api = await startTestApi({ ...options, info: { emulatorUrl: world.emulator.url } });
+export async function startTestStack(
+  options: { console?: boolean; emulator?: EmulatorOptions } = {},
+): Promise<TestStack> {
+  const world = await startIntuitWorld(options.emulator);
+  const api = await startTestApi({
+    ...(options.console ? { console: true } : {}),
+    info: { emulatorUrl: world.emulator.url },
+  });
   const portalUrl = `${api.url}/portal/settings`;
   Object.assign(process.env, {
     INTUIT_CLIENT_ID: world.emulator.clientId,

@@ -45,6 +45,20 @@ export interface LocalQueueStats {
   consumerMs: number;
 }
 
+/**
+ * Where a {@link LocalQueue}'s sends and visibility changes go when the queue itself lives in
+ * another process: a worker process (the soak's stand-in for a Lambda execution environment)
+ * forwards them to the parent that owns the messages, as a Lambda calls SQS.
+ */
+export interface RemoteQueue {
+  send(
+    body: string,
+    fifo: { groupId: string; dedupeId?: string } | undefined,
+    attributes: Readonly<Record<string, string>>,
+  ): void;
+  delay(receiptHandle: string, seconds: number): Promise<void>;
+}
+
 /** A Lambda-style consumer of SQS events with partial batch failures. */
 export type QueueConsumer = (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
 
@@ -73,6 +87,7 @@ export class LocalQueue implements MessageDelay {
     visibilityChanges: 0,
     consumerMs: 0,
   };
+  private remote: RemoteQueue | undefined;
 
   /** @param options - see {@link LocalQueueOptions} */
   constructor(private readonly options: LocalQueueOptions) {}
@@ -89,6 +104,10 @@ export class LocalQueue implements MessageDelay {
     fifo?: { groupId: string; dedupeId?: string },
     attributes: Readonly<Record<string, string>> = {},
   ): void {
+    if (this.remote) {
+      this.remote.send(body, fifo, attributes);
+      return;
+    }
     const dedupeId =
       fifo?.dedupeId ??
       (this.options.fifo ? createHash('sha256').update(body).digest('hex') : undefined);
@@ -113,6 +132,7 @@ export class LocalQueue implements MessageDelay {
   }
 
   async delay(receiptHandle: string, seconds: number): Promise<void> {
+    if (this.remote) return this.remote.delay(receiptHandle, seconds);
     const message = [...this.inFlight].find((m) => m.receiptHandle === receiptHandle);
     if (message) message.delayOverride = seconds;
     this.stats.visibilityChanges += 1;
@@ -126,6 +146,16 @@ export class LocalQueue implements MessageDelay {
   start(consumer: QueueConsumer): void {
     this.consumer = consumer;
     this.kick();
+  }
+
+  /**
+   * Turns this instance into a proxy: from now on {@link send} and {@link delay} go to `remote`
+   * (the process that owns the messages) and nothing is stored here.
+   *
+   * @param remote - the owning queue's sender, e.g. over IPC
+   */
+  forwardTo(remote: RemoteQueue): void {
+    this.remote = remote;
   }
 
   /** Stops delivering; messages stay. */
