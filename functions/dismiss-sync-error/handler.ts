@@ -3,12 +3,15 @@
  * says why.
  */
 import { z } from 'zod';
+import { isStorableText, UNSTORABLE_TEXT } from '#shared/domain/text.ts';
 import { tenantRoute } from '#shared/http/api-handler.ts';
 import { dismissSyncError } from '#shared/use-cases/resolve-sync-error.ts';
 import { invoiceStores } from '#shared/wiring/push-services.ts';
 
 const deps = invoiceStores();
-const body = z.strictObject({ reason: z.string().trim().min(1).max(500) });
+const body = z.strictObject({
+  reason: z.string().refine(isStorableText, UNSTORABLE_TEXT).trim().min(1).max(500),
+});
 
 export const handler = tenantRoute(
   { body },
