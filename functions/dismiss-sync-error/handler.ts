@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { isStorableText, UNSTORABLE_TEXT } from '#shared/domain/text.ts';
 import { tenantRoute } from '#shared/http/api-handler.ts';
+import { invoiceIdParam } from '#shared/http/path.ts';
 import { dismissSyncError } from '#shared/use-cases/resolve-sync-error.ts';
 import { invoiceStores } from '#shared/wiring/push-services.ts';
 
@@ -17,6 +18,12 @@ export const handler = tenantRoute(
   { body },
   async ({ tenantId, subject, pathParameters, body }) => ({
     statusCode: 200,
-    body: await dismissSyncError(deps, tenantId, pathParameters.id ?? '', subject, body.reason),
+    body: await dismissSyncError(
+      deps,
+      tenantId,
+      invoiceIdParam(pathParameters, 'id'),
+      subject,
+      body.reason,
+    ),
   }),
 );

@@ -274,6 +274,59 @@ describe('Input: hostile bodies on every JWT route that takes one', () => {
   });
 });
 
+describe('Input: hostile path parameters and query strings', () => {
+  /** Ids no invoice can have, as they appear in a URL. */
+  const badIds = [
+    'x'.repeat(2000),
+    '%00',
+    '..%2F..%2Fsecret',
+    'a%23b',
+    '%C3%A9%F0%9F%98%80',
+    "'%20OR%20'1'%3D'1",
+    '%ZZ',
+  ];
+
+  it('refuses an id no invoice can have with 400 on every route that takes one', async () => {
+    await settled();
+    const before = await tenantItems(connected);
+    const withIds = routes.filter((r) => r.auth === 'jwt' && r.path.includes('{'));
+    expect(withIds.length).toBeGreaterThanOrEqual(5);
+    for (const route of withIds) {
+      const body = bodyRoutes[`${route.method} ${route.path}`]?.valid();
+      for (const id of badIds) {
+        const path = route.path.replace(/\{\w+\}/, id);
+        const res = await send(connected, route.method, path, body && JSON.stringify(body));
+        await expectRefused(res, 400);
+      }
+    }
+    expect(await tenantItems(connected)).toBe(before);
+  });
+
+  it('answers hostile query strings on the list routes with 200 or a clear 400', async () => {
+    const queries = [
+      'limit=-1',
+      'limit=1e309',
+      'limit=9999999999999999999999',
+      'limit=0x10',
+      `cursor=${'x'.repeat(5000)}`,
+      `cursor=${Buffer.from('{"sk":{"S":"x"}}').toString('base64url')}`,
+      'status=paid&status=queued',
+      "status=' OR '1'='1",
+      'kind=%00&state=%ZZ',
+      `status=${'\u{1F600}'.repeat(100)}`,
+    ];
+    for (const route of routes.filter((r) => r.auth === 'jwt' && r.method === 'GET')) {
+      if (route.path.includes('{')) continue;
+      for (const query of queries) {
+        const res = await send(connected, 'GET', `${route.path}?${query}`, undefined, null);
+        const text = await res.text();
+        expect([200, 400], `${route.path}?${query}: ${text.slice(0, 200)}`).toContain(res.status);
+        expect(text).not.toMatch(/\bat .+:\d+:\d+|\.ts\b/);
+      }
+    }
+  });
+});
+
 /** Every text field of the push contract, with its longest allowed value. */
 const TEXT_FIELDS: Record<string, number> = {
   docNumber: 21,
