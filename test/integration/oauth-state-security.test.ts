@@ -54,6 +54,9 @@ async function callback(query: string | URL): Promise<URL> {
   // Whatever happened, the browser only ever goes back to the portal.
   expect(location.origin).toBe(stack.api.url);
   expect(location.username + location.password).toBe('');
+  // The code, the state and any token stay between Intuit and the stack.
+  expect(location.searchParams.has('code')).toBe(false);
+  expect(location.href).not.toMatch(/AB11[\w-]{30,}|RT1-|eyJ/);
   return location;
 }
 
