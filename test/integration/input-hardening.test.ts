@@ -295,7 +295,12 @@ describe('Input: hostile path parameters and query strings', () => {
       const body = bodyRoutes[`${route.method} ${route.path}`]?.valid();
       for (const id of badIds) {
         const path = route.path.replace(/\{\w+\}/, id);
-        const res = await send(connected, route.method, path, body && JSON.stringify(body));
+        const res = await send(
+          connected,
+          route.method,
+          path,
+          body === undefined ? undefined : JSON.stringify(body),
+        );
         await expectRefused(res, 400);
       }
     }
