@@ -91,3 +91,79 @@ it('never answers 5xx and never stores an event without a valid signature, whate
   expect(after.size - before.size).toBeLessThanOrEqual(signedStored);
   expect([...before].every((k) => after.has(k))).toBe(true);
 });
+
+it('refuses near misses of a valid signature for a storable event, storing nothing', async () => {
+  const sign = (body: string | Buffer, key = WEBHOOK_TOKEN) =>
+    createHmac('sha256', key).update(body).digest();
+  /** A real Invoice event for the owned company: signed correctly, it would be stored. */
+  const event = fc
+    .record({ id: fc.uuid(), entityId: fc.integer({ min: 1, max: 99_999 }) })
+    .map(({ id, entityId }) =>
+      JSON.stringify([
+        {
+          specversion: '1.0',
+          id,
+          type: 'qbo.invoice.updated.v1',
+          time: '2026-11-20T10:00:00Z',
+          intuitentityid: String(entityId),
+          intuitaccountid: ownedRealm,
+        },
+      ]),
+    );
+  const miss = fc.constantFrom(
+    'body changed after signing',
+    'one bit of the signature flipped',
+    'signed with another verifier token',
+    'signature truncated',
+    'signature as hex',
+    'signature of the body parsed and re-serialised',
+    'two signatures in one header',
+  );
+  const before = await storedWebhookKeys();
+  await fc.assert(
+    fc.asyncProperty(event, miss, fc.nat(31), async (body, kind, at) => {
+      const good = sign(body);
+      const flipped = Buffer.from(good);
+      flipped[at] = (flipped[at] ?? 0) ^ 1;
+      const reserialised = JSON.stringify(JSON.parse(body), null, 1);
+      const [sent, signature] = {
+        'body changed after signing': [`${body} `, good.toString('base64')],
+        'one bit of the signature flipped': [body, flipped.toString('base64')],
+        'signed with another verifier token': [
+          body,
+          sign(body, 'another-token').toString('base64'),
+        ],
+        'signature truncated': [body, good.toString('base64').slice(0, 40)],
+        'signature as hex': [body, good.toString('hex')],
+        'signature of the body parsed and re-serialised': [
+          body,
+          sign(reserialised).toString('base64'),
+        ],
+        'two signatures in one header': [
+          body,
+          `${flipped.toString('base64')},${good.toString('base64')}`,
+        ],
+      }[kind] as [string, string];
+      const res = await fetch(`${stack.api.url}/webhooks/quickbooks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/cloudevents+json', 'intuit-signature': signature },
+        body: sent,
+      });
+      expect(res.status, kind).toBe(401);
+    }),
+    { numRuns: 60 },
+  );
+  expect(await storedWebhookKeys()).toEqual(before);
+  // Control: the same kind of event, signed correctly, is stored.
+  const body = fc.sample(event, 1)[0] as string;
+  const res = await fetch(`${stack.api.url}/webhooks/quickbooks`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/cloudevents+json',
+      'intuit-signature': sign(body).toString('base64'),
+    },
+    body,
+  });
+  expect(await res.json()).toMatchObject({ accepted: 1 });
+  expect((await storedWebhookKeys()).size).toBe(before.size + 1);
+});
