@@ -410,6 +410,22 @@ describe('Input: unicode and injection strings in every text field of the push',
     }
     expect(await tenantItems(pusher)).toBe('[]');
   });
+
+  it('takes the client id and e-mail only in their formats, refusing the rest by path', async () => {
+    const emails = ["o'brien@example.com", 'a%b@example.com', 'x@example.com\u0000', '<a@b.c>'];
+    for (const path of ['client.id', 'client.email']) {
+      for (const value of [...KEPT, ...REFUSED, ...emails, 'x'.repeat(101)]) {
+        const res = await pushWith(path, value);
+        expect([400, 409], `${path} = ${JSON.stringify(value)}`).toContain(res.status);
+        if (res.status === 400) {
+          const { issues } = (await res.json()) as { issues: { path: string }[] };
+          expect(new Set(issues.map((i) => i.path))).toEqual(new Set([path]));
+        }
+      }
+    }
+    expect((await pushWith('client.email', 'jane.o-brien+1@example.com')).status).toBe(409);
+    expect(await tenantItems(pusher)).toBe('[]');
+  });
 });
 
 describe('Input: names are looked up exactly in QuickBooks', () => {
@@ -433,6 +449,7 @@ describe('Input: names are looked up exactly in QuickBooks', () => {
     'Ja\u00ADne Doe',
     'Jose\u0301 Garci\u0301a',
     `${'L'.repeat(NAME_LIMITS.customer - 1)}'`,
+    'Smith: Plumbing\tInc',
   ];
   /** Customers already in QuickBooks whose names are near misses of the clients' names. */
   const decoys = ['Jane Doe', 'José García', "O'Brien Jr", 'O\\Brien', '1000'];
