@@ -180,6 +180,41 @@ describe('OAuth state: forged, crossed, replayed and expired states connect noth
     await expectNothingStored(tenantId);
   });
 
+  it('connects nothing when the callback names a company other than the one consented to', async () => {
+    const owner = newTenantId('owner');
+    const victimRealm = await stack.world.newCompany('Victim Co');
+    await stack.connect(owner, victimRealm);
+    const attacker = newTenantId('attacker');
+    const ownRealm = await stack.world.newCompany('Attacker Co');
+    // Well-formed ids of other companies: the code is exchanged, CompanyInfo proves it wrong.
+    const expected: Record<string, string> = {
+      [victimRealm]: 'company_in_use',
+      [String(Number(ownRealm) + 1)]: 'intuit_error',
+    };
+    for (const [realmId, reason] of Object.entries(expected)) {
+      const cb = await consent(await startFlow(attacker), ownRealm);
+      cb.searchParams.set('realmId', realmId);
+      expect(await reasonOf(cb)).toBe(reason);
+    }
+    // Malformed ids never reach Intuit, DynamoDB keys or a QBO URL path: the code stays unused.
+    const malformed = [
+      `${ownRealm}/../${victimRealm}`,
+      `${ownRealm}%2F..%2F${victimRealm}`,
+      `${ownRealm}?minorversion=1`,
+      '9'.repeat(2000),
+      "' OR '1'='1",
+    ];
+    for (const realmId of malformed) {
+      const cb = await consent(await startFlow(attacker), ownRealm);
+      cb.searchParams.set('realmId', realmId);
+      expect(await reasonOf(cb), realmId.slice(0, 40)).toBe('intuit_error');
+      const code = cb.searchParams.get('code') ?? '';
+      expect(stack.world.emulator.state.codes[code]?.usedAt).toBeUndefined();
+    }
+    await expectNothingStored(attacker);
+    expect((await connections.get(owner))?.realmId).toBe(victimRealm);
+  });
+
   it(`still accepts a state just before ${STATE_TTL_SECONDS / 60} minutes`, async () => {
     const tenantId = newTenantId();
     const realmId = await stack.world.newCompany();
