@@ -189,7 +189,7 @@ describe('OAuth state: forged, crossed, replayed and expired states connect noth
     // Well-formed ids of other companies: the code is exchanged, CompanyInfo proves it wrong.
     const expected: Record<string, string> = {
       [victimRealm]: 'company_in_use',
-      [String(Number(ownRealm) + 1)]: 'intuit_error',
+      [String(BigInt(ownRealm) + 1n)]: 'intuit_error',
     };
     for (const [realmId, reason] of Object.entries(expected)) {
       const cb = await consent(await startFlow(attacker), ownRealm);
