@@ -80,12 +80,13 @@ async function send(
 }
 
 /** A clear refusal: the status, a stable code, JSON, and no trace of the code that refused it. */
-async function expectRefused(res: Response, status: number, code?: string): Promise<void> {
+async function expectRefused(res: Response, status: number, code?: string): Promise<unknown> {
   const text = await res.text();
   expect(res.status, text.slice(0, 300)).toBe(status);
   expect(res.headers.get('content-type')).toMatch(/application\/json/);
   if (code) expect(JSON.parse(text)).toMatchObject({ code });
   expect(text).not.toMatch(/\bat .+:\d+:\d+|\.ts\b|node_modules|RangeError|TypeError/);
+  return JSON.parse(text);
 }
 
 interface BodyRoute {
@@ -329,6 +330,48 @@ describe('Input: hostile path parameters and query strings', () => {
         expect(text).not.toMatch(/\bat .+:\d+:\d+|\.ts\b/);
       }
     }
+  });
+});
+
+describe('Input: hostile values in the settings and the dismiss reason', () => {
+  it('takes a time zone, an account id and a reason only when valid, refusing the rest by path', async () => {
+    const zones = [
+      '../../etc/passwd',
+      'America/New_York\u0000',
+      'Z'.repeat(65),
+      '+05:00',
+      "UTC' OR '1'='1",
+      '\uD800',
+    ];
+    const accounts = ['1 OR 1=1', '-1', '1e3', '9'.repeat(21), '０１', ''];
+    const probes = [
+      ...zones.map((timezone) => ['timezone', { timezone }] as const),
+      ...accounts.map((incomeAccountId) => ['incomeAccountId', { incomeAccountId }] as const),
+    ];
+    await settled();
+    const before = await tenantItems(connected);
+    for (const [path, body] of probes) {
+      const res = await send(
+        connected,
+        'PUT',
+        '/integrations/quickbooks/settings',
+        JSON.stringify(body),
+      );
+      const { issues } = (await expectRefused(res, 400, 'invalid_request')) as {
+        issues: { path: string }[];
+      };
+      expect(new Set(issues.map((i) => i.path))).toEqual(new Set([path]));
+    }
+    for (const reason of [...REFUSED, 'r'.repeat(501), ' \t\n ']) {
+      const res = await send(
+        connected,
+        'POST',
+        '/sync-errors/inv_err/dismiss',
+        JSON.stringify({ reason }),
+      );
+      await expectRefused(res, 400, 'invalid_request');
+    }
+    expect(await tenantItems(connected)).toBe(before);
   });
 });
 
