@@ -5,7 +5,7 @@ import { STORED_SECRET_SHAPES } from './secret-shapes.ts';
  * Runs in every test worker: every answer of an API route a test receives (the local API marks
  * them with API Gateway's `apigw-requestid` header, which neither the emulator nor the local
  * token endpoint sends) is kept, and after each test file no status line, header or body may
- * hold a token, an authorization code or a secret. Responses carry cursors (base64url JSON,
+ * hold a token, an authorization code or a secret, nor a table key (`pk`, `sk`). Responses carry cursors (base64url JSON,
  * `eyJ…`), so the shapes are the stored ones: a JWT must have its dots.
  */
 const answers: { readonly where: string; readonly text: string }[] = [];
@@ -28,4 +28,7 @@ afterAll(() => {
       .map(([what]) => `${what} in the ${where}`),
   );
   expect(leaks, 'API responses holding a secret').toEqual([]);
+  // Nor the store's keys: an answer is a view, never a raw DynamoDB item.
+  const rawItems = answers.filter(({ text }) => /"(pk|sk)":"/.test(text)).map((a) => a.where);
+  expect(rawItems, 'API responses exposing table keys').toEqual([]);
 });
