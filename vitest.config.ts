@@ -14,7 +14,11 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
-    setupFiles: ['test/support/env.ts', 'test/support/log-audit.ts'],
+    setupFiles: [
+      'test/support/env.ts',
+      'test/support/log-audit.ts',
+      'test/support/response-audit.ts',
+    ],
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     testTimeout: 30_000,
     hookTimeout: 60_000,

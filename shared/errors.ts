@@ -11,6 +11,7 @@ export type ErrorKind =
   | 'forbidden'
   | 'not_found'
   | 'conflict'
+  | 'too_large'
   | 'unavailable';
 
 /** One problem found in an input, located by its path (e.g. `lines.1.amount`). */

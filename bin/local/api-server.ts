@@ -165,9 +165,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: HandleCont
       claims = await authorize(req.headers.authorization, ctx.issuer);
       if (!claims) return send(res, 401, { message: 'Unauthorized' });
     }
-    const pathParameters = Object.fromEntries(
-      params.map((name, i) => [name, decodeURIComponent(match[i + 1] ?? '')]),
-    );
+    const pathParameters = decodedParams(params, match);
+    if (!pathParameters) return send(res, 400, { message: 'Bad Request' });
     const routeKey = `${route.method} ${route.path}`;
     const event = toApiGatewayEvent({ req, url, body, routeKey, pathParameters, claims });
     const handler = await ctx.loadHandler(route.handler);
@@ -183,6 +182,17 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: HandleCont
   }
   if (ctx.adminConsole?.serve(req, res, url.pathname)) return;
   return send(res, 404, { message: 'Not Found' });
+}
+
+/** Path parameters, percent-decoded; `undefined` when one is not valid percent-encoding (`%ZZ`). */
+function decodedParams(names: readonly string[], match: RegExpExecArray) {
+  try {
+    return Object.fromEntries(
+      names.map((name, i) => [name, decodeURIComponent(match[i + 1] ?? '')]),
+    );
+  } catch {
+    return undefined;
+  }
 }
 
 /** API Gateway's JWT authorizer: a `Bearer` token that verifies, or nothing. */

@@ -3,17 +3,27 @@
  * says why.
  */
 import * as z from 'zod';
+import { isStorableText, UNSTORABLE_TEXT } from '#shared/domain/text.ts';
 import { tenantRoute } from '#shared/http/api-handler.ts';
+import { invoiceIdParam } from '#shared/http/path.ts';
 import { dismissSyncError } from '#shared/use-cases/resolve-sync-error.ts';
 import { invoiceStores } from '#shared/wiring/push-services.ts';
 
 const deps = invoiceStores();
-const body = z.strictObject({ reason: z.string().trim().min(1).max(500) });
+const body = z.strictObject({
+  reason: z.string().refine(isStorableText, UNSTORABLE_TEXT).trim().min(1).max(500),
+});
 
 export const handler = tenantRoute(
   { body },
   async ({ tenantId, subject, pathParameters, body }) => ({
     statusCode: 200,
-    body: await dismissSyncError(deps, tenantId, pathParameters.id ?? '', subject, body.reason),
+    body: await dismissSyncError(
+      deps,
+      tenantId,
+      invoiceIdParam(pathParameters, 'id'),
+      subject,
+      body.reason,
+    ),
   }),
 );

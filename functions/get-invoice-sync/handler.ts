@@ -5,12 +5,13 @@
 import { toInvoiceSyncView } from '#shared/domain/invoice-view.ts';
 import { AppError } from '#shared/errors.ts';
 import { tenantRoute } from '#shared/http/api-handler.ts';
+import { invoiceIdParam } from '#shared/http/path.ts';
 import { invoiceStores } from '#shared/wiring/push-services.ts';
 
 const { invoices } = invoiceStores();
 
 export const handler = tenantRoute({}, async ({ tenantId, pathParameters }) => {
-  const record = await invoices.get(tenantId, pathParameters.invoiceId ?? '');
+  const record = await invoices.get(tenantId, invoiceIdParam(pathParameters, 'invoiceId'));
   if (!record) {
     throw new AppError(
       'not_found',

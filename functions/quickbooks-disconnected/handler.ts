@@ -3,12 +3,12 @@
  * browser of a user who disconnected the app inside QuickBooks here. The tenant's grant is checked
  * with Intuit (never trusted from the request), then the browser goes to the portal.
  */
+import { REALM_ID } from '#shared/domain/connection.ts';
 import { publicRoute } from '#shared/http/api-handler.ts';
 import { verifyDisconnectNotice } from '#shared/use-cases/verify-disconnect-notice.ts';
 import { connectionServices } from '#shared/wiring/connection-services.ts';
 
 const services = await connectionServices();
-const REALM_ID = /^\d{1,32}$/;
 
 export const handler = publicRoute({}, async ({ query }) => {
   const realmId = query.realmId ?? query.realmid ?? '';

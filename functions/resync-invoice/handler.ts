@@ -3,6 +3,7 @@
  * QBO's; the error closes when QBO agrees.
  */
 import { tenantRoute } from '#shared/http/api-handler.ts';
+import { invoiceIdParam } from '#shared/http/path.ts';
 import { resyncInvoice } from '#shared/use-cases/resolve-sync-error.ts';
 import { invoiceStores, pushQueue } from '#shared/wiring/push-services.ts';
 
@@ -10,5 +11,5 @@ const deps = { ...invoiceStores(), queue: pushQueue() };
 
 export const handler = tenantRoute({}, async ({ tenantId, pathParameters }) => ({
   statusCode: 202,
-  body: await resyncInvoice(deps, tenantId, pathParameters.id ?? ''),
+  body: await resyncInvoice(deps, tenantId, invoiceIdParam(pathParameters, 'id')),
 }));

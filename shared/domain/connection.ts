@@ -48,6 +48,9 @@ export interface ConnectionView {
   readonly warning: string | null;
 }
 
+/** What a QBO company id (realm id) looks like: a number, as a string of 1-32 digits. */
+export const REALM_ID = /^\d{1,32}$/;
+
 /** Warn this long before the refresh token's hard expiry. */
 export const HARD_EXPIRY_WARNING_MS = 30 * 24 * 3600_000;
 

@@ -8,11 +8,13 @@ import {
   parseAmount,
   parseScaled,
 } from './money.ts';
+import { isStorableText, UNSTORABLE_TEXT } from './text.ts';
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const money = z.union([z.string().max(24), z.number()]);
-const text = (max: number) => z.string().trim().min(1).max(max);
-const optionalText = (max: number) => z.string().trim().max(max).nullish();
+const storable = () => z.string().refine(isStorableText, UNSTORABLE_TEXT).trim();
+const text = (max: number) => storable().min(1).max(max);
+const optionalText = (max: number) => storable().max(max).nullish();
 const isoDate = z
   .string()
   .regex(ISO_DATE, 'must be a date YYYY-MM-DD')

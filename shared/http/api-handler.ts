@@ -58,6 +58,7 @@ const STATUS_BY_KIND: Record<ErrorKind, number> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  too_large: 413,
   unavailable: 503,
 };
 
@@ -101,7 +102,8 @@ export function errorResponse(value: unknown): APIGatewayProxyStructuredResultV2
 
 function parseBody<B>(schema: z.ZodType<B> | undefined, body: unknown): B {
   if (!schema) return undefined as B;
-  return parseWith(schema, body ?? {}, '(body)');
+  // No body at all reads as `{}`; a JSON `null` is a body, and not an object.
+  return parseWith(schema, body === undefined ? {} : body, '(body)');
 }
 
 /**
@@ -137,6 +139,27 @@ function toRequest<B>(event: ApiEvent, schema: z.ZodType<B> | undefined): ApiReq
 const jsonBodyParser = httpJsonBodyParser({ disableContentTypeError: true });
 
 /**
+ * The largest JSON body a route accepts, in bytes. API Gateway lets 10 MB through and Lambda
+ * 6 MB, but whatever a route accepts must fit in one DynamoDB item (400 KB: an invoice's
+ * snapshot is stored whole), so anything larger is refused before it is parsed.
+ */
+export const MAX_JSON_BODY_BYTES = 256 * 1024;
+
+/** Refuses a body over {@link MAX_JSON_BODY_BYTES} with 413 `payload_too_large`. */
+const bodyWithinLimit: middy.MiddlewareObj<ApiEvent, APIGatewayProxyStructuredResultV2> = {
+  before: async ({ event }) => {
+    const bytes = Buffer.byteLength(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
+    if (bytes > MAX_JSON_BODY_BYTES) {
+      throw new AppError(
+        'too_large',
+        'payload_too_large',
+        `The request body is ${bytes} bytes; the limit is ${MAX_JSON_BODY_BYTES}.`,
+      );
+    }
+  },
+};
+
+/**
  * Parses a JSON body only when there is one: a bodiless GET or DELETE that happens to send
  * `content-type: application/json` is not a malformed request. Routes that need a body say so in
  * their schema.
@@ -157,10 +180,12 @@ function wrap(run: (event: ApiEvent) => Promise<ApiResult>, raw = false): ApiHan
       },
     });
   // A raw route sees the body exactly as sent: no parser may touch it before the signature check.
-  return (raw ? chain : chain.use(jsonBodyWhenPresent)).handler(async (event) => {
-    const result = await run(event);
-    return json(result.statusCode, result.body, result.headers);
-  });
+  return (raw ? chain : chain.use(bodyWithinLimit).use(jsonBodyWhenPresent)).handler(
+    async (event) => {
+      const result = await run(event);
+      return json(result.statusCode, result.body, result.headers);
+    },
+  );
 }
 
 /**

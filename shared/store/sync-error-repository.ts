@@ -6,6 +6,12 @@ import { pageOf } from './paging.ts';
 
 const errorSk = (invoiceId: string) => `SYNCERROR#${invoiceId}`;
 
+/** An entry without the table's keys: they never leave the store, so never reach an API answer. */
+function withoutKeys(item: Record<string, unknown>): SyncError {
+  const { pk: _pk, sk: _sk, ...entry } = item;
+  return entry as unknown as SyncError;
+}
+
 /**
  * The Sync Errors panel's entries: one per invoice, so an invoice never appears twice. Opening an
  * error that is already open updates it (kind, message, diff, last seen, attempts).
@@ -28,7 +34,7 @@ export class SyncErrorRepository {
         ConsistentRead: true,
       }),
     );
-    return Item as SyncError | undefined;
+    return Item ? withoutKeys(Item) : undefined;
   }
 
   /**
@@ -138,7 +144,14 @@ export class SyncErrorRepository {
       names['#kind'] = 'kind';
       values[':kind'] = options.kind;
     }
-    return pageOf<SyncError>(this.tableName, { tenantId, filters, names, values, ...options });
+    const page = await pageOf<Record<string, unknown>>(this.tableName, {
+      tenantId,
+      filters,
+      names,
+      values,
+      ...options,
+    });
+    return { ...page, items: page.items.map(withoutKeys) };
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { Connection } from '#shared/domain/connection.ts';
+import { type Connection, REALM_ID } from '#shared/domain/connection.ts';
 import { ReconnectRequiredError } from '#shared/oauth/errors.ts';
 import type { IntuitOAuth } from '#shared/oauth/intuit-oauth.ts';
 import type { OAuthStates } from '#shared/oauth/oauth-state.ts';
@@ -76,6 +76,8 @@ export async function completeConnect(
   if (query.error) return back(query.error === 'access_denied' ? 'access_denied' : 'intuit_error');
   const { code, realmId } = query;
   if (!code || !realmId) return back('missing_code');
+  // Intuit sends a numeric company id; anything else would reach DynamoDB keys and QBO URL paths.
+  if (!REALM_ID.test(realmId)) return back('intuit_error');
 
   const tenantId = pending.tenantId;
   const previous = await deps.connections.get(tenantId);

@@ -211,5 +211,8 @@ async function findByName(
     path: 'query',
     query: { query: `SELECT * FROM ${entity} WHERE ${field} = ${quote(name)}` },
   });
-  return rows<QboNamed>(answer, entity)[0];
+  // QBO matches names without regard to case; a looser match (accents composed differently,
+  // ignorable characters such as a soft hyphen) is another customer or item: never link it.
+  const wanted = name.toLowerCase();
+  return rows<QboNamed>(answer, entity).find((row) => row[field]?.toLowerCase() === wanted);
 }

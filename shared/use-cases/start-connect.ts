@@ -50,22 +50,26 @@ export async function startConnect(
   return { authorizeUrl: deps.intuit.authorizeUrl(state) };
 }
 
-/** Only pages of an allowed origin: anything else would make the callback an open redirect. */
+/**
+ * Only pages of an allowed origin, without credentials (`https://evil@portal/` reads as a link to
+ * evil): anything else would make the callback an open redirect or a look-alike. The page is kept
+ * as the URL parser normalised it, so the callback's Location is exactly what was checked.
+ */
 function checkedReturnUrl(
   returnUrl: string | undefined,
   config: StartConnectDeps['config'],
 ): string {
   if (returnUrl === undefined) return config.portalUrl;
-  let origin: string;
-  try {
-    origin = new URL(returnUrl).origin;
-  } catch {
-    origin = 'invalid';
-  }
-  if (!config.returnUrlOrigins.includes(origin)) {
+  const url = URL.canParse(returnUrl) ? new URL(returnUrl) : undefined;
+  if (
+    !url ||
+    !config.returnUrlOrigins.includes(url.origin) ||
+    url.username !== '' ||
+    url.password !== ''
+  ) {
     throw new ValidationError([
       { path: 'returnUrl', message: 'must be a page of the TradelyHQ admin portal' },
     ]);
   }
-  return returnUrl;
+  return url.href;
 }

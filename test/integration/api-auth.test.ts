@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalApi } from '#local/api-server.ts';
 import { DevIssuer } from '#local/dev-issuer.ts';
+import { routes } from '#shared/api/routes.ts';
 import { newTenantId, startTestApi } from '../support/local-api.ts';
 
 let api: LocalApi;
@@ -89,6 +90,40 @@ describe('API: authentication of tenant routes', () => {
   it('refuses a tenant claim that is not a plausible tenant id with 401', async () => {
     const token = await api.issuer.sign({ tenant_id: 'a#b' });
     expect((await fetch(statusRoute(), withToken(token))).status).toBe(401);
+  });
+
+  it('refuses every JWT route without a valid token, before its handler runs', async () => {
+    const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const unsigned = `${b64({ alg: 'none' })}.${b64({
+      iss: api.issuer.issuer,
+      aud: 'tradelyhq-quickbooks-local',
+      tenant_id: 'acme',
+      exp: Math.floor(Date.now() / 1000) + 600,
+    })}.`;
+    const expired = await api.issuer.mint(newTenantId(), -60);
+    const forged = await (await DevIssuer.create(api.issuer.issuer, 'tenant_id')).mint('acme');
+    const jwtRoutes = routes.filter((r) => r.auth === 'jwt');
+    expect(jwtRoutes.length).toBeGreaterThan(10);
+    for (const route of jwtRoutes) {
+      const url = `${api.url}${route.path.replace(/\{\w+\}/g, 'x1')}`;
+      for (const authorization of [
+        undefined,
+        'Bearer',
+        `Bearer ${unsigned}`,
+        `Bearer ${expired}`,
+        `Bearer ${forged}`,
+        `Basic ${expired}`,
+      ]) {
+        const res = await fetch(url, {
+          method: route.method,
+          headers: authorization ? { authorization } : {},
+        });
+        expect(
+          res.status,
+          `${route.method} ${route.path} with ${authorization?.slice(0, 12)}`,
+        ).toBe(401);
+      }
+    }
   });
 
   it('serves /health without a token', async () => {

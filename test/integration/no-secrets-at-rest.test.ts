@@ -1,4 +1,4 @@
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { paginateScan } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localChangeQueue, localReconcileQueue } from '#shared/adapters/local/local-queues.ts';
 import { documentClient } from '#shared/store/dynamo.ts';
@@ -48,9 +48,13 @@ function issuedSecrets(): string[] {
   ];
 }
 
+/** Every item of a table: one Scan stops after 1 MB, and the table is shared by the run. */
 async function dumpTable(TableName: string): Promise<string> {
-  const { Items = [] } = await documentClient.send(new ScanCommand({ TableName }));
-  return JSON.stringify(Items);
+  const items: unknown[] = [];
+  for await (const page of paginateScan({ client: documentClient }, { TableName })) {
+    items.push(...(page.Items ?? []));
+  }
+  return JSON.stringify(items);
 }
 
 describe('Secrets never reach DynamoDB, logs or API responses', () => {

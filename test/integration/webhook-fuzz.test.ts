@@ -1,29 +1,55 @@
 import { createHmac } from 'node:crypto';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { paginateScan, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { documentClient } from '#shared/store/dynamo.ts';
+import { tenantPk } from '#shared/store/keys.ts';
 import { syncStateTable } from '#shared/store/tables.ts';
 import { startTestStack, type TestStack, WEBHOOK_TOKEN } from '../support/local-stack.ts';
 
 let stack: TestStack;
+/** The tenant that owns {@link ownedRealm}. */
+const owner = `fuzz_${Date.now()}`;
 beforeAll(async () => {
   stack = await startTestStack();
   ownedRealm = await stack.world.newCompany();
-  await stack.connect(`fuzz_${Date.now()}`, ownedRealm);
+  await stack.connect(owner, ownedRealm);
 });
 afterAll(() => stack.close());
 
-/** Everything the receiver can store: dedupe records and kept unreadable bodies. */
+/**
+ * Everything the receiver can store: dedupe records and kept unreadable bodies. Every page is
+ * read: one Scan stops after 1 MB of the shared table, and would miss what a wrong acceptance
+ * stored further on.
+ */
 async function storedWebhookKeys(): Promise<Set<string>> {
-  const { Items = [] } = await documentClient.send(
-    new ScanCommand({
+  const keys = new Set<string>();
+  const pages = paginateScan(
+    { client: documentClient },
+    {
       TableName: syncStateTable.localName,
       FilterExpression: 'begins_with(sk, :w) OR begins_with(sk, :u)',
       ExpressionAttributeValues: { ':w': 'WEBHOOK#', ':u': 'UNREADABLE#' },
+      ConsistentRead: true,
+    },
+  );
+  for await (const page of pages) {
+    for (const item of page.Items ?? []) keys.add(`${item.pk}/${item.sk}`);
+  }
+  return keys;
+}
+
+/** The owner's stored events: other test files running at the same time never touch them. */
+async function ownerEventKeys(): Promise<string[]> {
+  const { Items = [] } = await documentClient.send(
+    new QueryCommand({
+      TableName: syncStateTable.localName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :w)',
+      ExpressionAttributeValues: { ':pk': tenantPk(owner), ':w': 'WEBHOOK#' },
+      ConsistentRead: true,
     }),
   );
-  return new Set(Items.map((i) => `${i.pk}/${i.sk}`));
+  return Items.map((i) => String(i.sk)).sort();
 }
 
 /** A company a tenant owns, so a wrongly accepted event would be stored and visible. */
@@ -90,4 +116,80 @@ it('never answers 5xx and never stores an event without a valid signature, whate
   const after = await storedWebhookKeys();
   expect(after.size - before.size).toBeLessThanOrEqual(signedStored);
   expect([...before].every((k) => after.has(k))).toBe(true);
+});
+
+it('refuses near misses of a valid signature for a storable event, storing nothing', async () => {
+  const sign = (body: string | Buffer, key = WEBHOOK_TOKEN) =>
+    createHmac('sha256', key).update(body).digest();
+  /** A real Invoice event for the owned company: signed correctly, it would be stored. */
+  const event = fc
+    .record({ id: fc.uuid(), entityId: fc.integer({ min: 1, max: 99_999 }) })
+    .map(({ id, entityId }) =>
+      JSON.stringify([
+        {
+          specversion: '1.0',
+          id,
+          type: 'qbo.invoice.updated.v1',
+          time: '2026-11-20T10:00:00Z',
+          intuitentityid: String(entityId),
+          intuitaccountid: ownedRealm,
+        },
+      ]),
+    );
+  const miss = fc.constantFrom(
+    'body changed after signing',
+    'one bit of the signature flipped',
+    'signed with another verifier token',
+    'signature truncated',
+    'signature as hex',
+    'signature of the body parsed and re-serialised',
+    'two signatures in one header',
+  );
+  const before = await ownerEventKeys();
+  await fc.assert(
+    fc.asyncProperty(event, miss, fc.nat(31), async (body, kind, at) => {
+      const good = sign(body);
+      const flipped = Buffer.from(good);
+      flipped[at] = (flipped[at] ?? 0) ^ 1;
+      const reserialised = JSON.stringify(JSON.parse(body), null, 1);
+      const [sent, signature] = {
+        'body changed after signing': [`${body} `, good.toString('base64')],
+        'one bit of the signature flipped': [body, flipped.toString('base64')],
+        'signed with another verifier token': [
+          body,
+          sign(body, 'another-token').toString('base64'),
+        ],
+        'signature truncated': [body, good.toString('base64').slice(0, 40)],
+        'signature as hex': [body, good.toString('hex')],
+        'signature of the body parsed and re-serialised': [
+          body,
+          sign(reserialised).toString('base64'),
+        ],
+        'two signatures in one header': [
+          body,
+          `${flipped.toString('base64')},${good.toString('base64')}`,
+        ],
+      }[kind] as [string, string];
+      const res = await fetch(`${stack.api.url}/webhooks/quickbooks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/cloudevents+json', 'intuit-signature': signature },
+        body: sent,
+      });
+      expect(res.status, kind).toBe(401);
+    }),
+    { numRuns: 60 },
+  );
+  expect(await ownerEventKeys()).toEqual(before);
+  // Control: the same kind of event, signed correctly, is stored.
+  const body = fc.sample(event, 1)[0] as string;
+  const res = await fetch(`${stack.api.url}/webhooks/quickbooks`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/cloudevents+json',
+      'intuit-signature': sign(body).toString('base64'),
+    },
+    body,
+  });
+  expect(await res.json()).toMatchObject({ accepted: 1 });
+  expect(await ownerEventKeys()).toHaveLength(before.length + 1);
 });

@@ -6,6 +6,7 @@ import {
   startDynamoDbLocal,
 } from '#local/dynamodb-local.ts';
 import { syncStateTable, tenantProviderKeysTable } from '#shared/store/tables.ts';
+import { findStoredSecrets } from './stored-secrets.ts';
 
 let dynamo: DynamoDbLocal | undefined;
 
@@ -20,8 +21,22 @@ export async function setup(project: TestProject): Promise<void> {
   project.provide('localAws', LOCAL_AWS);
 }
 
+/**
+ * After the whole suite: no table may hold a token, a code or a secret in plain text (tokens are
+ * stored sealed), whichever test file wrote it. A finding fails the run.
+ */
 export async function teardown(): Promise<void> {
-  await dynamo?.stop();
+  try {
+    const found = dynamo ? await findStoredSecrets(dynamo.endpoint) : [];
+    if (found.length > 0) {
+      // vitest only logs an error thrown here ("error during close") and exits 0: fail the run.
+      process.exitCode = 1;
+      const where = found.map((f) => `  ${f.table} ${f.key}: ${f.shape}`).join('\n');
+      throw new Error(`Secrets stored in plain text after the suite:\n${where}`);
+    }
+  } finally {
+    await dynamo?.stop();
+  }
 }
 
 declare module 'vitest' {

@@ -6,9 +6,9 @@ import type { LocalApi } from '#local/api-server.ts';
 import { startLocalWorkers } from '#local/workers.ts';
 import { type IntuitWorld, startIntuitWorld } from './intuit.ts';
 import { startTestApi } from './local-api.ts';
+import { WEBHOOK_TOKEN } from './secret-shapes.ts';
 
-/** The webhook verifier token the test app and its emulator share. */
-export const WEBHOOK_TOKEN = 'test-verifier-token-0123456789';
+export { WEBHOOK_TOKEN } from './secret-shapes.ts';
 
 /** The API served in this worker, wired to its own emulator, plus helpers to call it. */
 export interface TestStack {

@@ -1,4 +1,5 @@
 import { afterAll, expect } from 'vitest';
+import { SECRET_SHAPES } from './secret-shapes.ts';
 
 /**
  * Runs in every test worker: the whole suite logs at DEBUG, the JSON log lines (and the EMF metric
@@ -7,15 +8,6 @@ import { afterAll, expect } from 'vitest';
  * token. So every code path a test drives is also a check of the redaction rule.
  */
 process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
-
-/** The shapes of the secrets tests handle: the emulator's and the test stack's. */
-const SECRETS: readonly RegExp[] = [
-  /AB11[\w-]{30,}/, // authorization code
-  /RT1-[\w-]{30,}/, // refresh token
-  /eyJ[\w-]{60,}/, // access token, or a bearer JWT of the API
-  /emulator-client-secret/,
-  /test-verifier-token-0123456789/,
-];
 
 const lines: string[] = [];
 const metrics: Record<string, unknown>[] = [];
@@ -46,6 +38,6 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 afterAll(() => {
-  const leaks = lines.filter((line) => SECRETS.some((shape) => shape.test(line)));
+  const leaks = lines.filter((line) => SECRET_SHAPES.some((shape) => shape.test(line)));
   expect(leaks, 'log lines holding a secret').toEqual([]);
 });

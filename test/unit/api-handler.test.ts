@@ -2,7 +2,7 @@ import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { AppError } from '#shared/errors.ts';
-import { type ApiEvent, tenantRoute } from '#shared/http/api-handler.ts';
+import { type ApiEvent, MAX_JSON_BODY_BYTES, tenantRoute } from '#shared/http/api-handler.ts';
 
 const context = { awsRequestId: 'req-1', functionName: 'test' } as Context;
 
@@ -56,6 +56,22 @@ describe('Function: tenantRoute', () => {
     const headers = { 'content-type': 'text/plain' };
     const result = await echo(event({ headers, body: 'name=Labor' }), context);
     expect(result.statusCode).toBe(400);
+  });
+
+  it('answers a body over the limit with 413 payload_too_large before parsing it', async () => {
+    const big = JSON.stringify({ name: 'x'.repeat(MAX_JSON_BODY_BYTES), quantity: '1' });
+    const result = await echo(event({ body: big }), context);
+    expect(result.statusCode).toBe(413);
+    expect(parse(result)).toMatchObject({ code: 'payload_too_large' });
+    const base64 = Buffer.from(big).toString('base64');
+    const encoded = await echo(event({ body: base64, isBase64Encoded: true }), context);
+    expect(encoded.statusCode).toBe(413);
+  });
+
+  it('answers a JSON null body with 400: it is a body, and not an object', async () => {
+    const result = await echo(event({ body: 'null' }), context);
+    expect(result.statusCode).toBe(400);
+    expect(parse(result)).toMatchObject({ code: 'invalid_request' });
   });
 
   it('lists every validation problem by path', async () => {
