@@ -1,5 +1,5 @@
 import { invoice } from './push.ts';
-import type { DynamoUsage } from './support/dynamo-meter.ts';
+import type { DynamoMeter } from './support/dynamo-meter.ts';
 import { type BenchStack, inParallel, round } from './support/stack.ts';
 
 /**
@@ -76,11 +76,7 @@ async function waitFor(check: () => Promise<boolean>, what: string): Promise<voi
  * @param dynamo - the meter's usage and reset
  * @param tenants - tenants sharing the 1,000 invoices
  */
-export async function costBenchmark(
-  stack: BenchStack,
-  dynamo: { usage(): DynamoUsage; reset(): void },
-  tenants = 10,
-) {
+export async function costBenchmark(stack: BenchStack, dynamo: DynamoMeter, tenants = 10) {
   const perTenant = Math.round(1000 / tenants);
   const ids = Array.from({ length: tenants }, (_, t) => `bench-cost-${t}`);
   const realms = await inParallel(ids, 5, (tenantId) =>
@@ -204,6 +200,9 @@ export async function costBenchmark(
       totalUsd: round(per1000(total), 4),
     },
     dynamoByOperation: db,
+    dynamoRequestsByItem: Object.fromEntries(
+      Object.entries(dynamo.requestsByItem()).sort((a, b) => b[1] - a[1]),
+    ),
     functions: apiCalls,
     queues,
     note:

@@ -7,11 +7,22 @@ export type DynamoUsage = Record<
   { requests: number; readUnits: number; writeUnits: number }
 >;
 
+/** The kind of item a request is about: the first part of its sort key (`INVOICE`, `TOKENS`…). */
+function itemKind(json: Record<string, unknown>): string {
+  const key = (json.Key ?? json.Item ?? json.ExpressionAttributeValues) as
+    | Record<string, { S?: string }>
+    | undefined;
+  const sk = key?.sk?.S ?? key?.[':sk']?.S ?? key?.pk?.S ?? '';
+  return sk.split('#')[0] || 'other';
+}
+
 /** A meter in front of DynamoDB Local. */
 export interface DynamoMeter {
   readonly endpoint: string;
   /** Usage since start or the last reset. */
   usage(): DynamoUsage;
+  /** Requests by operation and kind of item (`GetItem INVOICE`…) since start or the last reset. */
+  requestsByItem(): Record<string, number>;
   reset(): void;
   close(): Promise<void>;
 }
@@ -40,6 +51,7 @@ const WRITES = new Set([
  */
 export async function startDynamoMeter(target: string): Promise<DynamoMeter> {
   let usage: DynamoUsage = {};
+  let byItem: Record<string, number> = {};
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -49,6 +61,8 @@ export async function startDynamoMeter(target: string): Promise<DynamoMeter> {
       const metered = op !== 'Unknown' && !/Table|Describe|List|Tag|TimeToLive/.test(op);
       if (metered) {
         const json = JSON.parse(body.toString() || '{}') as Record<string, unknown>;
+        const label = `${op} ${itemKind(json)}`;
+        byItem[label] = (byItem[label] ?? 0) + 1;
         json.ReturnConsumedCapacity = 'TOTAL';
         body = Buffer.from(JSON.stringify(json));
       }
@@ -95,8 +109,10 @@ export async function startDynamoMeter(target: string): Promise<DynamoMeter> {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     usage: () => structuredClone(usage),
+    requestsByItem: () => ({ ...byItem }),
     reset: () => {
       usage = {};
+      byItem = {};
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
