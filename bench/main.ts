@@ -23,6 +23,8 @@ const quick = values.quick;
 
 const latency = {
   EMULATOR_LATENCY_MS: '150',
+  // As Lambda scales a FIFO queue's consumers with its message groups (100 tenants × 5 groups).
+  LOCAL_QUEUE_CONCURRENCY: '500',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
 
@@ -77,8 +79,13 @@ const benchmarks: Record<string, () => Promise<object>> = {
       return await pushBenchmark(
         stack,
         quick
-          ? { tenants: 3, invoicesPerTenant: 20, warmInvoicesPerTenant: 5 }
-          : { tenants: 100, invoicesPerTenant: 100, warmInvoicesPerTenant: 10 },
+          ? { tenants: 3, invoicesPerTenant: 20, warmInvoicesPerTenant: 5, oneCompanyInvoices: 40 }
+          : {
+              tenants: 100,
+              invoicesPerTenant: 100,
+              warmInvoicesPerTenant: 10,
+              oneCompanyInvoices: 250,
+            },
       );
     } finally {
       await stack.close();

@@ -7,6 +7,8 @@ export interface PushBenchOptions {
   readonly invoicesPerTenant: number;
   /** Invoices per tenant pushed again afterwards with every customer and item already mirrored. */
   readonly warmInvoicesPerTenant: number;
+  /** Invoices of a company pushed alone, to see one company's rate against QBO's limit. */
+  readonly oneCompanyInvoices: number;
 }
 
 const CUSTOMERS = 10;
@@ -73,8 +75,8 @@ interface PushedEvent {
  * through the FIFO queue and the push worker to the emulator, measured from the moment each POST
  * was sent to its `invoice.pushed` event.
  */
-async function measurePipeline(stack: BenchStack, o: PushBenchOptions) {
-  const tenants = Array.from({ length: o.tenants }, (_, t) => `bench-push-${t}`);
+async function measurePipeline(stack: BenchStack, o: PushBenchOptions, name = 'bench-push') {
+  const tenants = Array.from({ length: o.tenants }, (_, t) => `${name}-${t}`);
   const runs = await inParallel(tenants, 10, async (tenantId) => ({
     tenantId,
     realmId: await stack.connect(tenantId, `Bench Plumbing ${tenantId}`),
@@ -192,25 +194,28 @@ export async function naiveToken(stack: BenchStack, realmId: string): Promise<st
   return ((await res.json()) as { access_token: string }).access_token;
 }
 
+/** How long the naive pusher waits after a 429 before it tries again. */
+const NAIVE_429_WAIT_MS = 5000;
+
 /**
  * The baseline: per invoice, query the customer by name and each item by name (creating what is
  * missing), then create the invoice: five lanes per company like the pipeline, no mapping cache,
- * no limiter (a 429 waits a second and retries).
+ * no limiter (a 429 waits five seconds and retries; refused requests are counted apart).
  */
-async function measureNaive(stack: BenchStack, o: PushBenchOptions) {
+async function measureNaive(stack: BenchStack, o: PushBenchOptions, name = 'Naive') {
   const realms = await inParallel(
     Array.from({ length: o.tenants }, (_, t) => t),
     10,
     async (t) => {
-      const res = await stack.admin('POST', '/_admin/companies', { name: `Naive ${t}` });
+      const res = await stack.admin('POST', '/_admin/companies', { name: `${name} ${t}` });
       const { realmId } = (await res.json()) as { realmId: string };
       return { realmId, token: await naiveToken(stack, realmId) };
     },
   );
   let requests = 0;
+  let throttled = 0;
   const qbo = async (realm: { realmId: string; token: string }, path: string, body?: unknown) => {
     for (;;) {
-      requests++;
       const res = await fetch(`${stack.emulatorUrl}/v3/company/${realm.realmId}/${path}`, {
         method: body === undefined ? 'GET' : 'POST',
         headers: {
@@ -221,9 +226,11 @@ async function measureNaive(stack: BenchStack, o: PushBenchOptions) {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       if (res.status === 429) {
-        await new Promise((r) => setTimeout(r, 1000));
+        throttled++;
+        await new Promise((r) => setTimeout(r, NAIVE_429_WAIT_MS));
         continue;
       }
+      requests++;
       return { status: res.status, json: (await res.json()) as Record<string, never> };
     }
   };
@@ -298,6 +305,7 @@ async function measureNaive(stack: BenchStack, o: PushBenchOptions) {
       p99: round(percentile(latencies, 99), 0),
     },
     qboRequestsPerInvoice: round(requests / invoices, 3),
+    refusedWith429: throttled,
   };
 }
 
@@ -309,10 +317,27 @@ async function measureNaive(stack: BenchStack, o: PushBenchOptions) {
  * @param options - sizes
  */
 export async function pushBenchmark(stack: BenchStack, options: PushBenchOptions) {
+  // One company alone first: with 100 at once, the one local process that plays the API, the
+  // workers and QBO runs out of CPU long before any company reaches QBO's limit.
+  const one = { ...options, tenants: 1, invoicesPerTenant: options.oneCompanyInvoices };
+  const alone = await measurePipeline(stack, one, 'bench-alone');
+  const naiveAlone = await measureNaive(stack, one, 'Naive alone');
   const pipeline = await measurePipeline(stack, options);
   const naive = await measureNaive(stack, options);
   return {
     options,
+    oneCompany: {
+      invoices: alone.invoices,
+      notPushed: alone.notPushed,
+      pushFailedEvents: alone.pushFailedEvents,
+      latencyMs: alone.latencyMs,
+      qboRequestsPerInvoice: alone.qboRequestsPerInvoice.firstUse,
+      ...alone.perCompanyMedian,
+      naive: naiveAlone,
+      invoicesPerSecondPipelineOverNaive: round(
+        alone.perCompanyMedian.invoicesPerSecond / naiveAlone.invoicesPerSecondTotal,
+      ),
+    },
     pipeline,
     naive,
     ratios: {

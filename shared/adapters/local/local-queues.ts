@@ -12,6 +12,11 @@ import { LocalQueue } from './local-queue.ts';
 
 /** Multiplies local queue delays; tests set `LOCAL_QUEUE_TIME_SCALE=0.001`. */
 const timeScale = Number(process.env.LOCAL_QUEUE_TIME_SCALE ?? '1') || 1;
+/**
+ * Invocations at once per queue. In AWS a FIFO queue's Lambda scales with its active message
+ * groups; locally 10 keeps a laptop responsive, and the benchmarks raise it.
+ */
+const concurrency = Number(process.env.LOCAL_QUEUE_CONCURRENCY ?? '10') || 10;
 
 /** The local FIFO push queue of this process (local mode and tests). */
 export const localPushQueue = new LocalQueue({
@@ -21,6 +26,7 @@ export const localPushQueue = new LocalQueue({
   // The worker reads the same variable, so both agree on which receive is the last.
   maxReceiveCount: Number(process.env.PUSH_MAX_RECEIVES ?? PUSH_MAX_RECEIVES),
   timeScale,
+  concurrency,
 });
 
 /** {@link PushQueue} on the local FIFO queue, with the same groups and deduplication as SQS. */
@@ -44,6 +50,7 @@ export const localChangeQueue = new LocalQueue({
   visibilityTimeoutSeconds: 360,
   maxReceiveCount: 40,
   timeScale,
+  concurrency,
 });
 
 /** {@link ChangeQueue} on the local FIFO queue. */
@@ -67,6 +74,7 @@ export const localReconcileQueue = new LocalQueue({
   visibilityTimeoutSeconds: 1800,
   maxReceiveCount: 20,
   timeScale,
+  concurrency,
 });
 
 /** {@link ReconcileQueue} on the local reconcile queue. */
