@@ -1,5 +1,6 @@
 import { queryParseError, queryValidationError } from './faults.ts';
 import { isKnownField } from './fields.ts';
+import { ENTITY_NAMES } from './state.ts';
 
 /**
  * The subset of the QBO query language the emulator understands:
@@ -17,17 +18,7 @@ import { isKnownField } from './fields.ts';
  */
 
 /** The entity names a query may select from (case-sensitive, as in QBO). */
-export const QUERYABLE_ENTITIES = [
-  'Account',
-  'Customer',
-  'Vendor',
-  'Employee',
-  'Item',
-  'Invoice',
-  'Payment',
-  'CompanyInfo',
-  'Preferences',
-] as const;
+export const QUERYABLE_ENTITIES = [...ENTITY_NAMES, 'CompanyInfo', 'Preferences'] as const;
 
 /** One of {@link QUERYABLE_ENTITIES}. */
 export type QueryableEntity = (typeof QUERYABLE_ENTITIES)[number];

@@ -24,6 +24,17 @@ function logicalIdOf(construct: IConstruct): string {
   return built.stack.getLogicalId(construct.node.defaultChild as CfnElement);
 }
 
+/** The functions that hold tokens: the only ones that may read the keys table or use the token key. */
+const TOKEN_FUNCTIONS = [
+  'change-worker',
+  'disconnect-quickbooks',
+  'list-income-accounts',
+  'push-worker',
+  'quickbooks-callback',
+  'quickbooks-disconnected',
+  'reconcile-worker',
+] as const;
+
 describe('Stack: data', () => {
   it.each([
     [syncStateTable.localName, 'test-sync_state'],
@@ -224,15 +235,7 @@ describe('Stack: functions', () => {
         })
         .map(([name]) => name)
         .sort();
-    const tokenFunctions = [
-      'change-worker',
-      'disconnect-quickbooks',
-      'list-income-accounts',
-      'push-worker',
-      'quickbooks-callback',
-      'quickbooks-disconnected',
-      'reconcile-worker',
-    ];
+    const tokenFunctions = [...TOKEN_FUNCTIONS];
     expect(holders(keysTable)).toEqual(tokenFunctions);
     expect(holders(tokenKey)).toEqual(tokenFunctions);
   });
@@ -244,15 +247,7 @@ describe('Stack: functions', () => {
     expect(only).toMatchObject({ Effect: 'Deny', Principal: { AWS: '*' } });
     const condition = only?.Condition as { ArnNotEquals: { 'aws:PrincipalArn': unknown[] } };
     const allowed = condition.ArnNotEquals['aws:PrincipalArn'];
-    const tokenRoles = [
-      'change-worker',
-      'disconnect-quickbooks',
-      'list-income-accounts',
-      'push-worker',
-      'quickbooks-callback',
-      'quickbooks-disconnected',
-      'reconcile-worker',
-    ].map((name) => ({
+    const tokenRoles = TOKEN_FUNCTIONS.map((name) => ({
       'Fn::GetAtt': [logicalIdOf(built.stack.functions[name]?.role as IConstruct), 'Arn'],
     }));
     expect(allowed).toEqual(expect.arrayContaining(tokenRoles));

@@ -3,6 +3,7 @@ import { LocalKeyWrapper } from '#shared/adapters/local/local-key-wrapper.ts';
 import { IntuitUnavailableError, ReconnectRequiredError } from '#shared/oauth/errors.ts';
 import { IntuitOAuthClient } from '#shared/oauth/intuit-oauth.ts';
 import { TokenVault } from '#shared/oauth/token-vault.ts';
+import type { KeyWrapper } from '#shared/ports/key-wrapper.ts';
 import { tenantProviderKeysTable } from '#shared/store/tables.ts';
 import { TokenRepository } from '#shared/store/token-repository.ts';
 import { type IntuitWorld, startIntuitWorld } from '../support/intuit.ts';
@@ -17,10 +18,13 @@ afterAll(() => world.emulator.close());
 const tokens = new TokenRepository(tenantProviderKeysTable.localName);
 const keys = LocalKeyWrapper.ephemeral();
 
-function vault(onReconnectRequired = async (_tenantId: string, _reason: string) => {}) {
+function vault(
+  onReconnectRequired = async (_tenantId: string, _reason: string) => {},
+  keyWrapper: KeyWrapper = keys,
+) {
   return new TokenVault({
     tokens,
-    keys,
+    keys: keyWrapper,
     intuit: world.intuit,
     clock: world.clock,
     onReconnectRequired,
@@ -61,18 +65,12 @@ describe('TokenVault', () => {
   it('opens a token once per process while it is fresh, and again after QBO refuses it', async () => {
     const { tenantId, realmId } = await connectedTenant();
     let unwraps = 0;
-    const counting = new TokenVault({
-      tokens,
-      keys: {
-        generateDataKey: (context) => keys.generateDataKey(context),
-        unwrap: (wrapped, context) => {
-          unwraps += 1;
-          return keys.unwrap(wrapped, context);
-        },
+    const counting = vault(undefined, {
+      generateDataKey: (context) => keys.generateDataKey(context),
+      unwrap: (wrapped, context) => {
+        unwraps += 1;
+        return keys.unwrap(wrapped, context);
       },
-      intuit: world.intuit,
-      clock: world.clock,
-      onReconnectRequired: async () => {},
     });
     const first = await counting.getAccessToken(tenantId);
     await counting.getAccessToken(tenantId);
