@@ -4,6 +4,7 @@
  * to `bench/results/<name>.json` and the summary table into the README.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { startDynamoDbLocal } from '#local/dynamodb-local.ts';
 import { bundlesBenchmark } from './bundles.ts';
@@ -103,7 +104,7 @@ for (const name of selected) {
   const result = {
     benchmark: name,
     measuredAt: new Date().toISOString(),
-    machine: `${process.platform} ${process.arch}, Node ${process.version}`,
+    machine: `${process.platform} ${process.arch}, ${cpus().length} cores, Node ${process.version}`,
     quick,
     ...(await run()),
     benchSeconds: Math.round((Date.now() - started) / 1000),

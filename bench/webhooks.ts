@@ -90,14 +90,7 @@ export async function webhookBenchmark(
   );
   const acknowledgedMs = performance.now() - started;
   await stack.drained('changes');
-  let paid = 0;
-  for (;;) {
-    const res = await fetch(`${stack.apiUrl}/_local/events`);
-    const events = ((await res.json()) as { events: { type: string }[] }).events;
-    paid = events.filter((e) => e.type === 'invoice.paid').length;
-    if (paid >= deliveries.length || performance.now() - started > 600_000) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const paid = await stack.eventsOfType('invoice.paid', deliveries.length);
   const appliedMs = performance.now() - started;
   const p99 = percentile(acks, 99);
   return {

@@ -83,6 +83,14 @@ export async function startDynamoMeter(target: string): Promise<DynamoMeter> {
                 ConsumedCapacity?: Consumed | Consumed[];
               };
               const consumed = [parsed.ConsumedCapacity ?? []].flat();
+              // A refused conditional write returns no ConsumedCapacity, yet DynamoDB bills it
+              // (at least one write unit).
+              if (
+                up.statusCode === 400 &&
+                WRITES.has(op) &&
+                text.includes('ConditionalCheckFailed')
+              )
+                row.writeUnits += 1;
               for (const c of consumed) {
                 const units = c.CapacityUnits ?? 0;
                 if (c.ReadCapacityUnits !== undefined || c.WriteCapacityUnits !== undefined) {

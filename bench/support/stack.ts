@@ -15,6 +15,10 @@ export interface BenchStack {
   connect(tenantId: string, companyName: string): Promise<string>;
   /** Bytes the stack has written to stdout since it started: its log lines. */
   logBytes(): number;
+  /** QBO requests the emulator has answered for a company so far. */
+  requestCount(realmId: string): Promise<number>;
+  /** Waits until the stack has published `count` domain events of a type; resolves their count. */
+  eventsOfType(type: string, count: number, timeoutMs?: number): Promise<number>;
   /** Waits until the named local queue is empty. */
   drained(queue: 'push' | 'changes' | 'reconcile', timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -95,6 +99,20 @@ export async function startBenchStack(env: Record<string, string> = {}): Promise
       return realmId;
     },
     logBytes: () => logBytes,
+    async requestCount(realmId) {
+      const res = await stack.admin('GET', `/_admin/companies/${realmId}`);
+      return ((await res.json()) as { requestCount: number }).requestCount;
+    },
+    async eventsOfType(type, count, timeoutMs = 600_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const res = await fetch(`${urls.api}/_local/events`);
+        const events = ((await res.json()) as { events: { type: string }[] }).events;
+        const seen = events.filter((e) => e.type === type).length;
+        if (seen >= count || Date.now() > deadline) return seen;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
     async drained(queue, timeoutMs = 600_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
@@ -106,6 +124,7 @@ export async function startBenchStack(env: Record<string, string> = {}): Promise
       }
     },
     async close() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
       await once(child, 'exit');
     },

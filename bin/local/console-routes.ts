@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { buildConsole, type ConsoleFiles, consoleContentSecurityPolicy } from '#console/build.ts';
+import { REALM_ID } from '#shared/domain/connection.ts';
 
 /** Headers of every console file: no caching of a development build, and the usual hardening. */
 const SECURITY_HEADERS = {
@@ -10,7 +11,6 @@ const SECURITY_HEADERS = {
   'cache-control': 'no-store',
 } as const;
 
-const REALM_ID = /^\d{1,32}$/;
 const QBO_ID = /^\d{1,20}$/;
 
 /** The demo helper's one failure: a bad request, or the emulator refused the action. */

@@ -10,6 +10,7 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { optionalEnv } from '#shared/config/env.ts';
 import { beginRecord } from '#shared/observability/correlation.ts';
+import { PUSH_MAX_RECEIVES } from '#shared/ports/push-queue.ts';
 import { pushInvoice } from '#shared/use-cases/push-invoice.ts';
 import { connectionServices } from '#shared/wiring/connection-services.ts';
 import { eventPublisher, invoiceStores, pushQueue } from '#shared/wiring/push-services.ts';
@@ -22,7 +23,7 @@ const deps = {
   qbo: (tenantId: string) => services.qbo(tenantId),
 };
 /** Must equal the queue's redrive maxReceiveCount. */
-const MAX_RECEIVES = Number(optionalEnv('PUSH_MAX_RECEIVES', '40'));
+const MAX_RECEIVES = Number(optionalEnv('PUSH_MAX_RECEIVES', String(PUSH_MAX_RECEIVES)));
 const message = z.strictObject({
   tenantId: z.string().check(z.minLength(1)),
   invoiceId: z.string().check(z.minLength(1)),

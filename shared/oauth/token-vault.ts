@@ -46,11 +46,11 @@ const PROVIDER = 'quickbooks';
  */
 export class TokenVault {
   /**
-   * Access tokens this process opened, until they near expiry: a company's QBO requests then cost
-   * neither a table read nor a KMS Decrypt each. A token revoked or replaced meanwhile is refused
-   * by QBO with 401, and the caller's `rejectedVersion` skips this cache.
+   * The access token this process last opened per tenant, by stored version: while the row read
+   * on every call still has that version, a QBO request costs no KMS Decrypt. Any refresh,
+   * reconnect or switch of company writes a new version, so a stale copy is never handed out.
    */
-  private readonly opened = new Map<string, { grant: AccessGrant; freshUntil: number }>();
+  private readonly opened = new Map<string, AccessGrant>();
 
   /** @param deps - see {@link TokenVaultDeps} */
   constructor(private readonly deps: TokenVaultDeps) {}
@@ -101,14 +101,6 @@ export class TokenVault {
    * @throws NotConnectedError, ReconnectRequiredError (invalid_grant), IntuitUnavailableError
    */
   async getAccessToken(tenantId: string, rejectedVersion?: number): Promise<AccessGrant> {
-    const cached = this.opened.get(tenantId);
-    if (
-      cached &&
-      cached.grant.version !== rejectedVersion &&
-      this.deps.clock.now() < cached.freshUntil
-    ) {
-      return cached.grant;
-    }
     const deadline = this.deps.clock.now() + WAIT_MS;
     let pause = 20;
     for (;;) {
@@ -201,9 +193,11 @@ export class TokenVault {
   }
 
   private async grant(tenantId: string, row: StoredTokens): Promise<AccessGrant> {
+    const cached = this.opened.get(tenantId);
+    if (cached?.version === row.version && cached.realmId === row.realmId) return cached;
     const { accessToken } = await this.open(tenantId, row);
     const grant = { accessToken, realmId: row.realmId, version: row.version };
-    this.opened.set(tenantId, { grant, freshUntil: row.accessTokenExpiresAt - ACCESS_MARGIN_MS });
+    this.opened.set(tenantId, grant);
     return grant;
   }
 

@@ -88,10 +88,6 @@ export async function applyQboChange(
   for (const qboInvoiceId of qboInvoiceIds) {
     const invoiceId = await deps.links.invoiceOf(tenantId, realmId, qboInvoiceId);
     if (!invoiceId) continue;
-    // QBO notifies the creates this stack made itself. Such an invoice is linked only once the
-    // push recorded QBO's answer, and any later change (an edit, a payment) has a notice of its
-    // own, so reading it again would spend a request of the company's 500 a minute on nothing.
-    if (notice.entity === 'Invoice' && notice.operation === 'Create') continue;
     const current = await readOrGone<{ Invoice: QboInvoice }>(qbo, `invoice/${qboInvoiceId}`);
     if (await applyInvoiceState(deps, tenantId, invoiceId, current?.Invoice)) changed += 1;
   }

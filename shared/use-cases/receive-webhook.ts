@@ -69,7 +69,13 @@ export async function receiveWebhook(
 
   const owners = new Map<string, string | undefined>();
   for (const notice of notices) {
-    if (!HANDLED_ENTITIES.has(notice.entity)) {
+    // QBO also notifies the invoices this stack creates. A create carries nothing the push did
+    // not record, and any later change (an edit, a payment) has a notice of its own, so it is not
+    // worth a record, a message, an invocation and a request of the company's 500 a minute.
+    if (
+      !HANDLED_ENTITIES.has(notice.entity) ||
+      (notice.entity === 'Invoice' && notice.operation === 'Create')
+    ) {
       receipt.ignored += 1;
       continue;
     }

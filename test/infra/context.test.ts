@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { buildStack, testContext } from '../support/stack.ts';
+import { buildStack } from '../support/stack.ts';
 
 const run = promisify(execFile);
 
@@ -38,7 +38,7 @@ describe('Stack: context validated at synth', () => {
   }, 60_000);
 
   it('passes the configured log level to every function', () => {
-    const { template } = buildStack({ ...testContext, logLevel: 'WARN' });
+    const { template } = buildStack({ logLevel: 'WARN' });
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
     expect(functions.length).toBeGreaterThan(0);
     for (const fn of functions) {

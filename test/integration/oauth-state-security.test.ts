@@ -227,8 +227,9 @@ describe('OAuth state: forged, crossed, replayed and expired states connect noth
   it(`refuses a state after ${STATE_TTL_SECONDS / 60} minutes, even with a fresh code`, async () => {
     const tenantId = newTenantId();
     const realmId = await stack.world.newCompany();
-    const issuedAt = Date.now();
     const state = await startFlow(tenantId);
+    // Taken after the flow started, so the state is surely older than its lifetime below.
+    const issuedAt = Date.now();
     // The admin left the consent page open: the code Intuit sends is new, the state is not.
     timeIs(issuedAt + (STATE_TTL_SECONDS + 1) * 1000);
     expect(await reasonOf(await consent(state, realmId))).toBe('invalid_state');

@@ -196,7 +196,7 @@ describe('Webhook deliveries as Intuit sends them', () => {
     });
   });
 
-  it('refuses an unsigned or wrongly signed delivery with 401 and stores nothing', async () => {
+  it('refuses an unsigned or wrongly signed delivery with 401', async () => {
     const body = JSON.stringify({ eventNotifications: [] });
     for (const signature of [
       undefined,

@@ -3,7 +3,7 @@ import { IntuitOAuthClient } from '#shared/oauth/intuit-oauth.ts';
 import type { Clock } from '#shared/ports/clock.ts';
 
 /** The redirect URI the tests' Intuit app registers. */
-export const TEST_REDIRECT_URI = 'http://127.0.0.1:9/oauth/quickbooks/callback';
+const TEST_REDIRECT_URI = 'http://127.0.0.1:9/oauth/quickbooks/callback';
 
 /** A running emulator, the product's Intuit client pointed at it, and a shared clock. */
 export interface IntuitWorld {

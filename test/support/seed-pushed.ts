@@ -8,7 +8,7 @@ import { syncStateTable } from '#shared/store/tables.ts';
 import { invoiceBody } from './push.ts';
 
 /** Calls the emulator's admin API. */
-export type EmulatorAdmin = (method: string, path: string, body?: unknown) => Promise<Response>;
+type EmulatorAdmin = (method: string, path: string, body?: unknown) => Promise<Response>;
 
 async function writeAll(items: Record<string, unknown>[]): Promise<void> {
   for (let i = 0; i < items.length; i += 25) {

@@ -4,7 +4,7 @@ import { loadConfig } from '#lib/config.ts';
 import { IntegrationStack } from '#lib/integration-stack.ts';
 
 /** Context values of a complete configuration, as an operator would set them. */
-export const testContext: Record<string, string> = {
+const testContext: Record<string, string> = {
   envName: 'test',
   jwtIssuer: 'https://auth.tradelyhq.test/',
   jwtAudience: 'tradelyhq-quickbooks-api',

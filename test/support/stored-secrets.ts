@@ -4,7 +4,7 @@ import { LOCAL_AWS } from '#local/dynamodb-local.ts';
 import { STORED_SECRET_SHAPES } from './secret-shapes.ts';
 
 /** Where a secret was found: the table, the item's key and what it looked like, never the value. */
-export interface StoredSecret {
+interface StoredSecret {
   readonly table: string;
   readonly key: string;
   readonly shape: string;

@@ -224,8 +224,12 @@ export class LocalQueue implements MessageDelay {
       if (message.groupId) busyGroups.add(message.groupId);
       void this.deliver(message);
     }
+    // Only a message that is not visible yet needs a timer; one that waits for its group or for a
+    // free slot is picked up by the kick() that ends the delivery in its way.
     const next = Math.min(
-      ...this.messages.filter((m) => !this.inFlight.has(m)).map((m) => m.visibleAt),
+      ...this.messages
+        .filter((m) => !this.inFlight.has(m) && m.visibleAt > now)
+        .map((m) => m.visibleAt),
     );
     if (Number.isFinite(next)) {
       this.timer = setTimeout(() => this.pump(), Math.max(1, next - Date.now()));
