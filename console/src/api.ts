@@ -4,6 +4,7 @@
  */
 
 import type { ConnectionView } from '#shared/domain/connection.ts';
+import type { SyncError } from '#shared/domain/sync-error.ts';
 
 /** What `GET /integrations/quickbooks` answers: the API's own type (erased from the bundle). */
 export type { ConnectionView };
@@ -27,25 +28,8 @@ export interface InvoiceView {
   readonly lastError: { readonly code: string; readonly message: string } | null;
 }
 
-/** One field where TradelyHQ and QuickBooks disagree. */
-export interface DiffEntry {
-  readonly field: string;
-  readonly tradelyhq: unknown;
-  readonly quickbooks: unknown;
-}
-
-/** One error of the Sync Errors panel. */
-export interface SyncErrorView {
-  readonly id: string;
-  readonly invoiceId: string;
-  readonly docNumber: string | null;
-  readonly kind: string;
-  readonly message: string;
-  readonly diff: readonly DiffEntry[];
-  readonly firstSeen: string;
-  readonly lastSeen: string;
-  readonly attempts: number;
-}
+/** One error of the Sync Errors panel: the API's own type. */
+export type SyncErrorView = Omit<SyncError, 'tenantId'>;
 
 /** What `GET /sync-errors` answers. */
 export interface SyncErrorsView {

@@ -2,14 +2,12 @@
  * The Sync Errors panel: the "Reconnect QuickBooks" banner, every invoice where TradelyHQ and
  * QuickBooks disagree, and for the one the admin opens its field-level diff and actions.
  */
+import { ACCEPTABLE_FIELDS, type SyncErrorKind } from '#shared/domain/sync-error.ts';
 import type { SyncErrorsView, SyncErrorView } from './api.ts';
 import type { ConsoleContext } from './context.ts';
 import { byId, h, renderIfChanged, scrollable, when } from './dom.ts';
 
-/** Fields whose QuickBooks value may be kept (`POST /sync-errors/{id}/accept`). */
-const ACCEPTABLE_FIELDS = new Set(['memo', 'dueDate']);
-
-const KIND_LABELS: Record<string, string> = {
+const KIND_LABELS: Record<SyncErrorKind, string> = {
   drift: 'Changed in QuickBooks',
   push_failed: 'Push failed',
   validation: 'Rejected by QuickBooks',

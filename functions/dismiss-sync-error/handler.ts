@@ -3,7 +3,7 @@
  * says why.
  */
 import * as z from 'zod';
-import { isStorableText, UNSTORABLE_TEXT } from '#shared/domain/text.ts';
+import { storableText } from '#shared/domain/text.ts';
 import { tenantRoute } from '#shared/http/api-handler.ts';
 import { invoiceIdParam } from '#shared/http/path.ts';
 import { dismissSyncError } from '#shared/use-cases/resolve-sync-error.ts';
@@ -11,7 +11,7 @@ import { invoiceStores } from '#shared/wiring/push-services.ts';
 
 const deps = invoiceStores();
 const body = z.strictObject({
-  reason: z.string().refine(isStorableText, UNSTORABLE_TEXT).trim().min(1).max(500),
+  reason: storableText().min(1).max(500),
 });
 
 export const handler = tenantRoute(

@@ -8,13 +8,12 @@ import {
   parseAmount,
   parseScaled,
 } from './money.ts';
-import { isStorableText, UNSTORABLE_TEXT } from './text.ts';
+import { storableText } from './text.ts';
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const money = z.union([z.string().max(24), z.number()]);
-const storable = () => z.string().refine(isStorableText, UNSTORABLE_TEXT).trim();
-const text = (max: number) => storable().min(1).max(max);
-const optionalText = (max: number) => storable().max(max).nullish();
+const text = (max: number) => storableText().min(1).max(max);
+const optionalText = (max: number) => storableText().max(max).nullish();
 const isoDate = z
   .string()
   .regex(ISO_DATE, 'must be a date YYYY-MM-DD')

@@ -8,6 +8,9 @@ export type SyncErrorKind =
   | 'deleted_in_quickbooks'
   | 'auth';
 
+/** Fields of a drift whose QuickBooks value an admin may keep (`POST /sync-errors/{id}/accept`). */
+export const ACCEPTABLE_FIELDS: ReadonlySet<string> = new Set(['memo', 'dueDate']);
+
 /** One field where TradelyHQ and QBO disagree. */
 export interface DiffEntry {
   readonly field: string;

@@ -1,3 +1,5 @@
+import * as z from 'zod';
+
 /**
  * Text a person typed, as it may be stored and sent to QuickBooks: well-formed Unicode (no lone
  * surrogate halves, which UTF-8 cannot encode: DynamoDB and QBO would each store a replacement
@@ -19,3 +21,6 @@ export function isStorableText(value: string): boolean {
 
 /** The message for text that {@link isStorableText} refuses. */
 export const UNSTORABLE_TEXT = 'must not contain control characters or broken Unicode';
+
+/** A zod string of {@link isStorableText} text, trimmed; add the length rules at the call site. */
+export const storableText = () => z.string().refine(isStorableText, UNSTORABLE_TEXT).trim();

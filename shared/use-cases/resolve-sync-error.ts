@@ -1,4 +1,4 @@
-import type { SyncError } from '#shared/domain/sync-error.ts';
+import { ACCEPTABLE_FIELDS, type SyncError } from '#shared/domain/sync-error.ts';
 import { AppError } from '#shared/errors.ts';
 import type { Clock } from '#shared/ports/clock.ts';
 import type { PushQueue } from '#shared/ports/push-queue.ts';
@@ -14,7 +14,6 @@ export interface ResolveDeps {
 }
 
 /** Fields where QBO's value may stand (they do not change what is owed). */
-export const ACCEPTABLE_FIELDS: ReadonlySet<string> = new Set(['memo', 'dueDate']);
 
 const noSuchError = () =>
   new AppError('not_found', 'sync_error_not_found', 'There is no open sync error with this id.');
