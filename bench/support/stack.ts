@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { appendFileSync } from 'node:fs';
 
 /** The local runtime (`npm start`) running in a child process, driven over HTTP as a user would. */
 export interface BenchStack {
@@ -46,6 +47,8 @@ export async function startBenchStack(env: Record<string, string> = {}): Promise
     child.once('exit', (code) => reject(new Error(`the local stack exited (${code})`)));
     child.stdout?.on('data', (chunk: Buffer) => {
       logBytes += chunk.length;
+      // BENCH_STACK_LOG=<file> keeps the stack's log lines (WARN and up) for a look afterwards.
+      if (process.env.BENCH_STACK_LOG) appendFileSync(process.env.BENCH_STACK_LOG, chunk);
       if (banner.includes('Ctrl-C')) return;
       banner += chunk.toString();
       const api = /API:\s+(http\S+)/.exec(banner)?.[1];
