@@ -43,6 +43,10 @@ async function handleRecord(record: SQSRecord): Promise<void> {
   } catch (err) {
     // QBO unreachable or throttled: try again later, backing off, rather than at once.
     const attempt = Number(record.attributes.ApproximateReceiveCount) || 1;
+    logger.warn('QuickBooks change not applied; it is tried again with backoff', {
+      attempt,
+      error: err,
+    });
     await delay.delay(record.receiptHandle, backoffSeconds(attempt));
     throw err;
   }

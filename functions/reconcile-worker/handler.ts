@@ -8,6 +8,7 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 // zod/mini: the same checks as zod in a seventh of the bundle; see FUNCTION_BUNDLING.
 import * as z from 'zod/mini';
 import { beginRecord } from '#shared/observability/correlation.ts';
+import { logger } from '#shared/observability/logger.ts';
 import { reconcileTenant } from '#shared/use-cases/reconcile-tenant.ts';
 import { connectionServices } from '#shared/wiring/connection-services.ts';
 import { eventPublisher, invoiceStores, reconcileDelay } from '#shared/wiring/push-services.ts';
@@ -35,7 +36,17 @@ async function handleRecord(record: SQSRecord): Promise<void> {
     await delay.delay(record.receiptHandle, Math.round(Math.random() * JITTER_SECONDS));
     throw new Error('Scheduled reconcile spread out; it starts in a few minutes');
   }
-  const outcome = await reconcileTenant(deps, run);
+  let outcome: Awaited<ReturnType<typeof reconcileTenant>>;
+  try {
+    outcome = await reconcileTenant(deps, run);
+  } catch (err) {
+    // The batch processor keeps failures to itself: say why before the run is retried.
+    logger.warn('Reconcile failed; it runs again after the visibility timeout', {
+      attempt: Number(record.attributes.ApproximateReceiveCount) || 1,
+      error: err,
+    });
+    throw err;
+  }
   if (outcome === 'busy') {
     // Another run of this tenant holds the lock: try again in a minute, not after 30.
     await delay.delay(record.receiptHandle, 60);
