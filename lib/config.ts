@@ -52,6 +52,13 @@ export interface StackConfig {
    * the portal origins (CORS, OAuth return page).
    */
   readonly consoleSite: boolean;
+  /** OAuth scope names: `admin` opens every admin route, `push` the two push routes. */
+  readonly scopes: { readonly admin: string; readonly push: string };
+  /**
+   * ARN of a break-glass IAM role: when set, the token key's policy refuses `kms:PutKeyPolicy` to
+   * everyone else (the account root included), so nobody can quietly rewrite who may unwrap tokens.
+   */
+  readonly keyPolicyAdminRoleArn: string | undefined;
 }
 
 const csv = z
@@ -98,6 +105,18 @@ const schema = z.strictObject({
     .union([z.boolean(), z.enum(['true', 'false'])], { error: 'true or false' })
     .transform((v) => v === true || v === 'true')
     .default(false),
+  adminScope: z
+    .string()
+    .regex(/^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/, 'an OAuth scope name')
+    .default('quickbooks.admin'),
+  pushScope: z
+    .string()
+    .regex(/^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/, 'an OAuth scope name')
+    .default('quickbooks.push'),
+  keyPolicyAdminRoleArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, 'an IAM role ARN')
+    .optional(),
 });
 
 /** The context keys this stack reads; anything else in context is ignored. */
@@ -129,6 +148,9 @@ export function loadConfig(read: (key: string) => unknown): StackConfig {
   if (c.portalUrl && !c.portalOrigins.includes(new URL(c.portalUrl).origin)) {
     problems.push('portalUrl: must be on one of the portalOrigins');
   }
+  if (c.adminScope === c.pushScope) {
+    problems.push('adminScope, pushScope: must differ, or every push token would be an admin');
+  }
   if ((c.domainName === undefined) !== (c.certificateArn === undefined)) {
     problems.push('domainName, certificateArn: set both for a custom domain, or neither');
   }
@@ -155,5 +177,7 @@ export function loadConfig(read: (key: string) => unknown): StackConfig {
         ? { domainName: c.domainName, certificateArn: c.certificateArn }
         : undefined,
     consoleSite: c.consoleSite,
+    scopes: { admin: c.adminScope, push: c.pushScope },
+    keyPolicyAdminRoleArn: c.keyPolicyAdminRoleArn,
   };
 }

@@ -18,6 +18,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { RouteDefinition } from '#shared/api/routes.ts';
+import { scopesFor } from '#shared/http/scopes.ts';
 
 /** Props of {@link IntegrationHttpApi}. */
 export interface IntegrationHttpApiProps {
@@ -39,13 +40,16 @@ export interface IntegrationHttpApiProps {
   >;
   /** How long access logs are kept. */
   readonly logRetention: RetentionDays;
+  /** The OAuth scope names the authorizer requires (`authorizationScopes`) per route access. */
+  readonly scopes: { readonly admin: string; readonly push: string };
   /** Serve the API on this host name too, with this ACM certificate (same region). */
   readonly customDomain?: { readonly domainName: string; readonly certificateArn: string };
 }
 
 /**
- * The HTTP API (payload 2.0): a JWT authorizer on every route except the public ones, JSON access
- * logs, default-stage throttling and a CORS policy for the admin portal.
+ * The HTTP API (payload 2.0): a JWT authorizer on every route except the public ones, each JWT
+ * route requiring one of its scopes (the token's `scope` or `scp` claim), JSON access logs,
+ * default-stage throttling and a CORS policy for the admin portal.
  */
 export class IntegrationHttpApi extends Construct {
   /** The API. */
@@ -141,7 +145,9 @@ export class IntegrationHttpApi extends Construct {
         path: route.path,
         methods: [HttpMethod[route.method]],
         integration,
-        ...(route.auth === 'public' ? { authorizer: new HttpNoneAuthorizer() } : {}),
+        ...(route.auth === 'public'
+          ? { authorizer: new HttpNoneAuthorizer() }
+          : { authorizationScopes: scopesFor(route.access, props.scopes) }),
       });
       // A stage's route settings name the route, which must exist first.
       if (httpRoute && props.routeThrottles?.[`${route.method} ${route.path}`]) {

@@ -14,9 +14,11 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { routes } from '#shared/api/routes.ts';
+import { SCOPE_ENV } from '#shared/http/scopes.ts';
 import { TABLE_ENV } from '#shared/store/tables.ts';
 import type { StackConfig } from './config.ts';
 import { ConsoleSite } from './console-site.ts';
+import { Grants } from './grants.ts';
 import { IntegrationHttpApi } from './http-api.ts';
 import { InvoicePipeline } from './invoice-pipeline.ts';
 import { AppFunction, type IntuitAppBinding } from './lambda-function.ts';
@@ -49,6 +51,8 @@ export class IntegrationStack extends Stack {
   readonly pipeline: InvoicePipeline;
   /** The webhook change queue and its worker. */
   readonly webhooks: Webhooks;
+  /** The grant queue and its worker (revocations, confirmation expiries, Disconnect notices). */
+  readonly grants: Grants;
   /** Where TradelyHQ core hears about invoice status changes. */
   readonly eventBus: EventBus;
   /** Alarm topic and alarms. */
@@ -152,23 +156,43 @@ export class IntegrationStack extends Stack {
       worker,
       observability: this.observability,
     });
+    // Opens held grants to revoke them, and reads QBO to check a Disconnect notice: both key uses.
+    const grantWorker = tokens(
+      syncWrite(
+        fn('grant-worker', 'Revokes grants no connection holds; checks Disconnect notices', {
+          timeout: Duration.seconds(30),
+        }),
+      ),
+      'both',
+    );
+    this.grants = new Grants(this, 'Grants', {
+      queueKey: this.queueKey,
+      worker: grantWorker,
+      observability: this.observability,
+    });
 
     const routeFunctions = {
       health: fn('health', 'GET /health: liveness probe'),
       'get-connection': syncRead(fn('get-connection', 'GET /integrations/quickbooks: status')),
       'connect-quickbooks': syncWrite(fn('connect-quickbooks', 'Starts the QuickBooks OAuth flow')),
-      // Stores the new tokens, then catches up on QBO changes with them (CDC): both key uses.
-      'quickbooks-callback': events(
+      // Public: seals the new grant and keeps it pending; it can never open a token.
+      'quickbooks-callback': syncWrite(
         tokens(
-          syncWrite(fn('quickbooks-callback', "Intuit's OAuth redirect: stores tokens", intuit)),
+          fn('quickbooks-callback', "Intuit's OAuth redirect: keeps the grant", intuit),
+          'store',
+        ),
+      ),
+      // Adopts the sealed grant, then catches up on QBO changes with it (CDC): both key uses.
+      'confirm-quickbooks': events(
+        tokens(
+          syncWrite(fn('confirm-quickbooks', 'The admin who started it connects', intuit)),
           'both',
         ),
       ).bindSchedules(this.reconcile),
-      'quickbooks-disconnected': tokens(
-        syncWrite(
-          fn('quickbooks-disconnected', "Intuit's Disconnect URL: checks the grant", intuit),
-        ),
-        'both',
+      // Public: no table, no token key, no Intuit secret; it only queues a check of the grant.
+      'quickbooks-disconnected': fn(
+        'quickbooks-disconnected',
+        "Intuit's Disconnect URL: queues a check of the grant",
       ),
       // Reads QBO with the tenant's tokens (a refresh stores the new pair): both key uses.
       'list-income-accounts': tokens(
@@ -207,7 +231,21 @@ export class IntegrationStack extends Stack {
     });
     this.pipeline.grantSend(routeFunctions['push-invoice']);
     // A reconnect resumes the pushes that waited for it.
-    this.pipeline.grantSend(routeFunctions['quickbooks-callback']);
+    this.pipeline.grantSend(routeFunctions['confirm-quickbooks']);
+    for (const name of [
+      'quickbooks-callback',
+      'confirm-quickbooks',
+      'quickbooks-disconnected',
+      'disconnect-quickbooks',
+    ] as const) {
+      this.grants.grantSend(routeFunctions[name]);
+    }
+    for (const route of routes) {
+      if (route.auth !== 'jwt') continue;
+      routeFunctions[route.handler as keyof typeof routeFunctions]
+        .addEnvironment(SCOPE_ENV.admin, config.scopes.admin)
+        .addEnvironment(SCOPE_ENV.push, config.scopes.push);
+    }
     const watchdog = syncRead(
       fn('fleet-watchdog', 'Hourly: reconnects needed, overdue reconciles, open sync errors', {
         // One small query per tenant: minutes, not seconds, at thousands of tenants.
@@ -222,6 +260,7 @@ export class IntegrationStack extends Stack {
     this.functions = {
       ...routeFunctions,
       'push-worker': worker,
+      'grant-worker': grantWorker,
       'change-worker': changeWorker,
       'reconcile-worker': reconcileWorker,
       'fleet-watchdog': watchdog,
@@ -230,6 +269,7 @@ export class IntegrationStack extends Stack {
       Object.values(this.functions)
         .filter((f) => f.usesTokenKey)
         .map((f) => f.role as IRole),
+      config.keyPolicyAdminRoleArn,
     );
 
     // The console site's origin joins the portal origins: its calls pass CORS, and the OAuth flow
@@ -254,6 +294,7 @@ export class IntegrationStack extends Stack {
       corsOrigins: portalOrigins,
       throttle: config.apiThrottle,
       routeThrottles: { 'POST /webhooks/quickbooks': config.webhookThrottle },
+      scopes: config.scopes,
       logRetention,
       customDomain: config.customDomain,
     });
@@ -269,7 +310,8 @@ export class IntegrationStack extends Stack {
     for (const name of [
       'connect-quickbooks',
       'quickbooks-callback',
-      'quickbooks-disconnected',
+      'confirm-quickbooks',
+      'grant-worker',
       'disconnect-quickbooks',
       'list-income-accounts',
       'push-worker',
@@ -278,6 +320,8 @@ export class IntegrationStack extends Stack {
     ]) {
       this.functions[name]?.bindIntuitApp(app);
     }
+    // The Disconnect URL's only setting: where the browser goes next.
+    routeFunctions['quickbooks-disconnected'].addEnvironment('PORTAL_URL', config.portalUrl);
     const verifier = this.secret(
       'WebhookVerifier',
       config.webhookSecretArn,
@@ -368,7 +412,8 @@ export class IntegrationStack extends Stack {
       'change-worker',
       'reconcile-worker',
       'quickbooks-callback',
-      'quickbooks-disconnected',
+      'confirm-quickbooks',
+      'grant-worker',
       'list-income-accounts',
     );
     o.topContributors('QboThrottlingByCompany', 'QboThrottled', 'realmId', qboCallers);
@@ -386,6 +431,7 @@ export class IntegrationStack extends Stack {
         changes: this.webhooks.deadLetterQueue,
         reconcile: this.reconcile.queueDeadLetters,
         schedules: this.reconcile.scheduleDeadLetters,
+        grants: this.grants.deadLetterQueue,
       },
       Object.values(this.functions),
     );

@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { PUSH_MAX_RECEIVES } from '#shared/ports/push-queue.ts';
 import type { AppFunction } from './lambda-function.ts';
 import type { Observability } from './observability.ts';
-import { fifoWorkQueue } from './queues.ts';
+import { workQueue } from './queues.ts';
 
 /** Props of {@link InvoicePipeline}. */
 export interface InvoicePipelineProps {
@@ -34,7 +34,7 @@ export class InvoicePipeline extends Construct {
    */
   constructor(scope: Construct, id: string, props: InvoicePipelineProps) {
     super(scope, id);
-    const queues = fifoWorkQueue(this, 'Push', {
+    const queues = workQueue(this, 'Push', {
       key: props.queueKey,
       worker: props.worker,
       maxReceiveCount: PUSH_MAX_RECEIVES,

@@ -53,14 +53,16 @@ export function secureQueue(
   return { queue, deadLetterQueue };
 }
 
-/** Props of {@link fifoWorkQueue}. */
-export interface FifoWorkQueueProps {
+/** Props of {@link workQueue}. */
+export interface WorkQueueProps {
   /** Encrypts the queue and its dead-letter queue. */
   readonly key: IKey;
   /** The consumer; its timeout sets the visibility timeout (six times, AWS's advice). */
   readonly worker: AppFunction;
   /** Receives before a message goes to the dead-letter queue. */
   readonly maxReceiveCount: number;
+  /** FIFO (ordered per group, one message per invocation) or standard. @default true */
+  readonly fifo?: boolean;
   /** The environment variable that gives the worker the queue's URL. */
   readonly urlVariable: string;
   /** Alarms on the dead-letter queue: construct id and what the messages are. */
@@ -72,7 +74,7 @@ export interface FifoWorkQueueProps {
 }
 
 /**
- * A FIFO work queue (see {@link secureQueue}) consumed one message per invocation by a worker that
+ * A work queue (see {@link secureQueue}) consumed one message per invocation by a worker that
  * reports partial batch failures and postpones a failed message with backoff
  * (`ChangeMessageVisibility`); the dead-letter queue alarms on its first message. One message per
  * invocation, because with FIFO a failing message would fail the rest of its group in the same
@@ -80,17 +82,17 @@ export interface FifoWorkQueueProps {
  *
  * @param scope - parent construct
  * @param id - id of the queue; the dead-letter queue is `<id>Dlq`
- * @param props - see {@link FifoWorkQueueProps}
+ * @param props - see {@link WorkQueueProps}
  */
-export function fifoWorkQueue(
+export function workQueue(
   scope: Construct,
   id: string,
-  props: FifoWorkQueueProps,
+  props: WorkQueueProps,
 ): { queue: Queue; deadLetterQueue: Queue } {
   const timeout = props.worker.timeout ?? Duration.seconds(60);
   const queues = secureQueue(scope, id, {
     key: props.key,
-    fifo: true,
+    fifo: props.fifo ?? true,
     visibilityTimeout: Duration.seconds(timeout.toSeconds() * 6),
     maxReceiveCount: props.maxReceiveCount,
   });

@@ -89,11 +89,27 @@ export class SyncData extends Construct {
 
   /**
    * Makes the token key unusable for anyone but these roles, whatever IAM says elsewhere in the
-   * account: an administrator with `kms:*` on `*` still cannot unwrap a tenant's tokens.
+   * account: an administrator with `kms:*` on `*` cannot use it to unwrap a tenant's tokens as
+   * long as this policy stands. The key policy itself can still be changed by whoever may call
+   * `kms:PutKeyPolicy` on it, which includes the account root; with `keyPolicyAdminRoleArn`, that
+   * is refused to everyone but that break-glass role (docs/security.md says who can unwrap).
    *
    * @param roles - the execution roles of the functions that store or read tokens
+   * @param policyAdminRoleArn - the only role that may change the key policy, if any
    */
-  restrictTokenKeyTo(roles: readonly IRole[]): void {
+  restrictTokenKeyTo(roles: readonly IRole[], policyAdminRoleArn?: string): void {
+    if (policyAdminRoleArn) {
+      this.tokenKey.addToResourcePolicy(
+        new PolicyStatement({
+          sid: 'OnlyBreakGlassChangesThePolicy',
+          effect: Effect.DENY,
+          principals: [new AnyPrincipal()],
+          actions: ['kms:PutKeyPolicy'],
+          resources: ['*'],
+          conditions: { ArnNotEquals: { 'aws:PrincipalArn': policyAdminRoleArn } },
+        }),
+      );
+    }
     this.tokenKey.addToResourcePolicy(
       new PolicyStatement({
         sid: 'OnlyTokenFunctionsUseTheKey',

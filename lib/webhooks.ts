@@ -4,7 +4,7 @@ import { Construct, type IConstruct } from 'constructs';
 import type { AppFunction } from './lambda-function.ts';
 import { acknowledgeKmsGrantWildcards } from './nag.ts';
 import type { Observability } from './observability.ts';
-import { fifoWorkQueue } from './queues.ts';
+import { workQueue } from './queues.ts';
 
 /** Props of {@link Webhooks}. */
 export interface WebhooksProps {
@@ -33,7 +33,7 @@ export class Webhooks extends Construct {
    */
   constructor(scope: Construct, id: string, props: WebhooksProps) {
     super(scope, id);
-    const queues = fifoWorkQueue(this, 'Changes', {
+    const queues = workQueue(this, 'Changes', {
       key: props.queueKey,
       worker: props.worker,
       // With the worker's backoff (10 s doubling to 15 min), about eight hours of QBO outage.

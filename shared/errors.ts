@@ -12,6 +12,8 @@ export type ErrorKind =
   | 'not_found'
   | 'conflict'
   | 'too_large'
+  | 'unsupported_media_type'
+  | 'gone'
   | 'unavailable';
 
 /** One problem found in an input, located by its path (e.g. `lines.1.amount`). */

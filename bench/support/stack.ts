@@ -67,6 +67,7 @@ export async function startBenchStack(env: Record<string, string> = {}): Promise
       if (!token) {
         const res = await fetch(`${urls.api}/_local/token`, {
           method: 'POST',
+          headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ tenantId }),
         });
         token = ((await res.json()) as { token: string }).token;
@@ -96,8 +97,14 @@ export async function startBenchStack(env: Record<string, string> = {}): Promise
       consent.searchParams.set('auto_approve', realmId);
       const callback = (await fetch(consent, { redirect: 'manual' })).headers.get('location');
       const back = await fetch(callback ?? '', { redirect: 'manual' });
-      if (!back.headers.get('location')?.includes('quickbooks=connected')) {
-        throw new Error(`connect failed for ${tenantId}: ${back.headers.get('location')}`);
+      const confirmation = new URL(
+        back.headers.get('location') ?? 'http://invalid/',
+      ).searchParams.get('confirmation');
+      const done = await stack.call(tenantId, 'POST', '/integrations/quickbooks/confirm', {
+        confirmation,
+      });
+      if (!done.ok) {
+        throw new Error(`connect failed for ${tenantId}: ${done.status} ${await done.text()}`);
       }
       return realmId;
     },

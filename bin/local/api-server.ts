@@ -4,12 +4,14 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { LocalQueue } from '#shared/adapters/local/local-queue.ts';
 import {
   localChangeQueue,
+  localGrantQueue,
   localPushQueue,
   localReconcileQueue,
 } from '#shared/adapters/local/local-queues.ts';
 import { localEvents } from '#shared/adapters/local/memory-event-publisher.ts';
 import type { RouteDefinition } from '#shared/api/routes.ts';
 import type { ApiHandler } from '#shared/http/api-handler.ts';
+import { scopesFor, scopesOf } from '#shared/http/scopes.ts';
 import { TENANT_ID } from '#shared/http/tenant.ts';
 import { apiGatewayClaims, lambdaContext, toApiGatewayEvent } from './api-gateway-event.ts';
 import { DemoActionError, LocalConsole } from './console-routes.ts';
@@ -149,8 +151,29 @@ interface HandleContext extends LocalApiOptions {
   readonly ready: () => boolean;
 }
 
+/**
+ * A request from a page of another site, or through a host name other than loopback (DNS
+ * rebinding), is refused before anything runs: the local helpers have no authentication of their
+ * own, and a browser sends a cross-site POST without asking first. Clients that are not browsers
+ * send no `Origin`.
+ */
+function crossSite(req: IncomingMessage, ctx: HandleContext): boolean {
+  const port = new URL(ctx.url).port;
+  const hosts = [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`];
+  const origin = req.headers.origin;
+  return (
+    !hosts.includes(req.headers.host ?? '') ||
+    (origin !== undefined && !hosts.some((host) => origin === `http://${host}`))
+  );
+}
+
+/** Does the request say its body is JSON? */
+const isJson = (req: IncomingMessage) =>
+  /^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '');
+
 async function handle(req: IncomingMessage, res: ServerResponse, ctx: HandleContext) {
   const url = new URL(req.url ?? '/', ctx.url);
+  if (crossSite(req, ctx)) return send(res, 403, { message: 'Forbidden' });
   const body = await readBody(req);
   if (body === undefined) return send(res, 413, { message: 'Request Entity Too Large' });
   if (url.pathname.startsWith('/_local/')) return handleLocal(req, res, url, body, ctx);
@@ -164,6 +187,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: HandleCont
     if (route.auth === 'jwt') {
       claims = await authorize(req.headers.authorization, ctx.issuer);
       if (!claims) return send(res, 401, { message: 'Unauthorized' });
+      // API Gateway's `authorizationScopes`: a verified token without one of them gets 403.
+      const held = scopesOf(claims);
+      if (!scopesFor(route.access).some((scope) => held.has(scope))) {
+        return send(res, 403, { message: 'Forbidden' });
+      }
     }
     const pathParameters = decodedParams(params, match);
     if (!pathParameters) return send(res, 400, { message: 'Bad Request' });
@@ -220,6 +248,12 @@ async function handleLocal(
   if (!ctx.ready() && url.pathname !== '/_local/token') {
     return send(res, 503, { message: 'Starting' });
   }
+  if (req.method === 'POST' && body.length > 0 && !isJson(req)) {
+    return send(res, 415, {
+      code: 'unsupported_media_type',
+      message: 'Send the body as application/json.',
+    });
+  }
   const op = /^\/_local\/ops\/([a-z-]+)$/.exec(url.pathname);
   if (req.method === 'POST' && op) {
     try {
@@ -252,6 +286,7 @@ async function handleLocal(
       push: view(localPushQueue),
       changes: view(localChangeQueue),
       reconcile: view(localReconcileQueue),
+      grants: view(localGrantQueue),
     });
   }
   if (req.method === 'GET' && url.pathname === '/_local/invocations') {
@@ -264,22 +299,35 @@ async function handleLocal(
     return send(res, 200, { events: localEvents.list(tenantId) });
   }
   if (req.method === 'POST' && url.pathname === '/_local/token') {
-    let tenantId: unknown;
+    let input: { tenantId?: unknown; subject?: unknown; scopes?: unknown };
     try {
-      tenantId = (JSON.parse(body.toString() || '{}') as { tenantId?: unknown }).tenantId;
+      input = JSON.parse(body.toString() || '{}') as typeof input;
     } catch {
       return send(res, 400, {
         code: 'invalid_json',
         message: 'The request body is not valid JSON.',
       });
     }
-    if (typeof tenantId !== 'string' || !TENANT_ID.test(tenantId)) {
+    const { tenantId, subject, scopes } = input;
+    const word = (v: unknown) => typeof v === 'string' && /^[\w.:@-]{1,128}$/.test(v);
+    if (
+      typeof tenantId !== 'string' ||
+      !TENANT_ID.test(tenantId) ||
+      (subject !== undefined && !word(subject)) ||
+      (scopes !== undefined && !(Array.isArray(scopes) && scopes.every(word)))
+    ) {
       return send(res, 400, {
         code: 'invalid_request',
-        message: 'Send {"tenantId": "..."} with 1-64 letters, digits, "_" or "-".',
+        message:
+          'Send {"tenantId": "..."} with 1-64 letters, digits, "_" or "-", and optionally ' +
+          '"subject" (a user id) and "scopes" (a list of scope names).',
       });
     }
-    return send(res, 200, { token: await ctx.issuer.mint(tenantId), tenantId, expiresIn: 3600 });
+    const token = await ctx.issuer.mint(tenantId, {
+      ...(subject === undefined ? {} : { subject: subject as string }),
+      ...(scopes === undefined ? {} : { scopes: scopes as string[] }),
+    });
+    return send(res, 200, { token, tenantId, expiresIn: 3600 });
   }
   return send(res, 404, { message: 'Not Found' });
 }

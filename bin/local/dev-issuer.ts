@@ -1,4 +1,15 @@
 import { type CryptoKey, generateKeyPair, type JWTPayload, jwtVerify, SignJWT } from 'jose';
+import { SCOPES } from '#shared/http/scopes.ts';
+
+/** Who a development token is for: by default the local admin, with both scopes. */
+export interface MintOptions {
+  /** The token's `sub`. @default `local-admin` */
+  readonly subject?: string;
+  /** The token's scopes. @default the admin and the push scope */
+  readonly scopes?: readonly string[];
+  /** Lifetime; a negative value makes an already expired token (for tests). @default 3600 */
+  readonly ttlSeconds?: number;
+}
 
 /** Audience of the tokens the local development issuer signs. */
 export const LOCAL_AUDIENCE = 'tradelyhq-quickbooks-local';
@@ -26,13 +37,21 @@ export class DevIssuer {
   }
 
   /**
-   * Signs a token for an admin of a tenant.
+   * Signs a token for a user of a tenant.
    *
    * @param tenantId - the tenant the token is for
-   * @param ttlSeconds - lifetime; a negative value makes an already expired token (for tests)
+   * @param options - see {@link MintOptions}
    */
-  mint(tenantId: string, ttlSeconds = 3600): Promise<string> {
-    return this.sign({ [this.tenantClaim]: tenantId, sub: `local-admin@${tenantId}` }, ttlSeconds);
+  mint(tenantId: string, options: MintOptions = {}): Promise<string> {
+    const scopes = options.scopes ?? [SCOPES.admin, SCOPES.push];
+    return this.sign(
+      {
+        [this.tenantClaim]: tenantId,
+        sub: options.subject ?? 'local-admin',
+        scope: scopes.join(' '),
+      },
+      options.ttlSeconds,
+    );
   }
 
   /**
@@ -45,7 +64,7 @@ export class DevIssuer {
    */
   async sign(claims: JWTPayload, ttlSeconds = 3600, audience = LOCAL_AUDIENCE): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({ scope: 'quickbooks.admin', ...claims })
+    return new SignJWT(claims)
       .setProtectedHeader({ alg: 'RS256', kid: 'local-dev' })
       .setIssuer(this.issuer)
       .setAudience(audience)

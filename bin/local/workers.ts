@@ -1,6 +1,7 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import {
   localChangeQueue,
+  localGrantQueue,
   localPushQueue,
   localReconcileQueue,
 } from '#shared/adapters/local/local-queues.ts';
@@ -21,7 +22,9 @@ export async function startLocalWorkers(): Promise<() => void> {
   const reconcile = (await import('../../functions/reconcile-worker/handler.ts')) as {
     handler: Worker;
   };
+  const grants = (await import('../../functions/grant-worker/handler.ts')) as { handler: Worker };
   localPushQueue.start(push.handler);
+  localGrantQueue.start(grants.handler);
   localChangeQueue.start(change.handler);
   localReconcileQueue.start(reconcile.handler);
   // The tenants' 2 AM schedules send to the reconcile queue, as Scheduler does in AWS.
@@ -31,5 +34,6 @@ export async function startLocalWorkers(): Promise<() => void> {
     localPushQueue.stop();
     localChangeQueue.stop();
     localReconcileQueue.stop();
+    localGrantQueue.stop();
   };
 }

@@ -14,29 +14,44 @@ import { renderSyncErrors } from './sync-errors.ts';
 
 const POLL_MS = 1500;
 
-/** Why a connection attempt failed (the callback's `reason` codes), in the admin's words. */
+/**
+ * Why a connection attempt failed (the callback's `reason` codes, a fixed list), in the admin's
+ * words. A code that is not on the list is never shown: the URL is anyone's to write.
+ */
 const CALLBACK_FAILURES: Record<string, string> = {
   access_denied: "the connection was not approved on Intuit's page",
   invalid_state: 'the sign-in took too long or was already used; click Connect QuickBooks again',
   missing_code: 'Intuit sent no authorization; click Connect QuickBooks again',
   intuit_error: 'Intuit refused the request',
-  different_company:
-    'that is a different company from the one connected before; disconnect first to switch',
-  company_in_use: 'that QuickBooks company is already connected to another TradelyHQ account',
   intuit_unavailable: 'Intuit could not be reached; try again in a few minutes',
   internal_error: 'something went wrong on our side; try again',
 };
 
-/** What the OAuth callback's `?quickbooks=` flag means to the admin. */
-function callbackMessage(params: URLSearchParams): [string, 'status' | 'error'] | undefined {
+/** What the callback's redirect asks of the console: confirm, or report a failure. */
+type CallbackResult =
+  | { readonly confirm: string }
+  | { readonly message: string; readonly kind: 'status' | 'error' };
+
+/**
+ * Reads `?quickbooks=…` as a hint only: a confirmation secret is handed to the API, which alone
+ * decides; a failure is shown through the fixed list. Nothing in the URL is ever printed.
+ */
+function callbackResult(params: URLSearchParams): CallbackResult | undefined {
   const result = params.get('quickbooks');
-  if (result === 'connected') return ['QuickBooks connected.', 'status'];
+  const confirmation = params.get('confirmation');
+  if (result === 'confirm' && confirmation) return { confirm: confirmation };
   if (result === 'error') {
-    const reason = params.get('reason') ?? 'internal_error';
-    return [`QuickBooks was not connected: ${CALLBACK_FAILURES[reason] ?? reason}.`, 'error'];
+    const reason =
+      CALLBACK_FAILURES[params.get('reason') ?? ''] ?? CALLBACK_FAILURES.internal_error;
+    return { message: `QuickBooks was not connected: ${reason}.`, kind: 'error' };
   }
   if (result === 'disconnected_in_quickbooks') {
-    return ['QuickBooks reported that the app was disconnected from inside QuickBooks.', 'status'];
+    return {
+      message:
+        'QuickBooks sent you here after the app was disconnected inside QuickBooks. The status ' +
+        'below is checked with Intuit.',
+      kind: 'status',
+    };
   }
   return undefined;
 }
@@ -135,23 +150,43 @@ async function main(): Promise<void> {
     }, POLL_MS);
   }
 
+  // The callback's redirect: drop it from the address at once, so a reload does not repeat it and
+  // the confirmation secret does not linger in the history.
+  const fromCallback = callbackResult(new URLSearchParams(location.search));
+  if (location.search) history.replaceState(null, '', location.pathname + location.hash);
+  let confirmation = fromCallback && 'confirm' in fromCallback ? fromCallback.confirm : undefined;
+  if (fromCallback && 'message' in fromCallback) announce(fromCallback.message, fromCallback.kind);
+
+  /** Finishes "Connect QuickBooks" with the signed-in admin's token (only theirs is accepted). */
+  const confirmConnection = async () => {
+    const secret = confirmation;
+    confirmation = undefined;
+    if (!secret) return;
+    await ctx.act(async () => {
+      const connected = await api.request<{ companyName: string }>(
+        'POST',
+        '/integrations/quickbooks/confirm',
+        { confirmation: secret },
+      );
+      announce(`QuickBooks connected to ${connected.companyName}.`);
+    });
+  };
+
   byId('demo').hidden = config.mode !== 'local';
   if (config.mode === 'local') byId('test-invoice').replaceChildren(testInvoiceForm(ctx));
   session.mountSignIn(byId('sign-in'), {
-    onSignedIn: showSignedIn,
+    onSignedIn: () => {
+      showSignedIn();
+      void confirmConnection();
+    },
     onSignedOut: showSignedOut,
     onError: (message) => announce(message, 'error'),
   });
 
-  // The OAuth callback sends the browser back here with ?quickbooks=…; show it, then drop it from
-  // the address so a reload does not repeat it.
-  const params = new URLSearchParams(location.search);
-  const message = callbackMessage(params);
-  if (message) {
-    announce(...message);
-    history.replaceState(null, '', location.pathname + location.hash);
+  if (await session.resume()) {
+    showSignedIn();
+    await confirmConnection();
   }
-  if (await session.resume()) showSignedIn();
 }
 
 main().catch((err: unknown) => {

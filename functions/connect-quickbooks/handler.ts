@@ -16,9 +16,10 @@ const body = z
   })
   .optional();
 
-export const handler = tenantRoute({ body }, async ({ tenantId, body }) => ({
+export const handler = tenantRoute({ body }, async ({ tenantId, subject, body }) => ({
   statusCode: 200,
   body: await startConnect(services, tenantId, {
+    subject,
     ...(body?.returnUrl === undefined ? {} : { returnUrl: body.returnUrl }),
     switchCompany: body?.switchCompany === true,
   }),

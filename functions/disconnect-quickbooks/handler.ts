@@ -1,14 +1,23 @@
 /**
- * `DELETE /integrations/quickbooks` (JWT): "Disconnect". Tokens are revoked at Intuit and deleted
- * from `tenant_provider_keys`; pushed invoices stay in QuickBooks unchanged.
+ * `DELETE /integrations/quickbooks` (JWT, admin): "Disconnect". Tokens are deleted from
+ * `tenant_provider_keys` and revoked at Intuit (retried from the grant queue until Intuit
+ * confirms); pushed invoices stay in QuickBooks unchanged.
  */
 import { tenantRoute } from '#shared/http/api-handler.ts';
 import { disconnect } from '#shared/use-cases/disconnect.ts';
 import { connectionServices } from '#shared/wiring/connection-services.ts';
+import { grantQueue } from '#shared/wiring/push-services.ts';
 
 const services = await connectionServices();
+const deps = {
+  ...services,
+  grants: services.grants,
+  vault: services.vault,
+  schedules: services.schedules,
+  grantQueue: grantQueue(),
+};
 
 export const handler = tenantRoute({}, async ({ tenantId }) => ({
   statusCode: 200,
-  body: await disconnect(services, tenantId),
+  body: await disconnect(deps, tenantId),
 }));

@@ -1,24 +1,21 @@
 /**
  * `GET /oauth/quickbooks/disconnected` (public): the Intuit app's Disconnect URL. Intuit sends the
- * browser of a user who disconnected the app inside QuickBooks here. The tenant's grant is checked
- * with Intuit (never trusted from the request), then the browser goes to the portal.
+ * browser of a user who disconnected the app inside QuickBooks here. It trusts nothing in the
+ * request and holds no token key: it only queues a check of the grant (the grant worker asks
+ * Intuit), answers every company id alike, and sends the browser to the portal.
  */
+import { requiredEnv } from '#shared/config/env.ts';
 import { REALM_ID } from '#shared/domain/connection.ts';
 import { publicRoute } from '#shared/http/api-handler.ts';
-import { verifyDisconnectNotice } from '#shared/use-cases/verify-disconnect-notice.ts';
-import { connectionServices } from '#shared/wiring/connection-services.ts';
+import { grantQueue } from '#shared/wiring/push-services.ts';
 
-const services = await connectionServices();
+const portalUrl = requiredEnv('PORTAL_URL');
+const queue = grantQueue();
 
 export const handler = publicRoute({}, async ({ query }) => {
   const realmId = query.realmId ?? query.realmid ?? '';
-  if (REALM_ID.test(realmId)) {
-    await verifyDisconnectNotice(
-      { connections: services.connections, qbo: (t) => services.qbo(t), clock: services.clock },
-      realmId,
-    );
-  }
-  const portal = new URL(services.config.portalUrl);
+  if (REALM_ID.test(realmId)) await queue.send({ job: 'disconnect-notice', realmId });
+  const portal = new URL(portalUrl);
   portal.searchParams.set('quickbooks', 'disconnected_in_quickbooks');
   return { statusCode: 302, headers: { location: portal.toString(), 'cache-control': 'no-store' } };
 });

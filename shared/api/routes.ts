@@ -17,9 +17,17 @@ interface RouteBase {
   readonly handler: string;
 }
 
+/**
+ * Who may call a JWT route: `admin` needs the admin scope (Settings → Integrations, the Sync
+ * Errors panel); `push` takes TradelyHQ core's service scope or the admin scope.
+ */
+export type RouteAccess = 'admin' | 'push';
+
 /** The API's JWT authorizer runs first; the tenant comes from its verified claims. */
 export interface JwtRoute extends RouteBase {
   readonly auth: 'jwt';
+  /** The scopes the token must carry (one of them), checked by the authorizer and in code. */
+  readonly access: RouteAccess;
 }
 
 /** No authorizer: the route authenticates by its own means, or serves nothing private. */
@@ -39,12 +47,26 @@ export const routes: readonly RouteDefinition[] = [
     publicBecause:
       'Liveness probe for uptime checks; reads no data and returns only {"status":"ok"}.',
   },
-  { method: 'GET', path: '/integrations/quickbooks', handler: 'get-connection', auth: 'jwt' },
+  {
+    method: 'GET',
+    path: '/integrations/quickbooks',
+    handler: 'get-connection',
+    auth: 'jwt',
+    access: 'admin',
+  },
   {
     method: 'POST',
     path: '/integrations/quickbooks/connect',
     handler: 'connect-quickbooks',
     auth: 'jwt',
+    access: 'admin',
+  },
+  {
+    method: 'POST',
+    path: '/integrations/quickbooks/confirm',
+    handler: 'confirm-quickbooks',
+    auth: 'jwt',
+    access: 'admin',
   },
   {
     method: 'GET',
@@ -53,7 +75,8 @@ export const routes: readonly RouteDefinition[] = [
     auth: 'public',
     publicBecause:
       "Intuit's OAuth redirect lands here in the admin's browser; it is authenticated by the " +
-      'signed, single-use, 10-minute state bound to the tenant.',
+      'signed, single-use, 10-minute state, and connects nothing: the admin who started the ' +
+      'flow confirms it with their own token.',
   },
   {
     method: 'GET',
@@ -62,29 +85,44 @@ export const routes: readonly RouteDefinition[] = [
     auth: 'public',
     publicBecause:
       "The Intuit app's Disconnect URL, reached by a user's browser from inside QuickBooks; it " +
-      'trusts nothing in the request and only asks Intuit whether the grant still works.',
+      'trusts nothing in the request, holds no token key, and only queues a check of the grant.',
   },
   {
     method: 'GET',
     path: '/integrations/quickbooks/accounts',
     handler: 'list-income-accounts',
     auth: 'jwt',
+    access: 'admin',
   },
   {
     method: 'PUT',
     path: '/integrations/quickbooks/settings',
     handler: 'update-settings',
     auth: 'jwt',
+    access: 'admin',
   },
   {
     method: 'DELETE',
     path: '/integrations/quickbooks',
     handler: 'disconnect-quickbooks',
     auth: 'jwt',
+    access: 'admin',
   },
-  { method: 'POST', path: '/invoices/{invoiceId}/push', handler: 'push-invoice', auth: 'jwt' },
-  { method: 'GET', path: '/invoices/{invoiceId}/sync', handler: 'get-invoice-sync', auth: 'jwt' },
-  { method: 'GET', path: '/invoices', handler: 'list-invoices', auth: 'jwt' },
+  {
+    method: 'POST',
+    path: '/invoices/{invoiceId}/push',
+    handler: 'push-invoice',
+    auth: 'jwt',
+    access: 'push',
+  },
+  {
+    method: 'GET',
+    path: '/invoices/{invoiceId}/sync',
+    handler: 'get-invoice-sync',
+    auth: 'jwt',
+    access: 'push',
+  },
+  { method: 'GET', path: '/invoices', handler: 'list-invoices', auth: 'jwt', access: 'admin' },
   {
     method: 'POST',
     path: '/webhooks/quickbooks',
@@ -94,9 +132,39 @@ export const routes: readonly RouteDefinition[] = [
       "Intuit's webhook deliveries carry no bearer token; each is authenticated by the " +
       'intuit-signature HMAC-SHA256 of its raw body with the verifier token, checked first.',
   },
-  { method: 'GET', path: '/sync-errors', handler: 'list-sync-errors', auth: 'jwt' },
-  { method: 'POST', path: '/sync-errors/{id}/resync', handler: 'resync-invoice', auth: 'jwt' },
-  { method: 'POST', path: '/sync-errors/{id}/accept', handler: 'accept-sync-error', auth: 'jwt' },
-  { method: 'POST', path: '/sync-errors/{id}/dismiss', handler: 'dismiss-sync-error', auth: 'jwt' },
-  { method: 'POST', path: '/reconcile', handler: 'request-reconcile', auth: 'jwt' },
+  {
+    method: 'GET',
+    path: '/sync-errors',
+    handler: 'list-sync-errors',
+    auth: 'jwt',
+    access: 'admin',
+  },
+  {
+    method: 'POST',
+    path: '/sync-errors/{id}/resync',
+    handler: 'resync-invoice',
+    auth: 'jwt',
+    access: 'admin',
+  },
+  {
+    method: 'POST',
+    path: '/sync-errors/{id}/accept',
+    handler: 'accept-sync-error',
+    auth: 'jwt',
+    access: 'admin',
+  },
+  {
+    method: 'POST',
+    path: '/sync-errors/{id}/dismiss',
+    handler: 'dismiss-sync-error',
+    auth: 'jwt',
+    access: 'admin',
+  },
+  {
+    method: 'POST',
+    path: '/reconcile',
+    handler: 'request-reconcile',
+    auth: 'jwt',
+    access: 'admin',
+  },
 ];

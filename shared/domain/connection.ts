@@ -31,6 +31,14 @@ export interface Connection {
   readonly lastReconcile: string | null;
   /** ISO-8601 instant up to which QBO's changes were caught up by CDC (missed webhooks). */
   readonly changesCaughtUpTo?: string | null;
+  /** ISO-8601 instant when the connection started needing a reconnect. */
+  readonly reconnectRequiredAt?: string | null;
+  /** ISO-8601 instant when Intuit confirmed the app was disconnected inside QuickBooks. */
+  readonly disconnectedInQuickBooksAt?: string | null;
+  /** ISO-8601 instant when another tenant's confirmed consent took over this dead connection. */
+  readonly companyTakenOverAt?: string | null;
+  /** After a disconnect: whether Intuit has confirmed the revocation (retried until it does). */
+  readonly revokedAtIntuit?: boolean | null;
 }
 
 /** The status payload of `GET /integrations/quickbooks`. */
@@ -46,6 +54,8 @@ export interface ConnectionView {
   readonly reconnectReason: string | null;
   /** A warning to show near the connection, e.g. the hard token expiry is less than 30 days away. */
   readonly warning: string | null;
+  /** After a disconnect: whether Intuit has confirmed the revocation; `null` otherwise. */
+  readonly revokedAtIntuit: boolean | null;
 }
 
 /** What a QBO company id (realm id) looks like: a number, as a string of 1-32 digits. */
@@ -73,6 +83,7 @@ export function toConnectionView(connection: Connection | undefined, now: number
       lastReconcile: null,
       reconnectReason: null,
       warning: null,
+      revokedAtIntuit: null,
     };
   }
   return {
@@ -85,8 +96,16 @@ export function toConnectionView(connection: Connection | undefined, now: number
     incomeAccountId: connection.incomeAccountId,
     lastReconcile: connection.lastReconcile,
     reconnectReason: connection.status === 'reconnect_required' ? connection.reconnectReason : null,
-    warning: expiryWarning(connection, now),
+    warning: takeOverWarning(connection) ?? expiryWarning(connection, now),
+    revokedAtIntuit:
+      connection.status === 'disconnected' ? (connection.revokedAtIntuit ?? null) : null,
   };
+}
+
+function takeOverWarning(connection: Connection): string | null {
+  const at = connection.companyTakenOverAt;
+  if (connection.status !== 'disconnected' || !at) return null;
+  return `${connection.companyName} was connected to another TradelyHQ account on ${at.slice(0, 10)}, after this connection had stopped working.`;
 }
 
 function expiryWarning(connection: Connection, now: number): string | null {

@@ -7,9 +7,11 @@ import type {
   Context,
 } from 'aws-lambda';
 import type { z } from 'zod';
+import { type RouteAccess, routes } from '#shared/api/routes.ts';
 import { AppError, type ErrorKind, toError, ValidationError } from '#shared/errors.ts';
 import { beginRequest } from '#shared/observability/correlation.ts';
 import { logger } from '#shared/observability/logger.ts';
+import { scopesFor, scopesOf } from './scopes.ts';
 import { tenantFromClaims } from './tenant.ts';
 
 /** The API Gateway (HTTP API, payload 2.0) event every route receives. */
@@ -59,6 +61,8 @@ const STATUS_BY_KIND: Record<ErrorKind, number> = {
   not_found: 404,
   conflict: 409,
   too_large: 413,
+  unsupported_media_type: 415,
+  gone: 410,
   unavailable: 503,
 };
 
@@ -91,10 +95,7 @@ export function errorResponse(value: unknown): APIGatewayProxyStructuredResultV2
   }
   if (isMiddyHttpError(err) && err.statusCode < 500) {
     // @middy/http-json-body-parser answers a malformed body with 415; to a caller it is a bad request.
-    const unsupported = err.message === 'Unsupported Media Type';
-    return unsupported
-      ? json(415, { code: 'unsupported_media_type', message: 'Send the body as application/json.' })
-      : json(400, { code: 'invalid_json', message: 'The request body is not valid JSON.' });
+    return json(400, { code: 'invalid_json', message: 'The request body is not valid JSON.' });
   }
   logger.error('Unhandled error', { error: err });
   return json(500, { code: 'internal_error', message: 'Something went wrong on our side.' });
@@ -159,14 +160,26 @@ const bodyWithinLimit: middy.MiddlewareObj<ApiEvent, APIGatewayProxyStructuredRe
   },
 };
 
+/** `application/json`, with or without parameters, or a `+json` type. */
+const JSON_CONTENT_TYPE = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
+
 /**
  * Parses a JSON body only when there is one: a bodiless GET or DELETE that happens to send
  * `content-type: application/json` is not a malformed request. Routes that need a body say so in
- * their schema.
+ * their schema. A body must say it is JSON: a browser sends a cross-site form or `text/plain` body
+ * without asking first (no CORS preflight), and such a body is refused with 415 before it is read.
  */
 const jsonBodyWhenPresent: middy.MiddlewareObj<ApiEvent, APIGatewayProxyStructuredResultV2> = {
   before: async (request) => {
-    if (request.event.body) await jsonBodyParser.before?.(request);
+    if (!request.event.body) return;
+    if (!JSON_CONTENT_TYPE.test(request.event.headers?.['content-type'] ?? '')) {
+      throw new AppError(
+        'unsupported_media_type',
+        'unsupported_media_type',
+        'Send the body as application/json.',
+      );
+    }
+    await jsonBodyParser.before?.(request);
   },
 };
 
@@ -188,9 +201,34 @@ function wrap(run: (event: ApiEvent) => Promise<ApiResult>, raw = false): ApiHan
   );
 }
 
+/** Each JWT route's access, by API Gateway route key (`POST /invoices/{invoiceId}/push`). */
+const ACCESS_BY_ROUTE = new Map<string, RouteAccess>(
+  routes.flatMap((r) => (r.auth === 'jwt' ? [[`${r.method} ${r.path}`, r.access] as const] : [])),
+);
+
+/**
+ * The scope check of the JWT authorizer, again in code: the route (found by its key in
+ * `shared/api/routes.ts`, so handler and table cannot disagree) needs one of its scopes. An unknown
+ * route key opens nothing.
+ */
+function requireScope(event: ApiEvent): void {
+  const access = ACCESS_BY_ROUTE.get(event.routeKey);
+  const held = scopesOf(event.requestContext.authorizer?.jwt?.claims);
+  if (!access || !scopesFor(access).some((scope) => held.has(scope))) {
+    throw new AppError(
+      'forbidden',
+      'insufficient_scope',
+      access === 'push'
+        ? 'This needs the QuickBooks push or admin role.'
+        : 'This needs the QuickBooks admin role.',
+    );
+  }
+}
+
 /**
  * A route behind the JWT authorizer. The tenant comes only from the verified claims; a token
- * without the tenant claim is refused with 401 before `fn` runs.
+ * without the tenant claim is refused with 401, and one without the route's scope (see
+ * `shared/api/routes.ts`) with 403 `insufficient_scope`, before `fn` runs.
  *
  * @param spec - `body`: the zod schema of the JSON body, when the route takes one
  * @param fn - the route's function: call one use case and map its result
@@ -203,7 +241,8 @@ export function tenantRoute<B = undefined>(
     const claims = event.requestContext.authorizer?.jwt?.claims;
     const tenantId = tenantFromClaims(claims);
     logger.appendKeys({ tenantId });
-    const subject = typeof claims?.sub === 'string' ? claims.sub : 'unknown';
+    requireScope(event);
+    const subject = typeof claims?.sub === 'string' ? claims.sub : '';
     return fn({ ...toRequest(event, spec.body), tenantId, subject });
   });
 }

@@ -27,11 +27,11 @@ export class OAuthStates {
    * Starts a flow and returns its state.
    *
    * @param tenantId - the tenant that starts it
-   * @param options - the checked return URL and whether a company switch is allowed
+   * @param options - who starts it, the checked return URL and whether a company switch is allowed
    */
   async issue(
     tenantId: string,
-    options: { returnUrl: string; allowCompanySwitch: boolean },
+    options: { subject: string; returnUrl: string; allowCompanySwitch: boolean },
   ): Promise<string> {
     const nonce = randomBytes(16).toString('base64url');
     const expiresAt = Math.floor(this.clock.now() / 1000) + STATE_TTL_SECONDS;

@@ -4,10 +4,10 @@ import { publishCounts } from '#shared/observability/metrics.ts';
 import type { Clock } from '#shared/ports/clock.ts';
 import type { EncryptionContext, KeyWrapper } from '#shared/ports/key-wrapper.ts';
 import type { StoredTokens, TokenRepository } from '#shared/store/token-repository.ts';
-import { open, seal } from './envelope.ts';
+import { open, type SealedBlob, seal } from './envelope.ts';
 import { IntuitUnavailableError, NotConnectedError, ReconnectRequiredError } from './errors.ts';
 import type { IntuitOAuth } from './intuit-oauth.ts';
-import type { TokenSet } from './tokens.ts';
+import type { TokenExpiries, TokenSet } from './tokens.ts';
 
 /** An access token ready to use, and what is needed to ask for a fresh one after a 401. */
 export interface AccessGrant {
@@ -69,14 +69,55 @@ export class TokenVault {
   }
 
   /**
-   * The tenant's tokens in the clear, e.g. to revoke them.
+   * Stores a grant that was sealed for this tenant earlier (a confirmed connection), replacing any
+   * older grant, without opening it.
+   *
+   * @param tenantId - the tenant (the context the blob was sealed under)
+   * @param realmId - the QBO company the grant is for
+   * @param sealed - the sealed tokens and their expiries
+   */
+  async adopt(
+    tenantId: string,
+    realmId: string,
+    sealed: TokenExpiries & { readonly blob: SealedBlob },
+  ): Promise<void> {
+    this.opened.delete(tenantId);
+    await this.deps.tokens.replace(tenantId, { realmId, blob: sealed.blob, ...expiries(sealed) });
+  }
+
+  /**
+   * The tenant's stored grant, still sealed (to hand it over for revocation without opening it).
    *
    * @param tenantId - the tenant
-   * @returns the tokens, or `undefined` when none are stored
    */
-  async read(tenantId: string): Promise<(TokenSet & { realmId: string }) | undefined> {
-    const row = await this.deps.tokens.get(tenantId);
-    return row ? { ...(await this.open(tenantId, row)), realmId: row.realmId } : undefined;
+  async sealed(tenantId: string): Promise<StoredTokens | undefined> {
+    return this.deps.tokens.get(tenantId);
+  }
+
+  /**
+   * Seals tokens for a tenant, bound to the `{tenantId, provider}` context.
+   *
+   * @param tenantId - the tenant
+   * @param tokens - the tokens
+   */
+  seal(tenantId: string, tokens: TokenSet): Promise<SealedBlob> {
+    const plaintext = JSON.stringify({ a: tokens.accessToken, r: tokens.refreshToken });
+    return seal(Buffer.from(plaintext), this.context(tenantId), this.deps.keys);
+  }
+
+  /**
+   * Opens tokens sealed for a tenant (e.g. a held grant, to revoke it).
+   *
+   * @param tenantId - the tenant they were sealed for
+   * @param sealed - the blob and its expiries
+   */
+  async open(
+    tenantId: string,
+    sealed: TokenExpiries & { readonly blob: SealedBlob },
+  ): Promise<TokenSet> {
+    const clear = await open(sealed.blob, this.context(tenantId), this.deps.keys);
+    const { a, r } = JSON.parse(clear.toString()) as { a: string; r: string };
+    return { accessToken: a, refreshToken: r, ...expiries(sealed) };
   }
 
   /**
@@ -203,17 +244,6 @@ export class TokenVault {
 
   private context(tenantId: string): EncryptionContext {
     return { tenantId, provider: PROVIDER };
-  }
-
-  private seal(tenantId: string, tokens: TokenSet) {
-    const plaintext = JSON.stringify({ a: tokens.accessToken, r: tokens.refreshToken });
-    return seal(Buffer.from(plaintext), this.context(tenantId), this.deps.keys);
-  }
-
-  private async open(tenantId: string, row: StoredTokens): Promise<TokenSet> {
-    const clear = await open(row.blob, this.context(tenantId), this.deps.keys);
-    const { a, r } = JSON.parse(clear.toString()) as { a: string; r: string };
-    return { accessToken: a, refreshToken: r, ...expiries(row) };
   }
 }
 

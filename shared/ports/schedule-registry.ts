@@ -30,7 +30,8 @@ export interface ReconcileRequest {
 
 /**
  * Name of a tenant's schedule. Scheduler names are at most 64 of `[0-9a-zA-Z-_.]`; a tenant id
- * too long for `reconcile-<id>` is replaced by its SHA-256 (still one name per tenant).
+ * too long for `reconcile-<id>` is replaced by its SHA-256 after `reconcile.`: tenant ids never
+ * contain a dot, so no tenant's plain name can equal another tenant's hashed one.
  *
  * @param tenantId - the tenant
  */
@@ -38,5 +39,5 @@ export function scheduleName(tenantId: string): string {
   const plain = `reconcile-${tenantId}`;
   return plain.length <= 64
     ? plain
-    : `reconcile-${createHash('sha256').update(tenantId).digest('hex').slice(0, 40)}`;
+    : `reconcile.${createHash('sha256').update(tenantId).digest('hex').slice(0, 40)}`;
 }

@@ -179,5 +179,9 @@ function fromItem(item: Record<string, unknown>): Connection {
     reconnectReason: text('reconnectReason'),
     lastReconcile: text('lastReconcile'),
     changesCaughtUpTo: text('changesCaughtUpTo'),
+    reconnectRequiredAt: text('reconnectRequiredAt'),
+    disconnectedInQuickBooksAt: text('disconnectedInQuickBooksAt'),
+    companyTakenOverAt: text('companyTakenOverAt'),
+    revokedAtIntuit: typeof item.revokedAtIntuit === 'boolean' ? item.revokedAtIntuit : null,
   };
 }

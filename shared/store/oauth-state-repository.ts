@@ -6,6 +6,8 @@ import { tenantPk } from './keys.ts';
 /** What a pending OAuth flow remembers between `connect` and the callback. */
 export interface PendingOAuth {
   readonly tenantId: string;
+  /** The admin (the token's `sub`) who started it: only they can confirm what it brings back. */
+  readonly subject: string;
   readonly nonce: string;
   /** Where the browser goes back to (already checked against the allow-list). */
   readonly returnUrl: string;

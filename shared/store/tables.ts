@@ -53,13 +53,16 @@ export const syncStateTable: TableDefinition = {
 };
 
 /**
- * `tenant_provider_keys`: only the envelope-encrypted OAuth token blob of each tenant and provider,
- * its version and expiry timestamps. Kept apart so that only token functions can read it.
+ * `tenant_provider_keys`: only envelope-encrypted OAuth token blobs: each tenant's grant with its
+ * version and expiry timestamps, and grants no connection holds yet or any more (pending
+ * confirmations, revocations; purged by TTL a week after they stop mattering). Kept apart so that
+ * only token functions can read it.
  */
 export const tenantProviderKeysTable: TableDefinition = {
   localName: 'tenant_provider_keys',
   partitionKey: pk,
   sortKey: sk,
+  timeToLiveAttribute: 'purgeAt',
   globalSecondaryIndexes: [],
 };
 

@@ -1,4 +1,5 @@
 import { logger } from '#shared/observability/logger.ts';
+import type { Clock } from '#shared/ports/clock.ts';
 import type { ConnectionRepository } from '#shared/store/connection-repository.ts';
 
 /**
@@ -11,7 +12,7 @@ import type { ConnectionRepository } from '#shared/store/connection-repository.t
  * @param reason - what Intuit said, for the admin
  */
 export async function markReconnectRequired(
-  deps: { readonly connections: ConnectionRepository },
+  deps: { readonly connections: ConnectionRepository; readonly clock: Clock },
   tenantId: string,
   reason: string,
 ): Promise<void> {
@@ -20,6 +21,7 @@ export async function markReconnectRequired(
     {
       status: 'reconnect_required',
       reconnectReason: `${reason}. Reconnect QuickBooks to resume syncing.`,
+      reconnectRequiredAt: new Date(deps.clock.now()).toISOString(),
     },
     { status: 'connected' },
   );

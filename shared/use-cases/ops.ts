@@ -48,7 +48,7 @@ export async function rerunReconcile(
  * @param reason - shown to the tenant's admin
  */
 export async function forceReconnectPrompt(
-  deps: Pick<OpsDeps, 'connections'>,
+  deps: Pick<OpsDeps, 'connections' | 'clock'>,
   tenantId: string,
   reason: string,
 ): Promise<{ status: string }> {

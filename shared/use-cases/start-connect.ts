@@ -5,6 +5,8 @@ import type { ConnectionRepository } from '#shared/store/connection-repository.t
 
 /** What the portal may ask for when it starts the flow. */
 export interface StartConnectInput {
+  /** The admin who starts it (the token's `sub`); only they can confirm the result. */
+  readonly subject: string;
   /** A page of the portal to come back to; must be on the allow-list. */
   readonly returnUrl?: string;
   /** The admin confirmed connecting a different QBO company than the one connected before. */
@@ -20,8 +22,8 @@ export interface StartConnectDeps {
 }
 
 /**
- * "Connect QuickBooks" (and "Reconnect QuickBooks"): a signed, single-use state bound to the tenant
- * and the return page, and the Intuit consent URL to send the browser to.
+ * "Connect QuickBooks" (and "Reconnect QuickBooks"): a signed, single-use state bound to the tenant,
+ * the admin who starts it and the return page, and the Intuit consent URL to send the browser to.
  *
  * @param deps - see {@link StartConnectDeps}
  * @param tenantId - the tenant, from the verified JWT
@@ -44,6 +46,7 @@ export async function startConnect(
     );
   }
   const state = await deps.states.issue(tenantId, {
+    subject: input.subject,
     returnUrl,
     allowCompanySwitch: input.switchCompany === true,
   });

@@ -7,11 +7,13 @@ import type { ConnectionRepository } from '#shared/store/connection-repository.t
 
 /**
  * Intuit's Disconnect URL: a user disconnected the app from inside QuickBooks, and Intuit sent
- * their browser here with the company's `realmId`. The request carries no proof, so it changes
- * nothing on its own say-so: for the tenant connected to that company, it asks QuickBooks (one
- * CompanyInfo read). A dead grant answers 401, the refresh then gets `invalid_grant`, and the vault
- * marks the connection `reconnect_required`, which raises the banner. A live grant changes nothing.
- * At most one check per company per minute, so notices cannot be used to spend its QBO budget.
+ * their browser to the public route with the company's `realmId`, which queued this check for the
+ * grant worker. The request carries no proof, so it changes nothing on its own say-so: for the
+ * tenant connected to that company, it asks QuickBooks (one CompanyInfo read). A dead grant answers
+ * 401, the refresh then gets `invalid_grant`, and the vault marks the connection
+ * `reconnect_required`, which raises the banner; the connection also records that Intuit confirmed
+ * the disconnect. A live grant changes nothing. At most one check per company per minute, so
+ * notices cannot be used to spend its QBO budget.
  *
  * @param deps - connections, and a QBO client per tenant
  * @param realmId - the company Intuit names
@@ -38,7 +40,15 @@ export async function verifyDisconnectNotice(
     await deps.qbo(connection.tenantId).companyInfo(realmId);
     return 'connected';
   } catch (err) {
-    if (err instanceof ReconnectRequiredError) return 'reconnect_required';
+    if (err instanceof ReconnectRequiredError) {
+      // Proven dead at Intuit: another tenant's confirmed consent may now take the company over.
+      await deps.connections.patch(
+        connection.tenantId,
+        { disconnectedInQuickBooksAt: new Date(deps.clock.now()).toISOString() },
+        { status: 'reconnect_required' },
+      );
+      return 'reconnect_required';
+    }
     logger.warn('Could not verify a disconnect notice', { realmId, error: toError(err).message });
     return 'connected';
   }

@@ -12,7 +12,9 @@ import type { ScheduleRegistry } from '#shared/ports/schedule-registry.ts';
 import { QboClient } from '#shared/qbo/qbo-client.ts';
 import { RealmLimiter } from '#shared/qbo/realm-limiter.ts';
 import { ConnectionRepository } from '#shared/store/connection-repository.ts';
+import { GrantRepository } from '#shared/store/grant-repository.ts';
 import { OAuthStateRepository } from '#shared/store/oauth-state-repository.ts';
+import { RealmClaimRepository } from '#shared/store/realm-claim-repository.ts';
 import { TABLE_ENV } from '#shared/store/tables.ts';
 import { TokenRepository } from '#shared/store/token-repository.ts';
 import { markReconnectRequired } from '#shared/use-cases/mark-reconnect-required.ts';
@@ -22,6 +24,10 @@ export interface ConnectionServices {
   readonly config: IntegrationConfig;
   readonly clock: Clock;
   readonly connections: ConnectionRepository;
+  /** Which tenant holds each QBO company. */
+  readonly claims: RealmClaimRepository;
+  /** Grants no connection holds: pending confirmations and revocations. */
+  readonly grants: GrantRepository;
   readonly states: OAuthStates;
   readonly vault: TokenVault;
   readonly intuit: IntuitOAuthClient;
@@ -78,8 +84,10 @@ export function scheduleRegistry(): ScheduleRegistry {
 class Services implements ConnectionServices {
   readonly clock = systemClock;
   readonly connections: ConnectionRepository;
+  readonly claims: RealmClaimRepository;
   readonly states: OAuthStates;
   readonly intuit: IntuitOAuthClient;
+  private grantsInstance?: GrantRepository;
   private vaultInstance?: TokenVault;
   private limiterInstance?: RealmLimiter;
   private schedulesInstance?: ScheduleRegistry;
@@ -87,12 +95,18 @@ class Services implements ConnectionServices {
   constructor(readonly config: IntegrationConfig) {
     const syncTable = requiredEnv(TABLE_ENV.syncState);
     this.connections = new ConnectionRepository(syncTable);
+    this.claims = new RealmClaimRepository(syncTable);
     this.states = new OAuthStates(
       new OAuthStateRepository(syncTable),
       config.stateSigningKey,
       this.clock,
     );
     this.intuit = new IntuitOAuthClient(config.intuit, this.clock);
+  }
+
+  get grants(): GrantRepository {
+    this.grantsInstance ??= new GrantRepository(requiredEnv(TABLE_ENV.tenantProviderKeys));
+    return this.grantsInstance;
   }
 
   get vault(): TokenVault {
@@ -102,7 +116,11 @@ class Services implements ConnectionServices {
       intuit: this.intuit,
       clock: this.clock,
       onReconnectRequired: (tenantId, reason) =>
-        markReconnectRequired({ connections: this.connections }, tenantId, reason),
+        markReconnectRequired(
+          { connections: this.connections, clock: this.clock },
+          tenantId,
+          reason,
+        ),
       onRefreshed: async (tenantId, tokens) => {
         const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
         await this.connections.patch(

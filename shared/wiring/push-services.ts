@@ -1,9 +1,12 @@
 import { EventBridgePublisher } from '#shared/adapters/aws/eventbridge-publisher.ts';
 import { SqsFifoQueue, SqsMessageDelay } from '#shared/adapters/aws/sqs-fifo-queue.ts';
+import { SqsGrantQueue } from '#shared/adapters/aws/sqs-grant-queue.ts';
 import { SqsReconcileQueue } from '#shared/adapters/aws/sqs-reconcile-queue.ts';
 import {
   localChangeQueue,
   localChangeSender,
+  localGrantQueue,
+  localGrantSender,
   localPushQueue,
   localPushSender,
   localReconcileQueue,
@@ -14,6 +17,7 @@ import { requiredEnv } from '#shared/config/env.ts';
 import { type ChangeQueue, changeKeys } from '#shared/ports/change-queue.ts';
 import { systemClock } from '#shared/ports/clock.ts';
 import type { EventPublisher } from '#shared/ports/event-publisher.ts';
+import { GRANT_QUEUE_ENV, type GrantQueue } from '#shared/ports/grant-queue.ts';
 import { type MessageDelay, type PushQueue, pushKeys } from '#shared/ports/push-queue.ts';
 import type { ReconcileQueue } from '#shared/ports/reconcile-queue.ts';
 import { ConnectionRepository } from '#shared/store/connection-repository.ts';
@@ -86,4 +90,16 @@ export function reconcileDelay(): MessageDelay {
 export function changeDelay(): MessageDelay {
   const url = process.env.CHANGE_QUEUE_URL;
   return url ? new SqsMessageDelay(url) : localOnly('CHANGE_QUEUE_URL', localChangeQueue);
+}
+
+/** The SQS grant queue when `GRANT_QUEUE_URL` is set (AWS), else the local one. */
+export function grantQueue(): GrantQueue {
+  const url = process.env[GRANT_QUEUE_ENV];
+  return url ? new SqsGrantQueue(url) : localOnly(GRANT_QUEUE_ENV, localGrantSender);
+}
+
+/** Postpones grant jobs (backoff): SQS in AWS, the local queue locally. */
+export function grantDelay(): MessageDelay {
+  const url = process.env[GRANT_QUEUE_ENV];
+  return url ? new SqsMessageDelay(url) : localOnly(GRANT_QUEUE_ENV, localGrantQueue);
 }

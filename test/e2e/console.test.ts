@@ -94,7 +94,7 @@ describe('Admin console in a real browser', () => {
     await page.getByRole('radio', { name: /Acme Plumbing/ }).check();
     await screenshot('consent-page');
     await page.getByRole('button', { name: 'Approve' }).click();
-    await status.getByText('QuickBooks connected.').waitFor(WAIT);
+    await status.getByText(/^QuickBooks connected to /).waitFor(WAIT);
     await page.getByText('Acme Plumbing', { exact: true }).waitFor(WAIT);
     expect(new URL(page.url()).search).toBe('');
     await expect.poll(() => page.getByText(realmId, { exact: true }).count()).toBe(1);
@@ -156,7 +156,7 @@ describe('Admin console in a real browser', () => {
     await banner.getByRole('button', { name: 'Reconnect QuickBooks' }).click();
     await page.getByRole('radio', { name: /Acme Plumbing/ }).check(WAIT);
     await page.getByRole('button', { name: 'Approve' }).click();
-    await status.getByText('QuickBooks connected.').waitFor(WAIT);
+    await status.getByText(/^QuickBooks connected to /).waitFor(WAIT);
     await banner.waitFor({ state: 'detached', ...WAIT });
     await invoiceRow('INV-2001').getByText('Paid', { exact: true }).waitFor(WAIT);
     expect((await books(stack, realmId)).invoices).toHaveLength(1);

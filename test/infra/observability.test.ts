@@ -61,7 +61,8 @@ describe('Stack: observability', () => {
     const dlqAlarms = alarms().filter(
       (a) => a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible',
     );
-    expect(dlqAlarms).toHaveLength(4);
+    // Push, changes, reconcile, schedule deliveries and grant jobs.
+    expect(dlqAlarms).toHaveLength(5);
   });
 
   it('runs the fleet watchdog hourly and alarms when a tenant has had no reconcile for 26 h', () => {

@@ -27,11 +27,12 @@ function logicalIdOf(construct: IConstruct): string {
 /** The functions that hold tokens: the only ones that may read the keys table or use the token key. */
 const TOKEN_FUNCTIONS = [
   'change-worker',
+  'confirm-quickbooks',
   'disconnect-quickbooks',
+  'grant-worker',
   'list-income-accounts',
   'push-worker',
   'quickbooks-callback',
-  'quickbooks-disconnected',
   'reconcile-worker',
 ] as const;
 
@@ -267,11 +268,51 @@ describe('Stack: functions', () => {
         .filter((st) => JSON.stringify(st.Resource).includes(tokenKey))
         .flatMap((st) => [st.Action].flat());
     };
-    expect(actionsOf('quickbooks-callback')).toEqual(['kms:GenerateDataKey', 'kms:Decrypt']);
+    // The public callback seals a new grant and can open none; the Disconnect URL holds no key.
+    expect(actionsOf('quickbooks-callback')).toEqual(['kms:GenerateDataKey']);
+    expect(actionsOf('quickbooks-disconnected')).toEqual([]);
     expect(actionsOf('quickbooks-webhook')).toEqual([]);
+    expect(actionsOf('confirm-quickbooks')).toEqual(['kms:GenerateDataKey', 'kms:Decrypt']);
     expect(actionsOf('disconnect-quickbooks')).toEqual(['kms:Decrypt']);
     expect(actionsOf('push-worker')).toEqual(['kms:GenerateDataKey', 'kms:Decrypt']);
     expect(actionsOf('push-invoice')).toEqual([]);
+  });
+
+  it('asks API Gateway for the route scopes: admin everywhere, push or admin on the two push routes', () => {
+    const scopes = Object.fromEntries(
+      ofType('AWS::ApiGatewayV2::Route')
+        .map(([, r]) => r.Properties)
+        .filter((r) => r.AuthorizationType === 'JWT')
+        .map((r) => [r.RouteKey, r.AuthorizationScopes]),
+    );
+    const jwtRoutes = routes.filter((r) => r.auth === 'jwt');
+    expect(Object.keys(scopes).sort()).toEqual(
+      jwtRoutes.map((r) => `${r.method} ${r.path}`).sort(),
+    );
+    for (const route of jwtRoutes) {
+      expect(scopes[`${route.method} ${route.path}`], route.path).toEqual(
+        route.access === 'push' ? ['quickbooks.push', 'quickbooks.admin'] : ['quickbooks.admin'],
+      );
+    }
+    const renamed = buildStack({ adminScope: 'qbo:admin', pushScope: 'qbo:push' }).template;
+    renamed.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: 'POST /invoices/{invoiceId}/push',
+      AuthorizationScopes: ['qbo:push', 'qbo:admin'],
+    });
+  });
+
+  it('lets only the break-glass role change the token key policy, when one is named', () => {
+    const role = 'arn:aws:iam::123456789012:role/cfn-exec';
+    const policyOf = (t: Record<string, string>) =>
+      JSON.stringify(
+        Object.values(buildStack(t).template.findResources('AWS::KMS::Key')).map(
+          (k) => k.Properties.KeyPolicy,
+        ),
+      );
+    expect(policyOf({})).not.toContain('kms:PutKeyPolicy"');
+    expect(policyOf({ keyPolicyAdminRoleArn: role })).toMatch(
+      new RegExp(`"Effect":"Deny".*"kms:PutKeyPolicy".*${role}`),
+    );
   });
 });
 

@@ -34,7 +34,7 @@ describe('API: authentication of tenant routes', () => {
   });
 
   it('refuses an expired token with 401', async () => {
-    const token = await api.issuer.mint(newTenantId(), -60);
+    const token = await api.issuer.mint(newTenantId(), { ttlSeconds: -60 });
     await expectUnauthorized(await fetch(statusRoute(), withToken(token)));
   });
 
@@ -81,14 +81,14 @@ describe('API: authentication of tenant routes', () => {
   });
 
   it('refuses a verified token without the tenant claim with 401 and a stable code', async () => {
-    const token = await api.issuer.sign({ sub: 'someone' });
+    const token = await api.issuer.sign({ sub: 'someone', scope: 'quickbooks.admin' });
     const res = await fetch(statusRoute(), withToken(token));
     expect(res.status).toBe(401);
     expect(await res.json()).toMatchObject({ code: 'unauthorized' });
   });
 
   it('refuses a tenant claim that is not a plausible tenant id with 401', async () => {
-    const token = await api.issuer.sign({ tenant_id: 'a#b' });
+    const token = await api.issuer.sign({ tenant_id: 'a#b', scope: 'quickbooks.admin' });
     expect((await fetch(statusRoute(), withToken(token))).status).toBe(401);
   });
 
@@ -100,7 +100,7 @@ describe('API: authentication of tenant routes', () => {
       tenant_id: 'acme',
       exp: Math.floor(Date.now() / 1000) + 600,
     })}.`;
-    const expired = await api.issuer.mint(newTenantId(), -60);
+    const expired = await api.issuer.mint(newTenantId(), { ttlSeconds: -60 });
     const forged = await (await DevIssuer.create(api.issuer.issuer, 'tenant_id')).mint('acme');
     const jwtRoutes = routes.filter((r) => r.auth === 'jwt');
     expect(jwtRoutes.length).toBeGreaterThan(10);
@@ -143,6 +143,7 @@ describe('API: local development issuer', () => {
   it('mints a token for a tenant', async () => {
     const res = await fetch(`${api.url}/_local/token`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ tenantId: 'acme' }),
     });
     expect(res.status).toBe(200);
@@ -151,7 +152,11 @@ describe('API: local development issuer', () => {
   });
 
   it('answers a malformed JSON body with 400', async () => {
-    const res = await fetch(`${api.url}/_local/token`, { method: 'POST', body: '{"tenantId":' });
+    const res = await fetch(`${api.url}/_local/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"tenantId":',
+    });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ code: 'invalid_json' });
   });
@@ -159,6 +164,7 @@ describe('API: local development issuer', () => {
   it('refuses a tenant id with characters that could cross keys', async () => {
     const res = await fetch(`${api.url}/_local/token`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ tenantId: 'acme#other' }),
     });
     expect(res.status).toBe(400);

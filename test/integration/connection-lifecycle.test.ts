@@ -1,5 +1,6 @@
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { localGrantQueue } from '#shared/adapters/local/local-queues.ts';
 import { localSchedules } from '#shared/adapters/local/local-schedule-registry.ts';
 import { ConnectionRepository } from '#shared/store/connection-repository.ts';
 import { documentClient } from '#shared/store/dynamo.ts';
@@ -106,9 +107,19 @@ describe('Connecting QuickBooks', () => {
       await reasonOf(`${cb}?code=x&realmId=${realmId}&state=${encodeURIComponent(forged)}`),
     ).toBe('invalid_state');
     expect(await reasonOf(`${cb}?realmId=${realmId}&state=not-a-state`)).toBe('invalid_state');
-    expect(await reasonOf(callback)).toBeNull(); // the real one connects
+    const real = await fetch(callback, { redirect: 'manual' }); // the real one is kept
+    const back = new URL(real.headers.get('location') ?? '');
+    expect(back.searchParams.get('quickbooks')).toBe('confirm');
     expect(await reasonOf(callback)).toBe('invalid_state'); // and cannot be replayed
+    expect((await status(tenantId)).status).toBe('disconnected'); // until the admin confirms
+    const confirmation = back.searchParams.get('confirmation');
+    const confirm = () =>
+      stack.call(tenantId, 'POST', '/integrations/quickbooks/confirm', { confirmation });
+    expect((await confirm()).status).toBe(200);
     expect((await status(tenantId)).status).toBe('connected');
+    const again = await confirm(); // a confirmation is single-use too
+    expect(again.status).toBe(410);
+    expect(await again.json()).toMatchObject({ code: 'confirmation_expired' });
   });
 
   it("never lets one tenant's state connect another tenant", async () => {
@@ -266,8 +277,12 @@ describe('A grant that dies at Intuit', () => {
     });
     expect(res.status).toBe(302);
     expect(res.headers.get('location')).toContain('quickbooks=disconnected_in_quickbooks');
-    const after = await status(tenantId);
-    expect(after).toMatchObject({ status: 'reconnect_required' });
+    // The grant worker asks Intuit, then the banner's reason is there.
+    const after = await vi.waitFor(async () => {
+      const now = await status(tenantId);
+      expect(now.status).toBe('reconnect_required');
+      return now;
+    });
     expect(after.reconnectReason).toMatch(/Reconnect QuickBooks/);
   });
 
@@ -278,6 +293,8 @@ describe('A grant that dies at Intuit', () => {
     await fetch(`${stack.api.url}/oauth/quickbooks/disconnected?realmId=${realmId}`, {
       redirect: 'manual',
     });
+    // Every grant job done (the connect's confirmation expiry included, a few seconds scaled).
+    await vi.waitFor(() => expect(localGrantQueue.depth).toBe(0), { timeout: 10_000 });
     expect(await status(tenantId)).toMatchObject({ status: 'connected' });
   });
 
@@ -292,7 +309,9 @@ describe('A grant that dies at Intuit', () => {
     await fetch(`${stack.api.url}/oauth/quickbooks/disconnected?realmId=${realmId}`, {
       redirect: 'manual',
     });
-    expect((await status(tenantId)).status).toBe('reconnect_required');
+    await vi.waitFor(async () =>
+      expect((await status(tenantId)).status).toBe('reconnect_required'),
+    );
     const back = await stack.connect(tenantId, realmId);
     expect(back.searchParams.get('quickbooks')).toBe('connected');
     expect(await status(tenantId)).toMatchObject({

@@ -52,6 +52,7 @@ describe('GET /integrations/quickbooks', () => {
       lastReconcile: null,
       reconnectReason: null,
       warning: null,
+      revokedAtIntuit: null,
     });
   });
 

@@ -22,12 +22,17 @@ const connected = newTenantId('c');
 const unconnected = newTenantId('n');
 /** Never connected, and used only for pushes. */
 const pusher = newTenantId('p');
+/** Consented at Intuit, not yet confirmed. */
+const confirming = newTenantId('f');
 let realmId = '';
+let confirmation = '';
 
 beforeAll(async () => {
   stack = await startTestStack();
   realmId = await stack.world.newCompany('Hardening Co');
   await stack.connect(connected, realmId);
+  const back = await stack.consent(confirming, await stack.world.newCompany('Confirm Co'));
+  confirmation = back.searchParams.get('confirmation') ?? '';
   await new SyncErrorRepository(syncStateTable.localName).open(
     connected,
     'inv_err',
@@ -122,6 +127,12 @@ const bodyRoutes: Record<string, BodyRoute> = {
     path: '/sync-errors/inv_err/dismiss',
     valid: () => ({ reason: 'We agreed the memo with the client' }),
   },
+  'POST /integrations/quickbooks/confirm': {
+    tenant: confirming,
+    method: 'POST',
+    path: '/integrations/quickbooks/confirm',
+    valid: () => ({ confirmation }),
+  },
 };
 
 /** JWT routes that change something but read no body: a body must still not hurt them. */
@@ -180,15 +191,28 @@ const hostile: readonly {
   { what: 'a JSON string', body: '"hello"', expect: 400, code: 'invalid_request' },
   { what: 'a JSON number', body: '42', expect: 400, code: 'invalid_request' },
   { what: 'a JSON boolean', body: 'true', expect: 400, code: 'invalid_request' },
-  { what: 'text/plain', body: '{"a":1}', type: 'text/plain', expect: 400, code: 'invalid_request' },
+  // A body that does not say it is JSON is what a cross-site form sends: never read.
+  {
+    what: 'text/plain',
+    body: '{"a":1}',
+    type: 'text/plain',
+    expect: 415,
+    code: 'unsupported_media_type',
+  },
   {
     what: 'a form body',
     body: 'reason=x&timezone=UTC',
     type: 'application/x-www-form-urlencoded',
-    expect: 400,
-    code: 'invalid_request',
+    expect: 415,
+    code: 'unsupported_media_type',
   },
-  { what: 'no content type', body: 'reason=x', type: null, expect: 400, code: 'invalid_request' },
+  {
+    what: 'no content type',
+    body: 'reason=x',
+    type: null,
+    expect: 415,
+    code: 'unsupported_media_type',
+  },
 ];
 
 describe('Input: hostile bodies on every JWT route that takes one', () => {

@@ -35,6 +35,7 @@ describe('npm start while DynamoDB Local is still starting', () => {
     expect((await fetch(`${api.url}/`)).status).toBe(200);
     const token = await fetch(`${api.url}/_local/token`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ tenantId: 'early' }),
     });
     expect(token.status).toBe(200);

@@ -1,6 +1,10 @@
 import { paginateScan } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localChangeQueue, localReconcileQueue } from '#shared/adapters/local/local-queues.ts';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  localChangeQueue,
+  localGrantQueue,
+  localReconcileQueue,
+} from '#shared/adapters/local/local-queues.ts';
 import { documentClient } from '#shared/store/dynamo.ts';
 import { syncStateTable, tenantProviderKeysTable } from '#shared/store/tables.ts';
 import { newTenantId } from '../support/local-api.ts';
@@ -57,6 +61,10 @@ async function dumpTable(TableName: string): Promise<string> {
   return JSON.stringify(items);
 }
 
+/** The grant worker checks a Disconnect notice (a refresh, here) after the route answered. */
+const grantJobsDone = () =>
+  vi.waitFor(() => expect(localGrantQueue.depth).toBe(0), { timeout: 10_000 });
+
 describe('Secrets never reach DynamoDB, logs or API responses', () => {
   it('after connect, refresh, a revoked grant, disconnect and reconnect', async () => {
     const tenantId = newTenantId();
@@ -70,6 +78,7 @@ describe('Secrets never reach DynamoDB, logs or API responses', () => {
         redirect: 'manual',
       }),
     );
+    await grantJobsDone();
     await keep(await stack.call(tenantId, 'DELETE', '/integrations/quickbooks'));
     const back = await stack.connect(tenantId, realmId);
     expect(back.searchParams.get('quickbooks')).toBe('connected');
@@ -80,6 +89,7 @@ describe('Secrets never reach DynamoDB, logs or API responses', () => {
         redirect: 'manual',
       }),
     );
+    await grantJobsDone();
     await keep(await stack.call(tenantId, 'GET', '/integrations/quickbooks'));
 
     const secrets = issuedSecrets();

@@ -106,6 +106,19 @@ const probes: Record<string, () => Promise<void>> = {
     });
     expect(smuggled.status).toBe(400);
   },
+  'POST /integrations/quickbooks/confirm': async () => {
+    // B has no approval waiting; nothing B sends can finish or touch A's connection (a real
+    // approval confirmed by the wrong tenant is refused in connection-hijack.test.ts).
+    const res = await stack.call(tenantB, 'POST', '/integrations/quickbooks/confirm', {
+      confirmation: 'A'.repeat(43),
+    });
+    expect(res.status).toBe(410);
+    const smuggled = await stack.call(tenantB, 'POST', '/integrations/quickbooks/confirm', {
+      confirmation: 'A'.repeat(43),
+      tenantId: tenantA,
+    });
+    expect(smuggled.status).toBe(400);
+  },
   'GET /integrations/quickbooks/accounts': async () => {
     // B sees the income accounts of B's own company, never A's (A's has one more).
     const res = await stack.call(tenantB, 'GET', '/integrations/quickbooks/accounts');

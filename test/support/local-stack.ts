@@ -18,8 +18,19 @@ export interface TestStack {
   readonly portalUrl: string;
   /** Calls the API as an admin of a tenant. */
   call(tenantId: string, method: string, path: string, body?: unknown): Promise<Response>;
-  /** Connects a tenant to a company through the real flow: connect → consent → callback. */
+  /**
+   * Connects a tenant to a company through the real flow, as the console does: connect → consent
+   * → callback → confirm. Returns the portal page with the outcome, as the console shows it:
+   * `?quickbooks=connected`, or `?quickbooks=error&reason=<code>` (a callback failure, or the
+   * confirm's error code).
+   */
   connect(tenantId: string, realmId: string, body?: unknown): Promise<URL>;
+  /**
+   * The flow up to Intuit's callback (connect → consent → callback), as the tenant's admin: the
+   * page the callback sends the browser to (`?quickbooks=confirm&confirmation=…` when it kept
+   * the grant). Nothing is connected yet.
+   */
+  consent(tenantId: string, realmId: string, body?: unknown): Promise<URL>;
   close(): Promise<void>;
 }
 
@@ -67,12 +78,17 @@ export async function startTestStack(
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   const stopWorkers = await startLocalWorkers();
-  return {
+  const stack: TestStack = {
     api,
     world,
     portalUrl,
     call,
     async connect(tenantId, realmId, body) {
+      return confirmed(await stack.consent(tenantId, realmId, body), (c) =>
+        call(tenantId, 'POST', '/integrations/quickbooks/confirm', { confirmation: c }),
+      );
+    },
+    async consent(tenantId, realmId, body) {
       const started = await call(tenantId, 'POST', '/integrations/quickbooks/connect', body);
       if (started.status !== 200)
         throw new Error(`connect: ${started.status} ${await started.text()}`);
@@ -90,4 +106,30 @@ export async function startTestStack(
       await world.emulator.close();
     },
   };
+  return stack;
+}
+
+/**
+ * What the console does with the callback's redirect: a `?quickbooks=confirm` page is confirmed by
+ * the signed-in admin, and becomes `?quickbooks=connected` or `?quickbooks=error&reason=<code>`.
+ *
+ * @param back - where the callback sent the browser
+ * @param confirm - sends `POST /integrations/quickbooks/confirm` with the secret, as the admin
+ */
+export async function confirmed(
+  back: URL,
+  confirm: (confirmation: string) => Promise<Response>,
+): Promise<URL> {
+  const confirmation = back.searchParams.get('confirmation');
+  if (back.searchParams.get('quickbooks') !== 'confirm' || !confirmation) return back;
+  const res = await confirm(confirmation);
+  const page = new URL(back);
+  page.searchParams.delete('confirmation');
+  if (res.ok) {
+    page.searchParams.set('quickbooks', 'connected');
+  } else {
+    page.searchParams.set('quickbooks', 'error');
+    page.searchParams.set('reason', ((await res.json()) as { code: string }).code);
+  }
+  return page;
 }

@@ -7,11 +7,11 @@ import { type ApiEvent, MAX_JSON_BODY_BYTES, tenantRoute } from '#shared/http/ap
 const context = { awsRequestId: 'req-1', functionName: 'test' } as Context;
 
 function event(overrides: Partial<ApiEvent> & { claims?: Record<string, string> } = {}): ApiEvent {
-  const { claims = { tenant_id: 'acme' }, ...rest } = overrides;
+  const { claims = { tenant_id: 'acme', scope: 'quickbooks.admin' }, ...rest } = overrides;
   return {
     version: '2.0',
-    routeKey: 'POST /things',
-    rawPath: '/things',
+    routeKey: 'PUT /integrations/quickbooks/settings',
+    rawPath: '/integrations/quickbooks/settings',
     rawQueryString: '',
     headers: { 'content-type': 'application/json' },
     isBase64Encoded: false,
@@ -52,10 +52,59 @@ describe('Function: tenantRoute', () => {
     expect(issues.map((i) => i.path).sort()).toEqual(['name', 'quantity']);
   });
 
-  it('answers a body that is not JSON with 400, whatever its content type', async () => {
-    const headers = { 'content-type': 'text/plain' };
-    const result = await echo(event({ headers, body: 'name=Labor' }), context);
-    expect(result.statusCode).toBe(400);
+  it('refuses a body that does not say it is JSON with 415, before reading it', async () => {
+    // A cross-site form or text/plain POST needs no CORS preflight: it must never be read.
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data']) {
+      const headers = { 'content-type': type };
+      const result = await echo(
+        event({ headers, body: '{"name":"Labor","quantity":"3"}' }),
+        context,
+      );
+      expect(result.statusCode, type).toBe(415);
+      expect(parse(result)).toMatchObject({ code: 'unsupported_media_type' });
+    }
+    const vendor = { 'content-type': 'application/vnd.api+json; charset=utf-8' };
+    const ok = await echo(
+      event({ headers: vendor, body: '{"name":"Labor","quantity":"3"}' }),
+      context,
+    );
+    expect(ok.statusCode).toBe(201);
+  });
+
+  it('answers 403 insufficient_scope to a token without the route scope, before the function', async () => {
+    let ran = false;
+    const route = tenantRoute({}, async () => {
+      ran = true;
+      return { statusCode: 200 };
+    });
+    const cases: [string, Record<string, string>, number][] = [
+      ['PUT /integrations/quickbooks/settings', { tenant_id: 'acme' }, 403],
+      [
+        'PUT /integrations/quickbooks/settings',
+        { tenant_id: 'acme', scope: 'quickbooks.push' },
+        403,
+      ],
+      [
+        'PUT /integrations/quickbooks/settings',
+        { tenant_id: 'acme', scp: '[quickbooks.admin]' },
+        200,
+      ],
+      [
+        'POST /invoices/{invoiceId}/push',
+        { tenant_id: 'acme', scope: 'openid quickbooks.push' },
+        200,
+      ],
+      ['POST /invoices/{invoiceId}/push', { tenant_id: 'acme', scope: 'quickbooks.admin' }, 200],
+      ['POST /invoices/{invoiceId}/push', { tenant_id: 'acme', scope: 'quickbooks.pusher' }, 403],
+      ['POST /not-a-route', { tenant_id: 'acme', scope: 'quickbooks.admin' }, 403],
+    ];
+    for (const [routeKey, claims, status] of cases) {
+      ran = false;
+      const result = await route(event({ routeKey, claims }), context);
+      expect(result.statusCode, `${routeKey} ${JSON.stringify(claims)}`).toBe(status);
+      expect(ran).toBe(status === 200);
+      if (status === 403) expect(parse(result)).toMatchObject({ code: 'insufficient_scope' });
+    }
   });
 
   it('answers a body over the limit with 413 payload_too_large before parsing it', async () => {

@@ -98,13 +98,16 @@ export class LocalQueue implements MessageDelay {
    * @param body - the message body
    * @param fifo - group and deduplication ids (FIFO queues)
    * @param attributes - string message attributes
+   * @param delaySeconds - deliver no sooner than this (SQS `DelaySeconds`, standard queues)
    */
   send(
     body: string,
     fifo?: { groupId: string; dedupeId?: string },
     attributes: Readonly<Record<string, string>> = {},
+    delaySeconds = 0,
   ): void {
     if (this.remote) {
+      if (delaySeconds > 0) throw new Error('A delayed send cannot be forwarded');
       this.remote.send(body, fifo, attributes);
       return;
     }
@@ -126,7 +129,7 @@ export class LocalQueue implements MessageDelay {
       dedupeId,
       sentAt: now,
       receiveCount: 0,
-      visibleAt: now,
+      visibleAt: now + delaySeconds * 1000 * (this.options.timeScale ?? 1),
     });
     this.kick();
   }

@@ -1,6 +1,11 @@
 import { correlationAttributes } from '#shared/observability/correlation.ts';
 import { type ChangeMessage, type ChangeQueue, changeKeys } from '#shared/ports/change-queue.ts';
 import {
+  GRANT_MAX_RECEIVES,
+  GRANT_VISIBILITY_SECONDS,
+  type GrantQueue,
+} from '#shared/ports/grant-queue.ts';
+import {
   PUSH_MAX_RECEIVES,
   type PushMessage,
   type PushQueue,
@@ -81,5 +86,22 @@ export const localReconcileQueue = new LocalQueue({
 export const localReconcileSender: ReconcileQueue = {
   async send(request: ReconcileRequest) {
     localReconcileQueue.send(JSON.stringify(request), undefined, correlationAttributes());
+  },
+};
+
+/** The local grant queue (revocations, confirmation expiries, Disconnect-URL checks). */
+export const localGrantQueue = new LocalQueue({
+  name: 'grants',
+  fifo: false,
+  visibilityTimeoutSeconds: GRANT_VISIBILITY_SECONDS,
+  maxReceiveCount: GRANT_MAX_RECEIVES,
+  timeScale,
+  concurrency,
+});
+
+/** {@link GrantQueue} on the local grant queue. */
+export const localGrantSender: GrantQueue = {
+  async send(job, delaySeconds) {
+    localGrantQueue.send(JSON.stringify(job), undefined, correlationAttributes(), delaySeconds);
   },
 };

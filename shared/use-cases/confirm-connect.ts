@@ -1,0 +1,220 @@
+import {
+  type Connection,
+  type ConnectionView,
+  toConnectionView,
+} from '#shared/domain/connection.ts';
+import { AppError, UnauthenticatedError } from '#shared/errors.ts';
+import type { TokenVault } from '#shared/oauth/token-vault.ts';
+import { logger } from '#shared/observability/logger.ts';
+import type { Clock } from '#shared/ports/clock.ts';
+import type { GrantQueue } from '#shared/ports/grant-queue.ts';
+import type { ScheduleRegistry } from '#shared/ports/schedule-registry.ts';
+import type { ConnectionRepository } from '#shared/store/connection-repository.ts';
+import type { GrantRepository, HeldGrant, RevokeReason } from '#shared/store/grant-repository.ts';
+import type { RealmClaimRepository } from '#shared/store/realm-claim-repository.ts';
+import { confirmationRef } from './receive-consent.ts';
+
+/** What {@link confirmConnect} needs. */
+export interface ConfirmConnectDeps {
+  readonly connections: ConnectionRepository;
+  readonly claims: RealmClaimRepository;
+  readonly grants: GrantRepository;
+  readonly grantQueue: GrantQueue;
+  readonly vault: Pick<TokenVault, 'adopt' | 'delete'>;
+  readonly schedules: ScheduleRegistry;
+  readonly clock: Clock;
+  /** Runs once connected (resumes pushes that waited for a reconnect, catches up changes). */
+  readonly onConnected?: (tenantId: string) => Promise<unknown>;
+  readonly config: { readonly defaultTimezone: string };
+}
+
+/** Who is confirming: the tenant and the user (`sub`) of the verified token. */
+export interface Confirmer {
+  readonly tenantId: string;
+  readonly subject: string;
+}
+
+/**
+ * A company held only by a dead grant can be taken over by a newly confirmed consent: its holder
+ * disconnected, Intuit told us the app was disconnected inside QuickBooks, or it has needed a
+ * reconnect for this long.
+ */
+export const DEAD_GRANT_AFTER_MS = 30 * 24 * 3600_000;
+
+/**
+ * `POST /integrations/quickbooks/confirm`: the admin who started "Connect QuickBooks" finishes it.
+ * The pending grant is taken by one conditional write, so it is confirmed at most once. Only the
+ * same tenant **and** the same user who started the flow can confirm; anyone else's attempt
+ * cancels it, and the grant is revoked at Intuit at once (someone sent the consent link to another
+ * person). Then the company is claimed by one conditional write (one holder per company, proven by
+ * Intuit's consent), the sealed tokens become the tenant's, the nightly schedule is set and the
+ * connection recorded. Reconnecting to the same company keeps everything else (mappings, invoices,
+ * settings); a different company needs the admin's confirmation given when the flow started.
+ *
+ * @param deps - see {@link ConfirmConnectDeps}
+ * @param caller - tenant and user of the verified token
+ * @param confirmation - the secret from `?quickbooks=confirm&confirmation=`
+ * @returns the connection, as `GET /integrations/quickbooks` shows it
+ * @throws AppError `confirmation_expired` (410), `confirmation_mismatch` (403),
+ *   `different_company` (409), `company_in_use` (409)
+ */
+export async function confirmConnect(
+  deps: ConfirmConnectDeps,
+  caller: Confirmer,
+  confirmation: string,
+): Promise<ConnectionView> {
+  if (!caller.subject) throw new UnauthenticatedError('The token names no user (claim "sub").');
+  const now = deps.clock.now();
+  const ref = confirmationRef(confirmation);
+  const grant = await deps.grants.move(ref, 'pending', 'confirming', { now, expired: false });
+  if (!grant) {
+    throw new AppError(
+      'gone',
+      'confirmation_expired',
+      'This QuickBooks approval is no longer valid: it was already used, or is older than ' +
+        '10 minutes. Click Connect QuickBooks again.',
+    );
+  }
+  if (grant.tenantId !== caller.tenantId || grant.subject !== caller.subject) {
+    logger.warn('QuickBooks confirmation by someone other than who started it', {
+      tenantId: caller.tenantId,
+      startedBy: grant.tenantId,
+      realmId: grant.realmId,
+    });
+    await refuse(deps, grant, 'confirmation_mismatch');
+    throw new AppError(
+      'forbidden',
+      'confirmation_mismatch',
+      'Only the admin who clicked Connect QuickBooks can finish connecting. This approval has ' +
+        'been cancelled and given back to Intuit.',
+    );
+  }
+  const tenantId = grant.tenantId;
+  const previous = await deps.connections.get(tenantId);
+  if (previous && previous.realmId !== grant.realmId && !grant.allowCompanySwitch) {
+    await refuse(deps, grant, 'different_company');
+    throw new AppError(
+      'conflict',
+      'different_company',
+      `That is a different QuickBooks company from ${previous.companyName}, connected before. ` +
+        'Start again and confirm the switch to connect another company.',
+    );
+  }
+  const replaced = await claimCompany(deps, grant, now);
+  if (replaced === false) {
+    await refuse(deps, grant, 'company_in_use');
+    throw new AppError(
+      'conflict',
+      'company_in_use',
+      'That QuickBooks company is connected to another TradelyHQ account. It must be ' +
+        'disconnected there first.',
+    );
+  }
+  if (previous && previous.realmId !== grant.realmId) {
+    await deps.claims.release(previous.realmId, tenantId);
+  }
+
+  await deps.vault.adopt(tenantId, grant.realmId, grant);
+  const sameCompany = previous?.realmId === grant.realmId;
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  const connection: Connection = {
+    tenantId,
+    status: 'connected',
+    realmId: grant.realmId,
+    companyName: grant.companyName ?? '',
+    connectedAt: new Date(now).toISOString(),
+    refreshTokenExpiresAt: iso(grant.refreshTokenExpiresAt),
+    refreshTokenHardExpiresAt: iso(grant.refreshTokenHardExpiresAt),
+    timezone: previous?.timezone ?? deps.config.defaultTimezone,
+    incomeAccountId: sameCompany ? (previous?.incomeAccountId ?? null) : null,
+    reconnectReason: null,
+    lastReconcile: sameCompany ? (previous?.lastReconcile ?? null) : null,
+    // A reconnect catches up from where the company's changes were last seen.
+    changesCaughtUpTo: sameCompany
+      ? (previous?.changesCaughtUpTo ?? previous?.connectedAt ?? null)
+      : null,
+  };
+  // The schedule first: a connection is never shown as connected without its nightly reconcile.
+  await deps.schedules.upsert(tenantId, connection.timezone);
+  await deps.connections.put(connection);
+  await deps.grants.delete(ref);
+  if (replaced) await releaseFrom(deps, replaced, grant.realmId, now);
+  await deps.onConnected?.(tenantId);
+  logger.info('QuickBooks connected', {
+    tenantId,
+    realmId: grant.realmId,
+    sameCompany,
+    previous: previous?.status,
+    tookOverFrom: replaced || undefined,
+  });
+  return toConnectionView(connection, now);
+}
+
+/**
+ * Claims the grant's company for its tenant.
+ *
+ * @returns the tenant whose dead hold was taken over, `''` when there was none, or `false` when
+ *   another tenant holds the company (or won a simultaneous claim)
+ */
+async function claimCompany(
+  deps: ConfirmConnectDeps,
+  grant: HeldGrant,
+  now: number,
+): Promise<string | false> {
+  const holder = await deps.claims.holder(grant.realmId);
+  // Connections made before claims existed are found on the realm index.
+  const others = holder
+    ? holder === grant.tenantId
+      ? []
+      : [holder]
+    : (await deps.connections.tenantsOfRealm(grant.realmId))
+        .filter((c) => c.tenantId !== grant.tenantId && c.status !== 'disconnected')
+        .map((c) => c.tenantId);
+  for (const other of others) {
+    if (!isDeadHold(await deps.connections.get(other), grant.realmId, now)) return false;
+  }
+  const replacing = holder && holder !== grant.tenantId ? holder : undefined;
+  if (!(await deps.claims.claim(grant.realmId, grant.tenantId, replacing, now))) return false;
+  return others[0] ?? '';
+}
+
+/**
+ * Whether a tenant's hold on a company is dead: it is not connected to it, or its grant is known
+ * dead at Intuit, or it has waited for a reconnect for {@link DEAD_GRANT_AFTER_MS}.
+ */
+function isDeadHold(connection: Connection | undefined, realmId: string, now: number): boolean {
+  if (!connection || connection.realmId !== realmId || connection.status === 'disconnected') {
+    return true;
+  }
+  if (connection.status !== 'reconnect_required') return false;
+  if (connection.disconnectedInQuickBooksAt) return true;
+  const since = connection.reconnectRequiredAt ? Date.parse(connection.reconnectRequiredAt) : now;
+  return now - since > DEAD_GRANT_AFTER_MS;
+}
+
+/** The old holder of a company taken over: disconnected, with its dead tokens and schedule gone. */
+async function releaseFrom(
+  deps: ConfirmConnectDeps,
+  tenantId: string,
+  realmId: string,
+  now: number,
+): Promise<void> {
+  await deps.vault.delete(tenantId);
+  await deps.schedules.delete(tenantId);
+  await deps.connections.patch(tenantId, {
+    status: 'disconnected',
+    reconnectReason: null,
+    companyTakenOverAt: new Date(now).toISOString(),
+  });
+  logger.warn('QuickBooks company taken over from a dead connection', { tenantId, realmId });
+}
+
+/** A refused confirmation: the grant goes back to Intuit, now. */
+async function refuse(
+  deps: ConfirmConnectDeps,
+  grant: HeldGrant,
+  revokeReason: RevokeReason,
+): Promise<void> {
+  await deps.grants.move(grant.ref, 'confirming', 'revoke', { revokeReason });
+  await deps.grantQueue.send({ job: 'revoke', ref: grant.ref });
+}

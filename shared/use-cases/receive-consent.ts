@@ -1,0 +1,175 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { REALM_ID } from '#shared/domain/connection.ts';
+import { ReconnectRequiredError } from '#shared/oauth/errors.ts';
+import type { IntuitOAuth } from '#shared/oauth/intuit-oauth.ts';
+import type { OAuthStates } from '#shared/oauth/oauth-state.ts';
+import type { TokenVault } from '#shared/oauth/token-vault.ts';
+import { logger } from '#shared/observability/logger.ts';
+import type { Clock } from '#shared/ports/clock.ts';
+import type { GrantQueue } from '#shared/ports/grant-queue.ts';
+import { QboClient } from '#shared/qbo/qbo-client.ts';
+import type { GrantRepository } from '#shared/store/grant-repository.ts';
+
+/** The query Intuit's redirect carries. */
+export interface CallbackQuery {
+  readonly code?: string;
+  readonly state?: string;
+  readonly realmId?: string;
+  readonly error?: string;
+}
+
+/** What {@link receiveConsent} needs. */
+export interface ReceiveConsentDeps {
+  readonly states: OAuthStates;
+  readonly intuit: IntuitOAuth;
+  /** Seals the new grant (the callback never opens a stored one). */
+  readonly vault: Pick<TokenVault, 'seal'>;
+  readonly grants: GrantRepository;
+  readonly grantQueue: GrantQueue;
+  readonly clock: Clock;
+  readonly config: { readonly portalUrl: string; readonly qboApiBaseUrl: string };
+}
+
+/**
+ * Why a connection attempt failed; each becomes `?quickbooks=error&reason=<code>` on the portal,
+ * which maps the code to its own words. The list is fixed: nothing else ever reaches the URL.
+ */
+export const CONNECT_FAILURES = [
+  'invalid_state',
+  'access_denied',
+  'intuit_error',
+  'missing_code',
+  'intuit_unavailable',
+  'internal_error',
+] as const;
+
+/** One of {@link CONNECT_FAILURES}. */
+export type ConnectFailure = (typeof CONNECT_FAILURES)[number];
+
+/** How long the admin has to confirm a consent (the OAuth state's life too). */
+export const CONFIRMATION_TTL_MS = 10 * 60_000;
+
+/**
+ * The id under which a confirmation's grant is kept: a hash of the secret, so the table never
+ * holds a usable confirmation.
+ *
+ * @param confirmation - the secret from the redirect
+ */
+export function confirmationRef(confirmation: string): string {
+  return createHash('sha256').update(confirmation).digest('base64url');
+}
+
+/**
+ * Intuit's redirect back after consent. It connects nothing: it verifies and consumes the state,
+ * exchanges the code, proves the grant is for the company Intuit names (one CompanyInfo read with
+ * the new token), and keeps the grant sealed and pending. The browser goes back to the portal with
+ * `?quickbooks=confirm&confirmation=<secret>`, a fresh single-use secret that has nothing to do with
+ * the state; only the admin who started the flow can confirm it with their own token
+ * (`confirmConnect`). Whoever approved at Intuit, a grant nobody confirms is revoked after 10
+ * minutes. Nothing about which tenant holds which company is decided, or revealed, here.
+ *
+ * @param deps - see {@link ReceiveConsentDeps}
+ * @param query - the callback's query parameters
+ * @param callbackUrl - the full callback URL (the code is read from it)
+ * @returns where to send the browser
+ */
+export async function receiveConsent(
+  deps: ReceiveConsentDeps,
+  query: CallbackQuery,
+  callbackUrl: string,
+): Promise<string> {
+  const flow = await deps.states.consume(query.state);
+  if (!flow) {
+    logger.warn('QuickBooks callback with an invalid, used or expired state');
+    return withResult(deps.config.portalUrl, { failure: 'invalid_state' });
+  }
+  const back = (failure: ConnectFailure) => {
+    logger.warn('QuickBooks consent not kept', { tenantId: flow.tenantId, reason: failure });
+    return withResult(flow.returnUrl, { failure });
+  };
+  if (query.error) return back(query.error === 'access_denied' ? 'access_denied' : 'intuit_error');
+  const { code, realmId } = query;
+  if (!code || !realmId) return back('missing_code');
+  // Intuit sends a numeric company id; anything else would reach DynamoDB keys and QBO URL paths.
+  if (!REALM_ID.test(realmId)) return back('intuit_error');
+
+  let granted: Awaited<ReturnType<IntuitOAuth['exchangeCode']>>;
+  try {
+    granted = await deps.intuit.exchangeCode(callbackUrl);
+  } catch (err) {
+    return back(failureOf(err));
+  }
+  let companyName: string;
+  try {
+    const fixed = { accessToken: granted.accessToken, realmId, version: 0 };
+    const qbo = new QboClient({
+      baseUrl: deps.config.qboApiBaseUrl,
+      tokens: { getAccessToken: async () => fixed },
+    });
+    companyName = (await qbo.companyInfo(realmId)).CompanyName;
+  } catch (err) {
+    // Nothing is kept, so the fresh grant would only linger at Intuit: give it back.
+    await deps.intuit.revoke(granted.refreshToken).catch(() => undefined);
+    return back(failureOf(err));
+  }
+
+  const confirmation = randomBytes(32).toString('base64url');
+  const ref = confirmationRef(confirmation);
+  const expiresAt = deps.clock.now() + CONFIRMATION_TTL_MS;
+  await deps.grants.put({
+    ref,
+    state: 'pending',
+    tenantId: flow.tenantId,
+    subject: flow.subject,
+    realmId,
+    companyName,
+    returnUrl: flow.returnUrl,
+    allowCompanySwitch: flow.allowCompanySwitch,
+    blob: await deps.vault.seal(flow.tenantId, granted),
+    accessTokenExpiresAt: granted.accessTokenExpiresAt,
+    refreshTokenExpiresAt: granted.refreshTokenExpiresAt,
+    refreshTokenHardExpiresAt: granted.refreshTokenHardExpiresAt,
+    expiresAt,
+  });
+  // A grant nobody confirms is revoked when its confirmation expires.
+  await deps.grantQueue.send(
+    { job: 'expire', ref },
+    Math.ceil(CONFIRMATION_TTL_MS / 1000) + EXPIRY_SLACK_SECONDS,
+  );
+  logger.info('QuickBooks consent received; waiting for the admin to confirm', {
+    tenantId: flow.tenantId,
+    realmId,
+  });
+  return withResult(flow.returnUrl, { confirmation });
+}
+
+/** The expiry check runs this long after the deadline, so clocks a little apart agree. */
+const EXPIRY_SLACK_SECONDS = 30;
+
+function failureOf(err: unknown): ConnectFailure {
+  if (err instanceof ReconnectRequiredError) return 'intuit_error';
+  const kind = (err as { kind?: string }).kind;
+  return kind === 'unavailable' ? 'intuit_unavailable' : 'intuit_error';
+}
+
+/**
+ * The portal page with the callback's result: `?quickbooks=confirm&confirmation=<secret>`, or
+ * `?quickbooks=error&reason=<code>`.
+ *
+ * @param page - the return page
+ * @param result - a confirmation secret, or a failure code
+ */
+export function withResult(
+  page: string,
+  result: { readonly confirmation: string } | { readonly failure: ConnectFailure },
+): string {
+  const url = new URL(page);
+  if ('confirmation' in result) {
+    url.searchParams.set('quickbooks', 'confirm');
+    url.searchParams.set('confirmation', result.confirmation);
+  } else {
+    url.searchParams.set('quickbooks', 'error');
+    url.searchParams.set('reason', result.failure);
+  }
+  return url.toString();
+}
