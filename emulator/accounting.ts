@@ -177,10 +177,21 @@ async function pipeline(deps: AccountingDeps, ctx: RequestContext, handler: ApiH
       ctx.req.socket.destroy();
       return;
     }
-    sendJson(ctx.res, result.status, result.body);
+    sendJson(ctx.res, result.status, stamped(deps, result.body));
   } finally {
     release();
   }
+}
+
+/**
+ * Every JSON answer of the Accounting API carries QBO's `time`, last, as in Intuit's recorded
+ * answers (emulator/README.md, "`time` on every answer"); handlers that set their own keep it.
+ */
+function stamped(deps: AccountingDeps, body: unknown): unknown {
+  if (typeof body !== 'object' || body === null || Array.isArray(body) || 'time' in body) {
+    return body;
+  }
+  return { ...body, time: time(deps) };
 }
 
 function sendThrottle(deps: AccountingDeps, ctx: RequestContext, realmId: string): void {
@@ -261,7 +272,14 @@ function write(deps: AccountingDeps, ctx: RequestContext, company: CompanyState)
   const entity = entityOf(ctx.params.entity);
   const body = parseJson(ctx.body);
   if (body === undefined) throw invalidRequest('Request body is missing or is not valid JSON');
-  const record = applyOperation(deps, company, entity, ctx.query.get('operation'), body);
+  const record = applyOperation(
+    deps,
+    company,
+    entity,
+    ctx.query.get('operation'),
+    body,
+    ctx.query.get('include'),
+  );
   return { status: 200, body: { [entity]: record, time: time(deps) } };
 }
 
@@ -271,10 +289,16 @@ function applyOperation(
   entity: EntityName,
   operation: string | null,
   body: unknown,
+  include: string | null = null,
 ): Record<string, unknown> {
   const op = (operation ?? '').toLowerCase();
   if (op === 'delete') return deps.ledger.remove(company, entity, body);
   if (op === 'void') return deps.ledger.void(company, entity, body);
+  // A payment is voided by an update that carries `include=void` (node-quickbooks `voidPayment`,
+  // quickbooks-ruby `Service::Payment#void`): see emulator/README.md.
+  if (entity === 'Payment' && (include ?? '').toLowerCase() === 'void' && op !== 'create') {
+    return deps.ledger.void(company, entity, body);
+  }
   const obj = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
   if (op === 'update' || (op !== 'create' && obj.Id !== undefined)) {
     return deps.ledger.update(company, entity, body, { sparse: obj.sparse === true });

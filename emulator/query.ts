@@ -17,7 +17,10 @@ import { ENTITY_NAMES } from './state.ts';
  * There is no OR, no JOIN and no projection (qbo-facts.md §3 "Query language").
  */
 
-/** The entity names a query may select from (case-sensitive, as in QBO). */
+/**
+ * The entity names a query may select from. QBO matches them without regard to case
+ * (`select * from customer` is answered under `Customer`): see emulator/README.md.
+ */
 export const QUERYABLE_ENTITIES = [...ENTITY_NAMES, 'CompanyInfo', 'Preferences'] as const;
 
 /** One of {@link QUERYABLE_ENTITIES}. */
@@ -193,7 +196,8 @@ export function parseQuery(text: string): ParsedQuery {
   if (entityToken.kind !== 'word') {
     throw queryParseError(`Encountered "${entityToken.text}", was expecting an entity`);
   }
-  const entity = QUERYABLE_ENTITIES.find((e) => e === entityToken.text);
+  const named = entityToken.text.toLowerCase();
+  const entity = QUERYABLE_ENTITIES.find((e) => e.toLowerCase() === named);
   if (!entity) throw queryValidationError(`invalid context declaration: ${entityToken.text}`);
 
   const where: Condition[] = [];

@@ -36,6 +36,9 @@ export interface IntuitOAuth {
   revoke(refreshToken: string): Promise<void>;
 }
 
+/** The request header that makes Intuit's token endpoint return the 5-year hard expiry. */
+const HARD_EXPIRY_HEADER = 'x-include-refresh-token-hard-expires-in';
+
 /** Per call; well inside a 29-second API call. */
 const TIMEOUT_MS = 8_000;
 
@@ -62,6 +65,8 @@ export class IntuitOAuthClient implements IntuitOAuth {
   private readonly server: oauth.AuthorizationServer;
   private readonly client: oauth.Client;
   private readonly auth: oauth.ClientAuth;
+  private readonly basic: string;
+  private readonly revokeEndpoint: string;
   private readonly authorizeEndpoint: string;
   private readonly allowHttp: boolean;
 
@@ -78,14 +83,14 @@ export class IntuitOAuthClient implements IntuitOAuth {
     this.server = {
       issuer: 'https://oauth.platform.intuit.com/op/v1',
       token_endpoint: base ? `${base}/oauth2/v1/tokens/bearer` : INTUIT_ENDPOINTS.token,
-      revocation_endpoint: base ? `${base}/v2/oauth2/tokens/revoke` : INTUIT_ENDPOINTS.revoke,
     };
+    this.revokeEndpoint = base ? `${base}/v2/oauth2/tokens/revoke` : INTUIT_ENDPOINTS.revoke;
     this.client = { client_id: config.clientId };
     // Basic credentials exactly as Intuit's own client sends them: oauth4webapi's ClientSecretBasic
     // form-encodes both parts first (RFC 6749 §2.3.1), which Intuit's documentation never shows.
-    const basic = Buffer.from(`${config.clientId}:${config.clientSecret}`).toString('base64');
+    this.basic = `Basic ${Buffer.from(`${config.clientId}:${config.clientSecret}`).toString('base64')}`;
     this.auth = (_server, _client, _body, headers) => {
-      headers.set('authorization', `Basic ${basic}`);
+      headers.set('authorization', this.basic);
     };
     // Only a local emulator is reached over plain HTTP; Intuit's hosts are HTTPS.
     this.allowHttp = base?.startsWith('http://') ?? false;
@@ -144,22 +149,37 @@ export class IntuitOAuthClient implements IntuitOAuth {
     return this.tokenSet(json);
   }
 
+  /**
+   * Revokes the grant with the body Intuit's own clients send: JSON `{"token": …}` with Basic
+   * credentials (intuit-oauth `OAuthClient.revoke`, the .NET SDK's `TokenRevocationClient`), not
+   * RFC 7009's form body, which Intuit does not document.
+   */
   async revoke(refreshToken: string): Promise<void> {
     await call(async () => {
-      const response = await oauth.revocationRequest(
-        this.server,
-        this.client,
-        this.auth,
-        refreshToken,
-        this.options(),
-      );
+      const response = await fetch(this.revokeEndpoint, {
+        method: 'POST',
+        headers: {
+          authorization: this.basic,
+          accept: 'application/json',
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ token: refreshToken }),
+        redirect: 'manual',
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
       await oauth.processRevocationResponse(response);
     });
   }
 
+  /**
+   * Options of every token-endpoint request. `x-include-refresh-token-hard-expires-in` asks Intuit
+   * for `x_refresh_token_hard_expires_in`, the refresh token's 5-year cap, which it sends only
+   * when asked (intuit-oauth 4.2.5 `includeRefreshTokenHardExpiresIn`; Intuit blog 2025-11-12).
+   */
   private options(): oauth.TokenEndpointRequestOptions {
     return {
       signal: AbortSignal.timeout(TIMEOUT_MS),
+      headers: { [HARD_EXPIRY_HEADER]: 'true' },
       ...(this.allowHttp ? { [oauth.allowInsecureRequests]: true } : {}),
     };
   }

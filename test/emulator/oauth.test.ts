@@ -375,6 +375,27 @@ describe('Emulator: OAuth', () => {
       expect(api.status).toBe(401);
     });
 
+    it('refuses a revoke that names no token, in JSON or as a form, and revokes nothing', async () => {
+      const realmId = await h.newCompany();
+      const { client } = await connectWithClient(realmId);
+      const basic = Buffer.from(`${h.emulator.clientId}:${h.emulator.clientSecret}`).toString(
+        'base64',
+      );
+      for (const [type, body] of [
+        ['application/json', JSON.stringify({ refresh_token: tok(client).refresh_token })],
+        ['application/x-www-form-urlencoded', 'token_type_hint=refresh_token'],
+      ] as const) {
+        const res = await fetch(`${h.url}/v2/oauth2/tokens/revoke`, {
+          method: 'POST',
+          headers: { authorization: `Basic ${basic}`, 'content-type': type },
+          body,
+        });
+        expect(res.status, type).toBe(400);
+        expect(await res.json()).toMatchObject({ error: 'invalid_request' });
+      }
+      expect((await companyInfoStatus(realmId, tok(client).access_token)).status).toBe(200);
+    });
+
     it('revokes when the access token is the one sent', async () => {
       const realmId = await h.newCompany();
       const { client } = await connectWithClient(realmId);
