@@ -125,7 +125,7 @@ async function main(): Promise<void> {
       `  Intuit:    ${info.emulatorUrl} (QBO + OAuth emulator)`,
       `  DynamoDB:  ${info.dynamoEndpoint} (${dataDir ? `data in ${dataDir}/` : 'in memory'})`,
       `  Try:       curl ${api.url}/health`,
-      `  Token:     curl -X POST ${api.url}/_local/token -d '{"tenantId":"acme"}'`,
+      `  Token:     curl -X POST ${api.url}/_local/token -H 'content-type: application/json' -d '{"tenantId":"acme"}'`,
       'Ctrl-C stops everything.',
     ].join('\n'),
   );
