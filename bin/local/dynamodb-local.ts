@@ -64,7 +64,9 @@ async function waitUntilReady(child: ChildProcess, endpoint: string): Promise<vo
         new Error(
           err.code === 'ENOENT'
             ? 'DynamoDB Local needs Java 17 or newer, and `java` is not on PATH. ' +
-                'Install it (Debian: apt-get install -y openjdk-17-jre-headless) and try again.'
+                'Install it (Debian: apt-get install -y openjdk-17-jre-headless), or use the ' +
+                'embedded store, which needs only Node: `npm start -- --dynamodb=embedded`, ' +
+                '`LOCAL_DYNAMODB_STORE=embedded npm test`.'
             : `DynamoDB Local did not start: ${err.message}`,
         ),
       ),
@@ -107,10 +109,20 @@ function localClient(endpoint: string): DynamoDBClient {
 }
 
 /**
+ * The embedded store (dynalite) has no UpdateTimeToLive: its tables keep expired items. Nothing in
+ * the stack waits for TTL to delete one (DynamoDB deletes expired items typically within two days):
+ * the OAuth state and the manual reconcile slot compare their own expiry in the condition, and a
+ * webhook's dedupe marker that outlives its TTL only dedupes for longer.
+ */
+function withoutTimeToLive(err: unknown): void {
+  if (!(err instanceof Error && err.name === 'UnknownOperationException')) throw err;
+}
+
+/**
  * Creates the tables that do not exist yet, with the same key schema, indexes and TTL as the CDK
  * stack (both read `shared/store/tables.ts`).
  *
- * @param endpoint - DynamoDB Local's endpoint
+ * @param endpoint - the store's endpoint (DynamoDB Local or the embedded one)
  * @param tables - the definitions to create
  */
 export async function ensureTables(
@@ -149,12 +161,14 @@ export async function ensureTables(
         }),
       );
       if (table.timeToLiveAttribute) {
-        await client.send(
-          new UpdateTimeToLiveCommand({
-            TableName: table.localName,
-            TimeToLiveSpecification: { AttributeName: table.timeToLiveAttribute, Enabled: true },
-          }),
-        );
+        await client
+          .send(
+            new UpdateTimeToLiveCommand({
+              TableName: table.localName,
+              TimeToLiveSpecification: { AttributeName: table.timeToLiveAttribute, Enabled: true },
+            }),
+          )
+          .catch(withoutTimeToLive);
       }
     }
   } finally {

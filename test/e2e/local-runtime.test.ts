@@ -1,5 +1,6 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { STORE_ENV, STORE_LABEL } from '#local/dynamodb-store.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 
@@ -8,11 +9,16 @@ interface Started {
   readonly output: () => string;
 }
 
-/** Runs `bin/local.ts` (what `npm start` runs) as a child process, as a developer would. */
+const store = inject('dynamoStore');
+
+/**
+ * Runs `bin/local.ts` (what `npm start` runs) as a child process, as a developer would, on the
+ * run's DynamoDB store.
+ */
 function startLocal(args: string[]): Started {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bin/local.ts', ...args], {
     cwd: root,
-    env: { ...process.env, PORT: '', AWS_ENDPOINT_URL_DYNAMODB: '' },
+    env: { ...process.env, PORT: '', AWS_ENDPOINT_URL_DYNAMODB: '', [STORE_ENV]: store },
   });
   let output = '';
   child.stdout.on('data', (d: Buffer) => {
@@ -75,6 +81,12 @@ describe('npm start (local runtime as a child process)', () => {
     expect(await res.json()).toMatchObject({ status: 'disconnected' });
   });
 
+  it('says which DynamoDB it runs on and why', () => {
+    expect(local.output()).toContain(
+      `Store:     ${STORE_LABEL[store]}, because ${STORE_ENV}=${store} asks for it`,
+    );
+  });
+
   it('says clearly that the port is busy when a second instance is started on it', async () => {
     const port = new URL(apiUrl).port;
     const second = startLocal(['--in-memory', '--port', port]);
@@ -83,7 +95,7 @@ describe('npm start (local runtime as a child process)', () => {
     expect(second.output()).not.toMatch(/\n\s+at /);
   });
 
-  it('stops everything on Ctrl-C, DynamoDB Local included', async () => {
+  it('stops everything on Ctrl-C, the DynamoDB store included', async () => {
     local.child.kill('SIGINT');
     expect(await exited(local.child)).toBe(0);
     await expect(fetch(dynamoUrl)).rejects.toThrow();
