@@ -18,7 +18,7 @@ import { routes } from '#shared/api/routes.ts';
 import type { ApiHandler } from '#shared/http/api-handler.ts';
 import { syncStateTable, TABLE_ENV, tenantProviderKeysTable } from '#shared/store/tables.ts';
 import { PortInUseError, startLocalApi } from './local/api-server.ts';
-import { ensureTables, LOCAL_AWS } from './local/dynamodb-local.ts';
+import { ensureTables, LOCAL_AWS, StoreUnavailableError } from './local/dynamodb-local.ts';
 import {
   chooseStore,
   type DynamoDbStore,
@@ -156,6 +156,7 @@ function storeLine(store: DynamoDbStore | undefined, dataDir: string | undefined
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof PortInUseError ? err.message : err);
+  const explained = err instanceof PortInUseError || err instanceof StoreUnavailableError;
+  console.error(explained ? err.message : err);
   process.exit(1);
 });

@@ -21,6 +21,14 @@ export interface DynamoDbLocal {
 
 const READY_TIMEOUT_MS = 30_000;
 
+/**
+ * The DynamoDB asked for cannot be had, for a reason its message explains in full (no Java, or no
+ * such store): `npm start` prints the message alone, without a stack.
+ */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+}
+
 /** Credentials and region DynamoDB Local accepts; any value works, it only needs some. */
 export const LOCAL_AWS = { region: 'us-east-1', accessKeyId: 'local', secretAccessKey: 'local' };
 
@@ -61,14 +69,14 @@ async function waitUntilReady(child: ChildProcess, endpoint: string): Promise<vo
   const failed = new Promise<never>((_, reject) => {
     child.once('error', (err: NodeJS.ErrnoException) =>
       reject(
-        new Error(
-          err.code === 'ENOENT'
-            ? 'DynamoDB Local needs Java 17 or newer, and `java` is not on PATH. ' +
+        err.code === 'ENOENT'
+          ? new StoreUnavailableError(
+              'DynamoDB Local needs Java 17 or newer, and `java` is not on PATH. ' +
                 'Install it (Debian: apt-get install -y openjdk-17-jre-headless), or use the ' +
                 'embedded store, which needs only Node: `npm start -- --dynamodb=embedded`, ' +
-                '`LOCAL_DYNAMODB_STORE=embedded npm test`.'
-            : `DynamoDB Local did not start: ${err.message}`,
-        ),
+                '`LOCAL_DYNAMODB_STORE=embedded npm test`.',
+            )
+          : new Error(`DynamoDB Local did not start: ${err.message}`),
       ),
     );
     child.once('exit', (code) =>

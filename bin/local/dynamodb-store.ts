@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { startEmbeddedDynamoDb } from './dynamodb-embedded.ts';
-import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
+import { type DynamoDbLocal, StoreUnavailableError, startDynamoDbLocal } from './dynamodb-local.ts';
 
 /**
  * Which DynamoDB the local runtime and the tests run on: `local`, DynamoDB Local (Amazon's jar, on
@@ -51,7 +51,7 @@ export function javaMajorVersion(): number | undefined {
  * @param requested - `local`, `embedded`, or undefined (or empty) to decide by Java
  * @param askedBy - how `requested` was given, for the reason: `--dynamodb`, `LOCAL_DYNAMODB_STORE`
  * @param java - the Java major version found (see {@link javaMajorVersion}); read only when needed
- * @throws Error when `requested` names no store
+ * @throws StoreUnavailableError when `requested` names no store
  */
 export function chooseStore(
   requested: string | undefined,
@@ -62,7 +62,7 @@ export function chooseStore(
     return { store: requested, reason: `${askedBy}=${requested} asks for it` };
   }
   if (requested) {
-    throw new Error(`${askedBy} must be "local" or "embedded", not "${requested}"`);
+    throw new StoreUnavailableError(`${askedBy} must be "local" or "embedded", not "${requested}"`);
   }
   const version = java();
   if (version !== undefined && version >= MIN_JAVA) {
