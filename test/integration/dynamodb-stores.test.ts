@@ -1,9 +1,9 @@
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it, onTestFinished } from 'vitest';
 import { ensureTables, LOCAL_AWS } from '#local/dynamodb-local.ts';
 import {
   type DynamoDbStore,
@@ -39,6 +39,7 @@ describe.each(stores)('npm start on the $store store, with a data folder', ({ st
     'finds the tables and items of the last run, in its own sub-folder',
     async () => {
       const dataDir = mkdtempSync(join(tmpdir(), 'qbo-data-'));
+      onTestFinished(() => rmSync(dataDir, { recursive: true, force: true }));
       const key = { pk: tenantPk('persist'), sk: 'CONNECTION#quickbooks' };
 
       const first = await startStore(store, { dataDir });
