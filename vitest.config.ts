@@ -6,9 +6,10 @@ import { defineConfig } from 'vitest/config';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 /**
- * One run covers every layer: unit, emulator, integration (DynamoDB Local + emulator over real HTTP),
+ * One run covers every layer: unit, emulator, integration (DynamoDB + emulator over real HTTP),
  * infra (CDK assertions + cdk-nag) and end-to-end (the local runtime as a child process).
- * DynamoDB Local is started once per run by the global setup, on a free loopback port.
+ * One DynamoDB is started per run by the global setup, on a free loopback port: DynamoDB Local with
+ * Java 17+ or in CI, else the embedded store (see `docs/local-dynamodb.md`).
  */
 export default defineConfig({
   test: {

@@ -1,9 +1,12 @@
 /**
- * `npm start`: the whole stack on this machine. DynamoDB Local (data kept under `.data/` unless
+ * `npm start`: the whole stack on this machine. DynamoDB (data kept under `.data/` unless
  * `--in-memory`), the same tables as the CDK stack, and the API's routes served by the same Lambda
  * handlers on http://127.0.0.1:$PORT (default 3000). Ctrl-C stops everything, Java included.
  *
- *   npm start -- [--port 3000] [--in-memory] [--data-dir .data]
+ * DynamoDB is DynamoDB Local when Java 17+ is on PATH, else the embedded store (dynalite, pure
+ * Node); `--dynamodb=local|embedded` (or `LOCAL_DYNAMODB_STORE`) chooses, and the banner says which.
+ *
+ *   npm start -- [--port 3000] [--in-memory] [--data-dir .data] [--dynamodb local|embedded]
  */
 
 import { mkdtempSync } from 'node:fs';
@@ -15,7 +18,15 @@ import { routes } from '#shared/api/routes.ts';
 import type { ApiHandler } from '#shared/http/api-handler.ts';
 import { syncStateTable, TABLE_ENV, tenantProviderKeysTable } from '#shared/store/tables.ts';
 import { PortInUseError, startLocalApi } from './local/api-server.ts';
-import { ensureTables, LOCAL_AWS, startDynamoDbLocal } from './local/dynamodb-local.ts';
+import { ensureTables, LOCAL_AWS, StoreUnavailableError } from './local/dynamodb-local.ts';
+import {
+  chooseStore,
+  type DynamoDbStore,
+  STORE_DATA_FOLDER,
+  STORE_ENV,
+  STORE_LABEL,
+  startStore,
+} from './local/dynamodb-store.ts';
 import { setUpIntuit } from './local/intuit-setup.ts';
 import { restoreSchedules } from './local/restore-schedules.ts';
 import { startLocalWorkers } from './local/workers.ts';
@@ -25,6 +36,7 @@ const { values: args } = parseArgs({
     port: { type: 'string', default: process.env.PORT ?? '3000' },
     'in-memory': { type: 'boolean', default: false },
     'data-dir': { type: 'string', default: '.data' },
+    dynamodb: { type: 'string' },
   },
 });
 
@@ -59,6 +71,14 @@ async function main(): Promise<void> {
   };
 
   const dataDir = args['in-memory'] ? undefined : args['data-dir'];
+  // LOCAL_DYNAMODB_ENDPOINT: use a DynamoDB that is already running (the cost benchmark puts a
+  // meter in front of one) instead of starting one.
+  const external = process.env.LOCAL_DYNAMODB_ENDPOINT;
+  const choice = external
+    ? undefined
+    : args.dynamodb !== undefined
+      ? chooseStore(args.dynamodb, '--dynamodb')
+      : chooseStore(process.env[STORE_ENV], STORE_ENV);
   const info: Record<string, string> = {};
   // Bind the port first: a busy port should fail at once, before Java starts.
   const api = await startLocalApi({
@@ -85,12 +105,9 @@ async function main(): Promise<void> {
       'local-master.key',
     );
 
-    // LOCAL_DYNAMODB_ENDPOINT: use a DynamoDB that is already running (the cost benchmark puts a
-    // meter in front of one) instead of starting DynamoDB Local.
-    const external = process.env.LOCAL_DYNAMODB_ENDPOINT;
-    const dynamo = external
-      ? { endpoint: external, stop: async () => {} }
-      : await startDynamoDbLocal({ ...(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {}) });
+    const dynamo = choice
+      ? await startStore(choice.store, dataDir ? { dataDir } : {})
+      : { endpoint: String(external), stop: async () => {} };
     cleanups.push(() => dynamo.stop());
     process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
     await ensureTables(dynamo.endpoint, [syncStateTable, tenantProviderKeysTable]);
@@ -123,7 +140,8 @@ async function main(): Promise<void> {
       `  Console:   ${api.url}/ (the reference admin console)`,
       `  API:       ${api.url}`,
       `  Intuit:    ${info.emulatorUrl} (QBO + OAuth emulator)`,
-      `  DynamoDB:  ${info.dynamoEndpoint} (${dataDir ? `data in ${dataDir}/` : 'in memory'})`,
+      `  DynamoDB:  ${info.dynamoEndpoint} (${storeLine(choice?.store, dataDir)})`,
+      ...(choice ? [`  Store:     ${STORE_LABEL[choice.store]}, because ${choice.reason}`] : []),
       `  Try:       curl ${api.url}/health`,
       `  Token:     curl -X POST ${api.url}/_local/token -H 'content-type: application/json' -d '{"tenantId":"acme"}'`,
       'Ctrl-C stops everything.',
@@ -131,7 +149,14 @@ async function main(): Promise<void> {
   );
 }
 
+/** Where the store keeps its data, for the banner. */
+function storeLine(store: DynamoDbStore | undefined, dataDir: string | undefined): string {
+  if (!store) return 'LOCAL_DYNAMODB_ENDPOINT, already running';
+  return dataDir ? `data in ${join(dataDir, STORE_DATA_FOLDER[store])}/` : 'in memory';
+}
+
 main().catch((err: unknown) => {
-  console.error(err instanceof PortInUseError ? err.message : err);
+  const explained = err instanceof PortInUseError || err instanceof StoreUnavailableError;
+  console.error(explained ? err.message : err);
   process.exit(1);
 });

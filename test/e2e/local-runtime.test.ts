@@ -1,5 +1,6 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { STORE_ENV, STORE_LABEL } from '#local/dynamodb-store.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 
@@ -8,11 +9,16 @@ interface Started {
   readonly output: () => string;
 }
 
-/** Runs `bin/local.ts` (what `npm start` runs) as a child process, as a developer would. */
-function startLocal(args: string[]): Started {
+const store = inject('dynamoStore');
+
+/**
+ * Runs `bin/local.ts` (what `npm start` runs) as a child process, as a developer would, on the
+ * run's DynamoDB store unless `env` says otherwise.
+ */
+function startLocal(args: string[], env: NodeJS.ProcessEnv = { [STORE_ENV]: store }): Started {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bin/local.ts', ...args], {
     cwd: root,
-    env: { ...process.env, PORT: '', AWS_ENDPOINT_URL_DYNAMODB: '' },
+    env: { ...process.env, PORT: '', AWS_ENDPOINT_URL_DYNAMODB: '', [STORE_ENV]: '', ...env },
   });
   let output = '';
   child.stdout.on('data', (d: Buffer) => {
@@ -75,6 +81,12 @@ describe('npm start (local runtime as a child process)', () => {
     expect(await res.json()).toMatchObject({ status: 'disconnected' });
   });
 
+  it('says which DynamoDB it runs on and why', () => {
+    expect(local.output()).toContain(
+      `Store:     ${STORE_LABEL[store]}, because ${STORE_ENV}=${store} asks for it`,
+    );
+  });
+
   it('says clearly that the port is busy when a second instance is started on it', async () => {
     const port = new URL(apiUrl).port;
     const second = startLocal(['--in-memory', '--port', port]);
@@ -83,9 +95,43 @@ describe('npm start (local runtime as a child process)', () => {
     expect(second.output()).not.toMatch(/\n\s+at /);
   });
 
-  it('stops everything on Ctrl-C, DynamoDB Local included', async () => {
+  it('stops everything on Ctrl-C, the DynamoDB store included', async () => {
     local.child.kill('SIGINT');
     expect(await exited(local.child)).toBe(0);
     await expect(fetch(dynamoUrl)).rejects.toThrow();
+  });
+});
+
+/** A machine with Node but no Java: nothing on PATH at all (node itself is started by its path). */
+const NO_JAVA = { PATH: '' };
+
+describe('npm start on a machine without Java', () => {
+  it('runs on the embedded store and says why', async () => {
+    const started = startLocal(['--in-memory', '--port', '0'], NO_JAVA);
+    try {
+      const url = (await waitFor(started, /API:\s+(http:\/\/\S+)/))[1] as string;
+      expect(started.output()).toContain(
+        `Store:     ${STORE_LABEL.embedded}, because there is no Java on PATH and DynamoDB Local needs Java 17+`,
+      );
+      expect(await (await fetch(`${url}/health`)).json()).toEqual({ status: 'ok' });
+    } finally {
+      started.child.kill('SIGINT');
+      await exited(started.child);
+    }
+  });
+
+  it('says what to do, in one message and no stack trace, when asked for DynamoDB Local', async () => {
+    const started = startLocal(['--in-memory', '--port', '0', '--dynamodb=local'], NO_JAVA);
+    expect(await exited(started.child)).toBe(1);
+    expect(started.output()).toContain('DynamoDB Local needs Java 17 or newer');
+    expect(started.output()).toContain('npm start -- --dynamodb=embedded');
+    expect(started.output()).not.toMatch(/\n\s+at /);
+  });
+
+  it('refuses a store that does not exist, naming the option', async () => {
+    const started = startLocal(['--in-memory', '--port', '0', '--dynamodb=dynamo']);
+    expect(await exited(started.child)).toBe(1);
+    expect(started.output()).toContain('--dynamodb must be "local" or "embedded", not "dynamo"');
+    expect(started.output()).not.toMatch(/\n\s+at /);
   });
 });

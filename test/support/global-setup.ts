@@ -1,29 +1,73 @@
 import type { TestProject } from 'vitest/node';
+import { ensureTables, LOCAL_AWS } from '#local/dynamodb-local.ts';
 import {
-  type DynamoDbLocal,
-  ensureTables,
-  LOCAL_AWS,
-  startDynamoDbLocal,
-} from '#local/dynamodb-local.ts';
+  chooseStore,
+  type RunningStore,
+  STORE_ENV,
+  STORE_LABEL,
+  type StoreChoice,
+  startStore,
+} from '#local/dynamodb-store.ts';
 import { syncStateTable, tenantProviderKeysTable } from '#shared/store/tables.ts';
+import { findChromium } from './chromium.ts';
 import { findStoredSecrets } from './stored-secrets.ts';
 
-let dynamo: DynamoDbLocal | undefined;
+let dynamo: RunningStore | undefined;
+let banner = '';
 
 /**
- * Starts one in-memory DynamoDB Local for the whole run, creates the stack's tables in it and hands
- * its endpoint to the test workers, which point the AWS SDK at it through the environment.
+ * The run's store: `LOCAL_DYNAMODB_STORE` when set; DynamoDB Local, the reference, in CI (where
+ * `.ci/run` installs Java) or wherever Java 17+ is; else the embedded store, so that a machine with
+ * only Node runs the whole suite.
+ */
+function chooseTestStore(): StoreChoice {
+  const requested = process.env[STORE_ENV];
+  if (!requested && process.env.CI === 'true') {
+    return { store: 'local', reason: 'CI=true (the reference store; .ci/run installs Java)' };
+  }
+  return chooseStore(requested, STORE_ENV);
+}
+
+/** The lines that open and close the run's output: which DynamoDB it used and why. */
+function storeBanner(choice: StoreChoice, endpoint: string): string {
+  const rule = '='.repeat(100);
+  const lines = [
+    rule,
+    `DynamoDB for this run: ${STORE_LABEL[choice.store]} at ${endpoint}`,
+    `  because ${choice.reason}`,
+    choice.store === 'embedded'
+      ? '  The reference is DynamoDB Local: install Java 17+ (or set LOCAL_DYNAMODB_STORE=local) to test on it.'
+      : '  LOCAL_DYNAMODB_STORE=embedded runs the same suite on the embedded store (no Java).',
+  ];
+  if (!findChromium()) {
+    lines.push(
+      'Browser test: SKIPPED, no Chromium found (/usr/bin/chromium or chromium on PATH); ' +
+        "install Debian's chromium to run test/e2e/console.test.ts.",
+    );
+  }
+  return [...lines, rule].join('\n');
+}
+
+/**
+ * Starts one in-memory DynamoDB for the whole run (see {@link chooseTestStore}), creates the
+ * stack's tables in it, says loudly which store it is, and hands its endpoint to the test workers,
+ * which point the AWS SDK at it through the environment.
  */
 export async function setup(project: TestProject): Promise<void> {
-  dynamo = await startDynamoDbLocal();
+  const choice = chooseTestStore();
+  dynamo = await startStore(choice.store);
   await ensureTables(dynamo.endpoint, [syncStateTable, tenantProviderKeysTable]);
+  banner = storeBanner(choice, dynamo.endpoint);
+  console.log(banner);
   project.provide('dynamoEndpoint', dynamo.endpoint);
+  project.provide('dynamoStore', choice.store);
   project.provide('localAws', LOCAL_AWS);
 }
 
 /**
  * After the whole suite: no table may hold a token, a code or a secret in plain text (tokens are
- * stored sealed), whichever test file wrote it. A finding fails the run.
+ * stored sealed), whichever test file wrote it. A finding fails the run. Then the store's banner
+ * again, under the summary.
  */
 export async function teardown(): Promise<void> {
   try {
@@ -36,12 +80,14 @@ export async function teardown(): Promise<void> {
     }
   } finally {
     await dynamo?.stop();
+    if (banner) console.log(banner);
   }
 }
 
 declare module 'vitest' {
   export interface ProvidedContext {
     dynamoEndpoint: string;
+    dynamoStore: RunningStore['store'];
     localAws: typeof LOCAL_AWS;
   }
 }

@@ -15,10 +15,10 @@ const asText = (_key: string, value: unknown) =>
   value instanceof Uint8Array ? Buffer.from(value).toString('latin1') : value;
 
 /**
- * Reads every item of every table in a DynamoDB Local and lists the attributes that hold a
+ * Reads every item of every table in a local DynamoDB and lists the attributes that hold a
  * token, a code, the client secret or the webhook verifier token in plain text.
  *
- * @param endpoint - DynamoDB Local's endpoint
+ * @param endpoint - its endpoint
  */
 export async function findStoredSecrets(endpoint: string): Promise<StoredSecret[]> {
   const { region, ...credentials } = LOCAL_AWS;

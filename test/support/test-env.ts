@@ -3,11 +3,11 @@ import type { LOCAL_AWS } from '#local/dynamodb-local.ts';
 import { syncStateTable, TABLE_ENV, tenantProviderKeysTable } from '#shared/store/tables.ts';
 
 /**
- * Points the AWS SDK at a DynamoDB Local and gives handlers the configuration they read at load,
+ * Points the AWS SDK at a local DynamoDB and gives handlers the configuration they read at load,
  * as the local runtime does, with the tests' fast timings. Used by every test worker
  * (`env.ts`) and by `npm run soak`, before any handler is loaded.
  *
- * @param dynamoEndpoint - DynamoDB Local's endpoint
+ * @param dynamoEndpoint - the local DynamoDB's endpoint
  * @param aws - the local credentials and region
  */
 export function applyTestEnvironment(dynamoEndpoint: string, aws: typeof LOCAL_AWS): void {

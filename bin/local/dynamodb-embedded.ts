@@ -1,0 +1,37 @@
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import dynalite from 'dynalite';
+import type { LocalDynamoDb } from './dynamodb-local.ts';
+
+/**
+ * Starts the embedded DynamoDB, `dynalite` (pure Node, on LevelDB), in this process on a free
+ * loopback port: the store `npm start` and `npm test` use when Java is not there for DynamoDB Local.
+ * It speaks the same HTTP API to the same SDK; `docs/local-dynamodb.md` lists where it differs
+ * from DynamoDB Local and why the stack does not care.
+ *
+ * @param options - `dataDir`: keep the database (a LevelDB folder) there between runs; omitted: in memory
+ */
+export async function startEmbeddedDynamoDb(
+  options: { dataDir?: string } = {},
+): Promise<LocalDynamoDb> {
+  const path = options.dataDir ? resolve(options.dataDir) : undefined;
+  if (path) mkdirSync(path, { recursive: true });
+  // Tables are ACTIVE at once, as in DynamoDB Local (dynalite's default keeps them CREATING 500 ms).
+  const server = dynalite({ ...(path ? { path } : {}), createTableMs: 0 });
+  await new Promise<void>((listening, failed) => {
+    server.once('error', failed);
+    server.listen(0, '127.0.0.1', () => listening());
+  });
+  const { port } = server.address() as AddressInfo;
+  let stopped: Promise<void> | undefined;
+  const stop = () => {
+    stopped ??= new Promise<void>((done, failed) => {
+      // close() waits for open requests and then closes the database, so LevelDB is left whole.
+      server.close((err) => (err ? failed(err) : done()));
+      server.closeIdleConnections();
+    });
+    return stopped;
+  };
+  return { endpoint: `http://127.0.0.1:${port}`, stop };
+}
