@@ -88,6 +88,7 @@ describe('time to live, which only DynamoDB Local turns on (dynalite has no Upda
     const now = Math.floor(Date.now() / 1000);
     await states.put({
       tenantId,
+      subject: 'local-admin',
       nonce: 'expired',
       returnUrl: 'http://127.0.0.1/',
       allowCompanySwitch: false,
