@@ -103,12 +103,20 @@ export async function pushInvoice(
   // A newer revision has its own message; a revision QBO already has needs nothing.
   if (!record || record.revision !== message.revision) return DONE;
   if (record.pushedRevision !== null && record.pushedRevision >= message.revision) return DONE;
+  const startedAt = deps.clock.now();
   try {
     return await push(deps, record);
   } catch (err) {
-    return failed(deps, message, err, attempt, lastAttempt);
+    return failed(deps, message, err, { attempt, lastAttempt, startedAt });
   }
 }
+
+/**
+ * A reconnect that completes while a push is failing for want of one resumes the parked pushes
+ * before this one is parked: connections newer than the attempt (with this margin for the
+ * instant the reconnect took as its time) mean "try again now" rather than "wait".
+ */
+const RECONNECT_RACE_MARGIN_MS = 5_000;
 
 async function push(deps: PushDeps, record: InvoiceRecord): Promise<PushOutcome> {
   const { tenantId, invoiceId, snapshot } = record;
@@ -291,9 +299,9 @@ async function failed(
   deps: PushDeps,
   message: PushMessage,
   err: unknown,
-  attempt: number,
-  lastAttempt: boolean,
+  at: { readonly attempt: number; readonly lastAttempt: boolean; readonly startedAt: number },
 ): Promise<PushOutcome> {
+  const { attempt, lastAttempt } = at;
   const { tenantId, invoiceId } = message;
   const record = await deps.invoices.get(tenantId, invoiceId);
   if (!record || record.revision !== message.revision) return DONE;
@@ -327,7 +335,11 @@ async function failed(
       },
       now,
     );
-    return DONE;
+    const connection = await deps.connections.get(tenantId);
+    const reconnectedMeanwhile =
+      connection?.status === 'connected' &&
+      Date.parse(connection.connectedAt) > at.startedAt - RECONNECT_RACE_MARGIN_MS;
+    return reconnectedMeanwhile ? { done: false, retryAfterSeconds: 1 } : DONE;
   }
 
   if (
