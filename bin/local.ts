@@ -27,7 +27,7 @@ import {
   STORE_LABEL,
   startStore,
 } from './local/dynamodb-store.ts';
-import { setUpIntuit } from './local/intuit-setup.ts';
+import { IntuitSetupError, setUpIntuit } from './local/intuit-setup.ts';
 import { restoreSchedules } from './local/restore-schedules.ts';
 import { startLocalWorkers } from './local/workers.ts';
 
@@ -97,7 +97,8 @@ async function main(): Promise<void> {
   try {
     const intuit = await setUpIntuit({ apiUrl: api.url, apiPort: port, dataDir });
     cleanups.push(() => intuit.close());
-    info.emulatorUrl = intuit.emulatorUrl ?? 'none: the real Intuit sandbox';
+    if (intuit.emulatorUrl) info.emulatorUrl = intuit.emulatorUrl;
+    info.intuit = intuit.description;
     process.env.PORTAL_URL ??= `${api.url}/`;
     process.env.RETURN_URL_ORIGINS ??= api.url;
     process.env.LOCAL_MASTER_KEY_FILE ??= join(
@@ -139,7 +140,7 @@ async function main(): Promise<void> {
       'TradelyHQ ↔ QuickBooks Online integration (local mode)',
       `  Console:   ${api.url}/ (the reference admin console)`,
       `  API:       ${api.url}`,
-      `  Intuit:    ${info.emulatorUrl} (QBO + OAuth emulator)`,
+      `  Intuit:    ${info.intuit}`,
       `  DynamoDB:  ${info.dynamoEndpoint} (${storeLine(choice?.store, dataDir)})`,
       ...(choice ? [`  Store:     ${STORE_LABEL[choice.store]}, because ${choice.reason}`] : []),
       `  Try:       curl ${api.url}/health`,
@@ -156,7 +157,10 @@ function storeLine(store: DynamoDbStore | undefined, dataDir: string | undefined
 }
 
 main().catch((err: unknown) => {
-  const explained = err instanceof PortInUseError || err instanceof StoreUnavailableError;
+  const explained =
+    err instanceof PortInUseError ||
+    err instanceof StoreUnavailableError ||
+    err instanceof IntuitSetupError;
   console.error(explained ? err.message : err);
   process.exit(1);
 });

@@ -2,20 +2,41 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { type RunningEmulator, startEmulator } from '#emulator/server.ts';
 
-/** Where local mode's Intuit lives: the emulator it started, or the real sandbox. */
+/** Where local mode's Intuit lives: the emulator it started, or one the user named. */
 export interface LocalIntuit {
-  /** The emulator's base URL, or `undefined` when talking to Intuit's real sandbox. */
+  /** The emulator this process started, or `undefined` when the user named an Intuit. */
   readonly emulatorUrl: string | undefined;
+  /** What the start-up banner says about it. */
+  readonly description: string;
   close(): Promise<void>;
 }
 
+/** Local mode's Intuit settings are incomplete: said in one message, without a stack. */
+export class IntuitSetupError extends Error {
+  /** @param message - what to set */
+  constructor(message: string) {
+    super(message);
+    this.name = 'IntuitSetupError';
+  }
+}
+
+/** The variables that name an Intuit of the user's: any of them means "not our own emulator". */
+const INTUIT_OVERRIDES = [
+  'INTUIT_OAUTH_BASE_URL',
+  'QBO_API_BASE_URL',
+  'INTUIT_CLIENT_ID',
+  'INTUIT_CLIENT_SECRET',
+] as const;
+
 /**
- * Points the handlers at an Intuit: the real sandbox when `INTUIT_CLIENT_ID` is set without an
- * `INTUIT_OAUTH_BASE_URL` override (then `INTUIT_CLIENT_SECRET` and `INTUIT_REDIRECT_URI` must be
- * set too, and the redirect URI registered in the Intuit app), otherwise the QBO emulator on
- * `EMULATOR_PORT` (default: the API's port + 1), with its state under the data folder and its
- * webhooks sent to the API (CloudEvents format unless `EMULATOR_WEBHOOK_FORMAT=legacy`), signed
- * with `QBO_WEBHOOK_VERIFIER_TOKEN` (a random one unless set).
+ * Points the handlers at an Intuit. When any of `INTUIT_OAUTH_BASE_URL`, `QBO_API_BASE_URL`,
+ * `INTUIT_CLIENT_ID` or `INTUIT_CLIENT_SECRET` is set, that Intuit is used as it is (a standalone
+ * `npm run emulator`, a recording proxy, or Intuit's real sandbox when the URLs are unset); the
+ * client id and secret must both be set, and webhooks are registered by whoever runs that endpoint,
+ * with `QBO_WEBHOOK_VERIFIER_TOKEN` (a random one, shown in the banner, unless set). Otherwise the
+ * QBO emulator starts on `EMULATOR_PORT` (default: the API's port + 1), with its state under the
+ * data folder and its webhooks sent to the API (CloudEvents format unless
+ * `EMULATOR_WEBHOOK_FORMAT=legacy`).
  *
  * @param options - the API's URL and the data folder (`undefined`: in memory)
  */
@@ -26,8 +47,23 @@ export async function setUpIntuit(options: {
 }): Promise<LocalIntuit> {
   const env = process.env;
   env.INTUIT_REDIRECT_URI ??= `${options.apiUrl}/oauth/quickbooks/callback`;
-  if (env.INTUIT_CLIENT_ID && !env.INTUIT_OAUTH_BASE_URL) {
-    return { emulatorUrl: undefined, close: async () => {} };
+  if (INTUIT_OVERRIDES.some((name) => env[name])) {
+    const missing = ['INTUIT_CLIENT_ID', 'INTUIT_CLIENT_SECRET'].filter((name) => !env[name]);
+    if (missing.length > 0) {
+      throw new IntuitSetupError(
+        `${missing.join(' and ')} must be set too when local mode uses an Intuit of yours ` +
+          `(${INTUIT_OVERRIDES.filter((name) => env[name]).join(', ')} set).`,
+      );
+    }
+    env.QBO_WEBHOOK_VERIFIER_TOKEN ??= randomBytes(24).toString('base64url');
+    const where = env.INTUIT_OAUTH_BASE_URL ?? "Intuit's sandbox";
+    return {
+      emulatorUrl: undefined,
+      description:
+        `${where} (yours: register ${options.apiUrl}/webhooks/quickbooks with verifier token ` +
+        `${env.QBO_WEBHOOK_VERIFIER_TOKEN.split(',')[0]})`,
+      close: async () => {},
+    };
   }
   const port = Number(env.EMULATOR_PORT ?? (options.apiPort === 0 ? 0 : options.apiPort + 1));
   let emulator: RunningEmulator;
@@ -40,7 +76,9 @@ export async function setUpIntuit(options: {
     });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new Error(`The emulator's port ${port} is already in use; set EMULATOR_PORT=<port>.`);
+      throw new IntuitSetupError(
+        `The emulator's port ${port} is already in use; set EMULATOR_PORT=<port>.`,
+      );
     }
     throw err;
   }
@@ -64,5 +102,9 @@ export async function setUpIntuit(options: {
     INTUIT_OAUTH_BASE_URL: emulator.url,
     QBO_API_BASE_URL: emulator.url,
   });
-  return { emulatorUrl: emulator.url, close: () => emulator.close() };
+  return {
+    emulatorUrl: emulator.url,
+    description: `${emulator.url} (QBO + OAuth emulator)`,
+    close: () => emulator.close(),
+  };
 }

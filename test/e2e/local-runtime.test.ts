@@ -135,3 +135,81 @@ describe('npm start on a machine without Java', () => {
     expect(started.output()).not.toMatch(/\n\s+at /);
   });
 });
+
+describe('npm start against an Intuit of your own (a standalone npm run emulator)', () => {
+  it('starts no emulator of its own and connects through the one named', async () => {
+    const app = { INTUIT_CLIENT_ID: 'standalone-app', INTUIT_CLIENT_SECRET: 'standalone-secret' };
+    const emulator = spawn(process.execPath, ['--import', 'tsx', 'emulator/main.ts'], {
+      cwd: root,
+      env: { ...process.env, ...app, EMULATOR_PORT: '0', PORT: '' },
+    });
+    let emulatorOutput = '';
+    emulator.stdout.on('data', (d: Buffer) => {
+      emulatorOutput += d.toString();
+    });
+    const standalone = { child: emulator, output: () => emulatorOutput };
+    const intuitUrl = (await waitFor(standalone, /listening on (http:\/\/\S+)/))[1] as string;
+    const started = startLocal(['--in-memory', '--port', '0'], {
+      [STORE_ENV]: store,
+      ...app,
+      INTUIT_OAUTH_BASE_URL: intuitUrl,
+      QBO_API_BASE_URL: intuitUrl,
+      EMULATOR_PORT: '',
+    });
+    try {
+      const url = (await waitFor(started, /API:\s+(http:\/\/\S+)/))[1] as string;
+      expect(started.output()).toContain(
+        `Intuit:    ${intuitUrl} (yours: register ${url}/webhooks`,
+      );
+      expect(await (await fetch(`${url}/_local/info`)).json()).not.toHaveProperty('emulatorUrl');
+      // The whole connect flow goes through the standalone emulator.
+      const json = { 'content-type': 'application/json' };
+      const company = await fetch(`${intuitUrl}/_admin/companies`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ name: 'Standalone Co' }),
+      });
+      const { realmId } = (await company.json()) as { realmId: string };
+      const minted = await fetch(`${url}/_local/token`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ tenantId: 'standalone' }),
+      });
+      const auth = {
+        authorization: `Bearer ${((await minted.json()) as { token: string }).token}`,
+      };
+      const connect = await fetch(`${url}/integrations/quickbooks/connect`, {
+        method: 'POST',
+        headers: auth,
+      });
+      const consent = new URL(((await connect.json()) as { authorizeUrl: string }).authorizeUrl);
+      expect(consent.origin).toBe(intuitUrl);
+      consent.searchParams.set('auto_approve', realmId);
+      const callback = (await fetch(consent, { redirect: 'manual' })).headers.get('location');
+      const back = (await fetch(callback ?? '', { redirect: 'manual' })).headers.get('location');
+      const confirmation = new URL(back ?? '').searchParams.get('confirmation');
+      const confirmed = await fetch(`${url}/integrations/quickbooks/confirm`, {
+        method: 'POST',
+        headers: { ...auth, ...json },
+        body: JSON.stringify({ confirmation }),
+      });
+      expect(await confirmed.json()).toMatchObject({ status: 'connected', realmId });
+    } finally {
+      started.child.kill('SIGINT');
+      emulator.kill('SIGINT');
+      await Promise.all([exited(started.child), exited(emulator)]);
+    }
+  });
+
+  it('asks for the client id and secret when only a URL is named', async () => {
+    const started = startLocal(['--in-memory', '--port', '0'], {
+      [STORE_ENV]: store,
+      INTUIT_OAUTH_BASE_URL: 'http://127.0.0.1:9',
+      INTUIT_CLIENT_ID: '',
+      INTUIT_CLIENT_SECRET: '',
+    });
+    expect(await exited(started.child)).toBe(1);
+    expect(started.output()).toContain('INTUIT_CLIENT_ID and INTUIT_CLIENT_SECRET must be set too');
+    expect(started.output()).not.toMatch(/\n\s+at /);
+  });
+});
