@@ -113,7 +113,7 @@ export class NightlyReconcile extends Construct {
     fn.addEnvironment('SCHEDULE_DLQ_ARN', this.scheduleDeadLetters.queueArn);
     const { partition, region, account } = Stack.of(this);
     const group = this.group.scheduleGroupName;
-    const schedules = `arn:${partition}:scheduler:${region}:${account}:schedule/${group}/reconcile-*`;
+    const schedules = `arn:${partition}:scheduler:${region}:${account}:schedule/${group}/reconcile*`;
     fn.addToRolePolicy(
       new PolicyStatement({
         actions: [
@@ -127,9 +127,10 @@ export class NightlyReconcile extends Construct {
     );
     this.passRole(fn);
     Validations.of(fn.role as Role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:${region}:${account}:schedule/${group}/reconcile-*]`,
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:${region}:${account}:schedule/${group}/reconcile*]`,
       reason:
-        'One schedule per tenant is created at run time (reconcile-<tenantId>); the wildcard ' +
+        'One schedule per tenant is created at run time (reconcile-<tenantId>, or ' +
+        'reconcile.<hash> for a long tenant id: shared/ports/schedule-registry.ts); the wildcard ' +
         "covers only those names inside this stack's own schedule group.",
     });
   }

@@ -4,6 +4,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { routes } from '#shared/api/routes.ts';
+import { scheduleName } from '#shared/ports/schedule-registry.ts';
 import { syncStateTable, tenantProviderKeysTable } from '#shared/store/tables.ts';
 import { buildStack } from '../support/stack.ts';
 
@@ -299,6 +300,22 @@ describe('Stack: functions', () => {
       RouteKey: 'POST /invoices/{invoiceId}/push',
       AuthorizationScopes: ['qbo:push', 'qbo:admin'],
     });
+  });
+
+  it('lets the functions that manage schedules touch every name a tenant schedule can have', () => {
+    const resources = ofType('AWS::IAM::Policy').flatMap(([, p]) =>
+      (p.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement.filter(
+        (st) => [st.Action].flat().includes('scheduler:CreateSchedule'),
+      ).flatMap((st) => [st.Resource].flat()),
+    );
+    expect(resources.length).toBeGreaterThan(0);
+    for (const tenantId of ['acme', 'x'.repeat(64)]) {
+      for (const resource of resources) {
+        const pattern = String(JSON.stringify(resource).match(/schedule\/[^"]*\/([^"/]+)"/)?.[1]);
+        const glob = new RegExp(`^${pattern.replace(/[.]/g, '\\.').replace('*', '.*')}$`);
+        expect(scheduleName(tenantId), pattern).toMatch(glob);
+      }
+    }
   });
 
   it('lets only the break-glass role change the token key policy, when one is named', () => {
