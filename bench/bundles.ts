@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { FUNCTIONS } from '#lib/functions.ts';
 import { FUNCTION_BUNDLING } from '#lib/lambda-function.ts';
 import { percentile, round } from './support/stack.ts';
 
@@ -116,7 +117,7 @@ export async function bundlesBenchmark() {
   const deployed = join(root, 'deployed');
   const sdkLeftOut = join(root, 'sdk-left-out');
   mkdirSync(deployed, { recursive: true });
-  const functions = readdirSync('functions').sort();
+  const functions = Object.keys(FUNCTIONS).sort();
   const rows: FunctionRow[] = [];
   for (const fn of functions) {
     const bytes = await bundle(fn, deployed, FUNCTION_BUNDLING.bundleAwsSdk);

@@ -18,6 +18,13 @@ import { SCOPE_ENV } from '#shared/http/scopes.ts';
 import { TABLE_ENV } from '#shared/store/tables.ts';
 import type { StackConfig } from './config.ts';
 import { ConsoleSite } from './console-site.ts';
+import {
+  type FunctionName,
+  type FunctionSpec,
+  functionEntries,
+  functionsWhere,
+  type QueueName,
+} from './functions.ts';
 import { Grants } from './grants.ts';
 import { IntegrationHttpApi } from './http-api.ts';
 import { InvoicePipeline } from './invoice-pipeline.ts';
@@ -32,9 +39,6 @@ export interface IntegrationStackProps extends StackProps {
   /** Validated configuration (`lib/config.ts`). */
   readonly config: StackConfig;
 }
-
-/** Functions that call Intuit stay well inside API Gateway's 30-second integration limit. */
-const INTUIT_CALL_TIMEOUT = Duration.seconds(29);
 
 /**
  * The TradelyHQ ↔ QuickBooks Online integration. It wires the constructs together and owns no
@@ -59,8 +63,8 @@ export class IntegrationStack extends Stack {
   readonly observability: Observability;
   /** The HTTP API. */
   readonly http: IntegrationHttpApi;
-  /** Every function, by its folder name under `functions/`. */
-  readonly functions: Readonly<Record<string, AppFunction>>;
+  /** Every function, by its folder name under `functions/` (`lib/functions.ts`). */
+  readonly functions: Readonly<Record<FunctionName, AppFunction>>;
   /** The reference admin console's static site, when `consoleSite` is set. */
   readonly consoleSite: ConsoleSite | undefined;
 
@@ -88,59 +92,18 @@ export class IntegrationStack extends Stack {
       description: 'Invoice sync status changes for TradelyHQ core',
     });
 
-    const { syncState, tenantProviderKeys, tokenKey } = this.data;
-    const fn = (name: string, description: string, options: { timeout?: Duration } = {}) =>
-      new AppFunction(this, pascal(name), {
-        entry: `functions/${name}/handler.ts`,
-        description,
-        logRetention,
-        logLevel: config.logLevel,
-        ...options,
-      });
-    const syncRead = (f: AppFunction) => f.bindTable(syncState, TABLE_ENV.syncState, 'read');
-    const syncWrite = (f: AppFunction) => f.bindTable(syncState, TABLE_ENV.syncState, 'readwrite');
-    const tokens = (f: AppFunction, use: 'store' | 'read' | 'both') =>
-      f
-        .bindTable(tenantProviderKeys, TABLE_ENV.tenantProviderKeys, 'readwrite')
-        .bindTokenKey(tokenKey, use);
-    const events = (f: AppFunction) => {
-      this.eventBus.grantPutEventsTo(f);
-      f.addEnvironment('EVENT_BUS_NAME', this.eventBus.eventBusName);
-      return f;
-    };
-    const intuit = { timeout: INTUIT_CALL_TIMEOUT };
+    const built = Object.fromEntries(
+      functionEntries().map(([name, spec]) => [name, this.buildFunction(name, spec, config)]),
+    ) as Record<FunctionName, AppFunction>;
+    this.functions = built;
+    const consumer = (queue: QueueName) =>
+      built[
+        functionsWhere(
+          (s) => typeof s.trigger === 'object' && s.trigger.queue === queue,
+        )[0] as FunctionName
+      ];
 
-    const worker = events(
-      tokens(
-        syncWrite(
-          fn('push-worker', 'Pushes queued invoices to QuickBooks', {
-            timeout: Duration.seconds(60),
-          }),
-        ),
-        'both',
-      ),
-    );
-    const changeWorker = events(
-      tokens(
-        syncWrite(
-          fn('change-worker', 'Applies QuickBooks changes (webhooks) to pushed invoices', {
-            timeout: Duration.seconds(60),
-          }),
-        ),
-        'both',
-      ),
-    );
-    const reconcileWorker = events(
-      tokens(
-        syncWrite(
-          fn('reconcile-worker', "Nightly reconcile of a tenant's invoices with QuickBooks", {
-            timeout: Duration.minutes(5),
-          }),
-        ),
-        'both',
-      ),
-    );
-    this.reconcile.consumeWith(reconcileWorker);
+    this.reconcile.consumeWith(consumer('reconcile'));
     this.observability.alarmOnDeadLetters(
       'ReconcileDeadLetters',
       this.reconcile.queueDeadLetters,
@@ -153,120 +116,44 @@ export class IntegrationStack extends Stack {
     );
     this.pipeline = new InvoicePipeline(this, 'Pipeline', {
       queueKey: this.queueKey,
-      worker,
+      worker: consumer('push'),
       observability: this.observability,
     });
-    // Opens held grants to revoke them, and reads QBO to check a Disconnect notice: both key uses.
-    const grantWorker = tokens(
-      syncWrite(
-        fn('grant-worker', 'Revokes grants no connection holds; checks Disconnect notices', {
-          timeout: Duration.seconds(30),
-        }),
-      ),
-      'both',
-    );
     this.grants = new Grants(this, 'Grants', {
       queueKey: this.queueKey,
-      worker: grantWorker,
+      worker: consumer('grants'),
       observability: this.observability,
     });
-
-    const routeFunctions = {
-      health: fn('health', 'GET /health: liveness probe'),
-      'get-connection': syncRead(fn('get-connection', 'GET /integrations/quickbooks: status')),
-      'connect-quickbooks': syncWrite(fn('connect-quickbooks', 'Starts the QuickBooks OAuth flow')),
-      // Public: seals the new grant and keeps it pending; it can never open a token.
-      'quickbooks-callback': syncWrite(
-        tokens(
-          fn('quickbooks-callback', "Intuit's OAuth redirect: keeps the grant", intuit),
-          'store',
-        ),
-      ),
-      // Adopts the sealed grant, then catches up on QBO changes with it (CDC): both key uses.
-      'confirm-quickbooks': events(
-        tokens(
-          syncWrite(fn('confirm-quickbooks', 'The admin who started it connects', intuit)),
-          'both',
-        ),
-      ).bindSchedules(this.reconcile),
-      // Public: no table, no token key, no Intuit secret; it only queues a check of the grant.
-      'quickbooks-disconnected': fn(
-        'quickbooks-disconnected',
-        "Intuit's Disconnect URL: queues a check of the grant",
-      ),
-      // Reads QBO with the tenant's tokens (a refresh stores the new pair): both key uses.
-      'list-income-accounts': tokens(
-        syncWrite(fn('list-income-accounts', "The company's income accounts, from QBO", intuit)),
-        'both',
-      ),
-      'update-settings': syncWrite(
-        fn('update-settings', 'Time zone and mapping settings'),
-      ).bindSchedules(this.reconcile),
-      'disconnect-quickbooks': tokens(
-        syncWrite(fn('disconnect-quickbooks', 'Revokes at Intuit, deletes tokens', intuit)),
-        'read',
-      ).bindSchedules(this.reconcile),
-      'push-invoice': events(syncWrite(fn('push-invoice', 'Authorize & Send: queues a push'))),
-      'get-invoice-sync': syncRead(fn('get-invoice-sync', "One invoice's sync status")),
-      'list-invoices': syncRead(fn('list-invoices', 'Pushed invoices by status')),
-      // Public: only what receiving needs (no token key, no Intuit client secret, no reads of
-      // invoices or tokens): write webhook records, and find a realm's tenant on the index.
-      'quickbooks-webhook': this.data.bindWebhookRecords(
-        fn('quickbooks-webhook', 'Receives QuickBooks webhooks'),
-        TABLE_ENV.syncState,
-      ),
-      'list-sync-errors': syncRead(fn('list-sync-errors', 'The Sync Errors panel')),
-      'resync-invoice': syncWrite(fn('resync-invoice', 'Re-pushes an invoice over QBO')),
-      'accept-sync-error': syncWrite(fn('accept-sync-error', "Keeps QBO's value")),
-      'dismiss-sync-error': syncWrite(fn('dismiss-sync-error', 'Dismisses a sync error')),
-      'request-reconcile': syncWrite(fn('request-reconcile', 'Runs the reconcile now')),
-    };
-    this.pipeline.grantSend(routeFunctions['resync-invoice']);
-    this.reconcile.grantRequest(routeFunctions['request-reconcile']);
     this.webhooks = new Webhooks(this, 'Webhooks', {
       queueKey: this.queueKey,
-      receiver: routeFunctions['quickbooks-webhook'],
-      worker: changeWorker,
+      worker: consumer('changes'),
       observability: this.observability,
     });
-    this.pipeline.grantSend(routeFunctions['push-invoice']);
-    // A reconnect resumes the pushes that waited for it.
-    this.pipeline.grantSend(routeFunctions['confirm-quickbooks']);
-    for (const name of [
-      'quickbooks-callback',
-      'confirm-quickbooks',
-      'quickbooks-disconnected',
-      'disconnect-quickbooks',
-    ] as const) {
-      this.grants.grantSend(routeFunctions[name]);
+    const queues: Record<QueueName, { grantSend(fn: AppFunction): void }> = {
+      push: this.pipeline,
+      changes: this.webhooks,
+      reconcile: this.reconcile,
+      grants: this.grants,
+    };
+    for (const [name, spec] of functionEntries()) {
+      for (const queue of spec.sendsTo ?? []) queues[queue].grantSend(built[name]);
+      if (spec.schedules) built[name].bindSchedules(this.reconcile);
+      if (spec.trigger === 'hourly') {
+        new Rule(this, 'FleetWatchdogHourly', {
+          description: 'Runs the fleet watchdog every hour',
+          schedule: Schedule.rate(Duration.hours(1)),
+          targets: [new LambdaFunction(built[name], { retryAttempts: 2 })],
+        });
+      }
     }
     for (const route of routes) {
       if (route.auth !== 'jwt') continue;
-      routeFunctions[route.handler as keyof typeof routeFunctions]
+      built[route.handler as FunctionName]
         .addEnvironment(SCOPE_ENV.admin, config.scopes.admin)
         .addEnvironment(SCOPE_ENV.push, config.scopes.push);
     }
-    const watchdog = syncRead(
-      fn('fleet-watchdog', 'Hourly: reconnects needed, overdue reconciles, open sync errors', {
-        // One small query per tenant: minutes, not seconds, at thousands of tenants.
-        timeout: Duration.minutes(5),
-      }),
-    );
-    new Rule(this, 'FleetWatchdogHourly', {
-      description: 'Runs the fleet watchdog every hour',
-      schedule: Schedule.rate(Duration.hours(1)),
-      targets: [new LambdaFunction(watchdog, { retryAttempts: 2 })],
-    });
-    this.functions = {
-      ...routeFunctions,
-      'push-worker': worker,
-      'grant-worker': grantWorker,
-      'change-worker': changeWorker,
-      'reconcile-worker': reconcileWorker,
-      'fleet-watchdog': watchdog,
-    };
     this.data.restrictTokenKeyTo(
-      Object.values(this.functions)
+      Object.values(built)
         .filter((f) => f.usesTokenKey)
         .map((f) => f.role as IRole),
       config.keyPolicyAdminRoleArn,
@@ -288,7 +175,9 @@ export class IntegrationStack extends Stack {
     ];
     this.http = new IntegrationHttpApi(this, 'Http', {
       routes,
-      functions: routeFunctions,
+      functions: Object.fromEntries(
+        functionsWhere((s) => s.trigger === 'route').map((n) => [n, built[n]]),
+      ),
       jwtIssuer: config.jwtIssuer,
       jwtAudience: config.jwtAudience,
       corsOrigins: portalOrigins,
@@ -307,28 +196,20 @@ export class IntegrationStack extends Stack {
       returnUrlOrigins: portalOrigins,
       defaultTimezone: config.defaultTimezone,
     };
-    for (const name of [
-      'connect-quickbooks',
-      'quickbooks-callback',
-      'confirm-quickbooks',
-      'grant-worker',
-      'disconnect-quickbooks',
-      'list-income-accounts',
-      'push-worker',
-      'change-worker',
-      'reconcile-worker',
-    ]) {
-      this.functions[name]?.bindIntuitApp(app);
-    }
-    // The Disconnect URL's only setting: where the browser goes next.
-    routeFunctions['quickbooks-disconnected'].addEnvironment('PORTAL_URL', config.portalUrl);
     const verifier = this.secret(
       'WebhookVerifier',
       config.webhookSecretArn,
       'QuickBooks webhook verifier token(s): {"webhookVerifierTokens":["..."]} (two while rotating).',
     );
-    verifier.grantRead(routeFunctions['quickbooks-webhook']);
-    routeFunctions['quickbooks-webhook'].addEnvironment('WEBHOOK_SECRET_ARN', verifier.secretArn);
+    for (const [name, spec] of functionEntries()) {
+      if (spec.intuitApp) built[name].bindIntuitApp(app);
+      // The Disconnect URL's only setting: where the browser goes next.
+      if (spec.portalUrl) built[name].addEnvironment('PORTAL_URL', config.portalUrl);
+      if (spec.webhookSecret) {
+        verifier.grantRead(built[name]);
+        built[name].addEnvironment('WEBHOOK_SECRET_ARN', verifier.secretArn);
+      }
+    }
     this.alarms();
     if (this.consoleSite) {
       this.consoleSite.publish({
@@ -369,6 +250,36 @@ export class IntegrationStack extends Stack {
     });
   }
 
+  /**
+   * One function from its row in `lib/functions.ts`: its own role and log group, and exactly the
+   * table and key access the row names (queues, schedules and the Intuit app are bound once they
+   * exist).
+   */
+  private buildFunction(name: FunctionName, spec: FunctionSpec, config: StackConfig): AppFunction {
+    const fn = new AppFunction(this, pascal(name), {
+      entry: `functions/${name}/handler.ts`,
+      description: spec.description,
+      logRetention: config.logRetentionDays as RetentionDays,
+      logLevel: config.logLevel,
+      ...(spec.timeoutSeconds ? { timeout: Duration.seconds(spec.timeoutSeconds) } : {}),
+    });
+    const { syncState, tenantProviderKeys, tokenKey } = this.data;
+    if (spec.syncTable === 'webhook-records') {
+      this.data.bindWebhookRecords(fn, TABLE_ENV.syncState);
+    } else if (spec.syncTable) {
+      fn.bindTable(syncState, TABLE_ENV.syncState, spec.syncTable);
+    }
+    if (spec.tokens) {
+      fn.bindTable(tenantProviderKeys, TABLE_ENV.tenantProviderKeys, 'readwrite');
+      fn.bindTokenKey(tokenKey, spec.tokens);
+    }
+    if (spec.events) {
+      this.eventBus.grantPutEventsTo(fn);
+      fn.addEnvironment('EVENT_BUS_NAME', this.eventBus.eventBusName);
+    }
+    return fn;
+  }
+
   /** Everything the on-call team is told about: see docs/runbook.md, one section per alarm. */
   private alarms(): void {
     const o = this.observability;
@@ -406,16 +317,8 @@ export class IntegrationStack extends Stack {
       'A connected tenant has had no finished nightly reconcile for 26 hours. See docs/runbook.md.',
     );
     // Which tenants and companies: Contributor Insights over the metric lines' properties.
-    const logsOf = (...names: string[]) => names.flatMap((n) => this.functions[n]?.logGroup ?? []);
-    const qboCallers = logsOf(
-      'push-worker',
-      'change-worker',
-      'reconcile-worker',
-      'quickbooks-callback',
-      'confirm-quickbooks',
-      'grant-worker',
-      'list-income-accounts',
-    );
+    const logsOf = (...names: FunctionName[]) => names.map((n) => this.functions[n].logGroup);
+    const qboCallers = logsOf(...functionsWhere((s) => s.callsQbo === true));
     o.topContributors('QboThrottlingByCompany', 'QboThrottled', 'realmId', qboCallers);
     o.topContributors('QboRequestsByCompany', 'QboRequests', 'realmId', qboCallers);
     o.topContributors(

@@ -95,7 +95,7 @@ export class NightlyReconcile extends Construct {
    *
    * @param fn - the function
    */
-  grantRequest(fn: AppFunction): void {
+  grantSend(fn: AppFunction): void {
     this.queue.grantSendMessages(fn);
     fn.addEnvironment('RECONCILE_QUEUE_URL', this.queue.queueUrl);
   }

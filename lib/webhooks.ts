@@ -9,8 +9,6 @@ import { workQueue } from './queues.ts';
 /** Props of {@link Webhooks}. */
 export interface WebhooksProps {
   readonly queueKey: IKey;
-  /** The public receiver (`POST /webhooks/quickbooks`): verifies, stores, queues. */
-  readonly receiver: AppFunction;
   /** The change worker: re-reads QBO and applies the change. */
   readonly worker: AppFunction;
   readonly observability: Observability;
@@ -47,8 +45,16 @@ export class Webhooks extends Construct {
     });
     this.queue = queues.queue;
     this.deadLetterQueue = queues.deadLetterQueue;
-    this.queue.grantSendMessages(props.receiver);
-    acknowledgeKmsGrantWildcards(props.receiver.role as IConstruct, 'sending to the change queue');
-    props.receiver.addEnvironment('CHANGE_QUEUE_URL', this.queue.queueUrl);
+  }
+
+  /**
+   * Lets a function queue changes (the public receiver, `POST /webhooks/quickbooks`).
+   *
+   * @param fn - the function
+   */
+  grantSend(fn: AppFunction): void {
+    this.queue.grantSendMessages(fn);
+    acknowledgeKmsGrantWildcards(fn.role as IConstruct, 'sending to the change queue');
+    fn.addEnvironment('CHANGE_QUEUE_URL', this.queue.queueUrl);
   }
 }

@@ -1,8 +1,10 @@
+import { readdirSync } from 'node:fs';
 import type { CfnElement } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { FUNCTIONS, type FunctionName, functionsWhere } from '#lib/functions.ts';
 import { routes } from '#shared/api/routes.ts';
 import { scheduleName } from '#shared/ports/schedule-registry.ts';
 import { syncStateTable, tenantProviderKeysTable } from '#shared/store/tables.ts';
@@ -26,16 +28,21 @@ function logicalIdOf(construct: IConstruct): string {
 }
 
 /** The functions that hold tokens: the only ones that may read the keys table or use the token key. */
-const TOKEN_FUNCTIONS = [
-  'change-worker',
-  'confirm-quickbooks',
-  'disconnect-quickbooks',
-  'grant-worker',
-  'list-income-accounts',
-  'push-worker',
-  'quickbooks-callback',
-  'reconcile-worker',
-] as const;
+const TOKEN_FUNCTIONS = functionsWhere((spec) => spec.tokens !== undefined);
+
+describe('Stack: the function table', () => {
+  it('has one row per folder under functions/, and builds a function for each', () => {
+    const folders = readdirSync('functions').sort();
+    expect(Object.keys(FUNCTIONS).sort()).toEqual(folders);
+    expect(Object.keys(built.stack.functions).sort()).toEqual(folders);
+    expect(ofType('AWS::Lambda::Function').length).toBeGreaterThanOrEqual(folders.length);
+  });
+
+  it('serves every route with a function whose row says it is a route function', () => {
+    const routeFunctions = functionsWhere((spec) => spec.trigger === 'route');
+    expect([...new Set(routes.map((r) => r.handler))].sort()).toEqual(routeFunctions.sort());
+  });
+});
 
 describe('Stack: data', () => {
   it.each([
@@ -237,7 +244,7 @@ describe('Stack: functions', () => {
         })
         .map(([name]) => name)
         .sort();
-    const tokenFunctions = [...TOKEN_FUNCTIONS];
+    const tokenFunctions = [...TOKEN_FUNCTIONS].sort();
     expect(holders(keysTable)).toEqual(tokenFunctions);
     expect(holders(tokenKey)).toEqual(tokenFunctions);
   });
@@ -258,7 +265,7 @@ describe('Stack: functions', () => {
 
   it('grants each token function only the token-key action it uses', () => {
     const tokenKey = logicalIdOf(built.stack.data.tokenKey);
-    const actionsOf = (name: string) => {
+    const actionsOf = (name: FunctionName) => {
       const roleId = logicalIdOf(built.stack.functions[name]?.role as IConstruct);
       return ofType('AWS::IAM::Policy')
         .filter(([, p]) => JSON.stringify(p.Properties.Roles).includes(roleId))

@@ -1,0 +1,232 @@
+/**
+ * Every Lambda function of the stack, in one table: what it is, what invokes it and what it may
+ * touch. The stack (`integration-stack.ts`) builds each function from its row in a straight line,
+ * the infra tests and the bundle benchmark read the same rows, and a least-privilege review is a
+ * read of this table. Adding a function is one row here plus its `functions/<name>/handler.ts`
+ * (and, for an API route, its line in `shared/api/routes.ts`).
+ */
+
+/** The stack's work queues. */
+export type QueueName = 'push' | 'changes' | 'reconcile' | 'grants';
+
+/** One function: its folder under `functions/` is the row's key. */
+export interface FunctionSpec {
+  /** What it does, shown in the Lambda console. */
+  readonly description: string;
+  /** @default 10 */
+  readonly timeoutSeconds?: number;
+  /**
+   * What invokes it: its route(s) in `shared/api/routes.ts`, a queue (it is that queue's only
+   * consumer), or an EventBridge rule every hour.
+   */
+  readonly trigger: 'route' | { readonly queue: QueueName } | 'hourly';
+  /**
+   * The sync-state table: read, read and write, or only what the public webhook receiver needs
+   * (put and delete its records, query the realm index).
+   */
+  readonly syncTable?: 'read' | 'readwrite' | 'webhook-records';
+  /**
+   * Tokens: `tenant_provider_keys` read/write and the token key, to seal (`store`), to open
+   * (`read`) or both. Only these functions may use the key (its policy names their roles).
+   */
+  readonly tokens?: 'store' | 'read' | 'both';
+  /** The Intuit app's secret and settings (client id and secret, redirect URI, portal). */
+  readonly intuitApp?: boolean;
+  /** Only the portal page to send a browser to (the public Disconnect URL). */
+  readonly portalUrl?: boolean;
+  /** The webhook verifier token secret (the public webhook receiver only). */
+  readonly webhookSecret?: boolean;
+  /** Puts `invoice.*` events on the bus for TradelyHQ core. */
+  readonly events?: boolean;
+  /** Queues it sends to. */
+  readonly sendsTo?: readonly QueueName[];
+  /** Creates, moves and deletes tenants' nightly schedules. */
+  readonly schedules?: boolean;
+  /** Calls the QBO Accounting API (its logs feed the per-company request and 429 insights). */
+  readonly callsQbo?: boolean;
+}
+
+/** Functions that call Intuit stay well inside API Gateway's 30-second integration limit. */
+const INTUIT_CALL_SECONDS = 29;
+
+/** Every function of the stack. */
+export const FUNCTIONS = {
+  health: { description: 'GET /health: liveness probe', trigger: 'route' },
+  'get-connection': {
+    description: 'GET /integrations/quickbooks: status',
+    trigger: 'route',
+    syncTable: 'read',
+  },
+  'connect-quickbooks': {
+    description: 'Starts the QuickBooks OAuth flow',
+    trigger: 'route',
+    syncTable: 'readwrite',
+    intuitApp: true,
+  },
+  // Public: seals the new grant and keeps it pending; it can never open a token.
+  'quickbooks-callback': {
+    description: "Intuit's OAuth redirect: keeps the grant",
+    timeoutSeconds: INTUIT_CALL_SECONDS,
+    trigger: 'route',
+    syncTable: 'readwrite',
+    tokens: 'store',
+    intuitApp: true,
+    sendsTo: ['grants'],
+    callsQbo: true,
+  },
+  // Adopts the sealed grant, then catches up on QBO changes with it (CDC): both key uses.
+  'confirm-quickbooks': {
+    description: 'The admin who started it connects',
+    timeoutSeconds: INTUIT_CALL_SECONDS,
+    trigger: 'route',
+    syncTable: 'readwrite',
+    tokens: 'both',
+    intuitApp: true,
+    events: true,
+    sendsTo: ['push', 'grants'],
+    schedules: true,
+    callsQbo: true,
+  },
+  // Public: no table, no token key, no Intuit secret; it only queues a check of the grant.
+  'quickbooks-disconnected': {
+    description: "Intuit's Disconnect URL: queues a check of the grant",
+    trigger: 'route',
+    portalUrl: true,
+    sendsTo: ['grants'],
+  },
+  // Reads QBO with the tenant's tokens (a refresh stores the new pair): both key uses.
+  'list-income-accounts': {
+    description: "The company's income accounts, from QBO",
+    timeoutSeconds: INTUIT_CALL_SECONDS,
+    trigger: 'route',
+    syncTable: 'readwrite',
+    tokens: 'both',
+    intuitApp: true,
+    callsQbo: true,
+  },
+  'update-settings': {
+    description: 'Time zone and mapping settings',
+    trigger: 'route',
+    syncTable: 'readwrite',
+    schedules: true,
+  },
+  'disconnect-quickbooks': {
+    description: 'Revokes at Intuit, deletes tokens',
+    timeoutSeconds: INTUIT_CALL_SECONDS,
+    trigger: 'route',
+    syncTable: 'readwrite',
+    tokens: 'read',
+    intuitApp: true,
+    sendsTo: ['grants'],
+    schedules: true,
+  },
+  'push-invoice': {
+    description: 'Authorize & Send: queues a push',
+    trigger: 'route',
+    syncTable: 'readwrite',
+    events: true,
+    sendsTo: ['push'],
+  },
+  'get-invoice-sync': {
+    description: "One invoice's sync status",
+    trigger: 'route',
+    syncTable: 'read',
+  },
+  'list-invoices': {
+    description: 'Pushed invoices by status',
+    trigger: 'route',
+    syncTable: 'read',
+  },
+  // Public: only what receiving needs (no token key, no Intuit client secret, no reads of
+  // invoices or tokens): write webhook records, and find a realm's tenant on the index.
+  'quickbooks-webhook': {
+    description: 'Receives QuickBooks webhooks',
+    trigger: 'route',
+    syncTable: 'webhook-records',
+    webhookSecret: true,
+    sendsTo: ['changes'],
+  },
+  'list-sync-errors': { description: 'The Sync Errors panel', trigger: 'route', syncTable: 'read' },
+  'resync-invoice': {
+    description: 'Re-pushes an invoice over QBO',
+    trigger: 'route',
+    syncTable: 'readwrite',
+    sendsTo: ['push'],
+  },
+  'accept-sync-error': {
+    description: "Keeps QBO's value",
+    trigger: 'route',
+    syncTable: 'readwrite',
+  },
+  'dismiss-sync-error': {
+    description: 'Dismisses a sync error',
+    trigger: 'route',
+    syncTable: 'readwrite',
+  },
+  'request-reconcile': {
+    description: 'Runs the reconcile now',
+    trigger: 'route',
+    syncTable: 'readwrite',
+    sendsTo: ['reconcile'],
+  },
+  'push-worker': {
+    description: 'Pushes queued invoices to QuickBooks',
+    timeoutSeconds: 60,
+    trigger: { queue: 'push' },
+    syncTable: 'readwrite',
+    tokens: 'both',
+    intuitApp: true,
+    events: true,
+    callsQbo: true,
+  },
+  // Opens held grants to revoke them, and reads QBO to check a Disconnect notice: both key uses.
+  'grant-worker': {
+    description: 'Revokes grants no connection holds; checks Disconnect notices',
+    timeoutSeconds: 30,
+    trigger: { queue: 'grants' },
+    syncTable: 'readwrite',
+    tokens: 'both',
+    intuitApp: true,
+    callsQbo: true,
+  },
+  'change-worker': {
+    description: 'Applies QuickBooks changes (webhooks) to pushed invoices',
+    timeoutSeconds: 60,
+    trigger: { queue: 'changes' },
+    syncTable: 'readwrite',
+    tokens: 'both',
+    intuitApp: true,
+    events: true,
+    callsQbo: true,
+  },
+  'reconcile-worker': {
+    description: "Nightly reconcile of a tenant's invoices with QuickBooks",
+    timeoutSeconds: 300,
+    trigger: { queue: 'reconcile' },
+    syncTable: 'readwrite',
+    tokens: 'both',
+    intuitApp: true,
+    events: true,
+    callsQbo: true,
+  },
+  // One small query per tenant: minutes, not seconds, at thousands of tenants.
+  'fleet-watchdog': {
+    description: 'Hourly: reconnects needed, overdue reconciles, open sync errors',
+    timeoutSeconds: 300,
+    trigger: 'hourly',
+    syncTable: 'read',
+  },
+} as const satisfies Record<string, FunctionSpec>;
+
+/** A function's name: its folder under `functions/`. */
+export type FunctionName = keyof typeof FUNCTIONS;
+
+/** The rows, typed as {@link FunctionSpec}, in the table's order. */
+export const functionEntries = (): [FunctionName, FunctionSpec][] =>
+  Object.entries(FUNCTIONS) as [FunctionName, FunctionSpec][];
+
+/** The names of the functions whose row says this. */
+export const functionsWhere = (test: (spec: FunctionSpec) => boolean): FunctionName[] =>
+  functionEntries()
+    .filter(([, spec]) => test(spec))
+    .map(([name]) => name);
