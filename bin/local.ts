@@ -17,6 +17,7 @@ import { localSchedules } from '#shared/adapters/local/local-schedule-registry.t
 import { routes } from '#shared/api/routes.ts';
 import type { ApiHandler } from '#shared/http/api-handler.ts';
 import { syncStateTable, TABLE_ENV, tenantProviderKeysTable } from '#shared/store/tables.ts';
+import { useLocalAdapters } from '#shared/wiring/services.ts';
 import { PortInUseError, startLocalApi } from './local/api-server.ts';
 import { ensureTables, LOCAL_AWS, StoreUnavailableError } from './local/dynamodb-local.ts';
 import {
@@ -28,6 +29,7 @@ import {
   startStore,
 } from './local/dynamodb-store.ts';
 import { IntuitSetupError, setUpIntuit } from './local/intuit-setup.ts';
+import { localAdapters } from './local/local-adapters.ts';
 import { restoreSchedules } from './local/restore-schedules.ts';
 import { startLocalWorkers } from './local/workers.ts';
 
@@ -46,6 +48,7 @@ async function main(): Promise<void> {
     throw new Error(`--port must be a port number, not "${args.port}"`);
   }
   // Handlers read their configuration at load, exactly as in Lambda; set it before any is loaded.
+  useLocalAdapters(localAdapters);
   process.env.TENANT_CLAIM ??= 'tenant_id';
   process.env.POWERTOOLS_SERVICE_NAME ??= 'tradelyhq-quickbooks';
   process.env.POWERTOOLS_LOG_LEVEL ??= 'INFO';

@@ -61,6 +61,15 @@ export interface StackConfig {
   readonly keyPolicyAdminRoleArn: string | undefined;
 }
 
+/**
+ * The retention periods CloudWatch Logs accepts (`RetentionInDays` of AWS::Logs::LogGroup); any
+ * other number synthesizes and then fails the deploy.
+ */
+export const LOG_RETENTION_DAYS: readonly number[] = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
+];
+
 const csv = z
   .union([z.string(), z.array(z.string())])
   .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean));
@@ -74,7 +83,12 @@ const schema = z.strictObject({
   jwtIssuer: z.url({ protocol: /^https$/ }),
   jwtAudience: csv.pipe(z.array(z.string().min(1)).min(1, 'name at least one audience')),
   portalOrigins: csv.pipe(z.array(httpsOrigin).min(1, 'name at least one portal origin')),
-  logRetentionDays: z.coerce.number().int().positive().default(30),
+  logRetentionDays: z.coerce
+    .number()
+    .refine((days) => LOG_RETENTION_DAYS.includes(days), {
+      error: `one of CloudWatch Logs' retention periods: ${LOG_RETENTION_DAYS.join(', ')}`,
+    })
+    .default(30),
   logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   apiThrottleRate: z.coerce.number().int().positive().default(50),
   apiThrottleBurst: z.coerce.number().int().positive().default(100),

@@ -6,7 +6,6 @@ import {
   localReconcileQueue,
 } from '#shared/adapters/local/local-queues.ts';
 import { localSchedules } from '#shared/adapters/local/local-schedule-registry.ts';
-import { useLocalSchedules } from '#shared/wiring/connection-services.ts';
 
 type Worker = (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
 
@@ -28,7 +27,6 @@ export async function startLocalWorkers(): Promise<() => void> {
   localChangeQueue.start(change.handler);
   localReconcileQueue.start(reconcile.handler);
   // The tenants' 2 AM schedules send to the reconcile queue, as Scheduler does in AWS.
-  useLocalSchedules(localSchedules);
   localSchedules.setTarget((request) => localReconcileQueue.send(JSON.stringify(request)));
   return () => {
     localPushQueue.stop();

@@ -12,16 +12,10 @@ import { beginRecord } from '#shared/observability/correlation.ts';
 import { logger } from '#shared/observability/logger.ts';
 import { applyQboChange } from '#shared/use-cases/apply-qbo-change.ts';
 import { backoffSeconds } from '#shared/use-cases/push-invoice.ts';
-import { connectionServices } from '#shared/wiring/connection-services.ts';
-import { changeDelay, eventPublisher, invoiceStores } from '#shared/wiring/push-services.ts';
+import { intuitServices } from '#shared/wiring/services.ts';
 
-const services = await connectionServices();
-const delay = changeDelay();
-const deps = {
-  ...invoiceStores(),
-  events: eventPublisher(),
-  qbo: (tenantId: string) => services.qbo(tenantId),
-};
+const deps = await intuitServices();
+
 const message = z.object({
   tenantId: z.string().check(z.minLength(1)),
   notice: z.object({
@@ -47,7 +41,7 @@ async function handleRecord(record: SQSRecord): Promise<void> {
       attempt,
       error: err,
     });
-    await delay.delay(record.receiptHandle, backoffSeconds(attempt));
+    await deps.changeQueue.delay(record.receiptHandle, backoffSeconds(attempt));
     throw err;
   }
   logger.info('QuickBooks change applied', {

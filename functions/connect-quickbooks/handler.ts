@@ -5,9 +5,9 @@
 import * as z from 'zod';
 import { tenantRoute } from '#shared/http/api-handler.ts';
 import { startConnect } from '#shared/use-cases/start-connect.ts';
-import { connectionServices } from '#shared/wiring/connection-services.ts';
+import { intuitServices } from '#shared/wiring/services.ts';
 
-const services = await connectionServices();
+const services = await intuitServices();
 
 const body = z
   .strictObject({

@@ -5,17 +5,9 @@
  */
 import { tenantRoute } from '#shared/http/api-handler.ts';
 import { disconnect } from '#shared/use-cases/disconnect.ts';
-import { connectionServices } from '#shared/wiring/connection-services.ts';
-import { grantQueue } from '#shared/wiring/push-services.ts';
+import { intuitServices } from '#shared/wiring/services.ts';
 
-const services = await connectionServices();
-const deps = {
-  ...services,
-  grants: services.grants,
-  vault: services.vault,
-  schedules: services.schedules,
-  grantQueue: grantQueue(),
-};
+const deps = await intuitServices();
 
 export const handler = tenantRoute({}, async ({ tenantId }) => ({
   statusCode: 200,

@@ -7,9 +7,9 @@ import { storableText } from '#shared/domain/text.ts';
 import { tenantRoute } from '#shared/http/api-handler.ts';
 import { invoiceIdParam } from '#shared/http/path.ts';
 import { dismissSyncError } from '#shared/use-cases/resolve-sync-error.ts';
-import { invoiceStores } from '#shared/wiring/push-services.ts';
+import { services } from '#shared/wiring/services.ts';
 
-const deps = invoiceStores();
+const deps = services();
 const body = z.strictObject({
   reason: storableText().min(1).max(500),
 });

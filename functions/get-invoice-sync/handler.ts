@@ -6,9 +6,9 @@ import { toInvoiceSyncView } from '#shared/domain/invoice-view.ts';
 import { AppError } from '#shared/errors.ts';
 import { tenantRoute } from '#shared/http/api-handler.ts';
 import { invoiceIdParam } from '#shared/http/path.ts';
-import { invoiceStores } from '#shared/wiring/push-services.ts';
+import { services } from '#shared/wiring/services.ts';
 
-const { invoices } = invoiceStores();
+const { invoices } = services();
 
 export const handler = tenantRoute({}, async ({ tenantId, pathParameters }) => {
   const record = await invoices.get(tenantId, invoiceIdParam(pathParameters, 'invoiceId'));

@@ -16,20 +16,10 @@ import { expireConfirmation } from '#shared/use-cases/expire-confirmation.ts';
 import { backoffSeconds } from '#shared/use-cases/push-invoice.ts';
 import { revokeHeldGrant } from '#shared/use-cases/revoke-held-grant.ts';
 import { verifyDisconnectNotice } from '#shared/use-cases/verify-disconnect-notice.ts';
-import { connectionServices } from '#shared/wiring/connection-services.ts';
-import { grantDelay, grantQueue } from '#shared/wiring/push-services.ts';
+import { intuitServices } from '#shared/wiring/services.ts';
 
-const services = await connectionServices();
-const queue = grantQueue();
-const delay = grantDelay();
-const deps = {
-  grants: services.grants,
-  vault: services.vault,
-  intuit: services.intuit,
-  connections: services.connections,
-  clock: services.clock,
-  qbo: (tenantId: string) => services.qbo(tenantId),
-};
+const deps = await intuitServices();
+const queue = deps.grantQueue;
 
 const job = z.union([
   z.object({ job: z.literal('revoke'), ref: z.string().check(z.minLength(1)) }),
@@ -68,7 +58,7 @@ async function handleRecord(record: SQSRecord): Promise<void> {
       attempt,
       error: err,
     });
-    await delay.delay(record.receiptHandle, backoffSeconds(attempt));
+    await queue.delay(record.receiptHandle, backoffSeconds(attempt));
     throw err;
   }
 }

@@ -4,10 +4,9 @@
  */
 import { tenantRoute } from '#shared/http/api-handler.ts';
 import { listIncomeAccounts } from '#shared/use-cases/list-income-accounts.ts';
-import { connectionServices } from '#shared/wiring/connection-services.ts';
+import { intuitServices } from '#shared/wiring/services.ts';
 
-const services = await connectionServices();
-const deps = { connections: services.connections, qbo: (t: string) => services.qbo(t) };
+const deps = await intuitServices();
 
 export const handler = tenantRoute({}, async ({ tenantId }) => ({
   statusCode: 200,

@@ -6,9 +6,9 @@ import * as z from 'zod';
 import { INVOICE_STATUSES } from '#shared/domain/invoice-status.ts';
 import { toInvoiceSyncView } from '#shared/domain/invoice-view.ts';
 import { parseWith, tenantRoute } from '#shared/http/api-handler.ts';
-import { invoiceStores } from '#shared/wiring/push-services.ts';
+import { services } from '#shared/wiring/services.ts';
 
-const { invoices } = invoiceStores();
+const { invoices } = services();
 
 const query = z.strictObject({
   status: z.enum(INVOICE_STATUSES as [string, ...string[]]).optional(),

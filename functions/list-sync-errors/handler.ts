@@ -5,9 +5,9 @@
 import * as z from 'zod';
 import { parseWith, tenantRoute } from '#shared/http/api-handler.ts';
 import { listSyncErrors } from '#shared/use-cases/list-sync-errors.ts';
-import { invoiceStores } from '#shared/wiring/push-services.ts';
+import { services } from '#shared/wiring/services.ts';
 
-const deps = invoiceStores();
+const deps = services();
 const query = z.strictObject({
   state: z.enum(['open', 'closed', 'dismissed', 'accepted']).default('open'),
   kind: z

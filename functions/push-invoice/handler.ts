@@ -6,9 +6,9 @@ import { pushInvoiceSchema } from '#shared/domain/invoice.ts';
 import { tenantRoute } from '#shared/http/api-handler.ts';
 import { invoiceIdParam } from '#shared/http/path.ts';
 import { acceptInvoicePush } from '#shared/use-cases/accept-invoice-push.ts';
-import { eventPublisher, invoiceStores, pushQueue } from '#shared/wiring/push-services.ts';
+import { services } from '#shared/wiring/services.ts';
 
-const deps = { ...invoiceStores(), queue: pushQueue(), events: eventPublisher() };
+const deps = services();
 
 export const handler = tenantRoute(
   { body: pushInvoiceSchema },

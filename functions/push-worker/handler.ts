@@ -12,16 +12,10 @@ import { optionalEnv } from '#shared/config/env.ts';
 import { beginRecord } from '#shared/observability/correlation.ts';
 import { PUSH_MAX_RECEIVES } from '#shared/ports/push-queue.ts';
 import { pushInvoice } from '#shared/use-cases/push-invoice.ts';
-import { connectionServices } from '#shared/wiring/connection-services.ts';
-import { eventPublisher, invoiceStores, pushQueue } from '#shared/wiring/push-services.ts';
+import { intuitServices } from '#shared/wiring/services.ts';
 
-const services = await connectionServices();
-const queue = pushQueue();
-const deps = {
-  ...invoiceStores(),
-  events: eventPublisher(),
-  qbo: (tenantId: string) => services.qbo(tenantId),
-};
+const deps = await intuitServices();
+const queue = deps.pushQueue;
 /** Must equal the queue's redrive maxReceiveCount. */
 const MAX_RECEIVES = Number(optionalEnv('PUSH_MAX_RECEIVES', String(PUSH_MAX_RECEIVES)));
 const message = z.strictObject({

@@ -8,22 +8,12 @@
 import { publicRoute } from '#shared/http/api-handler.ts';
 import { logger } from '#shared/observability/logger.ts';
 import { receiveConsent, withResult } from '#shared/use-cases/receive-consent.ts';
-import { connectionServices } from '#shared/wiring/connection-services.ts';
-import { grantQueue } from '#shared/wiring/push-services.ts';
+import { intuitServices } from '#shared/wiring/services.ts';
 
-const services = await connectionServices();
-const deps = {
-  states: services.states,
-  intuit: services.intuit,
-  vault: services.vault,
-  grants: services.grants,
-  grantQueue: grantQueue(),
-  clock: services.clock,
-  config: services.config,
-};
+const deps = await intuitServices();
 
 export const handler = publicRoute({}, async ({ query, rawQueryString }) => {
-  const callbackUrl = `${services.config.intuit.redirectUri}?${rawQueryString}`;
+  const callbackUrl = `${deps.config.intuit.redirectUri}?${rawQueryString}`;
   let location: string;
   try {
     location = await receiveConsent(
@@ -33,7 +23,7 @@ export const handler = publicRoute({}, async ({ query, rawQueryString }) => {
     );
   } catch (error) {
     logger.error('QuickBooks callback failed', { error });
-    location = withResult(services.config.portalUrl, { failure: 'internal_error' });
+    location = withResult(deps.config.portalUrl, { failure: 'internal_error' });
   }
   return { statusCode: 302, headers: { location, 'cache-control': 'no-store' } };
 });

@@ -7,10 +7,10 @@
 import { requiredEnv } from '#shared/config/env.ts';
 import { REALM_ID } from '#shared/domain/connection.ts';
 import { publicRoute } from '#shared/http/api-handler.ts';
-import { grantQueue } from '#shared/wiring/push-services.ts';
+import { services } from '#shared/wiring/services.ts';
 
 const portalUrl = requiredEnv('PORTAL_URL');
-const queue = grantQueue();
+const queue = services().grantQueue;
 
 export const handler = publicRoute({}, async ({ query }) => {
   const realmId = query.realmId ?? query.realmid ?? '';

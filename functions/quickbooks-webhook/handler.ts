@@ -4,22 +4,17 @@
  * milliseconds; the change worker does the QBO reads. This public function holds only the
  * verifier tokens: no Intuit client secret, no tokens, no QBO access.
  */
-import { requiredEnv } from '#shared/config/env.ts';
 import { loadVerifierTokens } from '#shared/config/integration.ts';
 import { rawPublicRoute } from '#shared/http/api-handler.ts';
-import { systemClock } from '#shared/ports/clock.ts';
-import { ConnectionRepository } from '#shared/store/connection-repository.ts';
-import { TABLE_ENV } from '#shared/store/tables.ts';
-import { WebhookRepository } from '#shared/store/webhook-repository.ts';
 import { receiveWebhook } from '#shared/use-cases/receive-webhook.ts';
-import { changeQueue } from '#shared/wiring/push-services.ts';
+import { services } from '#shared/wiring/services.ts';
 
-const table = requiredEnv(TABLE_ENV.syncState);
+const root = services();
 const deps = {
-  connections: new ConnectionRepository(table),
-  webhooks: new WebhookRepository(table),
-  queue: changeQueue(),
-  clock: systemClock,
+  connections: root.connections,
+  webhooks: root.webhooks,
+  queue: root.changeQueue,
+  clock: root.clock,
   verifierTokens: await loadVerifierTokens(),
 };
 

@@ -10,16 +10,10 @@ import * as z from 'zod/mini';
 import { beginRecord } from '#shared/observability/correlation.ts';
 import { logger } from '#shared/observability/logger.ts';
 import { reconcileTenant } from '#shared/use-cases/reconcile-tenant.ts';
-import { connectionServices } from '#shared/wiring/connection-services.ts';
-import { eventPublisher, invoiceStores, reconcileDelay } from '#shared/wiring/push-services.ts';
+import { intuitServices } from '#shared/wiring/services.ts';
 
-const services = await connectionServices();
-const deps = {
-  ...invoiceStores(),
-  events: eventPublisher(),
-  qbo: (tenantId: string) => services.qbo(tenantId),
-};
-const delay = reconcileDelay();
+const deps = await intuitServices();
+
 /** Longest random wait before a scheduled run starts. */
 const JITTER_SECONDS = Number(process.env.RECONCILE_JITTER_SECONDS ?? '600');
 const request = z.object({
@@ -33,7 +27,10 @@ async function handleRecord(record: SQSRecord): Promise<void> {
   const run = request.parse(JSON.parse(record.body));
   beginRecord(record, { tenantId: run.tenantId });
   if (!run.manual && record.attributes.ApproximateReceiveCount === '1' && JITTER_SECONDS > 0) {
-    await delay.delay(record.receiptHandle, Math.round(Math.random() * JITTER_SECONDS));
+    await deps.reconcileQueue.delay(
+      record.receiptHandle,
+      Math.round(Math.random() * JITTER_SECONDS),
+    );
     throw new Error('Scheduled reconcile spread out; it starts in a few minutes');
   }
   let outcome: Awaited<ReturnType<typeof reconcileTenant>>;
@@ -49,7 +46,7 @@ async function handleRecord(record: SQSRecord): Promise<void> {
   }
   if (outcome === 'busy') {
     // Another run of this tenant holds the lock: try again in a minute, not after 30.
-    await delay.delay(record.receiptHandle, 60);
+    await deps.reconcileQueue.delay(record.receiptHandle, 60);
     throw new Error('Another reconcile of this tenant is running');
   }
 }

@@ -3,9 +3,9 @@
  */
 import { tenantRoute } from '#shared/http/api-handler.ts';
 import { requestReconcile } from '#shared/use-cases/request-reconcile.ts';
-import { invoiceStores, reconcileQueue } from '#shared/wiring/push-services.ts';
+import { services } from '#shared/wiring/services.ts';
 
-const deps = { ...invoiceStores(), reconcile: reconcileQueue() };
+const deps = services();
 
 export const handler = tenantRoute({}, async ({ tenantId }) => ({
   statusCode: 202,

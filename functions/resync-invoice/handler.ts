@@ -5,9 +5,9 @@
 import { tenantRoute } from '#shared/http/api-handler.ts';
 import { invoiceIdParam } from '#shared/http/path.ts';
 import { resyncInvoice } from '#shared/use-cases/resolve-sync-error.ts';
-import { invoiceStores, pushQueue } from '#shared/wiring/push-services.ts';
+import { services } from '#shared/wiring/services.ts';
 
-const deps = { ...invoiceStores(), queue: pushQueue() };
+const deps = services();
 
 export const handler = tenantRoute({}, async ({ tenantId, pathParameters }) => ({
   statusCode: 202,

@@ -3,23 +3,12 @@
  * schedule) and the income account for mirrored items.
  */
 import * as z from 'zod';
-import { requiredEnv } from '#shared/config/env.ts';
 import { canonicalTimeZone, isTimeZone } from '#shared/domain/connection.ts';
 import { tenantRoute } from '#shared/http/api-handler.ts';
-import { systemClock } from '#shared/ports/clock.ts';
-import { ConnectionRepository } from '#shared/store/connection-repository.ts';
-import { TABLE_ENV } from '#shared/store/tables.ts';
 import { updateSettings } from '#shared/use-cases/update-settings.ts';
-import { scheduleRegistry } from '#shared/wiring/connection-services.ts';
+import { services } from '#shared/wiring/services.ts';
 
-const deps = {
-  connections: new ConnectionRepository(requiredEnv(TABLE_ENV.syncState)),
-  // Looked up per use: local mode hands over its registry after loading the handlers.
-  get schedules() {
-    return scheduleRegistry();
-  },
-  clock: systemClock,
-};
+const deps = services();
 
 const body = z.strictObject({
   timezone: z

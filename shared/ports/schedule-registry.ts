@@ -21,13 +21,6 @@ export interface ScheduleRegistry {
   delete(tenantId: string): Promise<void>;
 }
 
-/** What a schedule delivers to the reconcile queue. */
-export interface ReconcileRequest {
-  readonly tenantId: string;
-  /** The scheduled instant (ISO-8601), from which the run derives the tenant-local date. */
-  readonly scheduledFor: string;
-}
-
 /**
  * Name of a tenant's schedule. Scheduler names are at most 64 of `[0-9a-zA-Z-_.]`; a tenant id
  * too long for `reconcile-<id>` is replaced by its SHA-256 after `reconcile.`: tenant ids never

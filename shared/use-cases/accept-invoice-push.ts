@@ -23,7 +23,7 @@ export interface AcceptedPush {
  * revision is ignored. A tenant waiting for a reconnect is accepted (the push waits); one that
  * never connected, or disconnected, is refused.
  *
- * @param deps - invoices, connections, the queue, events, clock
+ * @param deps - invoices, connections, the push queue, events, clock
  * @param tenantId - the tenant, from the verified JWT
  * @param invoiceId - TradelyHQ's invoice id
  * @param body - the schema-valid push body
@@ -34,7 +34,7 @@ export async function acceptInvoicePush(
   deps: {
     readonly invoices: InvoiceRepository;
     readonly connections: ConnectionRepository;
-    readonly queue: PushQueue;
+    readonly pushQueue: PushQueue;
     readonly events: EventPublisher;
     readonly clock: Clock;
   },
@@ -54,7 +54,7 @@ export async function acceptInvoicePush(
   const notYetInQbo =
     current.revision === snapshot.revision && current.pushedRevision !== snapshot.revision;
   if (result === 'accepted' || (result === 'duplicate' && notYetInQbo && !current.parked)) {
-    await deps.queue.send({ tenantId, invoiceId, revision: snapshot.revision });
+    await deps.pushQueue.send({ tenantId, invoiceId, revision: snapshot.revision });
   }
   if (result === 'accepted') {
     await deps.events.publish([

@@ -5,6 +5,9 @@ import type { ApplyChangeDeps } from './apply-qbo-change.ts';
 import { catchUpChanges } from './catch-up-changes.ts';
 import { resumeParkedPushes } from './resume-parked-pushes.ts';
 
+/** What {@link afterReconnect} needs: the change-worker dependencies and the push queue. */
+export type AfterReconnectDeps = ApplyChangeDeps & { readonly pushQueue: PushQueue };
+
 /**
  * What follows a (re)connect: pushes that waited for it go out, and changes made in QBO while
  * webhooks could not be applied are caught up by CDC. A failed catch-up does not undo the
@@ -13,10 +16,7 @@ import { resumeParkedPushes } from './resume-parked-pushes.ts';
  * @param deps - the change-worker dependencies and the push queue
  * @param tenantId - the tenant that connected
  */
-export async function afterReconnect(
-  deps: ApplyChangeDeps & { readonly queue: PushQueue },
-  tenantId: string,
-): Promise<void> {
+export async function afterReconnect(deps: AfterReconnectDeps, tenantId: string): Promise<void> {
   await resumeParkedPushes(deps, tenantId);
   const connection = await deps.connections.get(tenantId);
   const from = connection?.changesCaughtUpTo;

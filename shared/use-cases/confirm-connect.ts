@@ -6,25 +6,22 @@ import {
 import { AppError, UnauthenticatedError } from '#shared/errors.ts';
 import type { TokenVault } from '#shared/oauth/token-vault.ts';
 import { logger } from '#shared/observability/logger.ts';
-import type { Clock } from '#shared/ports/clock.ts';
 import type { GrantQueue } from '#shared/ports/grant-queue.ts';
 import type { ScheduleRegistry } from '#shared/ports/schedule-registry.ts';
 import type { ConnectionRepository } from '#shared/store/connection-repository.ts';
 import type { GrantRepository, HeldGrant, RevokeReason } from '#shared/store/grant-repository.ts';
 import type { RealmClaimRepository } from '#shared/store/realm-claim-repository.ts';
+import { type AfterReconnectDeps, afterReconnect } from './after-reconnect.ts';
 import { confirmationRef } from './receive-consent.ts';
 
-/** What {@link confirmConnect} needs. */
-export interface ConfirmConnectDeps {
+/** What {@link confirmConnect} needs (and {@link afterReconnect}, which it runs once connected). */
+export interface ConfirmConnectDeps extends AfterReconnectDeps {
   readonly connections: ConnectionRepository;
   readonly claims: RealmClaimRepository;
   readonly grants: GrantRepository;
   readonly grantQueue: GrantQueue;
   readonly vault: Pick<TokenVault, 'adopt' | 'delete'>;
   readonly schedules: ScheduleRegistry;
-  readonly clock: Clock;
-  /** Runs once connected (resumes pushes that waited for a reconnect, catches up changes). */
-  readonly onConnected?: (tenantId: string) => Promise<unknown>;
   readonly config: { readonly defaultTimezone: string };
 }
 
@@ -139,7 +136,8 @@ export async function confirmConnect(
   await deps.connections.put(connection);
   await deps.grants.delete(ref);
   if (replaced) await releaseFrom(deps, replaced, grant.realmId, now);
-  await deps.onConnected?.(tenantId);
+  // Parked pushes go out again; changes missed while disconnected are caught up.
+  await afterReconnect(deps, tenantId);
   logger.info('QuickBooks connected', {
     tenantId,
     realmId: grant.realmId,

@@ -52,16 +52,6 @@ export type PushOutcome =
 
 const DONE: PushOutcome = { done: true };
 /** Errors of these kinds close once QBO has the invoice as TradelyHQ sent it. */
-const PUSH_ERRORS: readonly SyncErrorKind[] = [
-  'push_failed',
-  'validation',
-  'total_mismatch',
-  'auth',
-  'drift',
-  'missing_in_quickbooks',
-  'deleted_in_quickbooks',
-];
-
 /**
  * Backoff before retry `attempt` (1-based): 10 s doubling to 15 minutes, with ±50 % jitter. With
  * the queue's 40 receives that rides out about eight hours of Intuit outage.
@@ -206,7 +196,7 @@ async function push(deps: PushDeps, record: InvoiceRecord): Promise<PushOutcome>
       now,
     );
   } else {
-    await deps.syncErrors.close(tenantId, invoiceId, PUSH_ERRORS);
+    await deps.syncErrors.close(tenantId, invoiceId);
   }
   await publish(deps, current, 'invoice.pushed', {
     qboInvoiceId: saved.Id,

@@ -3,6 +3,7 @@ import { datesSince, localDate } from '#shared/domain/local-date.ts';
 import { ReconnectRequiredError } from '#shared/oauth/errors.ts';
 import { logger } from '#shared/observability/logger.ts';
 import { publishCounts } from '#shared/observability/metrics.ts';
+import type { ReconcileRequest } from '#shared/ports/reconcile-queue.ts';
 import type { QboInvoice } from '#shared/qbo/qbo-invoice.ts';
 import { quote, rows } from '#shared/qbo/query.ts';
 import type { InvoiceRecord } from '#shared/store/invoice-repository.ts';
@@ -17,19 +18,6 @@ import { catchUpChanges } from './catch-up-changes.ts';
 /** What the reconcile needs: the change worker's dependencies and the run records. */
 export interface ReconcileDeps extends ApplyChangeDeps {
   readonly runs: ReconcileRunRepository;
-}
-
-/** A reconcile request: from the tenant's nightly schedule, or an admin's "run now". */
-export interface ReconcileRequest {
-  readonly tenantId: string;
-  /** The scheduled instant (ISO-8601); its tenant-local date keys the run. */
-  readonly scheduledFor: string;
-  readonly manual?: boolean;
-  /**
-   * Also replay QBO's changes since this instant (ISO-8601) through CDC, as if their webhooks had
-   * arrived: an operator's repair after a webhook outage (docs/runbook.md).
-   */
-  readonly catchUpSince?: string;
 }
 
 /** QBO answers at most 1000 rows per query. */

@@ -20,7 +20,7 @@ export async function requestReconcile(
   deps: {
     readonly connections: ConnectionRepository;
     readonly runs: ReconcileRunRepository;
-    readonly reconcile: ReconcileQueue;
+    readonly reconcileQueue: ReconcileQueue;
     readonly clock: Clock;
   },
   tenantId: string,
@@ -36,6 +36,6 @@ export async function requestReconcile(
     throw new AppError('conflict', 'reconcile_running', 'A reconcile is already running.');
   }
   const scheduledFor = new Date(deps.clock.now()).toISOString();
-  await deps.reconcile.send({ tenantId, scheduledFor, manual: true });
+  await deps.reconcileQueue.send({ tenantId, scheduledFor, manual: true });
   return { status: 'queued', scheduledFor };
 }

@@ -9,7 +9,7 @@ import type { SyncErrorRepository } from '#shared/store/sync-error-repository.ts
 export interface ResolveDeps {
   readonly invoices: InvoiceRepository;
   readonly syncErrors: SyncErrorRepository;
-  readonly queue: PushQueue;
+  readonly pushQueue: PushQueue;
   readonly clock: Clock;
 }
 
@@ -65,7 +65,7 @@ export async function resyncInvoice(deps: ResolveDeps, tenantId: string, id: str
   if (!saved) {
     throw new AppError('conflict', 'invoice_changed', 'The invoice changed meanwhile; try again.');
   }
-  await deps.queue.send(
+  await deps.pushQueue.send(
     { tenantId, invoiceId: record.invoiceId, revision: record.revision },
     `resync:${deps.clock.now()}`,
   );

@@ -5,12 +5,16 @@ import type { InvoiceRepository } from '#shared/store/invoice-repository.ts';
 /**
  * After a reconnect: every push that was parked waiting for it goes out again.
  *
- * @param deps - invoices, the queue, clock
+ * @param deps - invoices, the push queue, clock
  * @param tenantId - the tenant that reconnected
  * @returns how many pushes were resumed
  */
 export async function resumeParkedPushes(
-  deps: { readonly invoices: InvoiceRepository; readonly queue: PushQueue; readonly clock: Clock },
+  deps: {
+    readonly invoices: InvoiceRepository;
+    readonly pushQueue: PushQueue;
+    readonly clock: Clock;
+  },
   tenantId: string,
 ): Promise<number> {
   let resumed = 0;
@@ -23,7 +27,7 @@ export async function resumeParkedPushes(
       ...(cursor ? { cursor } : {}),
     });
     for (const record of page.items) {
-      await deps.queue.send(
+      await deps.pushQueue.send(
         { tenantId, invoiceId: record.invoiceId, revision: record.revision },
         reason,
       );

@@ -9,7 +9,9 @@
  * `{type: 'ready'}`, `{type: 'result', id, response}`, `{type: 'send' | 'delay', queue, …}`.
  */
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { localAdapters } from '#local/local-adapters.ts';
 import type { LocalQueue } from '#shared/adapters/local/local-queue.ts';
+import { useLocalAdapters } from '#shared/wiring/services.ts';
 import {
   type WorkerInvoke,
   type WorkerMessage,
@@ -31,6 +33,8 @@ for (const [queue, local] of Object.entries(workerQueues) as [WorkerQueueName, L
   });
 }
 
+// The handlers use this process's queues, which forward to the parent's.
+useLocalAdapters(localAdapters);
 const load = async (name: string) =>
   ((await import(`../../functions/${name}/handler.ts`)) as { handler: Worker }).handler;
 const handlers: Record<WorkerQueueName, Worker> = {

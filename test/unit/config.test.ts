@@ -50,4 +50,31 @@ describe('Function: loadConfig', () => {
     const read = (key: string) => ({ ...valid, jwtIssuer: 'http://auth.example.com/' })[key];
     expect(() => loadConfig(read)).toThrowError(/jwtIssuer/);
   });
+
+  it('takes only a log retention CloudWatch Logs accepts, naming the choices', () => {
+    const days = (logRetentionDays: unknown) => (key: string) =>
+      ({ ...valid, logRetentionDays })[key];
+    expect(loadConfig(days('365')).logRetentionDays).toBe(365);
+    expect(() => loadConfig(days('forever'))).toThrowError(/logRetentionDays/);
+    for (const refused of ['31', '0', '-7', '2.5']) {
+      expect(() => loadConfig(days(refused)), refused).toThrowError(
+        /logRetentionDays: one of .* 3653/,
+      );
+    }
+  });
+
+  it('takes scope names that differ, and a break-glass role ARN', () => {
+    const read = (extra: Record<string, string>) => (key: string) => ({ ...valid, ...extra })[key];
+    expect(loadConfig(read({})).scopes).toEqual({
+      admin: 'quickbooks.admin',
+      push: 'quickbooks.push',
+    });
+    expect(() => loadConfig(read({ adminScope: 'qbo', pushScope: 'qbo' }))).toThrowError(
+      /adminScope, pushScope: must differ/,
+    );
+    expect(() => loadConfig(read({ adminScope: 'has space' }))).toThrowError(/adminScope/);
+    expect(() => loadConfig(read({ keyPolicyAdminRoleArn: 'arn:aws:iam::1:user/x' }))).toThrowError(
+      /keyPolicyAdminRoleArn/,
+    );
+  });
 });

@@ -1,15 +1,12 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { messageAttributes } from '#shared/adapters/aws/sqs-attributes.ts';
-import type { ReconcileQueue } from '#shared/ports/reconcile-queue.ts';
-import type { ReconcileRequest } from '#shared/use-cases/reconcile-tenant.ts';
+import { SqsMessageDelay } from '#shared/adapters/aws/sqs-fifo-queue.ts';
+import type { ReconcileQueue, ReconcileRequest } from '#shared/ports/reconcile-queue.ts';
 
 const sqs = new SQSClient({});
 
 /** {@link ReconcileQueue} on the standard SQS reconcile queue (where the schedules send too). */
-export class SqsReconcileQueue implements ReconcileQueue {
-  /** @param queueUrl - the reconcile queue */
-  constructor(private readonly queueUrl: string) {}
-
+export class SqsReconcileQueue extends SqsMessageDelay implements ReconcileQueue {
   async send(request: ReconcileRequest): Promise<void> {
     await sqs.send(
       new SendMessageCommand({

@@ -11,8 +11,7 @@ import {
   type PushQueue,
   pushKeys,
 } from '#shared/ports/push-queue.ts';
-import type { ReconcileQueue } from '#shared/ports/reconcile-queue.ts';
-import type { ReconcileRequest } from '#shared/use-cases/reconcile-tenant.ts';
+import type { ReconcileQueue, ReconcileRequest } from '#shared/ports/reconcile-queue.ts';
 import { LocalQueue } from './local-queue.ts';
 
 /** Multiplies local queue delays; tests set `LOCAL_QUEUE_TIME_SCALE=0.001`. */

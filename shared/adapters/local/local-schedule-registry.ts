@@ -1,5 +1,6 @@
 import { Cron } from 'croner';
-import type { ReconcileRequest, ScheduleRegistry } from '#shared/ports/schedule-registry.ts';
+import type { ReconcileRequest } from '#shared/ports/reconcile-queue.ts';
+import type { ScheduleRegistry } from '#shared/ports/schedule-registry.ts';
 
 /**
  * {@link ScheduleRegistry} for local mode: one croner job per tenant, `0 2 * * *` in the tenant's
