@@ -5,8 +5,25 @@ import type { ChangeQueue } from '#shared/ports/change-queue.ts';
 import type { Clock } from '#shared/ports/clock.ts';
 import type { ConnectionRepository } from '#shared/store/connection-repository.ts';
 import type { WebhookRepository } from '#shared/store/webhook-repository.ts';
-import { HANDLED_ENTITIES, readNotifications } from '#shared/webhooks/notifications.ts';
+import {
+  type ChangeNotice,
+  HANDLED_ENTITIES,
+  readNotifications,
+} from '#shared/webhooks/notifications.ts';
 import { verifyIntuitSignature } from '#shared/webhooks/signature.ts';
+
+/**
+ * QBO also notifies the invoices this stack creates. A create carries nothing the push did not
+ * record, and any later change (an edit, a payment) has a notice of its own, so it is not worth a
+ * record, a message, an invocation and a request of the company's 500 a minute. Of customers and
+ * items only merges matter (the mappings follow the survivor).
+ */
+function worthQueueing(notice: ChangeNotice): boolean {
+  if (!HANDLED_ENTITIES.has(notice.entity)) return false;
+  if (notice.entity === 'Invoice') return notice.operation !== 'Create';
+  if (notice.entity === 'Payment') return true;
+  return notice.operation === 'Merge' && notice.deletedId !== undefined;
+}
 
 /** What the receiver answers Intuit, and what it did. */
 export interface WebhookReceipt {
@@ -31,11 +48,12 @@ export interface ReceiveWebhookDeps {
  * Intuit's webhook delivery. The signature over the raw bytes is checked before anything is read:
  * a missing or wrong one is refused (401) and nothing is stored. A signed body is acknowledged
  * whatever is in it, so one bad event never blocks Intuit's queue: unreadable bodies are kept for
- * an operator, entities other than Invoice and Payment and companies no tenant owns are counted and
- * ignored, repeats (Intuit retries and duplicates) are dropped by dedupe key, and every new event
- * is stored and queued for the change worker. No QBO call is made here, so the answer comes in
- * milliseconds. If queueing fails the event is forgotten and the error propagates, so Intuit's
- * retry brings it again.
+ * an operator, events that move nothing (see `worthQueueing`) and companies no tenant owns are
+ * counted and ignored, repeats (Intuit retries and duplicates) are dropped by dedupe key, and every
+ * new event is stored and queued for the change worker. Storage is batched per tenant and the
+ * messages are sent concurrently, and no QBO call is made here, so even a delivery of hundreds of
+ * events is answered well inside Intuit's 3 s. If queueing fails the events that did not go out are
+ * forgotten and the error propagates, so Intuit's retry brings them again.
  *
  * @param deps - see {@link ReceiveWebhookDeps}
  * @param rawBody - the body exactly as received
@@ -68,14 +86,9 @@ export async function receiveWebhook(
   }
 
   const owners = new Map<string, string | undefined>();
+  const byTenant = new Map<string, ChangeNotice[]>();
   for (const notice of notices) {
-    // QBO also notifies the invoices this stack creates. A create carries nothing the push did
-    // not record, and any later change (an edit, a payment) has a notice of its own, so it is not
-    // worth a record, a message, an invocation and a request of the company's 500 a minute.
-    if (
-      !HANDLED_ENTITIES.has(notice.entity) ||
-      (notice.entity === 'Invoice' && notice.operation === 'Create')
-    ) {
+    if (!worthQueueing(notice)) {
       receipt.ignored += 1;
       continue;
     }
@@ -88,17 +101,21 @@ export async function receiveWebhook(
       receipt.unknownRealm += 1;
       continue;
     }
-    if (!(await deps.webhooks.recordOnce(tenantId, notice, now))) {
-      receipt.duplicates += 1;
-      continue;
+    byTenant.set(tenantId, [...(byTenant.get(tenantId) ?? []), notice]);
+  }
+  for (const [tenantId, tenantNotices] of byTenant) {
+    const fresh = await deps.webhooks.recordNew(tenantId, tenantNotices, now);
+    receipt.duplicates += tenantNotices.length - fresh.length;
+    const sent = await Promise.allSettled(
+      fresh.map((notice) => deps.queue.send({ tenantId, notice })),
+    );
+    const failed = fresh.filter((_, i) => sent[i]?.status === 'rejected');
+    receipt.accepted += fresh.length - failed.length;
+    if (failed.length > 0) {
+      // Forgotten, so Intuit's retry of this delivery stores and queues them again.
+      await deps.webhooks.forgetAll(tenantId, failed);
+      throw (sent.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason;
     }
-    try {
-      await deps.queue.send({ tenantId, notice });
-    } catch (err) {
-      await deps.webhooks.forget(tenantId, notice);
-      throw err;
-    }
-    receipt.accepted += 1;
   }
   logger.info('Webhook received', receipt);
   publishCounts({
