@@ -1,30 +1,27 @@
+import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ChangeNotice } from '#shared/webhooks/notifications.ts';
 import { documentClient } from './dynamo.ts';
 import { tenantPk } from './keys.ts';
 
-/** Intuit retries for days; a week of dedupe keys covers every retry of an event. */
+/** Intuit retries for days; a week of dedupe keys covers every retry of a delivery. */
 const DEDUPE_TTL_SECONDS = 7 * 24 * 3600;
-/** Conditional puts in flight at once for one delivery. */
-const PUT_CONCURRENCY = 25;
-/** DynamoDB's limit per BatchWriteItem call. */
-const WRITE_BATCH = 25;
-/** Rounds of retrying what DynamoDB left unprocessed (throttling) before giving up. */
-const UNPROCESSED_ROUNDS = 8;
 
-/** No wait before the first call; then 20 ms doubling, as AWS advises for unprocessed items. */
-const backoff = (round: number) =>
-  round === 0 ? Promise.resolve() : new Promise((r) => setTimeout(r, 20 * 2 ** (round - 1)));
-
-const chunks = <T>(items: readonly T[], size: number): T[][] =>
-  Array.from({ length: Math.ceil(items.length / size) }, (_, i) =>
-    items.slice(i * size, (i + 1) * size),
-  );
+/** The same events, in any order, give the same key. */
+const deliveryKey = (notices: readonly ChangeNotice[]) =>
+  `WEBHOOK#${createHash('sha256')
+    .update(
+      notices
+        .map((n) => n.dedupeKey)
+        .sort()
+        .join('\n'),
+    )
+    .digest('hex')}`;
 
 /**
- * Webhook events seen, by dedupe key, so Intuit's retries and duplicates are stored and queued
- * once. Bodies that were signed but unreadable are kept for an operator (never logged), in a
+ * Webhook deliveries seen, by their events' dedupe keys, so Intuit's retries and duplicates are
+ * queued once. Bodies that were signed but unreadable are kept for an operator (never logged), in a
  * system partition because no tenant can be named for them.
  */
 export class WebhookRepository {
@@ -32,42 +29,33 @@ export class WebhookRepository {
   constructor(private readonly tableName: string) {}
 
   /**
-   * Records the events of one delivery that were not seen before. Each record is a conditional
-   * put (BatchWriteItem cannot carry the condition that makes a repeat fail, and two copies of a
-   * delivery do arrive at the same instant), sent {@link PUT_CONCURRENCY} at a time, so a delivery
-   * of hundreds of events takes a few round trips rather than one per event.
+   * Claims one delivery's events, the first time that set of events is seen: a single conditional
+   * put keyed by a hash of their dedupe keys, however many events the delivery carries (a bulk
+   * payment run sends hundreds; one write per event is not acknowledged inside Intuit's 3 s on a
+   * local DynamoDB). Intuit's retry of a delivery re-sends the same events (same CloudEvents
+   * ids), as does a copy arriving at the same instant: they lose the claim and count as repeats.
+   * An event that comes back inside a different delivery is queued again; the FIFO queue drops it
+   * within its 5-minute deduplication window, and the change worker, which re-reads QBO, applies
+   * it as a no-op after that.
    *
    * @param tenantId - the tenant that owns the events' company
-   * @param notices - the events (repeats within the delivery are counted once)
+   * @param notices - the delivery's events for this tenant, each once
    * @param nowSeconds - epoch seconds
-   * @returns the events seen for the first time
+   * @returns `true` the first time, `false` for a repeat
    */
-  async recordNew(
+  async claimDelivery(
     tenantId: string,
     notices: readonly ChangeNotice[],
     nowSeconds: number,
-  ): Promise<ChangeNotice[]> {
-    const unique = [...new Map(notices.map((n) => [n.dedupeKey, n])).values()];
-    const first = new Array<boolean>(unique.length).fill(false);
-    let next = 0;
-    const worker = async () => {
-      for (let i = next++; i < unique.length; i = next++) {
-        first[i] = await this.#recordOnce(tenantId, unique[i] as ChangeNotice, nowSeconds);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(PUT_CONCURRENCY, unique.length) }, worker));
-    return unique.filter((_, i) => first[i]);
-  }
-
-  async #recordOnce(tenantId: string, notice: ChangeNotice, nowSeconds: number): Promise<boolean> {
+  ): Promise<boolean> {
     try {
       await documentClient.send(
         new PutCommand({
           TableName: this.tableName,
           Item: {
             pk: tenantPk(tenantId),
-            sk: `WEBHOOK#${notice.dedupeKey}`,
-            notice,
+            sk: deliveryKey(notices),
+            events: notices.length,
             receivedAt: nowSeconds,
             expiresAt: nowSeconds + DEDUPE_TTL_SECONDS,
           },
@@ -82,32 +70,16 @@ export class WebhookRepository {
   }
 
   /**
-   * Forgets events (they could not be queued; Intuit's retry will bring them again).
+   * Forgets a claim (its events could not all be queued; Intuit's retry brings them again).
    *
    * @param tenantId - the tenant
-   * @param notices - the events
+   * @param notices - the events claimed
    */
-  async forgetAll(tenantId: string, notices: readonly ChangeNotice[]): Promise<void> {
-    await this.#write(
-      notices.map((n) => ({
-        DeleteRequest: { Key: { pk: tenantPk(tenantId), sk: `WEBHOOK#${n.dedupeKey}` } },
-      })),
-    );
-  }
-
-  async #write(requests: readonly Record<string, unknown>[]): Promise<void> {
-    await Promise.all(
-      chunks(requests, WRITE_BATCH).map(async (part) => {
-        let pending = part;
-        for (let round = 0; pending.length > 0; round++) {
-          if (round >= UNPROCESSED_ROUNDS)
-            throw new Error('DynamoDB kept webhook writes unprocessed');
-          await backoff(round);
-          const out = await documentClient.send(
-            new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }),
-          );
-          pending = out.UnprocessedItems?.[this.tableName] ?? [];
-        }
+  async releaseDelivery(tenantId: string, notices: readonly ChangeNotice[]): Promise<void> {
+    await documentClient.send(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: { pk: tenantPk(tenantId), sk: deliveryKey(notices) },
       }),
     );
   }

@@ -80,13 +80,17 @@ export function backoffSeconds(attempt: number): number {
  * The push worker: brings QBO up to the invoice revision in a queue message, exactly once.
  *
  * - Mirrors the client and the items first (see `mirror.ts`).
- * - Creates with a `requestid` derived from tenant, invoice and revision, and notes the create as
- *   pending before sending it, so after any lost answer the next attempt looks the invoice up by
- *   DocNumber before it creates again.
+ * - Creates with a `requestid` derived from tenant, invoice, revision and the creates QBO refused
+ *   so far (QBO replays a refusal to a repeated requestid), and notes the create as pending before
+ *   sending it, so after any lost answer the next attempt looks the invoice up by DocNumber before
+ *   it creates again under the same id.
+ * - A customer or item QBO refuses as inactive, merged away or a Category (2500 / 610) is
+ *   replaced (linked or created) and the invoice pushed again in the same attempt.
  * - Updates a pushed invoice with its SyncToken; a stale token is re-read and retried.
  * - Reads back QBO's TotalAmt; a difference from TradelyHQ's total opens `total_mismatch`.
  * - Validation faults open a sync error at once (no retry); 401 after a refresh and `invalid_grant`
- *   park the push until the tenant reconnects; 429 waits 60 s for that company; everything else is
+ *   park the push until the tenant reconnects; so does 6190 (the company's subscription lapsed),
+ *   which raises the connection's reconnect banner instead of an error per invoice; 429 waits 60 s for that company; everything else is
  *   retried with backoff, and the last attempt opens `push_failed` before the message goes to the
  *   dead-letter queue.
  *
@@ -303,7 +307,12 @@ async function retireRefusedNames(
     await deps.mappings.markStale(ctx.tenantId, 'ITEMMAP', ctx.realmId, key, itemId);
     retired = true;
   }
-  if (retired) logger.info('QuickBooks refused a customer or item; replacing it', { ...refs });
+  if (retired) {
+    logger.info('QuickBooks refused a customer or item; replacing it', {
+      tenantId: ctx.tenantId,
+      realmId: ctx.realmId,
+    });
+  }
   return retired;
 }
 

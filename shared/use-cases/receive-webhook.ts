@@ -49,11 +49,11 @@ export interface ReceiveWebhookDeps {
  * a missing or wrong one is refused (401) and nothing is stored. A signed body is acknowledged
  * whatever is in it, so one bad event never blocks Intuit's queue: unreadable bodies are kept for
  * an operator, events that move nothing (see `worthQueueing`) and companies no tenant owns are
- * counted and ignored, repeats (Intuit retries and duplicates) are dropped by dedupe key, and every
- * new event is stored and queued for the change worker. Storage is batched per tenant and the
- * messages are sent concurrently, and no QBO call is made here, so even a delivery of hundreds of
- * events is answered well inside Intuit's 3 s. If queueing fails the events that did not go out are
- * forgotten and the error propagates, so Intuit's retry brings them again.
+ * counted and ignored, repeats (Intuit's retries and copies of a delivery) are dropped, and every
+ * new event is queued for the change worker. A delivery is claimed with one write whatever its
+ * size, its messages are sent concurrently, and no QBO call is made here, so even a delivery of
+ * hundreds of events is answered well inside Intuit's 3 s. If queueing fails the claim is
+ * forgotten and the error propagates, so Intuit's retry brings the events again.
  *
  * @param deps - see {@link ReceiveWebhookDeps}
  * @param rawBody - the body exactly as received
@@ -104,18 +104,23 @@ export async function receiveWebhook(
     byTenant.set(tenantId, [...(byTenant.get(tenantId) ?? []), notice]);
   }
   for (const [tenantId, tenantNotices] of byTenant) {
-    const fresh = await deps.webhooks.recordNew(tenantId, tenantNotices, now);
-    receipt.duplicates += tenantNotices.length - fresh.length;
-    const sent = await Promise.allSettled(
-      fresh.map((notice) => deps.queue.send({ tenantId, notice })),
-    );
-    const failed = fresh.filter((_, i) => sent[i]?.status === 'rejected');
-    receipt.accepted += fresh.length - failed.length;
-    if (failed.length > 0) {
-      // Forgotten, so Intuit's retry of this delivery stores and queues them again.
-      await deps.webhooks.forgetAll(tenantId, failed);
-      throw (sent.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason;
+    const unique = [...new Map(tenantNotices.map((n) => [n.dedupeKey, n])).values()];
+    receipt.duplicates += tenantNotices.length - unique.length;
+    if (!(await deps.webhooks.claimDelivery(tenantId, unique, now))) {
+      receipt.duplicates += unique.length;
+      continue;
     }
+    const sent = await Promise.allSettled(
+      unique.map((notice) => deps.queue.send({ tenantId, notice })),
+    );
+    const failed = sent.find((r) => r.status === 'rejected');
+    if (failed) {
+      // Forgotten, so Intuit's retry of this delivery queues its events again (the FIFO queue
+      // drops the ones that did go out).
+      await deps.webhooks.releaseDelivery(tenantId, unique);
+      throw failed.reason;
+    }
+    receipt.accepted += unique.length;
   }
   logger.info('Webhook received', receipt);
   publishCounts({
