@@ -166,7 +166,8 @@ async function pipeline(deps: AccountingDeps, ctx: RequestContext, handler: ApiH
     if (!company) throw invalidCompanyStatus();
     let result: ApiResult;
     try {
-      if (company.subscription !== 'active') throw invalidCompanyStatus();
+      // A lapsed company is read-only: reads and queries answer, writes are refused.
+      if (company.subscription !== 'active' && isWrite(ctx)) throw invalidCompanyStatus();
       result = handler(ctx, company);
     } catch (err) {
       if (!isQboFault(err)) throw err;
@@ -177,10 +178,34 @@ async function pipeline(deps: AccountingDeps, ctx: RequestContext, handler: ApiH
       ctx.req.socket.destroy();
       return;
     }
+    if (fault === 'drop_row') result = withoutLastRow(result);
     sendJson(ctx.res, result.status, stamped(deps, result.body));
   } finally {
     release();
   }
+}
+
+/** Whether a request can change the books (a query sent by POST cannot). */
+function isWrite(ctx: RequestContext): boolean {
+  return ctx.method !== 'GET' && !ctx.path.endsWith('/query');
+}
+
+/**
+ * The `drop_row` test hook: a query answer without its last row, as a truncated bulk read would
+ * look. Other answers pass unchanged.
+ */
+function withoutLastRow(result: ApiResult): ApiResult {
+  const body = result.body as { QueryResponse?: Record<string, unknown> } | undefined;
+  const response = body?.QueryResponse;
+  if (!response) return result;
+  const key = Object.keys(response).find((k) => Array.isArray(response[k]));
+  if (!key) return result;
+  const rows = (response[key] as unknown[]).slice(0, -1);
+  const { [key]: _dropped, ...rest } = response;
+  return {
+    status: result.status,
+    body: { ...body, QueryResponse: rows.length > 0 ? { ...rest, [key]: rows } : rest },
+  };
 }
 
 /**
@@ -219,9 +244,11 @@ async function hold(deps: AccountingDeps, ctx: RequestContext): Promise<void> {
 }
 
 /**
- * `requestid`: a repeated write with the same id gets the first successful answer and
- * changes nothing (Intuit blog 2015-04-06). Failed attempts are not remembered, so a request
- * that was rejected can be corrected and retried under the same id.
+ * `requestid`: a repeated write with the same id gets the first answer, a refusal (a 400 fault)
+ * as well as a success, and changes nothing (Intuit blog 2015-04-06: "the same response as it did
+ * for the original request", with no exception for errors). A request that was refused must be
+ * corrected and sent under a new id. Answers the request never got to (auth, throttle, injected
+ * faults, a 500) are not remembered.
  */
 function cached(
   deps: AccountingDeps,
@@ -238,11 +265,11 @@ function cached(
     result = run();
   } catch (err) {
     if (!isQboFault(err)) throw err;
-    return { status: err.status, body: faultBody(err, time(deps)) };
+    result = { status: err.status, body: faultBody(err, time(deps)) };
   }
   // A snapshot: later in-place changes (a payment lowering this invoice's Balance) must not
   // alter what a replay answers, which is the original response.
-  if (result.status === 200) company.requestIds[requestId] = structuredClone(result);
+  if (result.status < 500) company.requestIds[requestId] = structuredClone(result);
   return result;
 }
 

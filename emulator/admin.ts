@@ -49,6 +49,8 @@ const paymentSchema = z.object({
   amount: z.number().positive().optional(),
 });
 const clockSchema = z.object({ advanceSeconds: z.number().min(0) });
+const mergeSchema = z.object({ into: z.string().min(1) });
+
 const faultSchema = z.object({
   kind: z.enum(FAULT_KINDS),
   count: z.number().int().min(1).max(10_000).default(1),
@@ -221,6 +223,17 @@ export function registerAdminRoutes(router: Router, deps: AdminDeps): void {
     deps.limiter.clearFaults(company.realmId);
     ok(ctx, { pendingFaults: [] });
   });
+
+  for (const [collection, entity] of [
+    ['customers', 'Customer'],
+    ['items', 'Item'],
+  ] as const) {
+    router.on('POST', `/_admin/companies/:realmId/${collection}/:id/merge`, (ctx) => {
+      const company = companyOf(deps, ctx);
+      const input = body(ctx, mergeSchema);
+      ok(ctx, changed(deps.ledger.merge(company, entity, ctx.params.id as string, input.into)));
+    });
+  }
 
   router.on('POST', '/_admin/companies/:realmId/invoices/:id/void', (ctx) => {
     const company = companyOf(deps, ctx);

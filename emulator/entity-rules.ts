@@ -7,6 +7,7 @@ import { qboDate } from './clock.ts';
 import {
   amountMismatch,
   businessValidation,
+  categoryOnTransaction,
   duplicateName,
   invalidReference,
   invalidRequest,
@@ -154,20 +155,27 @@ function normalizeItem(company: CompanyState, draft: Entity): Entity {
   const name = typeof draft.Name === 'string' ? draft.Name.trim() : '';
   if (!name) throw requiredParam('Name');
   if (draft.Type === undefined) throw requiredParam('Type');
-  if (draft.Type !== 'Service' && draft.Type !== 'NonInventory') {
+  if (draft.Type !== 'Service' && draft.Type !== 'NonInventory' && draft.Type !== 'Category') {
     throw invalidRequest(
-      `Item Type ${String(draft.Type)} is not supported by the emulator (Service, NonInventory)`,
+      `Item Type ${String(draft.Type)} is not supported by the emulator (Service, NonInventory, Category)`,
     );
   }
-  const accountId = refValue(draft.IncomeAccountRef);
-  if (!accountId) throw requiredParam('IncomeAccountRef');
-  const account = company.entities.Account[accountId];
-  if (!account || account.Active === false) throw invalidReference('IncomeAccountRef');
+  // One name per item, whatever its type: a Category and a Service may not share one. Intuit
+  // does not say (a third-party schema says "unique within the same type"); this is the
+  // stricter reading.
   for (const e of Object.values(company.entities.Item)) {
     if (e.Id !== draft.Id && String(e.Name).toLowerCase() === name.toLowerCase()) {
       throw duplicateName('item');
     }
   }
+  if (draft.Type === 'Category') {
+    // A category only groups items: no account, no price (Intuit's Item reference sample).
+    return { ...draft, Name: name, FullyQualifiedName: name, Active: draft.Active ?? true };
+  }
+  const accountId = refValue(draft.IncomeAccountRef);
+  if (!accountId) throw requiredParam('IncomeAccountRef');
+  const account = company.entities.Account[accountId];
+  if (!account || account.Active === false) throw invalidReference('IncomeAccountRef');
   return {
     ...draft,
     Name: name,
@@ -229,6 +237,7 @@ function normalizeInvoice(
       if (itemId !== undefined) {
         const item = company.entities.Item[itemId];
         if (!item || item.Active === false) throw invalidReference('ItemRef');
+        if (item.Type === 'Category') throw categoryOnTransaction();
         detail.ItemRef = { value: itemId, name: item.Name };
       }
       const amount = salesLineAmount(line, detail);

@@ -143,13 +143,33 @@ export function amountMismatch(supplied: number): QboFaultError {
   ]);
 }
 
-/** 6190: the company's subscription has lapsed. */
+/**
+ * 6190: a write to a company whose subscription lapsed (trial over, cancelled, billing problem).
+ * Message and detail as Intuit lists them (blog 2017-06-08, "Top QuickBooks Online API errors")
+ * and as a user received them on an add (intuit/QuickBooks-V3-PHP-SDK issue 211).
+ */
 export function invalidCompanyStatus(): QboFaultError {
   return new QboFaultError(400, 'ValidationFault', [
     {
       Message: 'Invalid Company Status',
-      Detail: 'The subscription period has ended or the company is in an unusable state.',
+      Detail:
+        "Subscription period has ended or been canceled, or there was a billing problem : You can't add data to QuickBooks Online Plus because your trial or subscription period ended, you canceled your subscription, or there was a billing problem. To update your subscription, click the gear icon and view your account information.",
       code: '6190',
+    },
+  ]);
+}
+
+/**
+ * 2500 for an item of type Category on a transaction line (consolibyte/quickbooks-php issue 178:
+ * "Invalid Reference Id : Categories cannot be used in transactions.").
+ */
+export function categoryOnTransaction(): QboFaultError {
+  return new QboFaultError(400, 'ValidationFault', [
+    {
+      Message: 'Invalid Reference Id',
+      Detail: 'Invalid Reference Id : Categories cannot be used in transactions.',
+      code: '2500',
+      element: 'ItemRef',
     },
   ]);
 }

@@ -12,7 +12,15 @@ export interface LimitConfig {
 export const DEFAULT_LIMITS: LimitConfig = { perMinute: 500, concurrent: 10 };
 
 /** The kinds of fault the admin API can inject. */
-export const FAULT_KINDS = ['500', '503', '429', 'timeout', 'reset', 'commit_then_reset'] as const;
+export const FAULT_KINDS = [
+  '500',
+  '503',
+  '429',
+  'timeout',
+  'reset',
+  'commit_then_reset',
+  'drop_row',
+] as const;
 
 /** One of {@link FAULT_KINDS}. */
 export type FaultKind = (typeof FAULT_KINDS)[number];

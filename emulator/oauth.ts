@@ -233,7 +233,6 @@ export class OAuthService {
     if (
       grant.revokedAt !== undefined ||
       !company ||
-      company.subscription !== 'active' ||
       now >= rt.expiresAt ||
       now >= grant.hardExpiresAt ||
       previousExpired

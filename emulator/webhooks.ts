@@ -51,6 +51,7 @@ const PAST_TENSE: Record<Operation, string> = {
   Update: 'updated',
   Delete: 'deleted',
   Void: 'voided',
+  Merge: 'merged',
 };
 
 /** Most deliveries kept for the admin listing; older ones are dropped first. */
@@ -285,6 +286,7 @@ export class WebhookDispatcher {
                 id: e.id,
                 operation: e.operation,
                 lastUpdated: new Date(e.at).toISOString(),
+                ...(e.deletedId ? { deletedId: e.deletedId } : {}),
               })),
             },
           },
@@ -301,7 +303,7 @@ export class WebhookDispatcher {
         time: new Date(e.at).toISOString(),
         intuitentityid: e.id,
         intuitaccountid: e.realmId,
-        data: {},
+        data: e.deletedId ? { deletedid: e.deletedId } : {},
       })),
     );
   }

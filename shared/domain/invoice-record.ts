@@ -32,6 +32,11 @@ export interface InvoiceRecord {
   readonly updatedAt: string;
   /** How many times it was re-created in QBO after a delete there (part of its requestid). */
   readonly recreations?: number;
+  /**
+   * How many creates QBO refused (a 400 fault): part of its requestid, so the create after a fix
+   * is not answered with the replayed refusal.
+   */
+  readonly refusedCreates?: number;
   /** Optimistic-concurrency version of this record. */
   readonly version: number;
 }

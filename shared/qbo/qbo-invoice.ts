@@ -93,7 +93,24 @@ export function ledgerOf(invoice: QboInvoice, digits: number): LedgerView {
     hasPayment: (invoice.LinkedTxn ?? []).some(
       (t) => t.TxnType === 'Payment' || t.TxnType === 'CreditMemo',
     ),
-    // QBO voids by zeroing every amount and setting PrivateNote to "Voided".
-    voided: total === 0 && /^Voided/.test(invoice.PrivateNote ?? ''),
+    voided: isVoided(invoice),
   };
+}
+
+/**
+ * Whether QBO voided the invoice, from QBO's own amounts: a void zeroes `TotalAmt`, `Balance`
+ * and every sales line's `Amount` (qbo_api `void/invoice.yml`). What a void does to an existing
+ * `PrivateNote` is not known, so the note (ours or "Voided") is never relied on. An invoice
+ * whose lines were zero from the start reads as voided too; nothing is owed on either.
+ *
+ * @param invoice - the QBO invoice
+ */
+function isVoided(invoice: QboInvoice): boolean {
+  const sales = (invoice.Line ?? []).filter((l) => l.DetailType === 'SalesItemLineDetail');
+  return (
+    invoice.TotalAmt === 0 &&
+    invoice.Balance === 0 &&
+    sales.length > 0 &&
+    sales.every((l) => Number(l.Amount ?? 0) === 0)
+  );
 }

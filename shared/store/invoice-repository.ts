@@ -30,6 +30,7 @@ export type InvoiceChanges = Partial<
     | 'lastError'
     | 'notices'
     | 'recreations'
+    | 'refusedCreates'
   >
 >;
 

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from './dynamo.ts';
 import { tenantPk } from './keys.ts';
 
@@ -13,6 +13,11 @@ export interface Mapping {
   readonly originalName: string;
   /** `linked` to an object that already existed, or `created` by us. */
   readonly how: 'linked' | 'created';
+  /**
+   * QBO refused the object as inactive (or a Category): the next push links or creates a
+   * replacement and overwrites this mapping.
+   */
+  readonly stale?: true;
 }
 
 /** What a company's mapping kinds are keyed by. */
@@ -56,13 +61,15 @@ export class MappingRepository {
   }
 
   /**
-   * Records a mapping unless one exists; returns the one that holds.
+   * Records a mapping unless one exists (or only the stale one it replaces); returns the one that
+   * holds.
    *
    * @param tenantId - the tenant
    * @param kind - customer or item
    * @param realmId - the QBO company
    * @param key - the client id, or the item key
    * @param mapping - the mapping to record
+   * @param replacing - the QBO Id of a stale mapping this one may overwrite
    */
   async putIfAbsent(
     tenantId: string,
@@ -70,13 +77,21 @@ export class MappingRepository {
     realmId: string,
     key: string,
     mapping: Mapping,
+    replacing?: string,
   ): Promise<Mapping> {
     try {
       await documentClient.send(
         new PutCommand({
           TableName: this.tableName,
           Item: { ...this.key(tenantId, kind, realmId, key), mapping },
-          ConditionExpression: 'attribute_not_exists(pk)',
+          ...(replacing
+            ? {
+                ConditionExpression:
+                  'attribute_not_exists(pk) OR (#m.qboId = :old AND #m.stale = :stale)',
+                ExpressionAttributeNames: { '#m': 'mapping' },
+                ExpressionAttributeValues: { ':old': replacing, ':stale': true },
+              }
+            : { ConditionExpression: 'attribute_not_exists(pk)' }),
         }),
       );
       return mapping;
@@ -84,5 +99,100 @@ export class MappingRepository {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
       return (await this.get(tenantId, kind, realmId, key)) ?? mapping;
     }
+  }
+
+  /**
+   * Marks a mapping stale (QBO refused its object), if it still names that object.
+   *
+   * @param tenantId - the tenant
+   * @param kind - customer or item
+   * @param realmId - the QBO company
+   * @param key - the client id, or the item key
+   * @param qboId - the QBO Id QBO refused
+   */
+  async markStale(
+    tenantId: string,
+    kind: MappingKind,
+    realmId: string,
+    key: string,
+    qboId: string,
+  ): Promise<void> {
+    try {
+      await documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: this.key(tenantId, kind, realmId, key),
+          UpdateExpression: 'SET #m.stale = :stale',
+          ConditionExpression: '#m.qboId = :id',
+          ExpressionAttributeNames: { '#m': 'mapping' },
+          ExpressionAttributeValues: { ':id': qboId, ':stale': true },
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
+  }
+
+  /**
+   * Points every mapping of a company that names `fromId` at `to` (a Merge in QBO), each only if
+   * it still names `fromId`.
+   *
+   * @param tenantId - the tenant
+   * @param kind - customer or item
+   * @param realmId - the QBO company
+   * @param fromId - the QBO Id merged away
+   * @param to - the survivor's Id and name
+   * @returns how many mappings moved
+   */
+  async relink(
+    tenantId: string,
+    kind: MappingKind,
+    realmId: string,
+    fromId: string,
+    to: { readonly qboId: string; readonly qboName: string },
+  ): Promise<number> {
+    let moved = 0;
+    let cursor: Record<string, unknown> | undefined;
+    do {
+      const page = await documentClient.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          FilterExpression: '#m.qboId = :from',
+          ExpressionAttributeNames: { '#m': 'mapping' },
+          ExpressionAttributeValues: {
+            ':pk': tenantPk(tenantId),
+            ':prefix': `${kind}#${realmId}#`,
+            ':from': fromId,
+          },
+          ...(cursor ? { ExclusiveStartKey: cursor } : {}),
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        try {
+          await documentClient.send(
+            new UpdateCommand({
+              TableName: this.tableName,
+              Key: { pk: item.pk, sk: item.sk },
+              UpdateExpression:
+                'SET #m.qboId = :to, #m.qboName = :name, #m.how = :how REMOVE #m.stale',
+              ConditionExpression: '#m.qboId = :from',
+              ExpressionAttributeNames: { '#m': 'mapping' },
+              ExpressionAttributeValues: {
+                ':to': to.qboId,
+                ':name': to.qboName,
+                ':how': 'linked',
+                ':from': fromId,
+              },
+            }),
+          );
+          moved += 1;
+        } catch (err) {
+          if (!(err instanceof ConditionalCheckFailedException)) throw err;
+        }
+      }
+      cursor = page.LastEvaluatedKey;
+    } while (cursor);
+    return moved;
   }
 }

@@ -1,15 +1,27 @@
+import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ChangeNotice } from '#shared/webhooks/notifications.ts';
 import { documentClient } from './dynamo.ts';
 import { tenantPk } from './keys.ts';
 
-/** Intuit retries for days; a week of dedupe keys covers every retry of an event. */
+/** Intuit retries for days; a week of dedupe keys covers every retry of a delivery. */
 const DEDUPE_TTL_SECONDS = 7 * 24 * 3600;
 
+/** The same events, in any order, give the same key. */
+const deliveryKey = (notices: readonly ChangeNotice[]) =>
+  `WEBHOOK#${createHash('sha256')
+    .update(
+      notices
+        .map((n) => n.dedupeKey)
+        .sort()
+        .join('\n'),
+    )
+    .digest('hex')}`;
+
 /**
- * Webhook events seen, by dedupe key, so Intuit's retries and duplicates are stored and queued
- * once. Bodies that were signed but unreadable are kept for an operator (never logged), in a
+ * Webhook deliveries seen, by their events' dedupe keys, so Intuit's retries and duplicates are
+ * queued once. Bodies that were signed but unreadable are kept for an operator (never logged), in a
  * system partition because no tenant can be named for them.
  */
 export class WebhookRepository {
@@ -17,22 +29,33 @@ export class WebhookRepository {
   constructor(private readonly tableName: string) {}
 
   /**
-   * Records an event the first time it is seen.
+   * Claims one delivery's events, the first time that set of events is seen: a single conditional
+   * put keyed by a hash of their dedupe keys, however many events the delivery carries (a bulk
+   * payment run sends hundreds; one write per event is not acknowledged inside Intuit's 3 s on a
+   * local DynamoDB). Intuit's retry of a delivery re-sends the same events (same CloudEvents
+   * ids), as does a copy arriving at the same instant: they lose the claim and count as repeats.
+   * An event that comes back inside a different delivery is queued again; the FIFO queue drops it
+   * within its 5-minute deduplication window, and the change worker, which re-reads QBO, applies
+   * it as a no-op after that.
    *
-   * @param tenantId - the tenant that owns the event's company
-   * @param notice - the event
+   * @param tenantId - the tenant that owns the events' company
+   * @param notices - the delivery's events for this tenant, each once
    * @param nowSeconds - epoch seconds
    * @returns `true` the first time, `false` for a repeat
    */
-  async recordOnce(tenantId: string, notice: ChangeNotice, nowSeconds: number): Promise<boolean> {
+  async claimDelivery(
+    tenantId: string,
+    notices: readonly ChangeNotice[],
+    nowSeconds: number,
+  ): Promise<boolean> {
     try {
       await documentClient.send(
         new PutCommand({
           TableName: this.tableName,
           Item: {
             pk: tenantPk(tenantId),
-            sk: `WEBHOOK#${notice.dedupeKey}`,
-            notice,
+            sk: deliveryKey(notices),
+            events: notices.length,
             receivedAt: nowSeconds,
             expiresAt: nowSeconds + DEDUPE_TTL_SECONDS,
           },
@@ -47,16 +70,16 @@ export class WebhookRepository {
   }
 
   /**
-   * Forgets an event (it could not be queued; Intuit's retry will bring it again).
+   * Forgets a claim (its events could not all be queued; Intuit's retry brings them again).
    *
    * @param tenantId - the tenant
-   * @param notice - the event
+   * @param notices - the events claimed
    */
-  async forget(tenantId: string, notice: ChangeNotice): Promise<void> {
+  async releaseDelivery(tenantId: string, notices: readonly ChangeNotice[]): Promise<void> {
     await documentClient.send(
       new DeleteCommand({
         TableName: this.tableName,
-        Key: { pk: tenantPk(tenantId), sk: `WEBHOOK#${notice.dedupeKey}` },
+        Key: { pk: tenantPk(tenantId), sk: deliveryKey(notices) },
       }),
     );
   }

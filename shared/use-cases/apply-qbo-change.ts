@@ -3,6 +3,7 @@ import type { InvoiceRecord } from '#shared/domain/invoice-record.ts';
 import type { InvoiceStatus } from '#shared/domain/invoice-status.ts';
 import { formatAmount } from '#shared/domain/money.ts';
 import { paymentStatus } from '#shared/domain/payment-state.ts';
+import { logger } from '#shared/observability/logger.ts';
 import { publishCounts } from '#shared/observability/metrics.ts';
 import type { ChangeMessage } from '#shared/ports/change-queue.ts';
 import type { Clock } from '#shared/ports/clock.ts';
@@ -52,7 +53,8 @@ interface QboPayment {
 }
 
 /**
- * The change worker: a change Intuit notified, applied to the invoices this stack pushed. Webhook
+ * The change worker: a change Intuit notified, applied to the invoices this stack pushed (and a
+ * customer or item merge, followed in the mappings). Webhook
  * data is never trusted; QBO is read again (a Payment, then every invoice it is or was applied
  * to; an Invoice, itself), so duplicates and out-of-order deliveries all end in QBO's current
  * state. Invoices this stack did not push are ignored.
@@ -71,6 +73,10 @@ export async function applyQboChange(
   if (connection?.status !== 'connected' || connection.realmId !== notice.realmId) return 0;
   const qbo = deps.qbo(tenantId);
   const realmId = notice.realmId;
+  if (notice.entity === 'Customer' || notice.entity === 'Item') {
+    await followMerge(deps, message, qbo);
+    return 0;
+  }
 
   let qboInvoiceIds: string[];
   if (notice.entity === 'Payment') {
@@ -93,6 +99,36 @@ export async function applyQboChange(
   }
   publishCounts({ QboChangesApplied: 1 }, { tenantId, realmId });
   return changed;
+}
+
+/**
+ * A customer or item merged in QBO: every mapping to the merged-away record now names the
+ * survivor, so the next push uses it with no admin action (QBO refuses the merged-away one as
+ * inactive). The survivor is read for its current name.
+ */
+async function followMerge(deps: ApplyChangeDeps, message: ChangeMessage, qbo: QboClient) {
+  const { tenantId, notice } = message;
+  if (notice.operation !== 'Merge' || !notice.deletedId) return;
+  const customer = notice.entity === 'Customer';
+  const survivor = await readOrGone<Record<string, { DisplayName?: string; Name?: string }>>(
+    qbo,
+    `${customer ? 'customer' : 'item'}/${notice.entityId}`,
+  );
+  const named = survivor?.[notice.entity];
+  if (!named) return; // merged away again since: that merge's own notice follows it
+  const moved = await deps.mappings.relink(
+    tenantId,
+    customer ? 'CUSTOMERMAP' : 'ITEMMAP',
+    notice.realmId,
+    notice.deletedId,
+    { qboId: notice.entityId, qboName: (customer ? named.DisplayName : named.Name) ?? '' },
+  );
+  logger.info('Followed a merge in QuickBooks', {
+    tenantId,
+    realmId: notice.realmId,
+    entity: notice.entity,
+    mappingsMoved: moved,
+  });
 }
 
 /**
@@ -239,7 +275,13 @@ export async function expectedRefs(
   return { customerId, itemIds };
 }
 
-async function readOrGone<T>(qbo: QboClient, path: string): Promise<T | undefined> {
+/**
+ * Reads one QBO object; `undefined` when QBO says it does not exist.
+ *
+ * @param qbo - the company's client
+ * @param path - e.g. `invoice/42`
+ */
+export async function readOrGone<T>(qbo: QboClient, path: string): Promise<T | undefined> {
   try {
     return await qbo.send<T>({ method: 'GET', path });
   } catch (err) {

@@ -21,6 +21,8 @@ interface QboNamed {
   readonly DisplayName?: string;
   readonly Name?: string;
   readonly Active?: boolean;
+  /** Items only: `Service`, `NonInventory`, `Inventory`, `Category`, … */
+  readonly Type?: string;
 }
 
 const isDuplicateName = (err: unknown) => err instanceof QboError && err.faultCode === '6240';
@@ -28,8 +30,9 @@ const isDuplicateName = (err: unknown) => err instanceof QboError && err.faultCo
 /**
  * The QBO Customer of a TradelyHQ client, mirrored on first use: the recorded mapping, else a
  * Customer with the same DisplayName (linked, not duplicated), else a new one. A duplicate-name
- * fault (6240) means a race, or a Vendor or Employee holding the name: look again and link, or
- * create the customer under a deterministic suffixed name and say so.
+ * fault (6240) means a race, or a Vendor, an Employee or an inactive customer holding the name:
+ * look again and link, or create the customer under a deterministic suffixed name and say so. A
+ * stale mapping (QBO refused its customer as inactive) is replaced the same way.
  *
  * @param ctx - see {@link MirrorContext}
  * @param client - the invoice's client
@@ -40,46 +43,62 @@ export async function ensureCustomer(
   client: InvoiceSnapshot['client'],
 ): Promise<{ qboId: string; notice?: string }> {
   const known = await ctx.mappings.get(ctx.tenantId, 'CUSTOMERMAP', ctx.realmId, client.id);
-  if (known) return { qboId: known.qboId };
+  if (known && !known.stale) return { qboId: known.qboId };
+  const replacing = known?.qboId;
   const name = cleanName(client.displayName, NAME_LIMITS.customer);
   const record = (qboId: string, qboName: string, how: 'linked' | 'created') =>
-    ctx.mappings.putIfAbsent(ctx.tenantId, 'CUSTOMERMAP', ctx.realmId, client.id, {
-      qboId,
-      qboName,
-      originalName: client.displayName,
-      how,
-    });
+    ctx.mappings.putIfAbsent(
+      ctx.tenantId,
+      'CUSTOMERMAP',
+      ctx.realmId,
+      client.id,
+      { qboId, qboName, originalName: client.displayName, how },
+      replacing,
+    );
 
   const existing = await findByName(ctx, 'Customer', 'DisplayName', name);
-  if (existing) return { qboId: (await record(existing.Id, name, 'linked')).qboId };
+  if (existing && existing.Id !== replacing) {
+    return { qboId: (await record(existing.Id, name, 'linked')).qboId };
+  }
   try {
-    const created = await createCustomer(ctx, client, name);
+    const created = await createCustomer(ctx, client, name, replacing);
     return { qboId: (await record(created, name, 'created')).qboId };
   } catch (err) {
     if (!isDuplicateName(err)) throw err;
   }
   // 6240: someone created this customer a moment ago (link it), or a Vendor or Employee has it.
   const raced = await findByName(ctx, 'Customer', 'DisplayName', name);
-  if (raced) return { qboId: (await record(raced.Id, name, 'linked')).qboId };
+  if (raced && raced.Id !== replacing) {
+    return { qboId: (await record(raced.Id, name, 'linked')).qboId };
+  }
   const alternative = suffixedName(name, client.id, NAME_LIMITS.customer);
   const notice =
-    `The QuickBooks customer was created as "${alternative}" because a vendor or employee ` +
-    `in QuickBooks already uses the name "${name}".`;
+    `The QuickBooks customer was created as "${alternative}" because a vendor, an employee or ` +
+    `an inactive customer in QuickBooks already uses the name "${name}".`;
   const taken = await findByName(ctx, 'Customer', 'DisplayName', alternative);
-  const qboId = taken ? taken.Id : await createCustomer(ctx, client, alternative);
+  const qboId =
+    taken && taken.Id !== replacing
+      ? taken.Id
+      : await createCustomer(ctx, client, alternative, replacing);
   return { qboId: (await record(qboId, alternative, taken ? 'linked' : 'created')).qboId, notice };
 }
 
+/**
+ * Creates the customer. The requestid is the same for every retry of one create, and new for the
+ * create that replaces a refused customer (a replay would answer with the refused one).
+ */
 async function createCustomer(
   ctx: MirrorContext,
   client: InvoiceSnapshot['client'],
   displayName: string,
+  replacing: string | undefined,
 ): Promise<string> {
   const address = client.billingAddress;
+  const parts = [ctx.tenantId, ctx.realmId, 'customer', client.id, displayName];
   const out = await ctx.qbo.send<{ Customer: QboNamed }>({
     method: 'POST',
     path: 'customer',
-    query: { requestid: requestId(ctx.tenantId, ctx.realmId, 'customer', client.id, displayName) },
+    query: { requestid: requestId(...parts, ...(replacing ? [replacing] : [])) },
     body: {
       DisplayName: displayName,
       ...(client.companyName ? { CompanyName: client.companyName.slice(0, 100) } : {}),
@@ -104,7 +123,9 @@ async function createCustomer(
 
 /**
  * The QBO Items of an invoice's lines, mirrored on first use: the mapping, else an Item with the
- * same (cleaned) name, else a new Service item with the tenant's income account.
+ * same (cleaned) name, else a new Service item with the tenant's income account. A Category is
+ * never linked (QBO refuses it on a line); when it, or an inactive item, holds the name, the new
+ * item is named `<name> (service)`. A stale mapping is replaced the same way.
  *
  * @param ctx - see {@link MirrorContext}
  * @param lines - the invoice lines
@@ -125,38 +146,77 @@ export async function ensureItems(
 
 async function ensureItem(ctx: MirrorContext, key: string, line: SnapshotLine): Promise<string> {
   const known = await ctx.mappings.get(ctx.tenantId, 'ITEMMAP', ctx.realmId, key);
-  if (known) return known.qboId;
-  const name = cleanName(line.itemName, NAME_LIMITS.item);
-  const record = async (qboId: string, how: 'linked' | 'created') =>
+  if (known && !known.stale) return known.qboId;
+  const replacing = known?.qboId;
+  const record = async (qboId: string, qboName: string, how: 'linked' | 'created') =>
     (
-      await ctx.mappings.putIfAbsent(ctx.tenantId, 'ITEMMAP', ctx.realmId, key, {
-        qboId,
-        qboName: name,
-        originalName: line.itemName,
-        how,
-      })
+      await ctx.mappings.putIfAbsent(
+        ctx.tenantId,
+        'ITEMMAP',
+        ctx.realmId,
+        key,
+        { qboId, qboName, originalName: line.itemName, how },
+        replacing,
+      )
     ).qboId;
-  const existing = await findByName(ctx, 'Item', 'Name', name);
-  if (existing) return record(existing.Id, 'linked');
-  try {
-    const out = await ctx.qbo.send<{ Item: QboNamed }>({
-      method: 'POST',
-      path: 'item',
-      query: { requestid: requestId(ctx.tenantId, ctx.realmId, 'item', key) },
-      body: {
-        Name: name,
-        Type: 'Service',
-        IncomeAccountRef: { value: await incomeAccount(ctx) },
-        ...(line.itemCode ? { Sku: line.itemCode.slice(0, 100) } : {}),
-      },
-    });
-    return record(out.Item.Id, 'created');
-  } catch (err) {
-    if (!isDuplicateName(err)) throw err;
-    const raced = await findByName(ctx, 'Item', 'Name', name);
-    if (!raced) throw err;
-    return record(raced.Id, 'linked');
+  const name = cleanName(line.itemName, NAME_LIMITS.item);
+  const alternative = suffixedName(name, 'service', NAME_LIMITS.item);
+  for (const candidate of [name, alternative]) {
+    const existing = await findItem(ctx, candidate, replacing);
+    if (existing) return record(existing.Id, candidate, 'linked');
+    try {
+      const out = await ctx.qbo.send<{ Item: QboNamed }>({
+        method: 'POST',
+        path: 'item',
+        query: {
+          requestid: requestId(
+            ...[ctx.tenantId, ctx.realmId, 'item', key],
+            ...(candidate === name ? [] : [candidate]),
+            ...(replacing ? [replacing] : []),
+          ),
+        },
+        body: {
+          Name: candidate,
+          Type: 'Service',
+          IncomeAccountRef: { value: await incomeAccount(ctx) },
+          ...(line.itemCode ? { Sku: line.itemCode.slice(0, 100) } : {}),
+        },
+      });
+      return record(out.Item.Id, candidate, 'created');
+    } catch (err) {
+      if (!isDuplicateName(err)) throw err;
+    }
+    // 6240: created a moment ago (link it), or a Category or an inactive item has the name.
+    const raced = await findItem(ctx, candidate, replacing);
+    if (raced) return record(raced.Id, candidate, 'linked');
   }
+  throw new QboError(
+    'validation',
+    400,
+    [
+      {
+        code: 'item_name_taken',
+        message: `No usable QuickBooks item for "${name}"`,
+        detail: `Both "${name}" and "${alternative}" are taken by categories or inactive items.`,
+      },
+    ],
+    false,
+  );
+}
+
+/** An active item, never a Category, with that name (other than the one being replaced). */
+async function findItem(
+  ctx: MirrorContext,
+  name: string,
+  replacing: string | undefined,
+): Promise<QboNamed | undefined> {
+  return findByName(
+    ctx,
+    'Item',
+    'Name',
+    name,
+    (row) => row.Type !== 'Category' && row.Id !== replacing,
+  );
 }
 
 /** The tenant's income account, else the company's first income account (looked up once). */
@@ -205,6 +265,7 @@ async function findByName(
   entity: 'Customer' | 'Item',
   field: 'DisplayName' | 'Name',
   name: string,
+  usable: (row: QboNamed) => boolean = () => true,
 ): Promise<QboNamed | undefined> {
   const answer = await ctx.qbo.send<{ QueryResponse?: Record<string, unknown> }>({
     method: 'GET',
@@ -214,5 +275,7 @@ async function findByName(
   // QBO matches names without regard to case; a looser match (accents composed differently,
   // ignorable characters such as a soft hyphen) is another customer or item: never link it.
   const wanted = name.toLowerCase();
-  return rows<QboNamed>(answer, entity).find((row) => row[field]?.toLowerCase() === wanted);
+  return rows<QboNamed>(answer, entity).find(
+    (row) => row[field]?.toLowerCase() === wanted && row.Active !== false && usable(row),
+  );
 }

@@ -31,7 +31,8 @@ import type {
 import type { MappingRepository } from '#shared/store/mapping-repository.ts';
 import type { QboLinkRepository } from '#shared/store/qbo-link-repository.ts';
 import type { SyncErrorRepository } from '#shared/store/sync-error-repository.ts';
-import { ensureCustomer, ensureItems } from './mirror.ts';
+import { markReconnectRequired } from './mark-reconnect-required.ts';
+import { ensureCustomer, ensureItems, type MirrorContext } from './mirror.ts';
 
 /** What the push worker needs. */
 export interface PushDeps {
@@ -51,6 +52,8 @@ export type PushOutcome =
   | { readonly done: false; readonly retryAfterSeconds: number };
 
 const DONE: PushOutcome = { done: true };
+/** QBO's fault for a write to a company whose subscription lapsed (read-only). */
+const SUBSCRIPTION_LAPSED = '6190';
 /** Errors of these kinds close once QBO has the invoice as TradelyHQ sent it. */
 /**
  * Backoff before retry `attempt` (1-based): 10 s doubling to 15 minutes, with ±50 % jitter. With
@@ -67,13 +70,17 @@ export function backoffSeconds(attempt: number): number {
  * The push worker: brings QBO up to the invoice revision in a queue message, exactly once.
  *
  * - Mirrors the client and the items first (see `mirror.ts`).
- * - Creates with a `requestid` derived from tenant, invoice and revision, and notes the create as
- *   pending before sending it, so after any lost answer the next attempt looks the invoice up by
- *   DocNumber before it creates again.
+ * - Creates with a `requestid` derived from tenant, invoice, revision and the creates QBO refused
+ *   so far (QBO replays a refusal to a repeated requestid), and notes the create as pending before
+ *   sending it, so after any lost answer the next attempt looks the invoice up by DocNumber before
+ *   it creates again under the same id.
+ * - A customer or item QBO refuses as inactive, merged away or a Category (2500 / 610) is
+ *   replaced (linked or created) and the invoice pushed again in the same attempt.
  * - Updates a pushed invoice with its SyncToken; a stale token is re-read and retried.
  * - Reads back QBO's TotalAmt; a difference from TradelyHQ's total opens `total_mismatch`.
  * - Validation faults open a sync error at once (no retry); 401 after a refresh and `invalid_grant`
- *   park the push until the tenant reconnects; 429 waits 60 s for that company; everything else is
+ *   park the push until the tenant reconnects; so does 6190 (the company's subscription lapsed),
+ *   which raises the connection's reconnect banner instead of an error per invoice; 429 waits 60 s for that company; everything else is
  *   retried with backoff, and the last attempt opens `push_failed` before the message goes to the
  *   dead-letter queue.
  *
@@ -108,7 +115,11 @@ export async function pushInvoice(
  */
 const RECONNECT_RACE_MARGIN_MS = 5_000;
 
-async function push(deps: PushDeps, record: InvoiceRecord): Promise<PushOutcome> {
+/**
+ * One push of the record. `healing`: this pass follows one whose customer or item QBO refused as
+ * inactive; it does not heal again.
+ */
+async function push(deps: PushDeps, record: InvoiceRecord, healing = false): Promise<PushOutcome> {
   const { tenantId, invoiceId, snapshot } = record;
   const connection = await deps.connections.get(tenantId);
   if (connection?.status !== 'connected') throw new NotConnectedError();
@@ -117,10 +128,14 @@ async function push(deps: PushDeps, record: InvoiceRecord): Promise<PushOutcome>
   // Pushed to another company before a company switch: this company gets its own copy.
   const sameCompany = record.realmId === realmId;
   const known = sameCompany ? record.qboInvoiceId : null;
-  // A re-created invoice (after a delete in QBO) needs a requestid of its own.
+  // A re-created invoice (after a delete in QBO), and the create after a refused one, need a
+  // requestid of their own: QBO answers a repeated requestid with its first answer, refusals too.
   const pendingCreate = known
     ? null
-    : requestId(tenantId, realmId, 'invoice', invoiceId, record.revision, record.recreations ?? 0);
+    : requestId(
+        ...[tenantId, realmId, 'invoice', invoiceId, record.revision, record.recreations ?? 0],
+        ...(record.refusedCreates ? [record.refusedCreates] : []),
+      );
   let current = await save(deps, record, {
     status: 'pushing',
     realmId,
@@ -129,7 +144,7 @@ async function push(deps: PushDeps, record: InvoiceRecord): Promise<PushOutcome>
     pendingCreate: pendingCreate ?? record.pendingCreate,
   });
 
-  const mirror = {
+  const mirror: MirrorContext = {
     mappings: deps.mappings,
     qbo,
     tenantId,
@@ -144,9 +159,29 @@ async function push(deps: PushDeps, record: InvoiceRecord): Promise<PushOutcome>
   if (!existing && record.pendingCreate && sameCompany) {
     existing = await findOurs(qbo, invoiceId, snapshot.docNumber, customer.qboId);
   }
-  const saved = existing
-    ? await update(qbo, existing, body)
-    : await create(qbo, body, pendingCreate as string);
+  let saved: QboInvoice;
+  try {
+    saved = existing
+      ? await update(qbo, existing, body)
+      : await create(qbo, body, pendingCreate as string);
+  } catch (err) {
+    if (!existing && isRefusal(err)) {
+      // A refusal proves that nothing was created under this requestid: the next create, after
+      // the fix, gets a new one, and nothing needs looking up first.
+      current = await save(deps, current, {
+        pendingCreate: null,
+        refusedCreates: (current.refusedCreates ?? 0) + 1,
+      });
+    }
+    if (!healing && isInactiveReference(err)) {
+      const refs = { customerId: customer.qboId, itemIds };
+      if (await retireRefusedNames(deps, mirror, snapshot, refs)) {
+        // Linked or re-created in the next pass; this is the same attempt, pushed again.
+        return push(deps, current, true);
+      }
+    }
+    throw err;
+  }
 
   // Webhooks name QBO ids: remember which TradelyHQ invoice this one is.
   await deps.links.linkInvoice(tenantId, realmId, saved.Id, invoiceId);
@@ -208,6 +243,84 @@ async function push(deps: PushDeps, record: InvoiceRecord): Promise<PushOutcome>
   logger.info('Invoice pushed', { tenantId, invoiceId, realmId, qboInvoiceId: saved.Id });
   publishCounts({ InvoicePushed: 1 }, { tenantId, realmId });
   return DONE;
+}
+
+/** A definite "no" from QBO to a write (a fault it would answer the same way again). */
+function isRefusal(err: unknown): boolean {
+  return (
+    err instanceof QboError &&
+    !err.ambiguous &&
+    (err.failure === 'validation' || err.failure === 'not_found' || err.failure === 'forbidden')
+  );
+}
+
+/**
+ * QBO refuses a customer or item that was made inactive, merged away or is a Category with 2500
+ * "Invalid Reference Id" or 610 "Object Not Found" (Intuit lists both for "made inactive").
+ */
+function isInactiveReference(err: unknown): boolean {
+  if (!(err instanceof QboError) || (err.faultCode !== '2500' && err.faultCode !== '610')) {
+    return false;
+  }
+  // QBO often names no element; one that names another field (a tax code) is not a name.
+  const element = err.faults[0]?.element;
+  return !element || /^(CustomerRef|ItemRef)/.test(element);
+}
+
+/**
+ * After QBO refused a reference: reads the invoice's customer and items and marks the mappings of
+ * those that are gone, inactive or a Category stale, so the next pass links or creates
+ * replacements. Whether any was.
+ */
+async function retireRefusedNames(
+  deps: PushDeps,
+  ctx: MirrorContext,
+  snapshot: InvoiceRecord['snapshot'],
+  refs: { readonly customerId: string; readonly itemIds: ReadonlyMap<string, string> },
+): Promise<boolean> {
+  let retired = false;
+  const customer = await readName(ctx.qbo, 'Customer', refs.customerId);
+  if (!customer || customer.Active === false) {
+    const { tenantId, realmId } = ctx;
+    await deps.mappings.markStale(
+      tenantId,
+      'CUSTOMERMAP',
+      realmId,
+      snapshot.client.id,
+      refs.customerId,
+    );
+    retired = true;
+  }
+  for (const [key, itemId] of refs.itemIds) {
+    const item = await readName(ctx.qbo, 'Item', itemId);
+    if (item && item.Active !== false && item.Type !== 'Category') continue;
+    await deps.mappings.markStale(ctx.tenantId, 'ITEMMAP', ctx.realmId, key, itemId);
+    retired = true;
+  }
+  if (retired) {
+    logger.info('QuickBooks refused a customer or item; replacing it', {
+      tenantId: ctx.tenantId,
+      realmId: ctx.realmId,
+    });
+  }
+  return retired;
+}
+
+async function readName(
+  qbo: QboClient,
+  entity: 'Customer' | 'Item',
+  id: string,
+): Promise<{ readonly Active?: boolean; readonly Type?: string } | undefined> {
+  try {
+    const out = await qbo.send<Record<string, { Active?: boolean; Type?: string }>>({
+      method: 'GET',
+      path: `${entity.toLowerCase()}/${id}`,
+    });
+    return out[entity];
+  } catch (err) {
+    if (err instanceof QboError && err.failure === 'not_found') return undefined;
+    throw err;
+  }
 }
 
 async function create(qbo: QboClient, body: Record<string, unknown>, requestid: string) {
@@ -298,6 +411,28 @@ async function failed(
   const reason = toError(err);
   const docNumber = record.snapshot.docNumber;
   const now = iso(deps);
+
+  if (err instanceof QboError && err.faultCode === SUBSCRIPTION_LAPSED) {
+    // The company's subscription ended: a fact about the connection, shown once in the banner,
+    // not an error of this invoice. The push waits for the reconnect like any parked push.
+    await markReconnectRequired(
+      deps,
+      tenantId,
+      'The QuickBooks subscription of this company has ended or has a billing problem, so ' +
+        'QuickBooks is read-only (QuickBooks said "Invalid Company Status"). Renew it in QuickBooks',
+    );
+    await save(deps, record, {
+      status: 'queued',
+      parked: true,
+      lastError: {
+        code: 'subscription_lapsed',
+        message:
+          'Waiting for the QuickBooks subscription to be renewed and QuickBooks reconnected.',
+      },
+    });
+    publishCounts({ InvoicePushParked: 1 }, { tenantId });
+    return DONE;
+  }
 
   const waitsForReconnect =
     err instanceof ReconnectRequiredError ||

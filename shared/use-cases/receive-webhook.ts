@@ -5,8 +5,25 @@ import type { ChangeQueue } from '#shared/ports/change-queue.ts';
 import type { Clock } from '#shared/ports/clock.ts';
 import type { ConnectionRepository } from '#shared/store/connection-repository.ts';
 import type { WebhookRepository } from '#shared/store/webhook-repository.ts';
-import { HANDLED_ENTITIES, readNotifications } from '#shared/webhooks/notifications.ts';
+import {
+  type ChangeNotice,
+  HANDLED_ENTITIES,
+  readNotifications,
+} from '#shared/webhooks/notifications.ts';
 import { verifyIntuitSignature } from '#shared/webhooks/signature.ts';
+
+/**
+ * QBO also notifies the invoices this stack creates. A create carries nothing the push did not
+ * record, and any later change (an edit, a payment) has a notice of its own, so it is not worth a
+ * record, a message, an invocation and a request of the company's 500 a minute. Of customers and
+ * items only merges matter (the mappings follow the survivor).
+ */
+function worthQueueing(notice: ChangeNotice): boolean {
+  if (!HANDLED_ENTITIES.has(notice.entity)) return false;
+  if (notice.entity === 'Invoice') return notice.operation !== 'Create';
+  if (notice.entity === 'Payment') return true;
+  return notice.operation === 'Merge' && notice.deletedId !== undefined;
+}
 
 /** What the receiver answers Intuit, and what it did. */
 export interface WebhookReceipt {
@@ -31,11 +48,12 @@ export interface ReceiveWebhookDeps {
  * Intuit's webhook delivery. The signature over the raw bytes is checked before anything is read:
  * a missing or wrong one is refused (401) and nothing is stored. A signed body is acknowledged
  * whatever is in it, so one bad event never blocks Intuit's queue: unreadable bodies are kept for
- * an operator, entities other than Invoice and Payment and companies no tenant owns are counted and
- * ignored, repeats (Intuit retries and duplicates) are dropped by dedupe key, and every new event
- * is stored and queued for the change worker. No QBO call is made here, so the answer comes in
- * milliseconds. If queueing fails the event is forgotten and the error propagates, so Intuit's
- * retry brings it again.
+ * an operator, events that move nothing (see `worthQueueing`) and companies no tenant owns are
+ * counted and ignored, repeats (Intuit's retries and copies of a delivery) are dropped, and every
+ * new event is queued for the change worker. A delivery is claimed with one write whatever its
+ * size, its messages are sent concurrently, and no QBO call is made here, so even a delivery of
+ * hundreds of events is answered well inside Intuit's 3 s. If queueing fails the claim is
+ * forgotten and the error propagates, so Intuit's retry brings the events again.
  *
  * @param deps - see {@link ReceiveWebhookDeps}
  * @param rawBody - the body exactly as received
@@ -68,14 +86,9 @@ export async function receiveWebhook(
   }
 
   const owners = new Map<string, string | undefined>();
+  const byTenant = new Map<string, ChangeNotice[]>();
   for (const notice of notices) {
-    // QBO also notifies the invoices this stack creates. A create carries nothing the push did
-    // not record, and any later change (an edit, a payment) has a notice of its own, so it is not
-    // worth a record, a message, an invocation and a request of the company's 500 a minute.
-    if (
-      !HANDLED_ENTITIES.has(notice.entity) ||
-      (notice.entity === 'Invoice' && notice.operation === 'Create')
-    ) {
+    if (!worthQueueing(notice)) {
       receipt.ignored += 1;
       continue;
     }
@@ -88,17 +101,26 @@ export async function receiveWebhook(
       receipt.unknownRealm += 1;
       continue;
     }
-    if (!(await deps.webhooks.recordOnce(tenantId, notice, now))) {
-      receipt.duplicates += 1;
+    byTenant.set(tenantId, [...(byTenant.get(tenantId) ?? []), notice]);
+  }
+  for (const [tenantId, tenantNotices] of byTenant) {
+    const unique = [...new Map(tenantNotices.map((n) => [n.dedupeKey, n])).values()];
+    receipt.duplicates += tenantNotices.length - unique.length;
+    if (!(await deps.webhooks.claimDelivery(tenantId, unique, now))) {
+      receipt.duplicates += unique.length;
       continue;
     }
-    try {
-      await deps.queue.send({ tenantId, notice });
-    } catch (err) {
-      await deps.webhooks.forget(tenantId, notice);
-      throw err;
+    const sent = await Promise.allSettled(
+      unique.map((notice) => deps.queue.send({ tenantId, notice })),
+    );
+    const failed = sent.find((r) => r.status === 'rejected');
+    if (failed) {
+      // Forgotten, so Intuit's retry of this delivery queues its events again (the FIFO queue
+      // drops the ones that did go out).
+      await deps.webhooks.releaseDelivery(tenantId, unique);
+      throw failed.reason;
     }
-    receipt.accepted += 1;
+    receipt.accepted += unique.length;
   }
   logger.info('Webhook received', receipt);
   publishCounts({

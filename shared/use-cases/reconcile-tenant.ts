@@ -12,7 +12,7 @@ import type {
   ReconcileRunRepository,
 } from '#shared/store/reconcile-run-repository.ts';
 import type { ApplyChangeDeps } from './apply-qbo-change.ts';
-import { applyInvoiceState } from './apply-qbo-change.ts';
+import { applyInvoiceState, readOrGone } from './apply-qbo-change.ts';
 import { catchUpChanges } from './catch-up-changes.ts';
 
 /** What the reconcile needs: the change worker's dependencies and the run records. */
@@ -36,8 +36,8 @@ const LOCK_MS = 15 * 60_000;
  * - QBO is read in bulk: `SELECT * FROM Invoice WHERE Id IN (…)` in pages of 1000, never one
  *   request per invoice.
  * - Payment state is applied (QBO is the ledger); other disagreements open or refresh a sync error
- *   with the field-level diff; errors that are no longer true close; an invoice gone from QBO is
- *   `deleted_in_quickbooks`; a push that never reached QBO is `missing_in_quickbooks`.
+ *   with the field-level diff; errors that are no longer true close; an invoice missing from the
+ *   bulk answer is read directly, and only one QBO says is gone is `deleted_in_quickbooks`; a push that never reached QBO is `missing_in_quickbooks`.
  * - A dead grant ends the run early: the connection is `reconnect_required` (the banner).
  *
  * @param deps - see {@link ReconcileDeps}
@@ -136,7 +136,14 @@ async function check(
     }
     const mappingCache = new Map<string, Promise<string | undefined>>();
     for (const record of pushed) {
-      const current = inQbo.get(record.qboInvoiceId as string);
+      let current = inQbo.get(record.qboInvoiceId as string);
+      if (!current && qbo) {
+        // Absent from a bulk answer is not proof (a truncated page would flip a thousand
+        // invoices at once): only a direct read that finds nothing makes it deleted.
+        requests += 1;
+        current = (await readOrGone<{ Invoice: QboInvoice }>(qbo, `invoice/${record.qboInvoiceId}`))
+          ?.Invoice;
+      }
       await applyInvoiceState(deps, tenantId, record.invoiceId, current, {
         record,
         mappingCache,

@@ -13,6 +13,8 @@ export interface ChangeNotice {
   readonly occurredAt: string;
   /** Stable across Intuit's retries: the CloudEvents id, or a hash of the legacy fields. */
   readonly dedupeKey: string;
+  /** On a Merge: the record merged away (`entityId` is the one kept). */
+  readonly deletedId?: string;
 }
 
 const legacyEntity = z.object({
@@ -20,6 +22,7 @@ const legacyEntity = z.object({
   id: z.string().min(1).max(64),
   operation: z.string().min(1).max(32),
   lastUpdated: z.string().max(64).optional(),
+  deletedId: z.string().min(1).max(64).optional(),
 });
 
 const legacyNotification = z.object({
@@ -44,6 +47,14 @@ const cloudEventSchema = z.object({
   time: z.string().max(64).optional(),
   intuitentityid: z.string().min(1).max(64),
   intuitaccountid: z.string().min(1).max(32),
+  // Intuit's samples: `{}`, `{"deletedid":"27"}` on a merge, or no `data` at all.
+  data: z
+    .unknown()
+    .optional()
+    .transform((data) => {
+      const id = (data as { deletedid?: unknown } | null | undefined)?.deletedid;
+      return typeof id === 'string' && id.length > 0 && id.length <= 64 ? id : undefined;
+    }),
 });
 
 /** CloudEvents' past-tense verbs in `qbo.<entity>.<verb>.v1`, as legacy operations. */
@@ -57,7 +68,12 @@ const VERBS: Record<string, string> = {
 };
 
 /** Entity names in CloudEvents types are lower case; the legacy names, for the ones we use. */
-const ENTITY_NAMES: Record<string, string> = { invoice: 'Invoice', payment: 'Payment' };
+const ENTITY_NAMES: Record<string, string> = {
+  invoice: 'Invoice',
+  payment: 'Payment',
+  customer: 'Customer',
+  item: 'Item',
+};
 
 /**
  * Reads a webhook body in either of Intuit's formats: the legacy `{"eventNotifications": [...]}`
@@ -84,6 +100,7 @@ export function readNotifications(body: unknown): ChangeNotice[] | undefined {
         operation: VERBS[verb] ?? verb,
         occurredAt: e.time ?? '',
         dedupeKey: `ce:${e.id}`,
+        ...(e.data ? { deletedId: e.data } : {}),
       };
     });
   }
@@ -105,9 +122,18 @@ export function readNotifications(body: unknown): ChangeNotice[] | undefined {
         .update([n.realmId, e.name, e.id, e.operation, e.lastUpdated ?? ''].join('\n'))
         .digest('hex')
         .slice(0, 40)}`,
+      ...(e.deletedId ? { deletedId: e.deletedId } : {}),
     })),
   );
 }
 
-/** The entities whose changes can move a pushed invoice's state. */
-export const HANDLED_ENTITIES: ReadonlySet<string> = new Set(['Invoice', 'Payment']);
+/**
+ * The entities whose changes matter here: invoices and payments move a pushed invoice's state;
+ * customers and items are merged (the mappings follow the survivor).
+ */
+export const HANDLED_ENTITIES: ReadonlySet<string> = new Set([
+  'Invoice',
+  'Payment',
+  'Customer',
+  'Item',
+]);

@@ -649,11 +649,14 @@ describe('Emulator: Accounting API', () => {
       expect(otherState.customers.map((c: Json) => c.DisplayName)).toEqual(['Same Request']);
     });
 
-    it('does not remember a request that failed', async () => {
+    it('answers a repeat of a refused request with the same refusal, even once corrected', async () => {
       const bad = await call('POST', '/customer?requestid=req-fail', { DisplayName: '' });
       expect(bad.status).toBe(400);
-      const good = await call('POST', '/customer?requestid=req-fail', { DisplayName: 'Fixed' });
-      expect(good.status).toBe(200);
+      const replay = await call('POST', '/customer?requestid=req-fail', { DisplayName: 'Fixed' });
+      expect(replay.status).toBe(400);
+      expect(replay.json.Fault).toEqual(bad.json.Fault);
+      const fresh = await call('POST', '/customer?requestid=req-fixed', { DisplayName: 'Fixed' });
+      expect(fresh.status).toBe(200);
     });
   });
 

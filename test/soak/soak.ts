@@ -621,7 +621,7 @@ type QboInvoice = Record<string, unknown> & { Id: string; PrivateNote?: string }
 
 /**
  * QBO invoices by their TradelyHQ invoice: the id in the PrivateNote marker the push writes, or
- * for a voided one (a void replaces the note with "Voided") the QBO id the soak voided. '' holds
+ * for a voided one (a void may replace the note with "Voided") the QBO id the soak voided. '' holds
  * the QBO invoices of no TradelyHQ invoice.
  */
 function ownersOf(
