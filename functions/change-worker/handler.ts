@@ -25,6 +25,8 @@ const message = z.object({
     operation: z.string(),
     occurredAt: z.string(),
     dedupeKey: z.string(),
+    // A Merge names the record merged away; the change worker re-links it to the survivor.
+    deletedId: z.optional(z.string()),
   }),
 });
 
