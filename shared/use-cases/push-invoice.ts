@@ -193,7 +193,7 @@ async function push(deps: PushDeps, record: InvoiceRecord, healing = false): Pro
     deps,
     current,
     {
-      status: paymentStatus(ledger),
+      status: paymentStatus(ledger, snapshot.total),
       qboInvoiceId: saved.Id,
       qboDocNumber: saved.DocNumber ?? snapshot.docNumber,
       syncToken: saved.SyncToken,
