@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
-import { formatReport, runSoak } from './soak.ts';
+import { formatReport } from './report.ts';
+import { runSoak } from './soak.ts';
 
 /** `SOAK_SEED=<n> npm test -- test/soak` replays a failing plan. */
 const seed = Number(process.env.SOAK_SEED ?? Date.now() % 1_000_000);
