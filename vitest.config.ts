@@ -57,10 +57,12 @@ export default defineConfig({
         },
       },
     ],
-    // `npm test` measures what the whole suite covers of the domain rules, the HTTP wrapper and
-    // the use cases, and fails under these floors: each a little under what it measured when set
-    // (domain 92.7 % of statements, 74.9 % of branches, 100 % of functions, 93.8 % of lines; http
-    // 100, 91.9, 100, 100; use cases 91.6, 80.4, 95.3, 95.1). Raise them as tests are added.
+    // `npm run test:coverage` (a check of .ci/run) measures what the unit and integration tiers
+    // cover of the domain rules, the HTTP wrapper and the use cases, and fails under these floors:
+    // each a little under what it measured when set (domain 92.7 % of statements, 74.9 % of
+    // branches, 100 % of functions, 93.8 % of lines; http 100, 91.9, 100, 100; use cases 91.6,
+    // 80.4, 95.3, 95.1). Raise them as tests are added. Not in `npm test`: the soak's time budget
+    // and a filtered `npm test -- <file>` (which would fall under every floor) stay clear of it.
     coverage: {
       provider: 'v8',
       include: ['shared/domain/**/*.ts', 'shared/http/**/*.ts', 'shared/use-cases/**/*.ts'],
