@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- <name>…] [--quick]`: runs the benchmarks of issue 9 against the local runtime
  * and the emulator with QBO's latency (150 ms a request) and per-company limits, writes each result
- * to `bench/results/<name>.json` and the summary table into the README.
+ * to `bench/results/<name>.json` and the summary table into docs/benchmarks.md.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -11,7 +11,7 @@ import { bundlesBenchmark } from './bundles.ts';
 import { costBenchmark } from './cost.ts';
 import { pushBenchmark } from './push.ts';
 import { reconcileBenchmark } from './reconcile.ts';
-import { writeReadmeTable } from './report.ts';
+import { writeBenchTable } from './report.ts';
 import { startDynamoMeter } from './support/dynamo-meter.ts';
 import { startBenchStack } from './support/stack.ts';
 import { webhookBenchmark } from './webhooks.ts';
@@ -115,4 +115,4 @@ for (const name of selected) {
   );
   console.log(JSON.stringify(result, null, 2));
 }
-if (!quick) writeReadmeTable();
+if (!quick) writeBenchTable();

@@ -14,7 +14,7 @@ export interface PushBenchOptions {
 
 const CUSTOMERS = 10;
 const ITEMS = 5;
-/** QBO's documented throttle per company (qbo-facts), which the emulator enforces. */
+/** QBO's documented throttle per company (docs/qbo-facts.md), which the emulator enforces. */
 const QBO_PER_MINUTE = DEFAULT_LIMITS.perMinute;
 
 type Body = typeof pushExample;

@@ -12,7 +12,7 @@ export interface ReconcileBenchOptions {
   readonly naiveSample: number;
 }
 
-/** QBO's throttle per company (qbo-facts), which the emulator enforces. */
+/** QBO's throttle per company (docs/qbo-facts.md), which the emulator enforces. */
 const QBO_PER_MINUTE = DEFAULT_LIMITS.perMinute;
 
 interface Seeded {

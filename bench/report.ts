@@ -1,13 +1,12 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-
-const START = '<!-- bench:start -->';
-const END = '<!-- bench:end -->';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeMarkedBlock } from './support/marked-block.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: results files are read as written by bench/main.ts
 type Result = any;
 
-function load(name: string): Result | undefined {
-  const file = `bench/results/${name}.json`;
+function load(resultsDir: string, name: string): Result | undefined {
+  const file = join(resultsDir, `${name}.json`);
   return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
 }
 
@@ -57,8 +56,17 @@ function costRows(r: Result): string[] {
   ];
 }
 
-/** Writes the summary table of the last full benchmark runs into the README. */
-export function writeReadmeTable(): void {
+/**
+ * Writes the summary table of the last full benchmark runs into the `bench` block of the docs page,
+ * one row group per result found (a benchmark never run fully is left out).
+ *
+ * @param docFile - the page holding the block
+ * @param resultsDir - where the runs wrote `<name>.json`
+ */
+export function writeBenchTable(
+  docFile = 'docs/benchmarks.md',
+  resultsDir = 'bench/results',
+): void {
   const sections: [string, (r: Result) => string[]][] = [
     ['push', pushRows],
     ['webhooks', webhookRows],
@@ -72,21 +80,12 @@ export function writeReadmeTable(): void {
   ];
   const dates: string[] = [];
   for (const [name, rows] of sections) {
-    const result = load(name);
+    const result = load(resultsDir, name);
     if (!result) continue;
     lines.push(...rows(result));
     dates.push(`${name} ${result.measuredAt.slice(0, 16).replace('T', ' ')}`);
   }
-  const table = [
-    START,
-    lines.join('\n'),
-    '',
-    `Measured on ${load('push')?.machine ?? 'this machine'}, runs: ${dates.join(', ')} UTC.`,
-    END,
-  ].join('\n');
-  const readme = readFileSync('README.md', 'utf8');
-  const from = readme.indexOf(START);
-  const to = readme.indexOf(END);
-  if (from < 0 || to < 0) throw new Error(`README.md has no ${START} … ${END} block`);
-  writeFileSync('README.md', readme.slice(0, from) + table + readme.slice(to + END.length));
+  const machine = load(resultsDir, 'push')?.machine ?? 'this machine';
+  const table = [lines.join('\n'), '', `Measured on ${machine}, runs: ${dates.join(', ')} UTC.`];
+  writeMarkedBlock(docFile, 'bench', table.join('\n'));
 }

@@ -9,7 +9,7 @@ export interface WebhookBenchOptions {
   readonly paymentsPerCompany: number;
 }
 
-/** Intuit gives up on a delivery after 3 seconds and retries it (qbo-facts). */
+/** Intuit gives up on a delivery after 3 seconds and retries it (docs/qbo-facts.md). */
 const INTUIT_TIMEOUT_MS = 3000;
 
 /**

@@ -2,7 +2,7 @@ import { QboFaultError } from './errors.ts';
 
 /**
  * Builders for the QBO faults the emulator raises. Messages and codes follow recorded
- * sandbox traffic (see /shared/reference/qbo-samples and qbo-facts.md §4).
+ * sandbox traffic (test/fixtures/qbo-samples; sources and limits in docs/qbo-facts.md, *Faults*).
  */
 
 /**
@@ -127,7 +127,7 @@ export function businessValidation(detail: string): QboFaultError {
  * 6070: a sales line whose `Amount` is not `Qty × UnitPrice` rounded half-up to cents.
  * QBO re-checks every line and prints the supplied amount with thousands separators
  * ("Amount is not equal to UnitPrice * Qty. Supplied value:1,861.07", as quoted in
- * public integration logs; the error catalogue itself is not in qbo-facts.md).
+ * public integration logs, the only public source found).
  *
  * @param supplied - the Amount the request carried
  */

@@ -121,6 +121,7 @@ describe('Stack: data', () => {
 describe('Stack: HTTP API', () => {
   it('puts the JWT authorizer on every route except the public ones', () => {
     const routeResources = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
+    expect(routes.length).toBeGreaterThan(0);
     expect(routeResources).toHaveLength(routes.length);
     for (const route of routes) {
       const found = routeResources.find((r) => r.RouteKey === `${route.method} ${route.path}`);
@@ -218,13 +219,19 @@ describe('Stack: functions', () => {
   });
 
   it('gives every function a log group with retention and no AWS managed policy', () => {
-    for (const [, fn] of ofType('AWS::Lambda::Function')) {
+    const functions = ofType('AWS::Lambda::Function');
+    const groups = ofType('AWS::Logs::LogGroup');
+    const roles = ofType('AWS::IAM::Role');
+    expect(groups.length).toBeGreaterThanOrEqual(functions.length);
+    expect(roles.length).toBeGreaterThanOrEqual(functions.length);
+    expect(functions.length).toBeGreaterThan(0);
+    for (const [, fn] of functions) {
       expect(fn.Properties.LoggingConfig).toMatchObject({ LogGroup: expect.anything() });
     }
-    for (const [, group] of ofType('AWS::Logs::LogGroup')) {
+    for (const [, group] of groups) {
       expect(group.Properties.RetentionInDays).toBe(30);
     }
-    for (const [, role] of ofType('AWS::IAM::Role')) {
+    for (const [, role] of roles) {
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     }
   });
@@ -294,6 +301,7 @@ describe('Stack: functions', () => {
         .map((r) => [r.RouteKey, r.AuthorizationScopes]),
     );
     const jwtRoutes = routes.filter((r) => r.auth === 'jwt');
+    expect(jwtRoutes.length).toBeGreaterThan(0);
     expect(Object.keys(scopes).sort()).toEqual(
       jwtRoutes.map((r) => `${r.method} ${r.path}`).sort(),
     );
@@ -488,7 +496,9 @@ describe('Stack: nightly reconcile plumbing', () => {
       KmsMasterKeyId: { 'Fn::GetAtt': [queueKey, 'Arn'] },
       RedrivePolicy: Match.objectLike({ maxReceiveCount: 5 }),
     });
-    for (const [, policy] of ofType('AWS::SQS::QueuePolicy')) {
+    const queuePolicies = ofType('AWS::SQS::QueuePolicy');
+    expect(queuePolicies.length).toBeGreaterThan(0);
+    for (const [, policy] of queuePolicies) {
       expect(JSON.stringify(policy.Properties.PolicyDocument)).toContain('aws:SecureTransport');
     }
   });

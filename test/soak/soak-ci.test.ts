@@ -1,34 +1,43 @@
 import { expect, it } from 'vitest';
-import { formatReport, runSoak } from './soak.ts';
+import { formatReport } from './report.ts';
+import { runSoak } from './soak.ts';
 
-/** `SOAK_SEED=<n> npm test -- test/soak` replays a failing plan. */
-const seed = Number(process.env.SOAK_SEED ?? Date.now() % 1_000_000);
+/**
+ * Fixed plans: every run of CI plays the same invoices, faults, revocations and kills (only their
+ * timing varies), so a red run is not a new plan's luck; new random plans are `npm run soak`'s job.
+ * `SOAK_SEED=<n> npm run test:e2e -- test/soak` plays another plan (one a failed soak printed).
+ */
+const SEEDS = process.env.SOAK_SEED ? [Number(process.env.SOAK_SEED)] : [747_323];
 
-it('loses, duplicates and mislabels no invoice of 500 under faults, kills and a reconnect', async () => {
-  const report = await runSoak({
-    tenants: 20,
-    invoicesPerTenant: 25,
-    seed,
-    faultRate: 0.08,
-    kills: 3,
-    revocations: 2,
-    timeBudgetMs: 100_000,
-    // The worker process's log lines go through this worker's log audit too.
-    workerLog: (line) => process.stdout.write(`${line}\n`),
-  });
-  console.log(`chaos soak, seed ${seed}\n${formatReport(report)}`);
-  expect(report.problems).toEqual([]);
-  expect(report).toMatchObject({
-    invoices: 500,
-    lost: 0,
-    duplicated: 0,
-    wrongStatus: 0,
-    wrongContent: 0,
-    invisibleFailures: 0,
-    unexpectedSyncErrors: 0,
-    deadLetters: 0,
-    revocations: 2,
-    reconnects: 2,
-    workerKills: 3,
-  });
-}, 120_000);
+it.each(SEEDS)(
+  'loses, duplicates and mislabels no invoice of 500 under faults, kills and a reconnect (seed %i)',
+  async (seed) => {
+    const report = await runSoak({
+      tenants: 20,
+      invoicesPerTenant: 25,
+      seed,
+      faultRate: 0.08,
+      kills: 3,
+      revocations: 2,
+      timeBudgetMs: 100_000,
+      // The worker process's log lines go through this worker's log audit too.
+      workerLog: (line) => process.stdout.write(`${line}\n`),
+    });
+    console.log(`chaos soak, seed ${seed}\n${formatReport(report)}`);
+    expect(report.problems).toEqual([]);
+    expect(report).toMatchObject({
+      invoices: 500,
+      lost: 0,
+      duplicated: 0,
+      wrongStatus: 0,
+      wrongContent: 0,
+      invisibleFailures: 0,
+      unexpectedSyncErrors: 0,
+      deadLetters: 0,
+      revocations: 2,
+      reconnects: 2,
+      workerKills: 3,
+    });
+  },
+  120_000,
+);

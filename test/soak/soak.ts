@@ -17,6 +17,7 @@ import {
 } from '#shared/adapters/local/local-queues.ts';
 import { startTestStack, type TestStack, WEBHOOK_TOKEN } from '../support/local-stack.ts';
 import { books, invoiceBody, pushInvoice } from '../support/push.ts';
+import type { SoakReport } from './report.ts';
 import { WebhookTap } from './webhook-tap.ts';
 import { WorkerHost } from './worker-host.ts';
 
@@ -42,58 +43,6 @@ export interface SoakOptions {
   readonly progress?: (line: string) => void;
   /** Each log line of the worker process. */
   readonly workerLog: (line: string) => void;
-}
-
-/** The counts a run ends with. */
-export interface SoakReport {
-  readonly seed: number;
-  readonly tenants: number;
-  /** TradelyHQ invoices. */
-  readonly invoices: number;
-  /** Pushes sent (revisions, repeats and stale revisions included). */
-  readonly pushes: number;
-  /** Live QBO invoices in the emulator's books. */
-  readonly qboInvoices: number;
-  readonly lost: number;
-  /** Extra QBO invoices for one TradelyHQ invoice, plus QBO invoices without an owner. */
-  readonly duplicated: number;
-  /** Sync status, balance or QBO id not what the run made it. */
-  readonly wrongStatus: number;
-  /** QBO invoice not matching the latest revision (doc number, total, lines). */
-  readonly wrongContent: number;
-  /** Invoices wrong in any way above without an open sync error. */
-  readonly invisibleFailures: number;
-  readonly syncErrorsOpen: Readonly<Record<string, number>>;
-  /** Open sync errors on invoices whose state is as expected (other than the expected kinds). */
-  readonly unexpectedSyncErrors: number;
-  readonly faultsInjected: Readonly<Record<string, number>>;
-  /** Injected faults no request consumed before the chaos stopped (cleared). */
-  readonly faultsUnconsumed: number;
-  readonly payments: { readonly full: number; readonly partial: number };
-  readonly voids: number;
-  readonly deletes: number;
-  readonly webhooks: {
-    /** Deliveries by the emulator, counted on their way to the API. */
-    readonly deliveries: number;
-    /** Deliveries of a body delivered before (the emulator's duplicates, retries). */
-    readonly duplicated: number;
-    /** Distinct deliveries of several events, which the emulator sends shuffled. */
-    readonly shuffled: number;
-    /** Old deliveries the soak re-sent later, out of order. */
-    readonly replayed: number;
-  };
-  readonly workerKills: number;
-  /** Invocations in flight in the worker process when it was killed. */
-  readonly killedInvocations: number;
-  readonly revocations: number;
-  readonly reconnects: number;
-  /** Reconnects whose callback failed (a fault on its CompanyInfo read) and were clicked again. */
-  readonly failedReconnects: number;
-  readonly deadLetters: number;
-  readonly qboRequests: number;
-  readonly wallSeconds: number;
-  /** The first problems found, one line each. */
-  readonly problems: readonly string[];
 }
 
 const FAULT_KINDS = ['500', '503', '429', 'timeout', 'reset', 'commit_then_reset'] as const;
@@ -773,42 +722,4 @@ function contentMismatch(qbo: QboInvoice, body: PushBody, voided: boolean): stri
   if (lines.join() !== expected.join())
     return `lines ${lines.join()} (expected ${expected.join()})`;
   return undefined;
-}
-
-/** The report as the table `npm run soak` prints and the README shows. */
-export function formatReport(report: SoakReport): string {
-  const kinds = (counts: Readonly<Record<string, number>>) =>
-    Object.entries(counts)
-      .map(([kind, n]) => `${kind} ${n}`)
-      .join(', ') || 'none';
-  const rows: [string, string | number][] = [
-    ['seed', report.seed],
-    ['tenants', report.tenants],
-    ['invoices (TradelyHQ)', report.invoices],
-    ['pushes sent (revisions, repeats, stale)', report.pushes],
-    ['QBO invoices (live)', report.qboInvoices],
-    ['lost', report.lost],
-    ['duplicated', report.duplicated],
-    ['wrong status', report.wrongStatus],
-    ['wrong content', report.wrongContent],
-    ['invisible failures', report.invisibleFailures],
-    ['sync errors open', kinds(report.syncErrorsOpen)],
-    ['unexpected sync errors', report.unexpectedSyncErrors],
-    ['faults injected', kinds(report.faultsInjected)],
-    ['faults left unconsumed', report.faultsUnconsumed],
-    ['payments (full / partial)', `${report.payments.full} / ${report.payments.partial}`],
-    ['voids / deletes in QBO', `${report.voids} / ${report.deletes}`],
-    ['webhook deliveries', report.webhooks.deliveries],
-    ['… repeats of an earlier delivery', report.webhooks.duplicated],
-    ['… with several events, shuffled', report.webhooks.shuffled],
-    ['… old ones replayed late', report.webhooks.replayed],
-    ['worker kills (SIGKILL + restart)', report.workerKills],
-    ['… invocations in flight killed', report.killedInvocations],
-    ['revocations / reconnects', `${report.revocations} / ${report.reconnects}`],
-    ['… reconnects that failed on a fault, retried', report.failedReconnects],
-    ['dead-lettered messages', report.deadLetters],
-    ['QBO requests', report.qboRequests],
-    ['wall time', `${report.wallSeconds} s`],
-  ];
-  return ['| count | value |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join('\n');
 }

@@ -12,8 +12,22 @@ import { syncStateTable, tenantProviderKeysTable } from '#shared/store/tables.ts
 import { findChromium } from './chromium.ts';
 import { findStoredSecrets } from './stored-secrets.ts';
 
-let dynamo: RunningStore | undefined;
-let banner = '';
+/**
+ * The run's one store, shared by the projects that need it (integration and e2e): vitest runs this
+ * setup once per project, all in its main process, so the store is kept on `globalThis`, which
+ * every project's copy of this module sees.
+ */
+interface TestStore {
+  readonly dynamo: RunningStore;
+  readonly choice: StoreChoice;
+  readonly banner: string;
+}
+interface SharedStore {
+  readonly running: Promise<TestStore>;
+  users: number;
+}
+const SHARED = Symbol.for('tradelyhq.test.dynamodb');
+const registry = globalThis as { [SHARED]?: SharedStore };
 
 /**
  * The run's store: `LOCAL_DYNAMODB_STORE` when set; DynamoDB Local, the reference, in CI (where
@@ -54,14 +68,21 @@ function storeBanner(choice: StoreChoice, endpoint: string): string {
  * which point the AWS SDK at it through the environment.
  */
 export async function setup(project: TestProject): Promise<void> {
-  const choice = chooseTestStore();
-  dynamo = await startStore(choice.store);
-  await ensureTables(dynamo.endpoint, [syncStateTable, tenantProviderKeysTable]);
-  banner = storeBanner(choice, dynamo.endpoint);
-  console.log(banner);
+  registry[SHARED] ??= { running: startTestStore(), users: 0 };
+  registry[SHARED].users += 1;
+  const { dynamo, choice } = await registry[SHARED].running;
   project.provide('dynamoEndpoint', dynamo.endpoint);
   project.provide('dynamoStore', choice.store);
   project.provide('localAws', LOCAL_AWS);
+}
+
+async function startTestStore(): Promise<TestStore> {
+  const choice = chooseTestStore();
+  const dynamo = await startStore(choice.store);
+  await ensureTables(dynamo.endpoint, [syncStateTable, tenantProviderKeysTable]);
+  const banner = storeBanner(choice, dynamo.endpoint);
+  console.log(banner);
+  return { dynamo, choice, banner };
 }
 
 /**
@@ -70,8 +91,12 @@ export async function setup(project: TestProject): Promise<void> {
  * again, under the summary.
  */
 export async function teardown(): Promise<void> {
+  const shared = registry[SHARED];
+  if (!shared || --shared.users > 0) return;
+  registry[SHARED] = undefined;
+  const { dynamo, banner } = await shared.running;
   try {
-    const found = dynamo ? await findStoredSecrets(dynamo.endpoint) : [];
+    const found = await findStoredSecrets(dynamo.endpoint);
     if (found.length > 0) {
       // vitest only logs an error thrown here ("error during close") and exits 0: fail the run.
       process.exitCode = 1;
@@ -79,8 +104,8 @@ export async function teardown(): Promise<void> {
       throw new Error(`Secrets stored in plain text after the suite:\n${where}`);
     }
   } finally {
-    await dynamo?.stop();
-    if (banner) console.log(banner);
+    await dynamo.stop();
+    console.log(banner);
   }
 }
 

@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { classifyNetworkFailure, classifyResponse, parseFaults } from '#shared/qbo/faults.ts';
 
-// Copies of ../shared/reference/qbo-samples (real QBO answers), byte for byte.
+// Real QBO answers, byte for byte (where each was recorded: docs/qbo-facts.md).
 const sample = (name: string) =>
   readFileSync(new URL(`../fixtures/qbo-samples/${name}`, import.meta.url)).toString();
 
-/** QBO's throttle answer, which comes as XML even to Accept: application/json (qbo-facts §4). */
+/** QBO's throttle answer, which comes as XML even to Accept: application/json (docs/qbo-facts.md, *Faults*). */
 const THROTTLE_XML =
   '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><IntuitResponse xmlns="http://schema.intuit.com/finance/v3"><Fault type="SERVICE"><Error code="3001"><Message>message=ThrottleExceeded; errorCode=003001; statusCode=429</Message><Detail>The request limit was reached.  Try again later</Detail></Error></Fault></IntuitResponse>';
 

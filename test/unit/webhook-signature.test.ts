@@ -4,13 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { readNotifications } from '#shared/webhooks/notifications.ts';
 import { verifyIntuitSignature } from '#shared/webhooks/signature.ts';
 
-// Intuit's Java SDK test vector (qbo-facts.md §2, Signature).
+// Intuit's Java SDK test vector (WebhooksServiceTest.java; docs/qbo-facts.md, *Webhooks*).
 const JAVA_TOKEN = 'b5771f19b12ddb4bcdb9f08bdc50bc63878a';
 const JAVA_BODY =
   '{"eventNotifications":[{"realmId":"1185883450","dataChangeEvent":{"entities":[{"name":"Customer","id":"1","operation":"Create","lastUpdated":"2015-10-05T14:42:19-0700"}]}}]}';
 const JAVA_SIGNATURE = 'JC2GUwciPmRBwEO7WvrRmKqu9tGOKL8FFallocTFi8Q=';
 
-// Copies of ../shared/reference/qbo-samples (Intuit's published payloads), byte for byte.
+// Intuit's published payloads, byte for byte (where each was published: docs/qbo-facts.md).
 const sample = (name: string) =>
   readFileSync(new URL(`../fixtures/qbo-samples/${name}`, import.meta.url));
 const sign = (token: string, body: Buffer | string) =>
