@@ -162,7 +162,9 @@ export async function applyInvoiceState(
     if (qboInvoice && Number(qboInvoice.SyncToken) < Number(record.syncToken ?? -1)) return false;
     const { snapshot } = record;
     const ledger = qboInvoice ? ledgerOf(qboInvoice, snapshot.digits) : undefined;
-    const status: InvoiceStatus = ledger ? paymentStatus(ledger, snapshot.total) : 'deleted_in_quickbooks';
+    const status: InvoiceStatus = ledger
+      ? paymentStatus(ledger, snapshot.total)
+      : 'deleted_in_quickbooks';
     const now = new Date(deps.clock.now()).toISOString();
     const changes = {
       status,
