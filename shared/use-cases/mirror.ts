@@ -165,12 +165,16 @@ async function ensureItem(ctx: MirrorContext, key: string, line: SnapshotLine): 
     const existing = await findItem(ctx, candidate, replacing);
     if (existing) return record(existing.Id, candidate, 'linked');
     try {
+      const account = await incomeAccount(ctx);
       const out = await ctx.qbo.send<{ Item: QboNamed }>({
         method: 'POST',
         path: 'item',
         query: {
+          // The income account is part of the id: QBO answers a repeated requestid with its first
+          // answer, refusals included, so after the admin picks another account (the fix for a
+          // refused item) the create must be a new one. A retry of the same create keeps its id.
           requestid: requestId(
-            ...[ctx.tenantId, ctx.realmId, 'item', key],
+            ...[ctx.tenantId, ctx.realmId, 'item', key, account],
             ...(candidate === name ? [] : [candidate]),
             ...(replacing ? [replacing] : []),
           ),
@@ -178,7 +182,7 @@ async function ensureItem(ctx: MirrorContext, key: string, line: SnapshotLine): 
         body: {
           Name: candidate,
           Type: 'Service',
-          IncomeAccountRef: { value: await incomeAccount(ctx) },
+          IncomeAccountRef: { value: account },
           ...(line.itemCode ? { Sku: line.itemCode.slice(0, 100) } : {}),
         },
       });

@@ -214,3 +214,35 @@ describe('A lapsed QuickBooks subscription', () => {
     expect((await panel(tenantId)).errors).toEqual([]);
   });
 });
+
+describe('A refusal the admin fixes, then Re-sync', () => {
+  it('pushes once after the fix: a fresh requestid, not the replayed refusal', async () => {
+    const tenantId = newTenantId();
+    const realmId = await stack.world.newCompany();
+    await stack.connect(tenantId, realmId);
+    // An income account that is not in the company: QBO refuses the item, so the invoice too.
+    const wrong = await stack.call(tenantId, 'PUT', '/integrations/quickbooks/settings', {
+      incomeAccountId: '9999',
+    });
+    expect(wrong.status).toBe(200);
+    await pushNext(tenantId, 'inv_1', 'INV-1');
+    const refused = await syncOf(stack, tenantId, 'inv_1');
+    expect(refused.status).toBe('failed');
+    expect((await panel(tenantId)).errors.map((e) => e.kind)).toEqual(['validation']);
+
+    // The admin picks a real income account and clicks Re-sync.
+    const accounts = await stack.call(tenantId, 'GET', '/integrations/quickbooks/accounts');
+    const [account] = ((await accounts.json()) as { accounts: { id: string }[] }).accounts;
+    await stack.call(tenantId, 'PUT', '/integrations/quickbooks/settings', {
+      incomeAccountId: account?.id,
+    });
+    const resync = await stack.call(tenantId, 'POST', '/sync-errors/inv_1/resync');
+    expect(resync.status).toBe(202);
+    await settle();
+    expect(await syncOf(stack, tenantId, 'inv_1')).toMatchObject({ status: 'pushed' });
+    expect(
+      (await books(stack, realmId)).invoices.filter((i) => i.DocNumber === 'INV-1'),
+    ).toHaveLength(1);
+    expect((await panel(tenantId)).errors).toEqual([]);
+  });
+});
