@@ -15,8 +15,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { localSchedules } from '#shared/adapters/local/local-schedule-registry.ts';
 import { routes } from '#shared/api/routes.ts';
+import { ENV } from '#shared/config/names.ts';
 import type { ApiHandler } from '#shared/http/api-handler.ts';
-import { syncStateTable, TABLE_ENV, tenantProviderKeysTable } from '#shared/store/tables.ts';
+import { syncStateTable, tenantProviderKeysTable } from '#shared/store/tables.ts';
 import { useLocalAdapters } from '#shared/wiring/services.ts';
 import { PortInUseError, startLocalApi } from './local/api-server.ts';
 import { ensureTables, LOCAL_AWS, StoreUnavailableError } from './local/dynamodb-local.ts';
@@ -58,8 +59,8 @@ async function main(): Promise<void> {
   process.env.AWS_REGION ??= LOCAL_AWS.region;
   process.env.AWS_ACCESS_KEY_ID ??= LOCAL_AWS.accessKeyId;
   process.env.AWS_SECRET_ACCESS_KEY ??= LOCAL_AWS.secretAccessKey;
-  process.env[TABLE_ENV.syncState] = syncStateTable.localName;
-  process.env[TABLE_ENV.tenantProviderKeys] = tenantProviderKeysTable.localName;
+  process.env[ENV.syncTable] = syncStateTable.localName;
+  process.env[ENV.keysTable] = tenantProviderKeysTable.localName;
 
   const handlers = new Map<string, Promise<ApiHandler>>();
   const loadHandler = (name: string) => {

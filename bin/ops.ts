@@ -15,10 +15,10 @@ import { parseArgs } from 'node:util';
 import { SQSClient, StartMessageMoveTaskCommand } from '@aws-sdk/client-sqs';
 import { SqsReconcileQueue } from '#shared/adapters/aws/sqs-reconcile-queue.ts';
 import { requiredEnv } from '#shared/config/env.ts';
+import { ENV } from '#shared/config/names.ts';
 import { systemClock } from '#shared/ports/clock.ts';
 import { ConnectionRepository } from '#shared/store/connection-repository.ts';
 import { SyncErrorRepository } from '#shared/store/sync-error-repository.ts';
-import { TABLE_ENV } from '#shared/store/tables.ts';
 import { fleetHealth } from '#shared/use-cases/fleet-health.ts';
 import { forceReconnectPrompt, rerunReconcile } from '#shared/use-cases/ops.ts';
 
@@ -65,7 +65,7 @@ async function local(url: string): Promise<unknown> {
 
 async function aws(): Promise<unknown> {
   const args = input();
-  const table = requiredEnv(TABLE_ENV.syncState);
+  const table = requiredEnv(ENV.syncTable);
   const deps = {
     connections: new ConnectionRepository(table),
     syncErrors: new SyncErrorRepository(table),

@@ -5,9 +5,7 @@
  * read of this table. Adding a function is one row here plus its `functions/<name>/handler.ts`
  * (and, for an API route, its line in `shared/api/routes.ts`).
  */
-
-/** The stack's work queues. */
-export type QueueName = 'push' | 'changes' | 'reconcile' | 'grants';
+import type { QueueName } from '#shared/config/queues.ts';
 
 /** One function: its folder under `functions/` is the row's key. */
 export interface FunctionSpec {

@@ -1,7 +1,8 @@
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct, type IConstruct } from 'constructs';
-import { GRANT_MAX_RECEIVES, GRANT_QUEUE_ENV } from '#shared/ports/grant-queue.ts';
+import { ENV } from '#shared/config/names.ts';
+import { QUEUES } from '#shared/config/queues.ts';
 import type { AppFunction } from './lambda-function.ts';
 import { acknowledgeKmsGrantWildcards } from './nag.ts';
 import type { Observability } from './observability.ts';
@@ -34,9 +35,8 @@ export class Grants extends Construct {
     const queues = workQueue(this, 'Jobs', {
       key: props.queueKey,
       worker: props.worker,
-      fifo: false,
-      maxReceiveCount: GRANT_MAX_RECEIVES,
-      urlVariable: GRANT_QUEUE_ENV,
+      definition: QUEUES.grants,
+      urlVariable: ENV.grantQueueUrl,
       alarm: {
         observability: props.observability,
         id: 'GrantDeadLetters',
@@ -57,6 +57,6 @@ export class Grants extends Construct {
   grantSend(fn: AppFunction): void {
     this.queue.grantSendMessages(fn);
     acknowledgeKmsGrantWildcards(fn.role as IConstruct, 'sending to the grant queue');
-    fn.addEnvironment(GRANT_QUEUE_ENV, this.queue.queueUrl);
+    fn.addEnvironment(ENV.grantQueueUrl, this.queue.queueUrl);
   }
 }

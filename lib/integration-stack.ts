@@ -14,8 +14,8 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { routes } from '#shared/api/routes.ts';
-import { SCOPE_ENV } from '#shared/http/scopes.ts';
-import { TABLE_ENV } from '#shared/store/tables.ts';
+import { ENV } from '#shared/config/names.ts';
+import type { QueueName } from '#shared/config/queues.ts';
 import type { StackConfig } from './config.ts';
 import { ConsoleSite } from './console-site.ts';
 import {
@@ -23,7 +23,6 @@ import {
   type FunctionSpec,
   functionEntries,
   functionsWhere,
-  type QueueName,
 } from './functions.ts';
 import { Grants } from './grants.ts';
 import { IntegrationHttpApi } from './http-api.ts';
@@ -149,8 +148,8 @@ export class IntegrationStack extends Stack {
     for (const route of routes) {
       if (route.auth !== 'jwt') continue;
       built[route.handler as FunctionName]
-        .addEnvironment(SCOPE_ENV.admin, config.scopes.admin)
-        .addEnvironment(SCOPE_ENV.push, config.scopes.push);
+        .addEnvironment(ENV.adminScope, config.scopes.admin)
+        .addEnvironment(ENV.pushScope, config.scopes.push);
     }
     this.data.restrictTokenKeyTo(
       Object.values(built)
@@ -204,10 +203,10 @@ export class IntegrationStack extends Stack {
     for (const [name, spec] of functionEntries()) {
       if (spec.intuitApp) built[name].bindIntuitApp(app);
       // The Disconnect URL's only setting: where the browser goes next.
-      if (spec.portalUrl) built[name].addEnvironment('PORTAL_URL', config.portalUrl);
+      if (spec.portalUrl) built[name].addEnvironment(ENV.portalUrl, config.portalUrl);
       if (spec.webhookSecret) {
         verifier.grantRead(built[name]);
-        built[name].addEnvironment('WEBHOOK_SECRET_ARN', verifier.secretArn);
+        built[name].addEnvironment(ENV.webhookSecretArn, verifier.secretArn);
       }
     }
     this.alarms();
@@ -265,17 +264,17 @@ export class IntegrationStack extends Stack {
     });
     const { syncState, tenantProviderKeys, tokenKey } = this.data;
     if (spec.syncTable === 'webhook-records') {
-      this.data.bindWebhookRecords(fn, TABLE_ENV.syncState);
+      this.data.bindWebhookRecords(fn, ENV.syncTable);
     } else if (spec.syncTable) {
-      fn.bindTable(syncState, TABLE_ENV.syncState, spec.syncTable);
+      fn.bindTable(syncState, ENV.syncTable, spec.syncTable);
     }
     if (spec.tokens) {
-      fn.bindTable(tenantProviderKeys, TABLE_ENV.tenantProviderKeys, 'readwrite');
+      fn.bindTable(tenantProviderKeys, ENV.keysTable, 'readwrite');
       fn.bindTokenKey(tokenKey, spec.tokens);
     }
     if (spec.events) {
       this.eventBus.grantPutEventsTo(fn);
-      fn.addEnvironment('EVENT_BUS_NAME', this.eventBus.eventBusName);
+      fn.addEnvironment(ENV.eventBus, this.eventBus.eventBusName);
     }
     return fn;
   }

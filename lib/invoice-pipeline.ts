@@ -1,7 +1,8 @@
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { PUSH_MAX_RECEIVES } from '#shared/ports/push-queue.ts';
+import { ENV } from '#shared/config/names.ts';
+import { QUEUES } from '#shared/config/queues.ts';
 import type { AppFunction } from './lambda-function.ts';
 import type { Observability } from './observability.ts';
 import { workQueue } from './queues.ts';
@@ -37,13 +38,13 @@ export class InvoicePipeline extends Construct {
     const queues = workQueue(this, 'Push', {
       key: props.queueKey,
       worker: props.worker,
-      maxReceiveCount: PUSH_MAX_RECEIVES,
-      urlVariable: 'PUSH_QUEUE_URL',
+      definition: QUEUES.push,
+      urlVariable: ENV.pushQueueUrl,
       alarm: { observability: props.observability, id: 'PushDeadLetters', what: 'Invoice pushes' },
     });
     this.queue = queues.queue;
     this.deadLetterQueue = queues.deadLetterQueue;
-    props.worker.addEnvironment('PUSH_MAX_RECEIVES', String(PUSH_MAX_RECEIVES));
+    props.worker.addEnvironment(ENV.pushMaxReceives, String(QUEUES.push.maxReceives));
   }
 
   /**
@@ -53,6 +54,6 @@ export class InvoicePipeline extends Construct {
    */
   grantSend(fn: AppFunction): void {
     this.queue.grantSendMessages(fn);
-    fn.addEnvironment('PUSH_QUEUE_URL', this.queue.queueUrl);
+    fn.addEnvironment(ENV.pushQueueUrl, this.queue.queueUrl);
   }
 }

@@ -7,6 +7,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { ENV } from '#shared/config/names.ts';
 import { acknowledgeKmsGrantWildcards } from './nag.ts';
 
 /** The Intuit app as functions see it. */
@@ -141,7 +142,7 @@ export class AppFunction extends NodejsFunction {
    */
   bindTokenKey(key: IKey, use: 'store' | 'read' | 'both'): this {
     this.usesTokenKey = true;
-    this.addEnvironment('TOKEN_KEY_ARN', key.keyArn);
+    this.addEnvironment(ENV.tokenKeyArn, key.keyArn);
     const actions = {
       store: ['kms:GenerateDataKey'],
       read: ['kms:Decrypt'],
@@ -159,12 +160,12 @@ export class AppFunction extends NodejsFunction {
    */
   bindIntuitApp(app: IntuitAppBinding): this {
     app.secret.grantRead(this);
-    this.addEnvironment('INTUIT_SECRET_ARN', app.secret.secretArn);
-    this.addEnvironment('INTUIT_ENVIRONMENT', app.environment);
-    this.addEnvironment('INTUIT_REDIRECT_URI', app.redirectUri);
-    this.addEnvironment('PORTAL_URL', app.portalUrl);
-    this.addEnvironment('RETURN_URL_ORIGINS', app.returnUrlOrigins.join(','));
-    this.addEnvironment('DEFAULT_TIMEZONE', app.defaultTimezone);
+    this.addEnvironment(ENV.intuitSecretArn, app.secret.secretArn);
+    this.addEnvironment(ENV.intuitEnvironment, app.environment);
+    this.addEnvironment(ENV.intuitRedirectUri, app.redirectUri);
+    this.addEnvironment(ENV.portalUrl, app.portalUrl);
+    this.addEnvironment(ENV.returnUrlOrigins, app.returnUrlOrigins.join(','));
+    this.addEnvironment(ENV.defaultTimezone, app.defaultTimezone);
     return this;
   }
 

@@ -11,6 +11,8 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ENV } from '#shared/config/names.ts';
+import { QUEUES } from '#shared/config/queues.ts';
 import type { AppFunction } from './lambda-function.ts';
 import { acknowledgeKmsGrantWildcards } from './nag.ts';
 import { secureQueue } from './queues.ts';
@@ -43,12 +45,11 @@ export class NightlyReconcile extends Construct {
   constructor(scope: Construct, id: string, props: NightlyReconcileProps) {
     super(scope, id);
     this.group = new ScheduleGroup(this, 'Schedules', {});
-    // Six times the worker's 5-minute timeout, AWS's advice for Lambda consumers.
+    // Busy runs come back every minute while another run of the tenant holds the lock.
     const reconcile = secureQueue(this, 'Queue', {
       key: props.queueKey,
-      visibilityTimeout: Duration.minutes(30),
-      // Busy runs come back every minute while another run of the tenant holds the lock.
-      maxReceiveCount: 20,
+      visibilityTimeout: Duration.seconds(QUEUES.reconcile.visibilitySeconds),
+      maxReceiveCount: QUEUES.reconcile.maxReceives,
     });
     this.queue = reconcile.queue;
     this.queueDeadLetters = reconcile.deadLetterQueue;
@@ -87,7 +88,7 @@ export class NightlyReconcile extends Construct {
       new SqsEventSource(this.queue, { batchSize: 1, reportBatchItemFailures: true }),
     );
     this.queue.grant(worker, 'sqs:ChangeMessageVisibility');
-    worker.addEnvironment('RECONCILE_QUEUE_URL', this.queue.queueUrl);
+    worker.addEnvironment(ENV.reconcileQueueUrl, this.queue.queueUrl);
   }
 
   /**
@@ -97,7 +98,7 @@ export class NightlyReconcile extends Construct {
    */
   grantSend(fn: AppFunction): void {
     this.queue.grantSendMessages(fn);
-    fn.addEnvironment('RECONCILE_QUEUE_URL', this.queue.queueUrl);
+    fn.addEnvironment(ENV.reconcileQueueUrl, this.queue.queueUrl);
   }
 
   /**
@@ -107,10 +108,10 @@ export class NightlyReconcile extends Construct {
    * @param fn - the function
    */
   grantScheduling(fn: AppFunction): void {
-    fn.addEnvironment('SCHEDULE_GROUP', this.group.scheduleGroupName);
-    fn.addEnvironment('RECONCILE_QUEUE_ARN', this.queue.queueArn);
-    fn.addEnvironment('SCHEDULER_ROLE_ARN', this.schedulerRole.roleArn);
-    fn.addEnvironment('SCHEDULE_DLQ_ARN', this.scheduleDeadLetters.queueArn);
+    fn.addEnvironment(ENV.scheduleGroup, this.group.scheduleGroupName);
+    fn.addEnvironment(ENV.reconcileQueueArn, this.queue.queueArn);
+    fn.addEnvironment(ENV.schedulerRoleArn, this.schedulerRole.roleArn);
+    fn.addEnvironment(ENV.scheduleDlqArn, this.scheduleDeadLetters.queueArn);
     const { partition, region, account } = Stack.of(this);
     const group = this.group.scheduleGroupName;
     const schedules = `arn:${partition}:scheduler:${region}:${account}:schedule/${group}/reconcile*`;

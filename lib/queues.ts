@@ -59,10 +59,12 @@ export interface WorkQueueProps {
   readonly key: IKey;
   /** The consumer; its timeout sets the visibility timeout (six times, AWS's advice). */
   readonly worker: AppFunction;
-  /** Receives before a message goes to the dead-letter queue. */
-  readonly maxReceiveCount: number;
-  /** FIFO (ordered per group, one message per invocation) or standard. @default true */
-  readonly fifo?: boolean;
+  /** FIFO or not, receives before the dead-letter queue, visibility (`shared/config/queues.ts`). */
+  readonly definition: {
+    readonly fifo: boolean;
+    readonly maxReceives: number;
+    readonly visibilitySeconds: number;
+  };
   /** The environment variable that gives the worker the queue's URL. */
   readonly urlVariable: string;
   /** Alarms on the dead-letter queue: construct id and what the messages are. */
@@ -89,12 +91,11 @@ export function workQueue(
   id: string,
   props: WorkQueueProps,
 ): { queue: Queue; deadLetterQueue: Queue } {
-  const timeout = props.worker.timeout ?? Duration.seconds(60);
   const queues = secureQueue(scope, id, {
     key: props.key,
-    fifo: props.fifo ?? true,
-    visibilityTimeout: Duration.seconds(timeout.toSeconds() * 6),
-    maxReceiveCount: props.maxReceiveCount,
+    fifo: props.definition.fifo,
+    visibilityTimeout: Duration.seconds(props.definition.visibilitySeconds),
+    maxReceiveCount: props.definition.maxReceives,
   });
   props.worker.addEventSource(
     new SqsEventSource(queues.queue, { batchSize: 1, reportBatchItemFailures: true }),

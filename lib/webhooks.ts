@@ -1,6 +1,8 @@
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct, type IConstruct } from 'constructs';
+import { ENV } from '#shared/config/names.ts';
+import { QUEUES } from '#shared/config/queues.ts';
 import type { AppFunction } from './lambda-function.ts';
 import { acknowledgeKmsGrantWildcards } from './nag.ts';
 import type { Observability } from './observability.ts';
@@ -34,9 +36,8 @@ export class Webhooks extends Construct {
     const queues = workQueue(this, 'Changes', {
       key: props.queueKey,
       worker: props.worker,
-      // With the worker's backoff (10 s doubling to 15 min), about eight hours of QBO outage.
-      maxReceiveCount: 40,
-      urlVariable: 'CHANGE_QUEUE_URL',
+      definition: QUEUES.changes,
+      urlVariable: ENV.changeQueueUrl,
       alarm: {
         observability: props.observability,
         id: 'ChangeDeadLetters',
@@ -55,6 +56,6 @@ export class Webhooks extends Construct {
   grantSend(fn: AppFunction): void {
     this.queue.grantSendMessages(fn);
     acknowledgeKmsGrantWildcards(fn.role as IConstruct, 'sending to the change queue');
-    fn.addEnvironment('CHANGE_QUEUE_URL', this.queue.queueUrl);
+    fn.addEnvironment(ENV.changeQueueUrl, this.queue.queueUrl);
   }
 }

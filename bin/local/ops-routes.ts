@@ -5,10 +5,10 @@ import {
   localReconcileSender,
 } from '#shared/adapters/local/local-queues.ts';
 import { requiredEnv } from '#shared/config/env.ts';
+import { ENV } from '#shared/config/names.ts';
 import { systemClock } from '#shared/ports/clock.ts';
 import { ConnectionRepository } from '#shared/store/connection-repository.ts';
 import { SyncErrorRepository } from '#shared/store/sync-error-repository.ts';
-import { TABLE_ENV } from '#shared/store/tables.ts';
 import { fleetHealth } from '#shared/use-cases/fleet-health.ts';
 import { forceReconnectPrompt, rerunReconcile } from '#shared/use-cases/ops.ts';
 
@@ -26,7 +26,7 @@ export async function runLocalOp(
   command: string,
   input: Record<string, unknown>,
 ): Promise<unknown | undefined> {
-  const table = requiredEnv(TABLE_ENV.syncState);
+  const table = requiredEnv(ENV.syncTable);
   const deps = {
     connections: new ConnectionRepository(table),
     syncErrors: new SyncErrorRepository(table),

@@ -5,11 +5,12 @@
  * Intuit), answers every company id alike, and sends the browser to the portal.
  */
 import { requiredEnv } from '#shared/config/env.ts';
+import { ENV } from '#shared/config/names.ts';
 import { REALM_ID } from '#shared/domain/connection.ts';
 import { publicRoute } from '#shared/http/api-handler.ts';
 import { services } from '#shared/wiring/services.ts';
 
-const portalUrl = requiredEnv('PORTAL_URL');
+const portalUrl = requiredEnv(ENV.portalUrl);
 const queue = services().grantQueue;
 
 export const handler = publicRoute({}, async ({ query }) => {

@@ -2,6 +2,7 @@ import { hkdfSync } from 'node:crypto';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 // zod/mini: the same checks as zod in a seventh of the bundle; see FUNCTION_BUNDLING.
 import * as z from 'zod/mini';
+import { ENV } from '#shared/config/names.ts';
 import type { IntuitAppConfig } from '#shared/oauth/intuit-oauth.ts';
 import { optionalEnv, requiredEnv } from './env.ts';
 
@@ -35,7 +36,7 @@ const secretSchema = z.object({
  * cold start), else from `INTUIT_CLIENT_ID` and `INTUIT_CLIENT_SECRET` (local mode).
  */
 async function loadSecrets(): Promise<z.infer<typeof secretSchema>> {
-  const arn = process.env.INTUIT_SECRET_ARN;
+  const arn = process.env[ENV.intuitSecretArn];
   if (arn) {
     const out = await new SecretsManagerClient({}).send(
       new GetSecretValueCommand({ SecretId: arn }),
@@ -51,13 +52,13 @@ async function loadSecrets(): Promise<z.infer<typeof secretSchema>> {
 /** Reads and checks the configuration from the environment (and Secrets Manager). */
 export async function loadIntegrationConfig(): Promise<IntegrationConfig> {
   const secrets = await loadSecrets();
-  const environment = optionalEnv('INTUIT_ENVIRONMENT', 'sandbox');
+  const environment = optionalEnv(ENV.intuitEnvironment, 'sandbox');
   if (environment !== 'sandbox' && environment !== 'production') {
     throw new Error('INTUIT_ENVIRONMENT must be "sandbox" or "production"');
   }
   const oauthBaseUrl = process.env.INTUIT_OAUTH_BASE_URL || undefined;
-  const portalUrl = requiredEnv('PORTAL_URL');
-  const origins = optionalEnv('RETURN_URL_ORIGINS', new URL(portalUrl).origin)
+  const portalUrl = requiredEnv(ENV.portalUrl);
+  const origins = optionalEnv(ENV.returnUrlOrigins, new URL(portalUrl).origin)
     .split(',')
     .map((o) => o.trim())
     .filter(Boolean);
@@ -65,14 +66,14 @@ export async function loadIntegrationConfig(): Promise<IntegrationConfig> {
     intuit: {
       clientId: secrets.clientId,
       clientSecret: secrets.clientSecret,
-      redirectUri: requiredEnv('INTUIT_REDIRECT_URI'),
+      redirectUri: requiredEnv(ENV.intuitRedirectUri),
       environment,
       ...(oauthBaseUrl ? { oauthBaseUrl } : {}),
     },
     qboApiBaseUrl: optionalEnv('QBO_API_BASE_URL', QBO_HOSTS[environment]).replace(/\/$/, ''),
     portalUrl,
     returnUrlOrigins: origins,
-    defaultTimezone: optionalEnv('DEFAULT_TIMEZONE', 'America/New_York'),
+    defaultTimezone: optionalEnv(ENV.defaultTimezone, 'America/New_York'),
     stateSigningKey: Buffer.from(
       hkdfSync('sha256', secrets.clientSecret, 'tradelyhq-quickbooks', 'oauth-state', 32),
     ),
@@ -90,7 +91,7 @@ const verifierSchema = z.object({
  * `QBO_WEBHOOK_VERIFIER_TOKEN` (comma-separated) locally.
  */
 export async function loadVerifierTokens(): Promise<string[]> {
-  const arn = process.env.WEBHOOK_SECRET_ARN;
+  const arn = process.env[ENV.webhookSecretArn];
   if (arn) {
     const out = await new SecretsManagerClient({}).send(
       new GetSecretValueCommand({ SecretId: arn }),

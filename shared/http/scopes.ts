@@ -1,5 +1,6 @@
 import type { RouteAccess } from '#shared/api/routes.ts';
 import { optionalEnv } from '#shared/config/env.ts';
+import { ENV } from '#shared/config/names.ts';
 
 /**
  * The OAuth scope names this API checks, from the environment (deploy context `adminScope` and
@@ -7,12 +8,9 @@ import { optionalEnv } from '#shared/config/env.ts';
  * names to API Gateway's JWT authorizer; the code checks them again.
  */
 export const SCOPES = {
-  admin: optionalEnv('ADMIN_SCOPE', 'quickbooks.admin'),
-  push: optionalEnv('PUSH_SCOPE', 'quickbooks.push'),
+  admin: optionalEnv(ENV.adminScope, 'quickbooks.admin'),
+  push: optionalEnv(ENV.pushScope, 'quickbooks.push'),
 } as const;
-
-/** Environment variables that carry the scope names to the functions. */
-export const SCOPE_ENV = { admin: 'ADMIN_SCOPE', push: 'PUSH_SCOPE' } as const;
 
 /**
  * The scopes that open a route (any one is enough), as API Gateway's `authorizationScopes` list

@@ -21,15 +21,3 @@ export interface GrantQueue {
    */
   send(job: GrantJob, delaySeconds?: number): Promise<void>;
 }
-
-/**
- * Receives of a grant job before it goes to the dead-letter queue: with the worker's backoff (10 s
- * doubling to 15 minutes) about eight hours of retries, as for pushes.
- */
-export const GRANT_MAX_RECEIVES = 40;
-
-/** A grant job's visibility timeout: six times the worker's 30-second timeout, AWS's advice. */
-export const GRANT_VISIBILITY_SECONDS = 180;
-
-/** Environment variable that gives functions the grant queue's URL. */
-export const GRANT_QUEUE_ENV = 'GRANT_QUEUE_URL';

@@ -31,12 +31,6 @@ export interface MessageDelay {
 }
 
 /**
- * Receives of a push message before it goes to the dead-letter queue (the SQS redrive policy and
- * the local queue both use it). With the worker's backoff this is about eight hours of retries.
- */
-export const PUSH_MAX_RECEIVES = 40;
-
-/**
  * Message groups per tenant. Messages of one group are delivered in order, one at a time; a
  * tenant's invoices are spread over this many groups by a hash of the invoice id, so revisions of
  * one invoice stay in order while up to this many invoices of a tenant go out in parallel, below

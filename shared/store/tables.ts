@@ -65,9 +65,3 @@ export const tenantProviderKeysTable: TableDefinition = {
   timeToLiveAttribute: 'purgeAt',
   globalSecondaryIndexes: [],
 };
-
-/** Environment variable that carries each table's physical name to the functions. */
-export const TABLE_ENV = {
-  syncState: 'SYNC_TABLE_NAME',
-  tenantProviderKeys: 'KEYS_TABLE_NAME',
-} as const;

@@ -5,8 +5,8 @@ import { SqsFifoQueue } from '#shared/adapters/aws/sqs-fifo-queue.ts';
 import { SqsGrantQueue } from '#shared/adapters/aws/sqs-grant-queue.ts';
 import { SqsReconcileQueue } from '#shared/adapters/aws/sqs-reconcile-queue.ts';
 import { requiredEnv } from '#shared/config/env.ts';
+import { ENV } from '#shared/config/names.ts';
 import { changeKeys } from '#shared/ports/change-queue.ts';
-import { GRANT_QUEUE_ENV } from '#shared/ports/grant-queue.ts';
 import { pushKeys } from '#shared/ports/push-queue.ts';
 import type { PlatformAdapters } from './services.ts';
 
@@ -16,17 +16,17 @@ import type { PlatformAdapters } from './services.ts';
  * deployed without it fails with the variable's name.
  */
 export const awsAdapters: PlatformAdapters = {
-  keys: () => new KmsKeyWrapper(requiredEnv('TOKEN_KEY_ARN')),
+  keys: () => new KmsKeyWrapper(requiredEnv(ENV.tokenKeyArn)),
   schedules: () =>
     new EventBridgeScheduleRegistry({
-      group: requiredEnv('SCHEDULE_GROUP'),
-      queueArn: requiredEnv('RECONCILE_QUEUE_ARN'),
-      roleArn: requiredEnv('SCHEDULER_ROLE_ARN'),
-      deadLetterArn: requiredEnv('SCHEDULE_DLQ_ARN'),
+      group: requiredEnv(ENV.scheduleGroup),
+      queueArn: requiredEnv(ENV.reconcileQueueArn),
+      roleArn: requiredEnv(ENV.schedulerRoleArn),
+      deadLetterArn: requiredEnv(ENV.scheduleDlqArn),
     }),
-  events: () => new EventBridgePublisher(requiredEnv('EVENT_BUS_NAME')),
-  pushQueue: () => new SqsFifoQueue(requiredEnv('PUSH_QUEUE_URL'), pushKeys),
-  changeQueue: () => new SqsFifoQueue(requiredEnv('CHANGE_QUEUE_URL'), changeKeys),
-  reconcileQueue: () => new SqsReconcileQueue(requiredEnv('RECONCILE_QUEUE_URL')),
-  grantQueue: () => new SqsGrantQueue(requiredEnv(GRANT_QUEUE_ENV)),
+  events: () => new EventBridgePublisher(requiredEnv(ENV.eventBus)),
+  pushQueue: () => new SqsFifoQueue(requiredEnv(ENV.pushQueueUrl), pushKeys),
+  changeQueue: () => new SqsFifoQueue(requiredEnv(ENV.changeQueueUrl), changeKeys),
+  reconcileQueue: () => new SqsReconcileQueue(requiredEnv(ENV.reconcileQueueUrl)),
+  grantQueue: () => new SqsGrantQueue(requiredEnv(ENV.grantQueueUrl)),
 };

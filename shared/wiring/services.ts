@@ -8,6 +8,7 @@
  */
 import { requiredEnv } from '#shared/config/env.ts';
 import { type IntegrationConfig, loadIntegrationConfig } from '#shared/config/integration.ts';
+import { ENV } from '#shared/config/names.ts';
 import { IntuitOAuthClient } from '#shared/oauth/intuit-oauth.ts';
 import { OAuthStates } from '#shared/oauth/oauth-state.ts';
 import { TokenVault } from '#shared/oauth/token-vault.ts';
@@ -30,7 +31,6 @@ import { QboLinkRepository } from '#shared/store/qbo-link-repository.ts';
 import { RealmClaimRepository } from '#shared/store/realm-claim-repository.ts';
 import { ReconcileRunRepository } from '#shared/store/reconcile-run-repository.ts';
 import { SyncErrorRepository } from '#shared/store/sync-error-repository.ts';
-import { TABLE_ENV } from '#shared/store/tables.ts';
 import { TokenRepository } from '#shared/store/token-repository.ts';
 import { WebhookRepository } from '#shared/store/webhook-repository.ts';
 import { markReconnectRequired } from '#shared/use-cases/mark-reconnect-required.ts';
@@ -105,8 +105,8 @@ function once<T>(make: () => T): () => T {
 class Root implements Services {
   readonly clock = systemClock;
   private readonly adapters = localAdapters ?? awsAdapters;
-  private readonly sync = once(() => requiredEnv(TABLE_ENV.syncState));
-  private readonly keysTable = once(() => requiredEnv(TABLE_ENV.tenantProviderKeys));
+  private readonly sync = once(() => requiredEnv(ENV.syncTable));
+  private readonly keysTable = once(() => requiredEnv(ENV.keysTable));
   private readonly made = new Map<string, unknown>();
 
   private get<T>(name: string, make: () => T): T {
@@ -177,7 +177,7 @@ class IntuitRoot extends Root implements IntuitServices {
     super();
     this.intuit = new IntuitOAuthClient(config.intuit, this.clock);
     this.states = new OAuthStates(
-      new OAuthStateRepository(requiredEnv(TABLE_ENV.syncState)),
+      new OAuthStateRepository(requiredEnv(ENV.syncTable)),
       config.stateSigningKey,
       this.clock,
     );
@@ -207,7 +207,7 @@ class IntuitRoot extends Root implements IntuitServices {
 
   readonly qbo = (tenantId: string): QboClient => {
     this.limiter ??= new RealmLimiter({
-      tableName: requiredEnv(TABLE_ENV.syncState),
+      tableName: requiredEnv(ENV.syncTable),
       clock: this.clock,
       perSecond: Number(process.env.QBO_REQUESTS_PER_SECOND ?? '8') || 8,
     });

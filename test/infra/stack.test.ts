@@ -6,6 +6,7 @@ import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS, type FunctionName, functionsWhere } from '#lib/functions.ts';
 import { routes } from '#shared/api/routes.ts';
+import { QUEUES } from '#shared/config/queues.ts';
 import { scheduleName } from '#shared/ports/schedule-registry.ts';
 import { syncStateTable, tenantProviderKeysTable } from '#shared/store/tables.ts';
 import { buildStack } from '../support/stack.ts';
@@ -36,6 +37,18 @@ describe('Stack: the function table', () => {
     expect(Object.keys(FUNCTIONS).sort()).toEqual(folders);
     expect(Object.keys(built.stack.functions).sort()).toEqual(folders);
     expect(ofType('AWS::Lambda::Function').length).toBeGreaterThanOrEqual(folders.length);
+  });
+
+  it('hides a received message six times as long as its consumer may run (AWS advice)', () => {
+    const consumers = Object.entries(FUNCTIONS).filter(
+      ([, spec]) => typeof spec.trigger === 'object',
+    );
+    expect(consumers.length).toBe(Object.keys(QUEUES).length);
+    for (const [name, spec] of consumers) {
+      const queue = (spec.trigger as { queue: keyof typeof QUEUES }).queue;
+      const timeout = 'timeoutSeconds' in spec ? spec.timeoutSeconds : 10;
+      expect(QUEUES[queue].visibilitySeconds, name).toBe(timeout * 6);
+    }
   });
 
   it('serves every route with a function whose row says it is a route function', () => {

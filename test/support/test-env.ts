@@ -1,6 +1,7 @@
 import OAuthClient from 'intuit-oauth';
 import type { LOCAL_AWS } from '#local/dynamodb-local.ts';
-import { syncStateTable, TABLE_ENV, tenantProviderKeysTable } from '#shared/store/tables.ts';
+import { ENV } from '#shared/config/names.ts';
+import { syncStateTable, tenantProviderKeysTable } from '#shared/store/tables.ts';
 
 /**
  * Points the AWS SDK at a local DynamoDB and gives handlers the configuration they read at load,
@@ -15,8 +16,8 @@ export function applyTestEnvironment(dynamoEndpoint: string, aws: typeof LOCAL_A
   process.env.AWS_REGION = aws.region;
   process.env.AWS_ACCESS_KEY_ID = aws.accessKeyId;
   process.env.AWS_SECRET_ACCESS_KEY = aws.secretAccessKey;
-  process.env[TABLE_ENV.syncState] = syncStateTable.localName;
-  process.env[TABLE_ENV.tenantProviderKeys] = tenantProviderKeysTable.localName;
+  process.env[ENV.syncTable] = syncStateTable.localName;
+  process.env[ENV.keysTable] = tenantProviderKeysTable.localName;
   process.env.TENANT_CLAIM = 'tenant_id';
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';

@@ -1,16 +1,9 @@
+import { ENV } from '#shared/config/names.ts';
+import { QUEUES, type QueueName } from '#shared/config/queues.ts';
 import { correlationAttributes } from '#shared/observability/correlation.ts';
 import { type ChangeMessage, type ChangeQueue, changeKeys } from '#shared/ports/change-queue.ts';
-import {
-  GRANT_MAX_RECEIVES,
-  GRANT_VISIBILITY_SECONDS,
-  type GrantQueue,
-} from '#shared/ports/grant-queue.ts';
-import {
-  PUSH_MAX_RECEIVES,
-  type PushMessage,
-  type PushQueue,
-  pushKeys,
-} from '#shared/ports/push-queue.ts';
+import type { GrantQueue } from '#shared/ports/grant-queue.ts';
+import { type PushMessage, type PushQueue, pushKeys } from '#shared/ports/push-queue.ts';
 import type { ReconcileQueue, ReconcileRequest } from '#shared/ports/reconcile-queue.ts';
 import { LocalQueue } from './local-queue.ts';
 
@@ -22,16 +15,29 @@ const timeScale = Number(process.env.LOCAL_QUEUE_TIME_SCALE ?? '1') || 1;
  */
 const concurrency = Number(process.env.LOCAL_QUEUE_CONCURRENCY ?? '10') || 10;
 
+/** A local queue defined as the stack defines the SQS one (`shared/config/queues.ts`). */
+function localQueue(
+  name: string,
+  queue: QueueName,
+  maxReceives: number = QUEUES[queue].maxReceives,
+) {
+  return new LocalQueue({
+    name,
+    fifo: QUEUES[queue].fifo,
+    visibilityTimeoutSeconds: QUEUES[queue].visibilitySeconds,
+    maxReceiveCount: maxReceives,
+    timeScale,
+    concurrency,
+  });
+}
+
 /** The local FIFO push queue of this process (local mode and tests). */
-export const localPushQueue = new LocalQueue({
-  name: 'push.fifo',
-  fifo: true,
-  visibilityTimeoutSeconds: 360,
+export const localPushQueue = localQueue(
+  'push.fifo',
+  'push',
   // The worker reads the same variable, so both agree on which receive is the last.
-  maxReceiveCount: Number(process.env.PUSH_MAX_RECEIVES ?? PUSH_MAX_RECEIVES),
-  timeScale,
-  concurrency,
-});
+  Number(process.env[ENV.pushMaxReceives] ?? QUEUES.push.maxReceives),
+);
 
 /** {@link PushQueue} on the local FIFO queue, with the same groups and deduplication as SQS. */
 export const localPushSender: PushQueue = {
@@ -48,14 +54,7 @@ export const localPushSender: PushQueue = {
 };
 
 /** The local FIFO change queue (webhook receiver → change worker). */
-export const localChangeQueue = new LocalQueue({
-  name: 'changes.fifo',
-  fifo: true,
-  visibilityTimeoutSeconds: 360,
-  maxReceiveCount: 40,
-  timeScale,
-  concurrency,
-});
+export const localChangeQueue = localQueue('changes.fifo', 'changes');
 
 /** {@link ChangeQueue} on the local FIFO queue. */
 export const localChangeSender: ChangeQueue = {
@@ -72,14 +71,7 @@ export const localChangeSender: ChangeQueue = {
 };
 
 /** The local reconcile queue (the schedules' target and "run now"). */
-export const localReconcileQueue = new LocalQueue({
-  name: 'reconcile',
-  fifo: false,
-  visibilityTimeoutSeconds: 1800,
-  maxReceiveCount: 20,
-  timeScale,
-  concurrency,
-});
+export const localReconcileQueue = localQueue('reconcile', 'reconcile');
 
 /** {@link ReconcileQueue} on the local reconcile queue. */
 export const localReconcileSender: ReconcileQueue = {
@@ -89,14 +81,7 @@ export const localReconcileSender: ReconcileQueue = {
 };
 
 /** The local grant queue (revocations, confirmation expiries, Disconnect-URL checks). */
-export const localGrantQueue = new LocalQueue({
-  name: 'grants',
-  fifo: false,
-  visibilityTimeoutSeconds: GRANT_VISIBILITY_SECONDS,
-  maxReceiveCount: GRANT_MAX_RECEIVES,
-  timeScale,
-  concurrency,
-});
+export const localGrantQueue = localQueue('grants', 'grants');
 
 /** {@link GrantQueue} on the local grant queue. */
 export const localGrantSender: GrantQueue = {

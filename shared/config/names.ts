@@ -1,0 +1,38 @@
+/**
+ * The environment variables that carry the stack's settings to the functions: the CDK stack sets
+ * them (`lib/`), the runtime reads them (`shared/`), and local mode sets the same ones
+ * (`bin/local.ts`). One name each, here, so the two sides cannot drift apart.
+ */
+export const ENV = {
+  /** The sync-state table's name. */
+  syncTable: 'SYNC_TABLE_NAME',
+  /** `tenant_provider_keys`' name (token functions only). */
+  keysTable: 'KEYS_TABLE_NAME',
+  /** The token KMS key (token functions only). */
+  tokenKeyArn: 'TOKEN_KEY_ARN',
+  /** The bus for `invoice.*` events. */
+  eventBus: 'EVENT_BUS_NAME',
+  pushQueueUrl: 'PUSH_QUEUE_URL',
+  /** The push queue's redrive receive count, so the worker knows which receive is the last. */
+  pushMaxReceives: 'PUSH_MAX_RECEIVES',
+  changeQueueUrl: 'CHANGE_QUEUE_URL',
+  reconcileQueueUrl: 'RECONCILE_QUEUE_URL',
+  grantQueueUrl: 'GRANT_QUEUE_URL',
+  /** Where tenants' schedules go, and what they need. */
+  scheduleGroup: 'SCHEDULE_GROUP',
+  reconcileQueueArn: 'RECONCILE_QUEUE_ARN',
+  schedulerRoleArn: 'SCHEDULER_ROLE_ARN',
+  scheduleDlqArn: 'SCHEDULE_DLQ_ARN',
+  /** The Intuit app's secret (client id and secret) and settings. */
+  intuitSecretArn: 'INTUIT_SECRET_ARN',
+  intuitEnvironment: 'INTUIT_ENVIRONMENT',
+  intuitRedirectUri: 'INTUIT_REDIRECT_URI',
+  portalUrl: 'PORTAL_URL',
+  returnUrlOrigins: 'RETURN_URL_ORIGINS',
+  defaultTimezone: 'DEFAULT_TIMEZONE',
+  /** The webhook verifier token secret (the receiver only). */
+  webhookSecretArn: 'WEBHOOK_SECRET_ARN',
+  /** The OAuth scopes of admin routes and of the push routes. */
+  adminScope: 'ADMIN_SCOPE',
+  pushScope: 'PUSH_SCOPE',
+} as const;
