@@ -75,14 +75,7 @@ export async function webhookBenchmark(
   await Promise.all(
     deliveries.map(async (body) => {
       const t0 = performance.now();
-      const res = await fetch(`${stack.apiUrl}/webhooks/quickbooks`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/cloudevents+json',
-          'intuit-signature': signPayload(verifierToken, body),
-        },
-        body,
-      });
+      const res = await deliver(stack, verifierToken, body);
       await res.arrayBuffer();
       acks.push(performance.now() - t0);
       if (res.status !== 200) refused++;
@@ -125,6 +118,18 @@ const BULK_EVENTS = 500;
  * @param verifierToken - the token deliveries are signed with
  * @param realmId - a connected company
  */
+/** Sends one signed CloudEvents delivery to the receiver, as Intuit does. */
+function deliver(stack: BenchStack, verifierToken: string, body: string): Promise<Response> {
+  return fetch(`${stack.apiUrl}/webhooks/quickbooks`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/cloudevents+json',
+      'intuit-signature': signPayload(verifierToken, body),
+    },
+    body,
+  });
+}
+
 async function bulkDelivery(stack: BenchStack, verifierToken: string, realmId: string) {
   const body = JSON.stringify(
     Array.from({ length: BULK_EVENTS }, (_, n) => ({
@@ -140,14 +145,7 @@ async function bulkDelivery(stack: BenchStack, verifierToken: string, realmId: s
     })),
   );
   const t0 = performance.now();
-  const res = await fetch(`${stack.apiUrl}/webhooks/quickbooks`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/cloudevents+json',
-      'intuit-signature': signPayload(verifierToken, body),
-    },
-    body,
-  });
+  const res = await deliver(stack, verifierToken, body);
   const receipt = (await res.json()) as { accepted?: number };
   const ackMs = performance.now() - t0;
   await stack.drained('changes');

@@ -1,4 +1,5 @@
 import { LocalKeyWrapper } from '#shared/adapters/local/local-key-wrapper.ts';
+import type { LocalQueue } from '#shared/adapters/local/local-queue.ts';
 import {
   localChangeQueue,
   localChangeSender,
@@ -12,7 +13,13 @@ import {
 import { localSchedules } from '#shared/adapters/local/local-schedule-registry.ts';
 import { localEvents } from '#shared/adapters/local/memory-event-publisher.ts';
 import { requiredEnv } from '#shared/config/env.ts';
+import type { MessageDelay } from '#shared/ports/push-queue.ts';
 import type { PlatformAdapters } from '#shared/wiring/services.ts';
+
+/** A local queue's sender that also postpones received messages, as an SQS adapter does. */
+function withDelay<S extends object>(sender: S, queue: LocalQueue): S & MessageDelay {
+  return { ...sender, delay: (receiptHandle, seconds) => queue.delay(receiptHandle, seconds) };
+}
 
 /**
  * Local mode's side of {@link PlatformAdapters}: this process's queues (SQS's semantics), croner
@@ -24,20 +31,8 @@ export const localAdapters: PlatformAdapters = {
   keys: () => LocalKeyWrapper.fromFile(requiredEnv('LOCAL_MASTER_KEY_FILE')),
   schedules: () => localSchedules,
   events: () => localEvents,
-  pushQueue: () => ({
-    ...localPushSender,
-    delay: (h: string, s: number) => localPushQueue.delay(h, s),
-  }),
-  changeQueue: () => ({
-    ...localChangeSender,
-    delay: (h: string, s: number) => localChangeQueue.delay(h, s),
-  }),
-  reconcileQueue: () => ({
-    ...localReconcileSender,
-    delay: (h: string, s: number) => localReconcileQueue.delay(h, s),
-  }),
-  grantQueue: () => ({
-    ...localGrantSender,
-    delay: (h: string, s: number) => localGrantQueue.delay(h, s),
-  }),
+  pushQueue: () => withDelay(localPushSender, localPushQueue),
+  changeQueue: () => withDelay(localChangeSender, localChangeQueue),
+  reconcileQueue: () => withDelay(localReconcileSender, localReconcileQueue),
+  grantQueue: () => withDelay(localGrantSender, localGrantQueue),
 };
