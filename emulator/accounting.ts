@@ -6,6 +6,7 @@ import {
   faultBody,
   invalidCompanyStatus,
   invalidRequest,
+  objectNotFound,
   queryParseError,
   queryValidationError,
   requiredParam,
@@ -17,7 +18,7 @@ import { parseJson, type RequestContext, type Router, send, sendJson } from './h
 import { isQboFault, type Ledger } from './ledger.ts';
 import type { RealmLimiter } from './limits.ts';
 import type { OAuthService } from './oauth.ts';
-import { parseQuery, runQuery } from './query.ts';
+import { parseQuery, type QueryableEntity, runQuery } from './query.ts';
 import { type CompanyState, type EmulatorState, ENTITY_NAMES, type EntityName } from './state.ts';
 
 /** What the Accounting API routes need from the rest of the emulator. */
@@ -290,6 +291,14 @@ function entityOf(segment: string | undefined): EntityName {
 }
 
 function readEntity(deps: AccountingDeps, ctx: RequestContext, company: CompanyState): ApiResult {
+  const segment = (ctx.params.entity ?? '').toLowerCase();
+  if (segment === 'taxcode' || segment === 'taxrate') {
+    const name = segment === 'taxcode' ? 'TaxCode' : 'TaxRate';
+    const list = (segment === 'taxcode' ? company.taxCodes : company.taxRates) ?? {};
+    const found = list[ctx.params.id as string];
+    if (!found) throw objectNotFound(name, ctx.params.id as string);
+    return { status: 200, body: { [name]: found, time: time(deps) } };
+  }
   const entity = entityOf(ctx.params.entity);
   const record = deps.ledger.read(company, entity, ctx.params.id as string);
   return { status: 200, body: { [entity]: record, time: time(deps) } };
@@ -327,11 +336,18 @@ function applyOperation(
     return deps.ledger.void(company, entity, body);
   }
   const obj = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  // include=allowduplicatedocnum (Invoice reference; node-quickbooks `allowDuplicateDocNum`).
+  const writeOptions = {
+    allowDuplicateDocNumber: (include ?? '')
+      .toLowerCase()
+      .split(',')
+      .some((part) => part.trim() === 'allowduplicatedocnum'),
+  };
   if (op === 'update' || (op !== 'create' && obj.Id !== undefined)) {
-    return deps.ledger.update(company, entity, body, { sparse: obj.sparse === true });
+    return deps.ledger.update(company, entity, body, { sparse: obj.sparse === true }, writeOptions);
   }
   if (op !== '' && op !== 'create') throw invalidRequest(`Unsupported operation: ${op}`);
-  return deps.ledger.create(company, entity, body);
+  return deps.ledger.create(company, entity, body, writeOptions);
 }
 
 function bodyQuery(ctx: RequestContext): string | null {
@@ -342,13 +358,23 @@ function bodyQuery(ctx: RequestContext): string | null {
 function queryResponse(text: string | null, company: CompanyState): Record<string, unknown> {
   if (!text) throw queryParseError('Encountered "<EOF>": the query is empty');
   const parsed = parseQuery(text);
-  const rows =
-    parsed.entity === 'CompanyInfo'
-      ? [company.companyInfo]
-      : parsed.entity === 'Preferences'
-        ? [company.preferences]
-        : Object.values(company.entities[parsed.entity]);
+  const rows = queryRows(parsed.entity, company);
   return runQuery(parsed, rows);
+}
+
+function queryRows(entity: QueryableEntity, company: CompanyState): Record<string, unknown>[] {
+  switch (entity) {
+    case 'CompanyInfo':
+      return [company.companyInfo];
+    case 'Preferences':
+      return [company.preferences];
+    case 'TaxCode':
+      return Object.values(company.taxCodes ?? {});
+    case 'TaxRate':
+      return Object.values(company.taxRates ?? {});
+    default:
+      return Object.values(company.entities[entity]);
+  }
 }
 
 function query(deps: AccountingDeps, text: string | null, company: CompanyState): ApiResult {

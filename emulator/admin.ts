@@ -6,6 +6,7 @@ import { newRealmId } from './ids.ts';
 import type { Ledger } from './ledger.ts';
 import { FAULT_KINDS, type RealmLimiter } from './limits.ts';
 import type { OAuthService } from './oauth.ts';
+import { COUNTRIES, type CompanyProfile, DEFAULT_CURRENCY, SALES_TAX_MODES } from './profiles.ts';
 import {
   type CompanyState,
   createCompany,
@@ -39,11 +40,64 @@ const COLLECTIONS: Record<string, EntityName> = {
   payments: 'Payment',
 };
 
-const newCompanySchema = z.object({
-  name: z.string().trim().min(1),
-  country: z.string().length(2).optional(),
-  taxRate: z.number().min(0).max(100).optional(),
-});
+const newCompanySchema = z
+  .object({
+    name: z.string().trim().min(1),
+    country: z.enum(COUNTRIES).optional(),
+    taxRate: z.number().min(0).max(100).optional(),
+    salesTax: z.enum(SALES_TAX_MODES).optional(),
+    astRates: z.record(z.string().min(1), z.number().min(0).max(100)).optional(),
+    homeCurrency: z
+      .string()
+      .regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD')
+      .optional(),
+    multiCurrency: z.boolean().optional(),
+    customTxnNumbers: z.boolean().optional(),
+  })
+  .superRefine((input, ctx) => {
+    const country = input.country ?? 'US';
+    if (input.salesTax !== undefined && country !== 'US') {
+      ctx.addIssue({ code: 'custom', message: 'salesTax applies to US companies only' });
+    }
+    if (input.astRates !== undefined && input.salesTax !== 'automated') {
+      ctx.addIssue({ code: 'custom', message: 'astRates needs salesTax "automated"' });
+    }
+    if (input.taxRate !== undefined && (input.salesTax !== undefined || country !== 'US')) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'taxRate is the rule of a company without salesTax; use astRates',
+      });
+    }
+  });
+
+const PROFILE_FIELDS = [
+  'country',
+  'salesTax',
+  'astRates',
+  'homeCurrency',
+  'multiCurrency',
+  'customTxnNumbers',
+] as const;
+
+/** The profile of a new company, or none when the request carries no profile field. */
+function profileOf(input: z.infer<typeof newCompanySchema>): CompanyProfile | undefined {
+  if (!PROFILE_FIELDS.some((field) => input[field] !== undefined)) return undefined;
+  const country = input.country ?? 'US';
+  return {
+    country,
+    salesTax: country === 'US' ? (input.salesTax ?? 'legacy') : null,
+    // Regions compare as QBO shows them, upper case (`il` and `IL` are one state).
+    astRates: Object.fromEntries(
+      Object.entries(input.astRates ?? {}).map(([region, rate]) => [
+        region.trim().toUpperCase(),
+        rate,
+      ]),
+    ),
+    homeCurrency: input.homeCurrency ?? DEFAULT_CURRENCY[country],
+    multiCurrency: input.multiCurrency ?? false,
+    customTxnNumbers: input.customTxnNumbers ?? true,
+  };
+}
 const paymentSchema = z.object({
   invoiceId: z.union([z.string(), z.number()]).transform(String),
   amount: z.number().positive().optional(),
@@ -103,6 +157,9 @@ function describeCompany(deps: AdminDeps, company: CompanyState): Record<string,
     name: company.name,
     country: company.country,
     taxRate: company.taxRate,
+    profile: company.profile ?? null,
+    taxCodes: Object.values(company.taxCodes ?? {}),
+    taxRates: Object.values(company.taxRates ?? {}),
     subscription: company.subscription,
     requestCount: company.requestCount,
     companyInfo: company.companyInfo,
@@ -170,8 +227,16 @@ export function registerAdminRoutes(router: Router, deps: AdminDeps): void {
   router.on('POST', '/_admin/companies', (ctx) => {
     const input = body(ctx, newCompanySchema);
     const realmId = newRealmId(new Set(Object.keys(deps.state.companies)));
-    deps.state.companies[realmId] = createCompany({ ...input, realmId, now: deps.clock.now() });
-    ok(ctx, changed({ realmId, name: input.name }));
+    const profile = profileOf(input);
+    deps.state.companies[realmId] = createCompany({
+      name: input.name,
+      ...(input.country === undefined ? {} : { country: input.country }),
+      ...(input.taxRate === undefined ? {} : { taxRate: input.taxRate }),
+      ...(profile ? { profile } : {}),
+      realmId,
+      now: deps.clock.now(),
+    });
+    ok(ctx, changed({ realmId, name: input.name, ...(profile ? { profile } : {}) }));
   });
 
   router.on('GET', '/_admin/companies', (ctx) =>

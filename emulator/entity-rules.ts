@@ -14,6 +14,13 @@ import {
   requiredParam,
 } from './faults.ts';
 import {
+  checkLengths,
+  currencyRef,
+  customerCurrency,
+  duplicateDocNumber,
+  refCode,
+} from './profiles.ts';
+import {
   type CompanyState,
   type Entity,
   type EntityName,
@@ -26,6 +33,17 @@ const NAMED_ENTITIES: readonly EntityName[] = ['Customer', 'Vendor', 'Employee']
 
 /** A JSON object. */
 export type Obj = Record<string, unknown>;
+
+/** What a request's query string changes about a write. */
+export interface WriteOptions {
+  /** `include=allowduplicatedocnum`: a DocNumber already used is accepted. */
+  readonly allowDuplicateDocNumber?: boolean;
+}
+
+/** A profiled company's home currency ref; USD for a company without a profile. */
+function homeCurrency(company: CompanyState): { value: string; name: string } {
+  return company.profile ? currencyRef(company.profile.homeCurrency) : USD;
+}
 
 /**
  * Whether a value is a plain JSON object.
@@ -92,6 +110,7 @@ export function normalizeEntity(
   draft: Entity,
   existing: Entity | undefined,
   now: number,
+  options: WriteOptions = {},
 ): Entity {
   switch (entity) {
     case 'Customer':
@@ -101,7 +120,7 @@ export function normalizeEntity(
     case 'Item':
       return normalizeItem(company, draft);
     case 'Invoice':
-      return normalizeInvoice(company, draft, existing, now);
+      return normalizeInvoice(company, draft, existing, now, options);
     case 'Payment':
       return normalizePayment(company, draft, now);
     case 'Account':
@@ -110,6 +129,7 @@ export function normalizeEntity(
 }
 
 function normalizeNamed(company: CompanyState, entity: EntityName, draft: Entity): Entity {
+  if (company.profile && entity === 'Customer') checkLengths('Customer', draft);
   let display = typeof draft.DisplayName === 'string' ? draft.DisplayName.trim() : '';
   if (!display) {
     // QBO builds DisplayName from the name parts when it is not supplied.
@@ -140,6 +160,7 @@ function normalizeNamed(company: CompanyState, entity: EntityName, draft: Entity
     CurrencyRef: draft.CurrencyRef ?? USD,
     Balance: 0,
   };
+  if (company.profile) record.CurrencyRef = profiledCurrency(company, entity, draft);
   if (entity === 'Customer') {
     record.Taxable = draft.Taxable ?? true;
     record.Job = draft.Job ?? false;
@@ -149,6 +170,29 @@ function normalizeNamed(company: CompanyState, entity: EntityName, draft: Entity
     record.BalanceWithJobs = record.Balance;
   }
   return record;
+}
+
+/**
+ * A profiled company's name-list currency: fixed at creation (Customer reference: "Once set,
+ * it cannot be changed"), the home currency unless multicurrency lets the customer have
+ * another. Vendors and employees keep the home currency (not modelled further).
+ */
+function profiledCurrency(company: CompanyState, entity: EntityName, draft: Entity): Obj {
+  const profile = company.profile;
+  if (!profile) return USD;
+  const stored = company.entities[entity][draft.Id];
+  if (stored) {
+    const held = refCode(stored.CurrencyRef) ?? profile.homeCurrency;
+    const sent = refCode(draft.CurrencyRef);
+    if (sent !== undefined && sent !== held) {
+      throw businessValidation(
+        `The currency of a ${entity.toLowerCase()} cannot be changed once it is set (it is ${held}).`,
+      );
+    }
+    return currencyRef(held);
+  }
+  if (entity !== 'Customer') return currencyRef(profile.homeCurrency);
+  return currencyRef(customerCurrency(profile, draft.CurrencyRef));
 }
 
 function normalizeItem(company: CompanyState, draft: Entity): Entity {
@@ -207,7 +251,7 @@ function normalizeAccount(company: CompanyState, draft: Entity): Entity {
     Classification: draft.Classification ?? (draft.AccountType === 'Income' ? 'Revenue' : 'Asset'),
     CurrentBalance: 0,
     CurrentBalanceWithSubAccounts: 0,
-    CurrencyRef: USD,
+    CurrencyRef: homeCurrency(company),
   };
 }
 
@@ -216,12 +260,26 @@ function normalizeInvoice(
   draft: Entity,
   existing: Entity | undefined,
   now: number,
+  options: WriteOptions,
 ): Entity {
+  if (company.profile) checkLengths('Invoice', draft);
   const customerId = refValue(draft.CustomerRef);
   if (!customerId) throw requiredParam('CustomerRef');
   const customer = company.entities.Customer[customerId];
   if (!customer || customer.Active === false) throw invalidReference('CustomerRef');
   if (!Array.isArray(draft.Line) || draft.Line.length === 0) throw requiredParam('Line');
+  const currency = invoiceCurrency(company, draft, customer);
+  const globalTax = company.profile !== undefined && company.profile.country !== 'US';
+  if (globalTax) {
+    const mode = draft.GlobalTaxCalculation ?? 'TaxExcluded';
+    if (mode !== 'TaxExcluded') {
+      throw invalidRequest(
+        `GlobalTaxCalculation ${String(mode)} is not supported by the emulator (TaxExcluded only)`,
+      );
+    }
+  }
+  /** Per sales line (global tax): its amount and tax code, for the tax after discounts. */
+  const coded: { amount: number; rates: Entity[] }[] = [];
 
   const lines: Obj[] = [];
   const discountLines: Obj[] = [];
@@ -241,7 +299,13 @@ function normalizeInvoice(
         detail.ItemRef = { value: itemId, name: item.Name };
       }
       const amount = salesLineAmount(line, detail);
-      detail.TaxCodeRef = lineTaxCode(company, detail.TaxCodeRef);
+      if (globalTax) {
+        const code = globalLineTaxCode(company, detail.TaxCodeRef);
+        detail.TaxCodeRef = { value: code.Id, name: code.Name };
+        coded.push({ amount, rates: salesRates(company, code) });
+      } else {
+        detail.TaxCodeRef = lineTaxCode(company, detail.TaxCodeRef);
+      }
       line.Amount = amount;
       line.SalesItemLineDetail = detail;
       subtotal = money(subtotal + amount);
@@ -289,7 +353,20 @@ function normalizeInvoice(
   // tax is whatever the request says, as with manual sales tax in QBO.
   const requestedTax = isObj(draft.TxnTaxDetail) ? num(draft.TxnTaxDetail.TotalTax) : undefined;
   let txnTaxDetail: Obj;
-  if (company.taxRate > 0) {
+  const salesTax = company.profile?.salesTax ?? 'legacy';
+  if (globalTax) {
+    txnTaxDetail = globalTaxDetail(coded, subtotal, discount);
+  } else if (salesTax === 'none') {
+    // Sales tax off: "TxnTaxDetail is ignored and not stored" (Invoice reference).
+    txnTaxDetail = { TotalTax: 0 };
+  } else if (salesTax === 'automated') {
+    txnTaxDetail = automatedTaxDetail(company, draft, customer, taxBase);
+  } else if (salesTax === 'manual') {
+    txnTaxDetail = { TotalTax: money(requestedTax ?? 0) };
+    if (isObj(draft.TxnTaxDetail) && draft.TxnTaxDetail.TxnTaxCodeRef !== undefined) {
+      txnTaxDetail = { TxnTaxCodeRef: draft.TxnTaxDetail.TxnTaxCodeRef, ...txnTaxDetail };
+    }
+  } else if (company.taxRate > 0) {
     const tax = money((taxBase * company.taxRate) / 100);
     txnTaxDetail = {
       TxnTaxCodeRef: { value: '2' },
@@ -321,10 +398,12 @@ function normalizeInvoice(
 
   const txnDate = typeof draft.TxnDate === 'string' ? draft.TxnDate : qboDate(now);
   let docNumber = draft.DocNumber;
-  if (docNumber === undefined || docNumber === null || docNumber === '') {
+  if (company.profile) {
+    docNumber = profiledDocNumber(company, draft, existing, options);
+  } else if (docNumber === undefined || docNumber === null || docNumber === '') {
     docNumber = existing?.DocNumber ?? String(company.nextDocNumber++);
   }
-  return {
+  const record: Entity = {
     AllowIPNPayment: false,
     AllowOnlinePayment: false,
     AllowOnlineCreditCardPayment: false,
@@ -332,7 +411,7 @@ function normalizeInvoice(
     ...draft,
     DocNumber: String(docNumber),
     TxnDate: txnDate,
-    CurrencyRef: USD,
+    CurrencyRef: currency,
     LinkedTxn: existing ? (existing.LinkedTxn ?? []) : [],
     Line: lines,
     TxnTaxDetail: txnTaxDetail,
@@ -347,6 +426,200 @@ function normalizeInvoice(
     EmailStatus: draft.EmailStatus ?? 'NotSet',
     Balance: money(totalAmt - applied),
   };
+  if (docNumber === undefined) delete record.DocNumber;
+  if (company.profile?.multiCurrency) {
+    const rate = num(draft.ExchangeRate) ?? 1;
+    record.ExchangeRate = rate;
+    record.HomeTotalAmt = money(totalAmt * rate);
+    record.HomeBalance = money((totalAmt - applied) * rate);
+  }
+  if (globalTax) record.GlobalTaxCalculation = 'TaxExcluded';
+  return record;
+}
+
+/**
+ * An invoice's currency. Without a profile: USD, whatever was sent (as before). With one: the
+ * customer's currency; a CurrencyRef the company cannot hold (multicurrency off and not the
+ * home currency) or that differs from the customer's is refused.
+ */
+function invoiceCurrency(company: CompanyState, draft: Entity, customer: Entity): Obj {
+  const profile = company.profile;
+  if (!profile) return USD;
+  const held = refCode(customer.CurrencyRef) ?? profile.homeCurrency;
+  const sent = refCode(draft.CurrencyRef);
+  if (sent !== undefined && sent !== profile.homeCurrency && !profile.multiCurrency) {
+    throw businessValidation(
+      `Multicurrency is not enabled for this company: transactions can only be in the home currency ${profile.homeCurrency}.`,
+    );
+  }
+  if (sent !== undefined && sent !== held) {
+    throw businessValidation(
+      `The transaction currency ${sent} must be the customer's currency ${held}.`,
+    );
+  }
+  return currencyRef(held);
+}
+
+/**
+ * A profiled company's DocNumber. Custom numbers on: the number sent, refused with 6140 when
+ * another invoice has it (unless `include=allowduplicatedocnum`), none when none is sent.
+ * Off: QBO's next number when none is sent; a number sent is kept (Intuit: "do not send a
+ * value as it can lead to unwanted duplicates"), without a duplicate check.
+ */
+function profiledDocNumber(
+  company: CompanyState,
+  draft: Entity,
+  existing: Entity | undefined,
+  options: WriteOptions,
+): string | undefined {
+  const profile = company.profile;
+  const sent =
+    typeof draft.DocNumber === 'string' || typeof draft.DocNumber === 'number'
+      ? String(draft.DocNumber).trim()
+      : '';
+  if (!profile?.customTxnNumbers) {
+    if (sent !== '') return sent;
+    return typeof existing?.DocNumber === 'string'
+      ? existing.DocNumber
+      : String(company.nextDocNumber++);
+  }
+  if (sent === '') return undefined;
+  // An update that keeps its number is not checked again (unconfirmed: see emulator/README.md).
+  const unchanged = typeof existing?.DocNumber === 'string' && existing.DocNumber === sent;
+  if (!options.allowDuplicateDocNumber && !unchanged) {
+    for (const other of Object.values(company.entities.Invoice)) {
+      if (other.Id === draft.Id) continue;
+      if (String(other.DocNumber ?? '').toLowerCase() === sent.toLowerCase()) {
+        throw duplicateDocNumber(sent, other.Id);
+      }
+    }
+  }
+  return sent;
+}
+
+/**
+ * A line tax code in a company outside the US: the Id of one of its own active TaxCodes.
+ * None at all is refused as QBO refuses it (6000, "Make sure all your transactions have a
+ * VAT rate before you save", reported from a UK company); `TAX`, `NON` or any unknown Id is
+ * a reference to a tax code that does not exist (2500; the code QBO uses is unconfirmed).
+ */
+function globalLineTaxCode(company: CompanyState, ref: unknown): Entity {
+  const code = refValue(ref);
+  if (code === undefined) {
+    const word = company.profile?.country === 'GB' ? 'VAT' : 'GST';
+    throw businessValidation(
+      `Make sure all your transactions have a ${word} rate before you save.`,
+    );
+  }
+  const found = company.taxCodes?.[code];
+  if (!found || found.Active === false) throw invalidReference('TaxCodeRef');
+  return found;
+}
+
+function salesRates(company: CompanyState, code: Entity): Entity[] {
+  const list = isObj(code.SalesTaxRateList) ? code.SalesTaxRateList.TaxRateDetail : undefined;
+  const details = Array.isArray(list) ? list.filter(isObj) : [];
+  return details
+    .map((d) => company.taxRates?.[refValue(d.TaxRateRef) ?? ''])
+    .filter((r): r is Entity => r !== undefined);
+}
+
+/**
+ * Tax outside the US: each line taxed at the rates of its tax code, after its share of the
+ * invoice's discounts (global QBO discounts before tax; ApplyTaxAfterDiscount is US-only).
+ */
+function globalTaxDetail(
+  coded: { amount: number; rates: Entity[] }[],
+  subtotal: number,
+  discount: number,
+): Obj {
+  const perRate = new Map<string, { rate: Entity; base: number }>();
+  for (const { amount, rates } of coded) {
+    const share = subtotal > 0 ? (discount * amount) / subtotal : 0;
+    for (const rate of rates) {
+      const entry = perRate.get(rate.Id) ?? { rate, base: 0 };
+      entry.base += amount - share;
+      perRate.set(rate.Id, entry);
+    }
+  }
+  const taxLines = [...perRate.values()].map(({ rate, base }) => {
+    const percent = num(rate.RateValue) ?? 0;
+    const netAmountTaxable = money(base);
+    return {
+      Amount: money((netAmountTaxable * percent) / 100),
+      DetailType: 'TaxLineDetail',
+      TaxLineDetail: {
+        TaxRateRef: { value: rate.Id },
+        PercentBased: true,
+        TaxPercent: percent,
+        NetAmountTaxable: netAmountTaxable,
+      },
+    };
+  });
+  const total = money(taxLines.reduce((sum, line) => sum + line.Amount, 0));
+  return { TotalTax: total, TaxLine: taxLines };
+}
+
+/** The region QBO's engine taxes by: ship-to, then bill-to, of the invoice then the customer. */
+function taxRegion(draft: Entity, customer: Entity): string | undefined {
+  for (const addr of [draft.ShipAddr, draft.BillAddr, customer.ShipAddr, customer.BillAddr]) {
+    if (isObj(addr) && typeof addr.CountrySubDivisionCode === 'string') {
+      const region = addr.CountrySubDivisionCode.trim().toUpperCase();
+      if (region !== '') return region;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * US automated sales tax. The engine's rate for the address region (`astRates`; 0 for a region
+ * it has none for) on the `TAX` lines, on every save; the request's tax is kept only when it
+ * overrides the documented way, `TxnTaxDetail.TxnTaxCodeRef` (one of the company's TaxCodes)
+ * together with `TxnTaxDetail.TotalTax` (Intuit, intuit/QuickBooks-V3-PHP-SDK issue 199). A
+ * TxnTaxCodeRef alone "is replaced by the automated sales tax engine recommendation" and a
+ * TotalTax alone is ignored.
+ */
+function automatedTaxDetail(
+  company: CompanyState,
+  draft: Entity,
+  customer: Entity,
+  taxBase: number,
+): Obj {
+  const region = taxRegion(draft, customer);
+  const rates = company.profile?.astRates ?? {};
+  const percent = region !== undefined ? (rates[region] ?? 0) : 0;
+  const engineCode = Object.values(company.taxCodes ?? {}).find((c) => c.Name === region);
+  const sent = isObj(draft.TxnTaxDetail) ? draft.TxnTaxDetail : undefined;
+  const overrideCodeId = refValue(sent?.TxnTaxCodeRef);
+  const overrideTax = num(sent?.TotalTax);
+  const computed = money((taxBase * percent) / 100);
+  let code = engineCode;
+  let total = computed;
+  if (overrideCodeId !== undefined && overrideTax !== undefined) {
+    const overrideCode = company.taxCodes?.[overrideCodeId];
+    if (!overrideCode || overrideCode.Active === false) throw invalidReference('TxnTaxCodeRef');
+    code = overrideCode;
+    total = money(overrideTax);
+  }
+  const rate = code ? salesRates(company, code)[0] : undefined;
+  const detail: Obj = { TotalTax: total };
+  if (code) detail.TxnTaxCodeRef = { value: code.Id, name: code.Name };
+  if (rate) {
+    detail.TaxLine = [
+      {
+        Amount: total,
+        DetailType: 'TaxLineDetail',
+        TaxLineDetail: {
+          TaxRateRef: { value: rate.Id, name: rate.Name },
+          PercentBased: true,
+          TaxPercent: num(rate.RateValue) ?? 0,
+          NetAmountTaxable: taxBase,
+          ...(total !== computed ? { OverrideDeltaAmount: money(total - computed) } : {}),
+        },
+      },
+    ];
+  }
+  return detail;
 }
 
 /**
@@ -448,7 +721,9 @@ function normalizePayment(company: CompanyState, draft: Entity, now: number): En
     UnappliedAmt: money(total - appliedTotal),
     ProcessPayment: false,
     TxnDate: typeof draft.TxnDate === 'string' ? draft.TxnDate : qboDate(now),
-    CurrencyRef: USD,
+    CurrencyRef: company.profile
+      ? currencyRef(refCode(customer.CurrencyRef) ?? company.profile.homeCurrency)
+      : USD,
     Line: lines,
   };
 }

@@ -32,7 +32,29 @@ const NAME_PARTS = [
   'V4IDPseudonym',
 ];
 
-const FIELDS: Record<EntityName | 'CompanyInfo' | 'Preferences', readonly string[]> = {
+const FIELDS: Record<
+  EntityName | 'CompanyInfo' | 'Preferences' | 'TaxCode' | 'TaxRate',
+  readonly string[]
+> = {
+  TaxCode: [
+    'Name',
+    'Description',
+    'Active',
+    'Hidden',
+    'Taxable',
+    'TaxGroup',
+    'SalesTaxRateList',
+    'PurchaseTaxRateList',
+  ],
+  TaxRate: [
+    'Name',
+    'Description',
+    'Active',
+    'RateValue',
+    'AgencyRef',
+    'SpecialTaxType',
+    'DisplayType',
+  ],
   Customer: [
     ...NAME_PARTS,
     'DefaultTaxCodeRef',

@@ -8,6 +8,7 @@ import {
   num,
   type Obj,
   refValue,
+  type WriteOptions,
 } from './entity-rules.ts';
 import type { QboFaultError } from './errors.ts';
 import {
@@ -92,12 +93,17 @@ export class Ledger {
    * @param entity - entity name
    * @param body - the QBO JSON sent
    */
-  create(company: CompanyState, entity: EntityName, body: unknown): Entity {
+  create(
+    company: CompanyState,
+    entity: EntityName,
+    body: unknown,
+    writeOptions: WriteOptions = {},
+  ): Entity {
     const input = this.#checkBody(entity, body);
     const now = this.#clock.now();
     const id = String(company.nextIds[entity]);
     const draft: Entity = { ...systemFields(id, now), ...without(input, SYSTEM_KEYS) };
-    const record = normalizeEntity(company, entity, draft, undefined, now);
+    const record = normalizeEntity(company, entity, draft, undefined, now, writeOptions);
     company.nextIds[entity] += 1;
     company.entities[entity][id] = record;
     this.#touch(company, entity, record, 'Create', now);
@@ -113,7 +119,13 @@ export class Ledger {
    * @param body - must carry `Id` and the current `SyncToken`
    * @param options - sparse or full; admin edits skip the SyncToken check
    */
-  update(company: CompanyState, entity: EntityName, body: unknown, options: UpdateOptions): Entity {
+  update(
+    company: CompanyState,
+    entity: EntityName,
+    body: unknown,
+    options: UpdateOptions,
+    writeOptions: WriteOptions = {},
+  ): Entity {
     const input = this.#checkBody(entity, body);
     const existing = this.#current(company, entity, input, options.skipSyncToken === true);
     const now = this.#clock.now();
@@ -128,7 +140,7 @@ export class Ledger {
           MetaData: existing.MetaData,
         };
     const draft = { ...base, ...changes, sparse: false } as unknown as Entity;
-    const record = normalizeEntity(company, entity, draft, existing, now);
+    const record = normalizeEntity(company, entity, draft, existing, now, writeOptions);
     record.SyncToken = bump(existing.SyncToken);
     company.entities[entity][existing.Id] = record;
     this.#touch(company, entity, record, 'Update', now);

@@ -21,7 +21,13 @@ import { ENTITY_NAMES } from './state.ts';
  * The entity names a query may select from. QBO matches them without regard to case
  * (`select * from customer` is answered under `Customer`): see emulator/README.md.
  */
-export const QUERYABLE_ENTITIES = [...ENTITY_NAMES, 'CompanyInfo', 'Preferences'] as const;
+export const QUERYABLE_ENTITIES = [
+  ...ENTITY_NAMES,
+  'CompanyInfo',
+  'Preferences',
+  'TaxCode',
+  'TaxRate',
+] as const;
 
 /** One of {@link QUERYABLE_ENTITIES}. */
 export type QueryableEntity = (typeof QUERYABLE_ENTITIES)[number];

@@ -1,6 +1,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import * as z from 'zod';
 import { qboDateTime } from './clock.ts';
+import { type CompanyProfile, currencyRef, profilePreferences, seedTaxes } from './profiles.ts';
 
 /** The entity types the emulator stores per company. */
 export const ENTITY_NAMES = [
@@ -55,6 +56,15 @@ export interface CompanyState {
   deleted: DeletedStub[];
   requestIds: Record<string, CachedResponse>;
   requestCount: number;
+  /**
+   * The settings a company was created with (country, sales tax, currency, numbering); absent
+   * for a company created without any of them, which keeps the rules from before profiles.
+   */
+  profile?: CompanyProfile;
+  /** The company's TaxCodes by Id (absent in state files from before profiles: none). */
+  taxCodes?: Record<string, Entity>;
+  /** The company's TaxRates by Id. */
+  taxRates?: Record<string, Entity>;
 }
 
 /** A refresh token and its lifetime. */
@@ -189,6 +199,7 @@ export interface NewCompany {
   readonly name: string;
   readonly country?: string;
   readonly taxRate?: number;
+  readonly profile?: CompanyProfile;
   readonly now: number;
 }
 
@@ -199,8 +210,9 @@ export interface NewCompany {
  * @param input - realm id, name, country, tax rate and creation time
  */
 export function createCompany(input: NewCompany): CompanyState {
-  const { realmId, name, now } = input;
-  const country = input.country ?? 'US';
+  const { realmId, name, now, profile } = input;
+  const country = profile?.country ?? input.country ?? 'US';
+  const home = currencyRef(profile?.homeCurrency ?? 'USD');
   const taxRate = input.taxRate ?? 0;
   const addr = { Id: '1', Line1: '123 Main St.', City: 'Mountain View', PostalCode: '94043' };
   const company: CompanyState = {
@@ -272,7 +284,7 @@ export function createCompany(input: NewCompany): CompanyState {
       AccountSubType: seed.AccountSubType,
       CurrentBalance: 0,
       CurrentBalanceWithSubAccounts: 0,
-      CurrencyRef: { value: 'USD', name: 'United States Dollar' },
+      CurrencyRef: home,
     };
     company.changedAt[`Account/${id}`] = now;
   }
@@ -291,6 +303,16 @@ export function createCompany(input: NewCompany): CompanyState {
       TrackQtyOnHand: false,
     };
     company.changedAt[`Item/${id}`] = now;
+  }
+  if (profile) {
+    company.profile = profile;
+    company.preferences = {
+      ...company.preferences,
+      ...profilePreferences(profile, company.preferences.TaxPrefs),
+    };
+    const { taxCodes, taxRates } = seedTaxes(profile, now);
+    company.taxCodes = taxCodes;
+    company.taxRates = taxRates;
   }
   return company;
 }

@@ -85,6 +85,51 @@ describe('Emulator driven by node-quickbooks 2.0.50', () => {
     return first.Id;
   }
 
+  it('a GB profile: finds its TaxCodes and TaxRates, and 6140 yields to allowDuplicateDocNum', async () => {
+    const created = await h.admin<Json>('POST', '/_admin/companies', {
+      name: 'Thames Joinery Ltd',
+      country: 'GB',
+    });
+    const gbToken = await h.connect(created.realmId);
+    const gb = new QuickBooks(
+      h.emulator.clientId,
+      h.emulator.clientSecret,
+      gbToken.access_token,
+      false,
+      created.realmId,
+      true,
+      false,
+      null,
+      '2.0',
+      gbToken.refresh_token,
+    );
+    const codes = await run((cb) => gb.findTaxCodes({ Name: '20.0% S' }, cb));
+    const standard = codes.data.QueryResponse.TaxCode[0];
+    expect(standard.SalesTaxRateList.TaxRateDetail[0].TaxRateRef.name).toBe('SS-20.0');
+    const rates = await run((cb) => gb.findTaxRates(cb));
+    expect(rates.data.QueryResponse.TaxRate.length).toBeGreaterThan(0);
+    const customer = await run((cb) => gb.createCustomer({ DisplayName: 'Mrs Hudson' }, cb));
+    const invoice = () => ({
+      CustomerRef: { value: customer.data.Id },
+      DocNumber: 'TJ-100',
+      Line: [
+        {
+          Amount: 100,
+          DetailType: 'SalesItemLineDetail',
+          SalesItemLineDetail: { ItemRef: { value: '1' }, TaxCodeRef: { value: standard.Id } },
+        },
+      ],
+    });
+    const first = await run((cb) => gb.createInvoice(invoice(), cb));
+    expect(first.data).toMatchObject({ DocNumber: 'TJ-100', TotalAmt: 120 });
+    const refused = (await run((cb) => gb.createInvoice(invoice(), cb)).catch((e) => e)) as Json;
+    expect(refused.Fault.Error[0].code).toBe('6140');
+    const allowed = await run((cb) =>
+      gb.createInvoice({ ...invoice(), allowDuplicateDocNum: true }, cb),
+    );
+    expect(allowed.data.DocNumber).toBe('TJ-100');
+  });
+
   it('reads CompanyInfo and Preferences, each answer carrying QBO time', async () => {
     const info = await run((cb) => qbo.getCompanyInfo(realmId, cb));
     expect(info.data.CompanyName).toBe('Harbor Electric LLC');

@@ -1,0 +1,423 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Harness, startHarness } from './helpers.ts';
+
+// biome-ignore lint/suspicious/noExplicitAny: tests read QBO JSON structurally
+type Json = Record<string, any>;
+
+/**
+ * Company profiles (emulator/README.md, "Company profiles"): each test creates a company with
+ * the admin API and drives the Accounting API over HTTP, as a client of real QBO would.
+ */
+describe('Emulator: company profiles', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  /** A connected company with the given profile fields; returns an API caller bound to it. */
+  async function company(profile: Record<string, unknown>) {
+    const created = await h.admin<Json>('POST', '/_admin/companies', {
+      name: `Profiled ${Math.random().toString(36).slice(2, 8)}`,
+      ...profile,
+    });
+    const realmId = created.realmId as string;
+    const token = await h.connect(realmId);
+    const call = (method: string, path: string, body?: unknown) =>
+      h.apiJson<Json>(realmId, token.access_token, method, path, body);
+    const query = (q: string) => call('GET', `/query?query=${encodeURIComponent(q)}`);
+    const customer = async (body: Json = {}) => {
+      const res = await call('POST', '/customer', {
+        DisplayName: `C ${Math.random().toString(36).slice(2, 8)}`,
+        ...body,
+      });
+      expect(res.status, JSON.stringify(res.json)).toBe(200);
+      return res.json.Customer as Json;
+    };
+    const invoice = (body: Json, params = '') => call('POST', `/invoice${params}`, body);
+    return { realmId, created, call, query, customer, invoice };
+  }
+
+  const line = (amount: number, taxCode?: string) => ({
+    Amount: amount,
+    DetailType: 'SalesItemLineDetail',
+    SalesItemLineDetail: {
+      ItemRef: { value: '1' },
+      ...(taxCode === undefined ? {} : { TaxCodeRef: { value: taxCode } }),
+    },
+  });
+  const code = (json: Json) => json.Fault?.Error?.[0]?.code as string | undefined;
+
+  describe('admin API', () => {
+    it('a company without profile fields has no profile and the Preferences of before', async () => {
+      const c = await company({});
+      const described = await h.admin<Json>('GET', `/_admin/companies/${c.realmId}`);
+      expect(described.profile).toBeNull();
+      expect(described.taxCodes).toEqual([]);
+      const prefs = await c.call('GET', '/preferences');
+      expect(prefs.json.Preferences.SalesFormsPrefs.CustomTxnNumbers).toBe(false);
+      expect(prefs.json.Preferences.TaxPrefs).toEqual({
+        UsingSalesTax: false,
+        PartnerTaxEnabled: false,
+      });
+      // No DocNumber sent: the next number; a duplicate is accepted, as before profiles.
+      const cust = await c.customer();
+      const a = await c.invoice({ CustomerRef: { value: cust.Id }, Line: [line(10)] });
+      expect(a.json.Invoice.DocNumber).toBe('1001');
+      const b = await c.invoice({
+        CustomerRef: { value: cust.Id },
+        Line: [line(10)],
+        DocNumber: '1001',
+      });
+      expect(b.status).toBe(200);
+    });
+
+    it('refuses profile fields that do not fit together', async () => {
+      for (const body of [
+        { country: 'CA', salesTax: 'manual' },
+        { salesTax: 'manual', astRates: { IL: 6.25 } },
+        { country: 'FR' },
+        { homeCurrency: 'usd' },
+        { salesTax: 'automated', taxRate: 8 },
+      ]) {
+        const res = await h.adminRaw('POST', '/_admin/companies', { name: 'X', ...body });
+        expect(res.status, JSON.stringify(body)).toBe(400);
+      }
+    });
+
+    it('reflects the profile in Preferences, CompanyInfo and the admin view', async () => {
+      const c = await company({
+        country: 'CA',
+        multiCurrency: true,
+        customTxnNumbers: false,
+      });
+      expect(c.created.profile).toMatchObject({ country: 'CA', homeCurrency: 'CAD' });
+      const prefs = (await c.call('GET', '/preferences')).json.Preferences;
+      expect(prefs.CurrencyPrefs).toEqual({
+        MultiCurrencyEnabled: true,
+        HomeCurrency: { value: 'CAD' },
+      });
+      expect(prefs.SalesFormsPrefs.CustomTxnNumbers).toBe(false);
+      expect(prefs.TaxPrefs).toEqual({ UsingSalesTax: true, PartnerTaxEnabled: false });
+      const info = (await c.call('GET', `/companyinfo/${c.realmId}`)).json.CompanyInfo;
+      expect(info.Country).toBe('CA');
+      const described = await h.admin<Json>('GET', `/_admin/companies/${c.realmId}`);
+      expect(described.taxCodes.map((t: Json) => t.Name)).toContain('HST ON');
+      expect(described.taxRates.map((t: Json) => t.RateValue)).toContain(13);
+    });
+
+    it('US automated: TaxPrefs say AST, one TaxCode per region rate', async () => {
+      const c = await company({ salesTax: 'automated', astRates: { IL: 6.25, NY: 8.875 } });
+      const prefs = (await c.call('GET', '/preferences')).json.Preferences;
+      expect(prefs.TaxPrefs).toEqual({ UsingSalesTax: true, PartnerTaxEnabled: true });
+      expect(prefs.SalesFormsPrefs.CustomTxnNumbers).toBe(true);
+      expect(prefs.CurrencyPrefs.HomeCurrency).toEqual({ value: 'USD' });
+      const codes = await c.query('select * from TaxCode');
+      expect(codes.json.QueryResponse.TaxCode.map((t: Json) => t.Name)).toEqual(['IL', 'NY']);
+      const rates = await c.query("select * from TaxRate where Name = 'IL State'");
+      expect(rates.json.QueryResponse.TaxRate[0].RateValue).toBe(6.25);
+      const read = await c.call('GET', '/taxcode/1');
+      expect(read.json.TaxCode.Name).toBe('IL');
+    });
+
+    it('US manual and none: TaxPrefs', async () => {
+      const manual = await company({ salesTax: 'manual' });
+      expect((await manual.call('GET', '/preferences')).json.Preferences.TaxPrefs).toEqual({
+        UsingSalesTax: true,
+        PartnerTaxEnabled: false,
+      });
+      const none = await company({ salesTax: 'none' });
+      expect((await none.call('GET', '/preferences')).json.Preferences.TaxPrefs).toEqual({
+        UsingSalesTax: false,
+        PartnerTaxEnabled: false,
+      });
+    });
+  });
+
+  describe('sales tax', () => {
+    it('US automated: the engine taxes TAX lines by the ship-to region, ignoring TotalTax alone', async () => {
+      const c = await company({ salesTax: 'automated', astRates: { IL: 6.25 } });
+      const cust = await c.customer({ BillAddr: { CountrySubDivisionCode: 'NY' } });
+      const res = await c.invoice({
+        CustomerRef: { value: cust.Id },
+        ShipAddr: { Line1: '1 Main', City: 'Chicago', CountrySubDivisionCode: 'IL' },
+        Line: [line(100, 'TAX'), line(50, 'NON')],
+        TxnTaxDetail: { TotalTax: 99 },
+      });
+      expect(res.status, JSON.stringify(res.json)).toBe(200);
+      const inv = res.json.Invoice;
+      expect(inv.TxnTaxDetail.TotalTax).toBe(6.25);
+      expect(inv.TxnTaxDetail.TxnTaxCodeRef.value).toBe('1');
+      expect(inv.TotalAmt).toBe(156.25);
+    });
+
+    it('US automated: a region the engine has no rate for is taxed 0; the customer address counts', async () => {
+      const c = await company({ salesTax: 'automated', astRates: { IL: 6.25 } });
+      const il = await c.customer({ ShipAddr: { CountrySubDivisionCode: 'il' } });
+      const a = await c.invoice({ CustomerRef: { value: il.Id }, Line: [line(200, 'TAX')] });
+      expect(a.json.Invoice.TxnTaxDetail.TotalTax).toBe(12.5);
+      const tx = await c.customer({ BillAddr: { CountrySubDivisionCode: 'TX' } });
+      const b = await c.invoice({ CustomerRef: { value: tx.Id }, Line: [line(200, 'TAX')] });
+      expect(b.json.Invoice.TxnTaxDetail.TotalTax).toBe(0);
+    });
+
+    it('US automated: TxnTaxCodeRef with TotalTax overrides the engine; TxnTaxCodeRef alone does not', async () => {
+      const c = await company({ salesTax: 'automated', astRates: { IL: 6.25 } });
+      const cust = await c.customer({ ShipAddr: { CountrySubDivisionCode: 'IL' } });
+      const over = await c.invoice({
+        CustomerRef: { value: cust.Id },
+        Line: [line(100, 'TAX')],
+        TxnTaxDetail: { TxnTaxCodeRef: { value: '1' }, TotalTax: 7 },
+      });
+      expect(over.status, JSON.stringify(over.json)).toBe(200);
+      expect(over.json.Invoice.TxnTaxDetail.TotalTax).toBe(7);
+      expect(over.json.Invoice.TotalAmt).toBe(107);
+      expect(over.json.Invoice.TxnTaxDetail.TaxLine[0].TaxLineDetail.OverrideDeltaAmount).toBe(
+        0.75,
+      );
+      const codeOnly = await c.invoice({
+        CustomerRef: { value: cust.Id },
+        Line: [line(100, 'TAX')],
+        TxnTaxDetail: { TxnTaxCodeRef: { value: '1' } },
+      });
+      expect(codeOnly.json.Invoice.TxnTaxDetail.TotalTax).toBe(6.25);
+      const unknown = await c.invoice({
+        CustomerRef: { value: cust.Id },
+        Line: [line(100, 'TAX')],
+        TxnTaxDetail: { TxnTaxCodeRef: { value: '99' }, TotalTax: 7 },
+      });
+      expect(code(unknown.json)).toBe('2500');
+    });
+
+    it('US manual: TotalTax as sent', async () => {
+      const c = await company({ salesTax: 'manual' });
+      const cust = await c.customer();
+      const res = await c.invoice({
+        CustomerRef: { value: cust.Id },
+        Line: [line(100, 'TAX')],
+        TxnTaxDetail: { TotalTax: 8.5 },
+      });
+      expect(res.json.Invoice.TotalAmt).toBe(108.5);
+    });
+
+    it('US none: TxnTaxDetail is dropped', async () => {
+      const c = await company({ salesTax: 'none' });
+      const cust = await c.customer();
+      const res = await c.invoice({
+        CustomerRef: { value: cust.Id },
+        Line: [line(100, 'TAX')],
+        TxnTaxDetail: { TxnTaxCodeRef: { value: '2' }, TotalTax: 8.5 },
+      });
+      expect(res.status).toBe(200);
+      expect(res.json.Invoice.TxnTaxDetail).toEqual({ TotalTax: 0 });
+      expect(res.json.Invoice.TotalAmt).toBe(100);
+    });
+
+    it('outside the US: TAX/NON and unknown codes refused, a line without a code refused, own codes taxed', async () => {
+      const c = await company({ country: 'GB' });
+      const cust = await c.customer();
+      const tax = await c.invoice({ CustomerRef: { value: cust.Id }, Line: [line(100, 'TAX')] });
+      expect(tax.status).toBe(400);
+      expect(code(tax.json)).toBe('2500');
+      const non = await c.invoice({ CustomerRef: { value: cust.Id }, Line: [line(100, 'NON')] });
+      expect(code(non.json)).toBe('2500');
+      const none = await c.invoice({ CustomerRef: { value: cust.Id }, Line: [line(100)] });
+      expect(code(none.json)).toBe('6000');
+      expect(none.json.Fault.Error[0].Detail).toContain('VAT rate');
+      const codes = (await c.query('select * from TaxCode')).json.QueryResponse.TaxCode as Json[];
+      const standard = codes.find((t) => t.Name === '20.0% S') as Json;
+      const exempt = codes.find((t) => t.Name === 'Exempt') as Json;
+      const ok = await c.invoice({
+        CustomerRef: { value: cust.Id },
+        Line: [line(100, standard.Id), line(40, exempt.Id)],
+      });
+      expect(ok.status, JSON.stringify(ok.json)).toBe(200);
+      expect(ok.json.Invoice.TxnTaxDetail.TotalTax).toBe(20);
+      expect(ok.json.Invoice.TotalAmt).toBe(160);
+      expect(ok.json.Invoice.GlobalTaxCalculation).toBe('TaxExcluded');
+      expect(ok.json.Invoice.CurrencyRef.value).toBe('GBP');
+    });
+
+    it('outside the US: a discount lowers each line before tax (CA, HST 13%)', async () => {
+      const c = await company({ country: 'CA' });
+      const cust = await c.customer();
+      const codes = (await c.query('select * from TaxCode')).json.QueryResponse.TaxCode as Json[];
+      const hst = codes.find((t) => t.Name === 'HST ON') as Json;
+      const res = await c.invoice({
+        CustomerRef: { value: cust.Id },
+        Line: [
+          line(200, hst.Id),
+          {
+            Amount: 20,
+            DetailType: 'DiscountLineDetail',
+            DiscountLineDetail: { PercentBased: false },
+          },
+        ],
+      });
+      expect(res.status, JSON.stringify(res.json)).toBe(200);
+      expect(res.json.Invoice.TxnTaxDetail.TotalTax).toBe(23.4);
+      expect(res.json.Invoice.TotalAmt).toBe(203.4);
+    });
+
+    it('AU: GST 10% from the company’s own code', async () => {
+      const c = await company({ country: 'AU' });
+      const cust = await c.customer();
+      const codes = (await c.query("select * from TaxCode where Name = 'GST'")).json.QueryResponse
+        .TaxCode as Json[];
+      const res = await c.invoice({
+        CustomerRef: { value: cust.Id },
+        Line: [line(99.99, codes[0]?.Id)],
+      });
+      expect(res.json.Invoice.TxnTaxDetail.TotalTax).toBe(10);
+      expect(res.json.Invoice.CurrencyRef.value).toBe('AUD');
+    });
+  });
+
+  describe('currency', () => {
+    it('multicurrency off: a foreign customer or invoice currency is refused', async () => {
+      const c = await company({ salesTax: 'manual' });
+      const eur = await c.call('POST', '/customer', {
+        DisplayName: 'Euro Customer',
+        CurrencyRef: { value: 'EUR' },
+      });
+      expect(eur.status).toBe(400);
+      expect(code(eur.json)).toBe('6000');
+      const cust = await c.customer();
+      expect(cust.CurrencyRef.value).toBe('USD');
+      const inv = await c.invoice({
+        CustomerRef: { value: cust.Id },
+        CurrencyRef: { value: 'EUR' },
+        Line: [line(10, 'NON')],
+      });
+      expect(code(inv.json)).toBe('6000');
+    });
+
+    it('multicurrency on: the customer’s currency is fixed; the invoice must match it', async () => {
+      const c = await company({ salesTax: 'manual', multiCurrency: true });
+      const eur = await c.customer({ CurrencyRef: { value: 'EUR' } });
+      expect(eur.CurrencyRef).toEqual({ value: 'EUR', name: 'Euro' });
+      const change = await c.call('POST', '/customer', {
+        Id: eur.Id,
+        SyncToken: eur.SyncToken,
+        sparse: true,
+        CurrencyRef: { value: 'USD' },
+      });
+      expect(code(change.json)).toBe('6000');
+      const wrong = await c.invoice({
+        CustomerRef: { value: eur.Id },
+        CurrencyRef: { value: 'USD' },
+        Line: [line(10, 'NON')],
+      });
+      expect(code(wrong.json)).toBe('6000');
+      const right = await c.invoice({
+        CustomerRef: { value: eur.Id },
+        CurrencyRef: { value: 'EUR' },
+        ExchangeRate: 1.1,
+        Line: [line(10, 'NON')],
+      });
+      expect(right.status, JSON.stringify(right.json)).toBe(200);
+      expect(right.json.Invoice.CurrencyRef.value).toBe('EUR');
+      expect(right.json.Invoice.HomeTotalAmt).toBe(11);
+      const implied = await c.invoice({ CustomerRef: { value: eur.Id }, Line: [line(5, 'NON')] });
+      expect(implied.json.Invoice.CurrencyRef.value).toBe('EUR');
+    });
+  });
+
+  describe('numbering', () => {
+    it('custom numbers on: 6140 on a duplicate unless include=allowduplicatedocnum; none sent, none given', async () => {
+      const c = await company({ salesTax: 'manual' });
+      const cust = await c.customer();
+      const first = await c.invoice({
+        CustomerRef: { value: cust.Id },
+        DocNumber: 'INV-7',
+        Line: [line(10, 'NON')],
+      });
+      expect(first.json.Invoice.DocNumber).toBe('INV-7');
+      const dup = await c.invoice({
+        CustomerRef: { value: cust.Id },
+        DocNumber: 'inv-7',
+        Line: [line(10, 'NON')],
+      });
+      expect(dup.status).toBe(400);
+      expect(dup.json.Fault.Error[0]).toMatchObject({
+        code: '6140',
+        Message: 'Duplicate Document Number Error',
+      });
+      expect(dup.json.Fault.Error[0].Detail).toContain(`TxnId=${first.json.Invoice.Id}`);
+      const allowed = await c.invoice(
+        { CustomerRef: { value: cust.Id }, DocNumber: 'INV-7', Line: [line(10, 'NON')] },
+        '?include=allowduplicatedocnum',
+      );
+      expect(allowed.status).toBe(200);
+      const unnumbered = await c.invoice({
+        CustomerRef: { value: cust.Id },
+        Line: [line(1, 'NON')],
+      });
+      expect(unnumbered.json.Invoice.DocNumber).toBeUndefined();
+      // An update keeping its own number is no duplicate of itself.
+      const inv = first.json.Invoice;
+      const upd = await c.call('POST', '/invoice', {
+        Id: inv.Id,
+        SyncToken: inv.SyncToken,
+        sparse: true,
+        PrivateNote: 'n',
+      });
+      expect(upd.status, JSON.stringify(upd.json)).toBe(200);
+    });
+
+    it('custom numbers off: QBO numbers in sequence; a number sent is kept', async () => {
+      const c = await company({ salesTax: 'manual', customTxnNumbers: false });
+      const cust = await c.customer();
+      const a = await c.invoice({ CustomerRef: { value: cust.Id }, Line: [line(1, 'NON')] });
+      const b = await c.invoice({ CustomerRef: { value: cust.Id }, Line: [line(1, 'NON')] });
+      expect([a.json.Invoice.DocNumber, b.json.Invoice.DocNumber]).toEqual(['1001', '1002']);
+      const sent = await c.invoice({
+        CustomerRef: { value: cust.Id },
+        DocNumber: '1001',
+        Line: [line(1, 'NON')],
+      });
+      expect(sent.status).toBe(200);
+      expect(sent.json.Invoice.DocNumber).toBe('1001');
+    });
+  });
+
+  describe('lengths (2050)', () => {
+    it('refuses each field over its documented maximum and accepts it at the maximum', async () => {
+      const c = await company({ salesTax: 'manual' });
+      const cust = await c.customer();
+      const base = { CustomerRef: { value: cust.Id }, Line: [line(1, 'NON')] };
+      const cases: [Json, string, number][] = [
+        [{ DocNumber: 'x'.repeat(22) }, 'DocNumber', 21],
+        [{ PrivateNote: 'x'.repeat(4001) }, 'PrivateNote', 4000],
+        [{ CustomerMemo: { value: 'x'.repeat(1001) } }, 'CustomerMemo.value', 1000],
+        [
+          { Line: [{ ...line(1, 'NON'), Description: 'x'.repeat(4001) }] },
+          'Line.Description',
+          4000,
+        ],
+        [{ BillEmail: { Address: `${'x'.repeat(95)}@a.com` } }, 'BillEmail.Address', 100],
+      ];
+      for (const [extra, element, max] of cases) {
+        const res = await c.invoice({ ...base, ...extra });
+        expect(res.status, element).toBe(400);
+        expect(res.json.Fault.Error[0]).toMatchObject({ code: '2050', element });
+        expect(res.json.Fault.Error[0].Detail).toContain(`Max:${max} supported`);
+      }
+      const atMax = await c.invoice({
+        ...base,
+        DocNumber: 'x'.repeat(21),
+        PrivateNote: 'x'.repeat(4000),
+        CustomerMemo: { value: 'x'.repeat(1000) },
+      });
+      expect(atMax.status, JSON.stringify(atMax.json)).toBe(200);
+      const longName = await c.call('POST', '/customer', { DisplayName: 'x'.repeat(501) });
+      expect(longName.json.Fault.Error[0]).toMatchObject({ code: '2050', element: 'DisplayName' });
+      const longGiven = await c.call('POST', '/customer', { GivenName: 'x'.repeat(101) });
+      expect(code(longGiven.json)).toBe('2050');
+      await c.customer({ DisplayName: 'y'.repeat(500) });
+    });
+  });
+});
