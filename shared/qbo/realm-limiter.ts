@@ -76,9 +76,11 @@ const TIDY_BATCH = 90;
  * Cost, measured in `test/integration/realm-limiter.test.ts`: **2 DynamoDB requests per QBO
  * request** when the company is not at a limit (one conditional `UpdateItem` grants the slot and
  * counts it in the minute, one `UpdateItem` releases it), plus one `UpdateItem` at most every
- * 30 s per busy company to drop expired buckets (2.002 per request measured at 5 requests a second). A caller that finds the company at a limit
- * spends one `GetItem` per look (every `pollMs` while all slots are taken, once per window slide
- * while over the quota) and one more `UpdateItem` when it drops expired leases or buckets.
+ * 30 s per busy company to drop expired buckets: 2.002 per request, measured at 5 requests a
+ * second. A caller that finds the company at a limit spends a refused `UpdateItem` and a `GetItem`
+ * per look (every `pollMs` while all slots are taken, once per window slide while over the quota)
+ * and one more `UpdateItem` when it drops expired leases or buckets. Writes stay 1–2 WCU: the
+ * item holds at most 10 leases and about 90 one-second buckets.
  */
 export class RealmLimiter {
   /** @param options - see {@link RealmLimiterOptions} */
