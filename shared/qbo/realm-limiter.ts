@@ -137,9 +137,13 @@ export class RealmLimiter {
         new UpdateCommand({
           TableName: this.options.tableName,
           Key: this.key(tenantId, realmId),
-          UpdateExpression: 'SET pausedUntil = :until',
+          // Also pushes TTL back, so an idle company's item is not deleted under its pause.
+          UpdateExpression: 'SET pausedUntil = :until, expiresAt = :expires',
           ConditionExpression: 'attribute_not_exists(pausedUntil) OR pausedUntil < :until',
-          ExpressionAttributeValues: { ':until': until },
+          ExpressionAttributeValues: {
+            ':until': until,
+            ':expires': Math.floor(until / 1000) + 86_400,
+          },
         }),
       );
     } catch (err) {
