@@ -11,14 +11,14 @@ export interface RealmLimiterOptions {
   readonly tableName: string;
   readonly clock: Clock;
   /**
-   * Requests in flight at once per company. Intuit allows 10 concurrent requests per company and
-   * app ("Limits and throttles",
+   * Requests in flight at once per company. Intuit answers 429 past 10 concurrent requests per
+   * company and app (https://blogs.intuit.com/2016/08/08/idg-concurrent-api-use-changes-coming-soon/;
    * https://developer.intuit.com/app/developer/qbo/docs/learn/limits-and-throttles). @default 10
    */
   readonly maxInFlight?: number;
   /**
    * QBO's quota of requests per company in any 60 seconds (Intuit: 500 per minute per realm ID,
-   * same page). @default 500
+   * batch requests included; same sources). @default 500
    */
   readonly perMinute?: number;
   /**
