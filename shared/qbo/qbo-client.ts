@@ -20,11 +20,12 @@ export interface QboClientOptions {
   readonly baseUrl: string;
   readonly tokens: TokenSource;
   /**
-   * Keeps the company under QBO's rate limits: a slot before every request, and a 60-second
-   * pause for the company after a 429.
+   * Keeps the company under QBO's limits: a slot before every request, given back when it ends,
+   * and a 60-second pause for the company after a 429.
    */
   readonly limiter?: {
-    acquire(realmId: string): Promise<void>;
+    /** Waits for a slot; resolves to the function that gives it back. */
+    acquire(realmId: string): Promise<() => Promise<void>>;
     throttle(realmId: string, seconds: number): Promise<void>;
   };
   /** @default 30000 */
@@ -78,7 +79,7 @@ export class QboClient {
   }
 
   private async attempt<T>(grant: AccessGrant, request: QboRequest): Promise<T> {
-    await this.options.limiter?.acquire(grant.realmId);
+    const release = await this.options.limiter?.acquire(grant.realmId);
     try {
       // One X-Ray subsegment per QBO call (the entity, not ids, in its name).
       const name = `QBO ${request.method} ${entityOf(request)}`;
@@ -90,6 +91,8 @@ export class QboClient {
         await this.options.limiter?.throttle(grant.realmId, 60);
       }
       throw err;
+    } finally {
+      await release?.();
     }
   }
 

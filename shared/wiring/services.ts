@@ -206,15 +206,20 @@ class IntuitRoot extends Root implements IntuitServices {
   }
 
   readonly qbo = (tenantId: string): QboClient => {
+    const timeoutMs = Number(process.env.QBO_TIMEOUT_MS ?? '30000') || 30_000;
     this.limiter ??= new RealmLimiter({
       tableName: requiredEnv(ENV.syncTable),
       clock: this.clock,
-      perSecond: Number(process.env.QBO_REQUESTS_PER_SECOND ?? '8') || 8,
+      maxInFlight: Number(process.env.QBO_MAX_IN_FLIGHT ?? '10') || 10,
+      perMinute: Number(process.env.QBO_REQUESTS_PER_MINUTE ?? '500') || 500,
+      minuteMargin: Number(process.env.QBO_MINUTE_MARGIN ?? '20') || 0,
+      // A slot outlasts its request (which the timeout bounds), token refresh included.
+      leaseMs: timeoutMs + 15_000,
     });
     const limiter = this.limiter;
     return new QboClient({
       baseUrl: this.config.qboApiBaseUrl,
-      timeoutMs: Number(process.env.QBO_TIMEOUT_MS ?? '30000') || 30_000,
+      timeoutMs,
       tokens: { getAccessToken: (rejected) => this.vault.getAccessToken(tenantId, rejected) },
       limiter: {
         acquire: (realmId) => limiter.acquire(tenantId, realmId),

@@ -12,9 +12,6 @@ import { newTenantId } from '../support/local-api.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
 import { books, invoiceBody, pushInvoice, queueDrained, syncOf } from '../support/push.ts';
 
-// About 25 invoices go out to one company here; QBO's 8 per second would only make this slow.
-process.env.QBO_REQUESTS_PER_SECOND = '200';
-
 let stack: TestStack;
 /** Connected: every body route would write something for it. */
 const connected = newTenantId('c');
