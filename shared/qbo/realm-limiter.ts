@@ -27,12 +27,6 @@ export interface RealmLimiterOptions {
    */
   readonly minuteMargin?: number;
   /**
-   * Requests per company in any one second. Intuit's limits page also gives "10 requests per
-   * second per realm ID and app" (same source as above); a burst under the minute quota goes out
-   * at that rate rather than at whatever 10 requests in flight would allow. @default 10
-   */
-  readonly perSecond?: number;
-  /**
    * How long a slot is leased: a holder that dies without releasing gives it back after this. It
    * must outlast the longest request (the client's timeout). @default 45 s
    */
@@ -173,8 +167,7 @@ export class RealmLimiter {
           UpdateExpression:
             'SET leases.#lease = :leaseEnd, sec.#second = if_not_exists(sec.#second, :zero) + :one, expiresAt = :expires ADD #total :one',
           ConditionExpression:
-            'size(leases) < :maxInFlight AND #total < :budget AND pausedUntil <= :now AND ' +
-            '(attribute_not_exists(sec.#second) OR sec.#second < :perSecond)',
+            'size(leases) < :maxInFlight AND #total < :budget AND pausedUntil <= :now',
           ExpressionAttributeNames: {
             '#lease': leaseId,
             '#second': String(Math.floor(now / 1000)),
@@ -186,7 +179,6 @@ export class RealmLimiter {
             ':one': 1,
             ':expires': Math.floor(now / 1000) + 86_400,
             ':maxInFlight': this.options.maxInFlight ?? 10,
-            ':perSecond': this.options.perSecond ?? 10,
             ':budget': perMinute - (this.options.minuteMargin ?? 20),
             ':now': now,
           },
@@ -285,10 +277,6 @@ export class RealmLimiter {
     const leaseEnds = Object.values(item.leases ?? {});
     if (leaseEnds.length >= (this.options.maxInFlight ?? 10)) {
       waits.push(Math.min(this.options.pollMs ?? 50, Math.min(...leaseEnds) - now));
-    }
-    // This second is full: the next one has room.
-    if ((item.sec?.[String(Math.floor(now / 1000))] ?? 0) >= (this.options.perSecond ?? 10)) {
-      waits.push(1000 - (now % 1000));
     }
     const budget = (this.options.perMinute ?? 500) - (this.options.minuteMargin ?? 20);
     const seconds = Object.keys(item.sec ?? {}).map(Number);
