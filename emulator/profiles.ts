@@ -5,10 +5,9 @@
  * (emulator/README.md, "Company profiles"; every rule below names its source there).
  */
 
-import { qboDateTime } from './clock.ts';
 import { QboFaultError } from './errors.ts';
 import { businessValidation, invalidReference } from './faults.ts';
-import type { Entity } from './state.ts';
+import { type Entity, systemFields } from './state.ts';
 
 /** The countries a profile can take. */
 export const COUNTRIES = ['US', 'CA', 'GB', 'AU'] as const;
@@ -136,17 +135,6 @@ const SEEDS: Record<Exclude<Country, 'US'>, { rates: SeedRate[]; codes: SeedCode
   },
 };
 
-function system(id: string, now: number): Entity {
-  const time = qboDateTime(now);
-  return {
-    domain: 'QBO',
-    sparse: false,
-    Id: id,
-    SyncToken: '0',
-    MetaData: { CreateTime: time, LastUpdatedTime: time },
-  };
-}
-
 /**
  * The TaxRates and TaxCodes a company of this profile has. A US company with automated sales
  * tax gets one code per region in `astRates` (QBO's engine creates them as it charges; its
@@ -186,7 +174,7 @@ export function seedTaxes(
   seed.rates.forEach((rate, i) => {
     const id = String(i + 1);
     taxRates[id] = {
-      ...system(id, now),
+      ...systemFields(id, now),
       Name: rate.name,
       Description: rate.description,
       Active: true,
@@ -204,7 +192,7 @@ export function seedTaxes(
       TaxOrder: order,
     }));
     taxCodes[id] = {
-      ...system(id, now),
+      ...systemFields(id, now),
       Name: code.name,
       Description: code.description,
       Active: true,

@@ -56,19 +56,6 @@ export class TokenVault {
   constructor(private readonly deps: TokenVaultDeps) {}
 
   /**
-   * Stores the tokens of a new grant (connect or reconnect), replacing any older grant.
-   *
-   * @param tenantId - the tenant
-   * @param realmId - the QBO company the grant is for
-   * @param tokens - the tokens Intuit issued
-   */
-  async store(tenantId: string, realmId: string, tokens: TokenSet): Promise<void> {
-    this.opened.delete(tenantId);
-    const blob = await this.seal(tenantId, tokens);
-    await this.deps.tokens.replace(tenantId, { realmId, blob, ...expiries(tokens) });
-  }
-
-  /**
    * Stores a grant that was sealed for this tenant earlier (a confirmed connection), replacing any
    * older grant, without opening it.
    *

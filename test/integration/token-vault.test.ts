@@ -36,7 +36,9 @@ async function connectedTenant() {
   const tenantId = newTenantId();
   const realmId = await world.newCompany();
   const granted = await world.intuit.exchangeCode(await world.consent(realmId));
-  await vault().store(tenantId, realmId, granted);
+  // As a confirmed connect stores it: sealed for the tenant, then adopted.
+  const v = vault();
+  await v.adopt(tenantId, realmId, { ...granted, blob: await v.seal(tenantId, granted) });
   return { tenantId, realmId, granted };
 }
 
