@@ -1,3 +1,5 @@
+import type { CompanyProfile } from './company.ts';
+
 /**
  * A tenant's connection to QuickBooks Online, as the tenant sees it.
  *
@@ -39,6 +41,8 @@ export interface Connection {
   readonly companyTakenOverAt?: string | null;
   /** After a disconnect: whether Intuit has confirmed the revocation (retried until it does). */
   readonly revokedAtIntuit?: boolean | null;
+  /** The company's settings as last read from QBO; absent on connections made before they were read. */
+  readonly company?: CompanyProfile | null;
 }
 
 /** The status payload of `GET /integrations/quickbooks`. */
