@@ -28,6 +28,7 @@ const message = z.object({
     // A Merge names the record merged away; the change worker re-links it to the survivor.
     deletedId: z.optional(z.string()),
   }),
+  receivedAt: z.optional(z.number()),
 });
 
 async function handleRecord(record: SQSRecord): Promise<void> {

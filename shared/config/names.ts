@@ -35,4 +35,8 @@ export const ENV = {
   /** The OAuth scopes of admin routes and of the push routes. */
   adminScope: 'ADMIN_SCOPE',
   pushScope: 'PUSH_SCOPE',
+  /** Per-company QBO batch requests in any 60 s (Intuit: 40 per company and app). */
+  qboBatchesPerMinute: 'QBO_BATCHES_PER_MINUTE',
+  /** Creates queued in an invoice's message group past which the push worker sends a batch. */
+  qboBatchMinBacklog: 'QBO_BATCH_MIN_BACKLOG',
 } as const;

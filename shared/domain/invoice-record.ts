@@ -37,6 +37,17 @@ export interface InvoiceRecord {
    * is not answered with the replayed refusal.
    */
   readonly refusedCreates?: number;
+  /**
+   * The QBO Customer and Item Ids (per line, in order) of the last revision pushed: what the drift
+   * check expects in QBO without reading the mappings again (a merge in QBO re-links them; then
+   * the mappings are read).
+   */
+  readonly pushedRefs?: { readonly customerId: string; readonly itemIds: readonly string[] };
+  /**
+   * When (epoch ms, this stack's clock) the QBO read last applied to this record was sent: a
+   * change notice received before it is already reflected (see `apply-qbo-change.ts`).
+   */
+  readonly qboReadAt?: number;
   /** Optimistic-concurrency version of this record. */
   readonly version: number;
 }

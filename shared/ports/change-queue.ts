@@ -5,6 +5,11 @@ import type { ChangeNotice } from '#shared/webhooks/notifications.ts';
 export interface ChangeMessage {
   readonly tenantId: string;
   readonly notice: ChangeNotice;
+  /**
+   * When (epoch ms) the webhook receiver took the notice: a QBO read sent after it sees the change
+   * (absent in messages queued before this field existed).
+   */
+  readonly receivedAt?: number;
 }
 
 /** The FIFO queue between the webhook receiver and the change worker. */

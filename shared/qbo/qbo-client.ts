@@ -24,8 +24,15 @@ export interface QboClientOptions {
    * and a 60-second pause for the company after a 429.
    */
   readonly limiter?: {
-    /** Waits for a slot; resolves to the function that gives it back. */
-    acquire(realmId: string): Promise<() => Promise<void>>;
+    /**
+     * Waits for a slot (a batch request's also counts against the batch quota), at most
+     * `maxWaitMs` if given; resolves to the function that gives it back.
+     */
+    acquire(
+      realmId: string,
+      kind: 'request' | 'batch',
+      maxWaitMs?: number,
+    ): Promise<() => Promise<void>>;
     throttle(realmId: string, seconds: number): Promise<void>;
   };
   /** @default 30000 */
@@ -41,12 +48,29 @@ export interface QboRequest {
   readonly body?: unknown;
   /** A plain-text body (`application/text`), for a long query sent by POST. */
   readonly text?: string;
+  /** Longest to wait for a slot of the company's limits; past it the request fails `throttled`. */
+  readonly slotWaitMs?: number;
+  /** A slot taken ahead ({@link QboClient.reserve}), used instead of waiting for one. */
+  readonly slot?: ReservedSlot;
+}
+
+/** A slot of the company's limits taken ahead of a request. */
+export interface ReservedSlot {
+  /** The slot's release the first time (the request that uses it gives it back), then nothing. */
+  take(): (() => Promise<void>) | undefined;
 }
 
 /** The entity a request is about (`invoice`, `query`), never its ids or query text. */
 function entityOf(request: QboRequest): string {
   return request.path.split('/')[0] ?? request.path;
 }
+
+/**
+ * How long a client reuses an access grant. The vault hands out tokens valid for at least five
+ * more minutes, so one reused for a minute is still valid; a refresh elsewhere meanwhile leaves
+ * the old access token valid until it expires.
+ */
+const GRANT_REUSE_MS = 60_000;
 
 /** The minor version every request asks for (Intuit serves lower ones as 75). */
 export const MINOR_VERSION = '75';
@@ -57,6 +81,13 @@ export const MINOR_VERSION = '75';
  * every failure into a classified {@link QboError}.
  */
 export class QboClient {
+  /**
+   * The grant the last request used and when it was got: a client serves one invocation (one
+   * push, one change), whose requests share it for up to {@link GRANT_REUSE_MS} instead of
+   * reading the token row each; a 401 drops it.
+   */
+  private grant: { readonly value: AccessGrant; readonly at: number } | undefined;
+
   /** @param options - see {@link QboClientOptions} */
   constructor(private readonly options: QboClientOptions) {}
 
@@ -68,18 +99,51 @@ export class QboClient {
    * @throws QboError
    */
   async send<T>(request: QboRequest): Promise<T> {
-    let grant = await this.options.tokens.getAccessToken();
+    let grant = await this.accessGrant();
     try {
       return await this.attempt<T>(grant, request);
     } catch (err) {
       if (!(err instanceof QboError) || err.failure !== 'auth') throw err;
-      grant = await this.options.tokens.getAccessToken(grant.version);
+      grant = await this.accessGrant(grant.version);
       return this.attempt<T>(grant, request);
     }
   }
 
+  /**
+   * Takes a slot of the company's limits now, for a request sent a little later (a batch, once
+   * its items are ready). Give it back with `take()?.()` if no request used it.
+   *
+   * @param kind - a batch slot also counts against the batch quota
+   * @param maxWaitMs - longest to wait for it
+   * @throws QboError `throttled` when none came in time
+   */
+  async reserve(kind: 'request' | 'batch', maxWaitMs: number): Promise<ReservedSlot> {
+    const grant = await this.accessGrant();
+    let release = await this.options.limiter?.acquire(grant.realmId, kind, maxWaitMs);
+    return {
+      take: () => {
+        const once = release;
+        release = undefined;
+        return once;
+      },
+    };
+  }
+
+  private async accessGrant(rejectedVersion?: number): Promise<AccessGrant> {
+    const kept = this.grant;
+    if (rejectedVersion === undefined && kept && performance.now() - kept.at < GRANT_REUSE_MS) {
+      return kept.value;
+    }
+    const value = await this.options.tokens.getAccessToken(rejectedVersion);
+    this.grant = { value, at: performance.now() };
+    return value;
+  }
+
   private async attempt<T>(grant: AccessGrant, request: QboRequest): Promise<T> {
-    const release = await this.options.limiter?.acquire(grant.realmId);
+    const kind = request.path === 'batch' ? 'batch' : 'request';
+    const release =
+      request.slot?.take() ??
+      (await this.options.limiter?.acquire(grant.realmId, kind, request.slotWaitMs));
     try {
       // One X-Ray subsegment per QBO call (the entity, not ids, in its name).
       const name = `QBO ${request.method} ${entityOf(request)}`;

@@ -27,6 +27,13 @@ export interface RealmLimiterOptions {
    */
   readonly minuteMargin?: number;
   /**
+   * QBO's quota of batch requests per company and app in any 60 seconds (Intuit: 40; each batch
+   * also counts as one request toward `perMinute`). @default 40
+   */
+  readonly batchesPerMinute?: number;
+  /** Batch requests a minute left unused, as `minuteMargin` is for requests. @default 2 */
+  readonly batchMargin?: number;
+  /**
    * How long a slot is leased: a holder that dies without releasing gives it back after this. It
    * must outlast the longest request (the client's timeout). @default 45 s
    */
@@ -52,7 +59,14 @@ interface LimitItem {
   readonly total?: number;
   /** Epoch ms before which nobody calls the company (set by a 429). */
   readonly pausedUntil?: number;
+  /** Epoch second → batch requests granted in it: the sliding minute of batches. */
+  readonly bsec?: Record<string, number>;
+  /** Sum of `bsec`. */
+  readonly btotal?: number;
 }
+
+/** A plain request, or a batch request (which also counts against the batch quota). */
+export type SlotKind = 'request' | 'batch';
 
 /** Seconds a granted request counts: a bucket covers a whole second, so 60 s plus that second. */
 const WINDOW_SECONDS = 61;
@@ -91,17 +105,24 @@ export class RealmLimiter {
    *
    * @param tenantId - the tenant that owns the company
    * @param realmId - the company
+   * @param kind - a batch request takes a slot of the batch quota as well
+   * @param maxWaitMs - longest to wait this time (default: the limiter's `maxWaitMs`)
    * @returns the function that releases the slot (call it when the request ends, however it ends)
    * @throws QboError `throttled` when no slot came within the wait limit
    */
-  async acquire(tenantId: string, realmId: string): Promise<ReleaseSlot> {
+  async acquire(
+    tenantId: string,
+    realmId: string,
+    kind: SlotKind = 'request',
+    maxWaitMs = this.options.maxWaitMs ?? 20_000,
+  ): Promise<ReleaseSlot> {
     const { clock } = this.options;
-    const deadline = clock.now() + (this.options.maxWaitMs ?? 20_000);
+    const deadline = clock.now() + maxWaitMs;
     const key = this.key(tenantId, realmId);
     for (;;) {
       const now = clock.now();
       const leaseId = randomBytes(6).toString('hex');
-      const granted = await this.grant(key, leaseId, now);
+      const granted = await this.grant(key, leaseId, now, kind);
       if (granted) {
         // The first grant of a second (one caller at most) drops old buckets now and then.
         const second = String(Math.floor(now / 1000));
@@ -112,12 +133,12 @@ export class RealmLimiter {
         return () => this.release(key, leaseId);
       }
       const item = await this.read(key);
-      if (item?.leases === undefined || item.sec === undefined) {
+      if (item?.leases === undefined || item.sec === undefined || item.bsec === undefined) {
         await this.create(key);
         continue;
       }
       if (await this.tidy(key, item, now)) continue;
-      const wait = this.waitFor(item, now);
+      const wait = this.waitFor(item, now, kind);
       if (now + wait > deadline) throw new QboError('throttled', 429, [], false);
       await (this.options.sleep ?? sleep)(wait);
     }
@@ -156,18 +177,25 @@ export class RealmLimiter {
     return { pk: tenantPk(tenantId), sk: `QBOLIMIT#${realmId}` };
   }
 
-  /** One conditional update: a free slot, room in the minute, no pause → lease and count. */
-  private async grant(key: object, leaseId: string, now: number): Promise<LimitItem | undefined> {
+  /**
+   * One conditional update: a free slot, room in the minute (and for a batch in the minute's
+   * batches), no pause → lease and count.
+   */
+  private async grant(
+    key: object,
+    leaseId: string,
+    now: number,
+    kind: SlotKind,
+  ): Promise<LimitItem | undefined> {
     const perMinute = this.options.perMinute ?? 500;
+    const batch = kind === 'batch';
     try {
       const { Attributes } = await documentClient.send(
         new UpdateCommand({
           TableName: this.options.tableName,
           Key: key,
-          UpdateExpression:
-            'SET leases.#lease = :leaseEnd, sec.#second = if_not_exists(sec.#second, :zero) + :one, expiresAt = :expires ADD #total :one',
-          ConditionExpression:
-            'size(leases) < :maxInFlight AND #total < :budget AND pausedUntil <= :now',
+          UpdateExpression: `SET leases.#lease = :leaseEnd, sec.#second = if_not_exists(sec.#second, :zero) + :one, ${batch ? 'bsec.#second = if_not_exists(bsec.#second, :zero) + :one, ' : ''}expiresAt = :expires ADD #total :one${batch ? ', btotal :one' : ''}`,
+          ConditionExpression: `size(leases) < :maxInFlight AND #total < :budget AND pausedUntil <= :now${batch ? ' AND attribute_exists(bsec) AND btotal < :batchBudget' : ''}`,
           ExpressionAttributeNames: {
             '#lease': leaseId,
             '#second': String(Math.floor(now / 1000)),
@@ -181,6 +209,7 @@ export class RealmLimiter {
             ':maxInFlight': this.options.maxInFlight ?? 10,
             ':budget': perMinute - (this.options.minuteMargin ?? 20),
             ':now': now,
+            ...(batch ? { ':batchBudget': this.batchBudget() } : {}),
           },
           ReturnValues: 'ALL_NEW',
         }),
@@ -190,6 +219,10 @@ export class RealmLimiter {
       if (err instanceof ConditionalCheckFailedException) return undefined;
       throw err;
     }
+  }
+
+  private batchBudget(): number {
+    return (this.options.batchesPerMinute ?? 40) - (this.options.batchMargin ?? 2);
   }
 
   private async release(key: object, leaseId: string): Promise<void> {
@@ -221,7 +254,7 @@ export class RealmLimiter {
         TableName: this.options.tableName,
         Key: key,
         UpdateExpression:
-          'SET leases = if_not_exists(leases, :empty), sec = if_not_exists(sec, :empty), #total = if_not_exists(#total, :zero), pausedUntil = if_not_exists(pausedUntil, :zero)',
+          'SET leases = if_not_exists(leases, :empty), sec = if_not_exists(sec, :empty), #total = if_not_exists(#total, :zero), pausedUntil = if_not_exists(pausedUntil, :zero), bsec = if_not_exists(bsec, :empty), btotal = if_not_exists(btotal, :zero)',
         ExpressionAttributeNames: { '#total': 'total' },
         ExpressionAttributeValues: { ':empty': {}, ':zero': 0 },
       }),
@@ -237,20 +270,24 @@ export class RealmLimiter {
   private async tidy(key: object, item: LimitItem, now: number): Promise<boolean> {
     const nowSecond = Math.floor(now / 1000);
     const leases = Object.entries(item.leases ?? {}).filter(([, end]) => end <= now);
-    const buckets = Object.entries(item.sec ?? {}).filter(
-      ([second]) => Number(second) + WINDOW_SECONDS <= nowSecond,
-    );
+    const expired = ([second]: [string, number]) => Number(second) + WINDOW_SECONDS <= nowSecond;
     const drop = [
       ...leases.map(([id, end]) => ['leases', id, end] as const),
-      ...buckets.map(([second, n]) => ['sec', second, n] as const),
+      ...Object.entries(item.sec ?? {})
+        .filter(expired)
+        .map(([second, n]) => ['sec', second, n] as const),
+      ...Object.entries(item.bsec ?? {})
+        .filter(expired)
+        .map(([second, n]) => ['bsec', second, n] as const),
     ].slice(0, TIDY_BATCH);
     if (drop.length === 0) return false;
     const names: Record<string, string> = {};
-    const values: Record<string, number> = { ':dropped': 0 };
+    const values: Record<string, number> = { ':dropped': 0, ':bdropped': 0 };
     const paths = drop.map(([map, name, value], i) => {
       names[`#d${i}`] = name;
       values[`:d${i}`] = value;
       if (map === 'sec') values[':dropped'] = (values[':dropped'] ?? 0) - value;
+      if (map === 'bsec') values[':bdropped'] = (values[':bdropped'] ?? 0) - value;
       return `${map}.#d${i}`;
     });
     try {
@@ -258,7 +295,7 @@ export class RealmLimiter {
         new UpdateCommand({
           TableName: this.options.tableName,
           Key: key,
-          UpdateExpression: `REMOVE ${paths.join(', ')} ADD #total :dropped`,
+          UpdateExpression: `REMOVE ${paths.join(', ')} ADD #total :dropped, btotal :bdropped`,
           ConditionExpression: paths.map((path, i) => `${path} = :d${i}`).join(' AND '),
           ExpressionAttributeNames: { ...names, '#total': 'total' },
           ExpressionAttributeValues: values,
@@ -271,7 +308,7 @@ export class RealmLimiter {
   }
 
   /** How long until the company may have room again (nothing expired is left in `item`). */
-  private waitFor(item: LimitItem, now: number): number {
+  private waitFor(item: LimitItem, now: number, kind: SlotKind): number {
     if ((item.pausedUntil ?? 0) > now) return (item.pausedUntil ?? 0) - now;
     const waits = [0];
     const leaseEnds = Object.values(item.leases ?? {});
@@ -282,6 +319,10 @@ export class RealmLimiter {
     const seconds = Object.keys(item.sec ?? {}).map(Number);
     if ((item.total ?? 0) >= budget && seconds.length > 0) {
       waits.push((Math.min(...seconds) + WINDOW_SECONDS) * 1000 - now);
+    }
+    const batchSeconds = Object.keys(item.bsec ?? {}).map(Number);
+    if (kind === 'batch' && (item.btotal ?? 0) >= this.batchBudget() && batchSeconds.length > 0) {
+      waits.push((Math.min(...batchSeconds) + WINDOW_SECONDS) * 1000 - now);
     }
     // Jitter spreads the callers that wait for the same slot.
     return Math.max(...waits) + Math.random() * 10;

@@ -1,14 +1,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  ScanCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Connection } from '#shared/domain/connection.ts';
 import { documentClient } from './dynamo.ts';
 import { connectionSk, realmPk, tenantPk } from './keys.ts';
+import { type ItemRef, ReadAhead, readItem } from './read-ahead.ts';
 import { REALM_INDEX } from './tables.ts';
 
 /**
@@ -29,11 +24,18 @@ export class ConnectionRepository {
    * @param tenantId - the tenant, from the verified JWT
    * @returns the record, or `undefined` when the tenant never connected
    */
-  async get(tenantId: string): Promise<Connection | undefined> {
-    const { Item } = await documentClient.send(
-      new GetCommand({ TableName: this.tableName, Key: this.key(tenantId), ConsistentRead: true }),
-    );
-    return Item ? fromItem(Item) : undefined;
+  async get(tenantId: string, ahead: ReadAhead = ReadAhead.none): Promise<Connection | undefined> {
+    const item = await readItem(this.ref(tenantId), ahead);
+    return item ? fromItem(item) : undefined;
+  }
+
+  /**
+   * The tenant's connection item, to read it ahead with others ({@link ReadAhead}).
+   *
+   * @param tenantId - the tenant
+   */
+  ref(tenantId: string): ItemRef {
+    return { tableName: this.tableName, key: this.key(tenantId) };
   }
 
   /**

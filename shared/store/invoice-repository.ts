@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { InvoiceSnapshot } from '#shared/domain/invoice.ts';
 import type { InvoiceRecord } from '#shared/domain/invoice-record.ts';
 import {
@@ -7,9 +7,12 @@ import {
   type HistoryEntry,
   type InvoiceStatus,
 } from '#shared/domain/invoice-status.ts';
+import { messageGroup } from '#shared/ports/push-queue.ts';
 import { documentClient } from './dynamo.ts';
 import { tenantPk } from './keys.ts';
 import { pageOf } from './paging.ts';
+import { type ItemRef, ReadAhead, readItem } from './read-ahead.ts';
+import { REALM_INDEX } from './tables.ts';
 
 export type { InvoiceRecord };
 
@@ -31,6 +34,8 @@ export type InvoiceChanges = Partial<
     | 'notices'
     | 'recreations'
     | 'refusedCreates'
+    | 'pushedRefs'
+    | 'qboReadAt'
   >
 >;
 
@@ -38,6 +43,8 @@ export type InvoiceChanges = Partial<
 export type AcceptResult = 'accepted' | 'duplicate' | 'stale';
 
 const invoiceSk = (invoiceId: string) => `INVOICE#${invoiceId}`;
+/** Backlog-index partition of a push message group (the realm index, which no realm key uses so). */
+const backlogPk = (tenantId: string, group: string) => `BACKLOG#${tenantPk(tenantId)}#${group}`;
 
 /** Invoice records in the sync-state table, one per TradelyHQ invoice. */
 export class InvoiceRepository {
@@ -49,20 +56,76 @@ export class InvoiceRepository {
   }
 
   /**
-   * Reads one invoice.
+   * The invoice's item, to read it ahead with others ({@link ReadAhead}).
    *
    * @param tenantId - the tenant
    * @param invoiceId - TradelyHQ's invoice id
    */
-  async get(tenantId: string, invoiceId: string): Promise<InvoiceRecord | undefined> {
-    const { Item } = await documentClient.send(
-      new GetCommand({
+  ref(tenantId: string, invoiceId: string): ItemRef {
+    return { tableName: this.tableName, key: this.key(tenantId, invoiceId) };
+  }
+
+  /**
+   * Reads one invoice.
+   *
+   * @param tenantId - the tenant
+   * @param invoiceId - TradelyHQ's invoice id
+   * @param ahead - items read ahead, if it is among them
+   */
+  async get(
+    tenantId: string,
+    invoiceId: string,
+    ahead: ReadAhead = ReadAhead.none,
+  ): Promise<InvoiceRecord | undefined> {
+    const item = await readItem(this.ref(tenantId, invoiceId), ahead);
+    if (!item) return undefined;
+    const { realmPk: _realmPk, realmSk: _realmSk, ...record } = item;
+    return record as unknown as InvoiceRecord;
+  }
+
+  /**
+   * Invoices of a push message group that wait for their first create (oldest first), from the
+   * backlog index: eventually consistent, so a caller re-reads each before it acts on it.
+   *
+   * @param tenantId - the tenant
+   * @param group - the push queue's message group (`messageGroup`)
+   * @param limit - at most this many
+   */
+  async backlog(tenantId: string, group: string, limit: number): Promise<string[]> {
+    const { Items = [] } = await documentClient.send(
+      new QueryCommand({
         TableName: this.tableName,
-        Key: this.key(tenantId, invoiceId),
-        ConsistentRead: true,
+        IndexName: REALM_INDEX,
+        KeyConditionExpression: 'realmPk = :group',
+        ExpressionAttributeValues: { ':group': backlogPk(tenantId, group) },
+        ProjectionExpression: 'invoiceId',
+        Limit: limit,
       }),
     );
-    return Item as InvoiceRecord | undefined;
+    return Items.map((i) => String(i.invoiceId));
+  }
+
+  /** The item written for a record: its keys, its fields, and its backlog index entry if any. */
+  private item(record: InvoiceRecord): Record<string, unknown> {
+    const waiting =
+      record.status === 'queued' &&
+      !record.parked &&
+      record.qboInvoiceId === null &&
+      record.pendingCreate === null &&
+      record.lastError === null &&
+      !record.refusedCreates;
+    const group = messageGroup(record);
+    return {
+      ...this.key(record.tenantId, record.invoiceId),
+      ...record,
+      // In the backlog index while it waits for its first create (a batch may take it).
+      ...(waiting
+        ? {
+            realmPk: backlogPk(record.tenantId, group),
+            realmSk: `${record.updatedAt}#${record.invoiceId}`,
+          }
+        : {}),
+    };
   }
 
   /**
@@ -73,16 +136,22 @@ export class InvoiceRepository {
    * @param invoiceId - TradelyHQ's invoice id
    * @param snapshot - the validated revision
    * @param now - ISO-8601 instant
+   * @param ahead - items read ahead, if the invoice is among them
+   * @returns what happened, and the invoice as it is now
    */
   async accept(
     tenantId: string,
     invoiceId: string,
     snapshot: InvoiceSnapshot,
     now: string,
-  ): Promise<AcceptResult> {
-    const existing = await this.get(tenantId, invoiceId);
-    if (existing && existing.revision === snapshot.revision) return 'duplicate';
-    if (existing && existing.revision > snapshot.revision) return 'stale';
+    ahead: ReadAhead = ReadAhead.none,
+  ): Promise<{ result: AcceptResult; record: InvoiceRecord }> {
+    const existing = await this.get(tenantId, invoiceId, ahead);
+    if (existing && existing.revision === snapshot.revision) {
+      return { result: 'duplicate', record: existing };
+    }
+    if (existing && existing.revision > snapshot.revision)
+      return { result: 'stale', record: existing };
     const entry: HistoryEntry = { at: now, status: 'queued', revision: snapshot.revision };
     const record: InvoiceRecord = {
       tenantId,
@@ -110,7 +179,7 @@ export class InvoiceRepository {
       await documentClient.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...this.key(tenantId, invoiceId), ...record },
+          Item: this.item(record),
           // Written over exactly what was read: a concurrent push of another revision retries.
           ConditionExpression: existing
             ? '#version = :version AND #revision < :revision'
@@ -126,7 +195,7 @@ export class InvoiceRepository {
             : {}),
         }),
       );
-      return 'accepted';
+      return { result: 'accepted', record };
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) {
         return this.accept(tenantId, invoiceId, snapshot, now);
@@ -174,7 +243,7 @@ export class InvoiceRepository {
       await documentClient.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...this.key(record.tenantId, record.invoiceId), ...next },
+          Item: this.item(next),
           ConditionExpression: '#version = :version',
           ExpressionAttributeNames: { '#version': 'version' },
           ExpressionAttributeValues: { ':version': record.version },

@@ -1,7 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from './dynamo.ts';
 import { tenantPk } from './keys.ts';
+import { type ItemRef, ReadAhead, readItem } from './read-ahead.ts';
 
 /** A TradelyHQ client or item and the QBO object it is mirrored to, in one QBO company. */
 export interface Mapping {
@@ -43,21 +44,29 @@ export class MappingRepository {
    * @param kind - customer or item
    * @param realmId - the QBO company
    * @param key - the client id, or the item key
+   * @param ahead - items read ahead, if the mapping is among them
    */
   async get(
     tenantId: string,
     kind: MappingKind,
     realmId: string,
     key: string,
+    ahead: ReadAhead = ReadAhead.none,
   ): Promise<Mapping | undefined> {
-    const { Item } = await documentClient.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: this.key(tenantId, kind, realmId, key),
-        ConsistentRead: true,
-      }),
-    );
-    return Item ? (Item.mapping as Mapping) : undefined;
+    const item = await readItem(this.ref(tenantId, kind, realmId, key), ahead);
+    return item ? (item.mapping as Mapping) : undefined;
+  }
+
+  /**
+   * A mapping's item, to read it ahead with others ({@link ReadAhead}).
+   *
+   * @param tenantId - the tenant
+   * @param kind - customer, item or account mapping
+   * @param realmId - the QBO company
+   * @param key - TradelyHQ's client id, the item key, or the account's role
+   */
+  ref(tenantId: string, kind: MappingKind, realmId: string, key: string): ItemRef {
+    return { tableName: this.tableName, key: this.key(tenantId, kind, realmId, key) };
   }
 
   /**

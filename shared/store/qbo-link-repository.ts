@@ -1,6 +1,7 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from './dynamo.ts';
 import { tenantPk } from './keys.ts';
+import { type ItemRef, ReadAhead, readItem } from './read-ahead.ts';
 
 /**
  * Links from QBO ids back to this stack's records, per tenant and company: which TradelyHQ
@@ -39,19 +40,40 @@ export class QboLinkRepository {
    * @param tenantId - the tenant
    * @param realmId - the company
    * @param qboInvoiceId - the QBO Invoice Id
+   * @param ahead - items read ahead, if the link is among them
    */
   async invoiceOf(
     tenantId: string,
     realmId: string,
     qboInvoiceId: string,
+    ahead: ReadAhead = ReadAhead.none,
   ): Promise<string | undefined> {
-    const { Item } = await documentClient.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { pk: tenantPk(tenantId), sk: `QBOINVOICE#${realmId}#${qboInvoiceId}` },
-      }),
-    );
-    return typeof Item?.invoiceId === 'string' ? Item.invoiceId : undefined;
+    const item = await readItem(this.invoiceRef(tenantId, realmId, qboInvoiceId), ahead);
+    return typeof item?.invoiceId === 'string' ? item.invoiceId : undefined;
+  }
+
+  /**
+   * The link item of a QBO Invoice, to read it ahead with others ({@link ReadAhead}).
+   *
+   * @param tenantId - the tenant
+   * @param realmId - the company
+   * @param qboInvoiceId - the QBO Invoice Id
+   */
+  invoiceRef(tenantId: string, realmId: string, qboInvoiceId: string): ItemRef {
+    const sk = `QBOINVOICE#${realmId}#${qboInvoiceId}`;
+    return { tableName: this.tableName, key: { pk: tenantPk(tenantId), sk } };
+  }
+
+  /**
+   * The item of a QBO Payment's invoices, to read it ahead with others ({@link ReadAhead}).
+   *
+   * @param tenantId - the tenant
+   * @param realmId - the company
+   * @param paymentId - the QBO Payment Id
+   */
+  paymentRef(tenantId: string, realmId: string, paymentId: string): ItemRef {
+    const sk = `PAYMENT#${realmId}#${paymentId}`;
+    return { tableName: this.tableName, key: { pk: tenantPk(tenantId), sk } };
   }
 
   /**
@@ -61,6 +83,7 @@ export class QboLinkRepository {
    * @param realmId - the company
    * @param paymentId - the QBO Payment Id
    * @param qboInvoiceIds - the invoices it is applied to now
+   * @param ahead - items read ahead, if the payment's is among them
    * @returns every invoice it was ever applied to
    */
   async rememberPayment(
@@ -68,8 +91,9 @@ export class QboLinkRepository {
     realmId: string,
     paymentId: string,
     qboInvoiceIds: readonly string[],
+    ahead: ReadAhead = ReadAhead.none,
   ): Promise<string[]> {
-    const known = await this.paymentInvoices(tenantId, realmId, paymentId);
+    const known = await this.paymentInvoices(tenantId, realmId, paymentId, ahead);
     const all = [...new Set([...known, ...qboInvoiceIds])];
     if (all.length !== known.length) {
       await documentClient.send(
@@ -92,14 +116,15 @@ export class QboLinkRepository {
    * @param tenantId - the tenant
    * @param realmId - the company
    * @param paymentId - the QBO Payment Id
+   * @param ahead - items read ahead, if the payment's is among them
    */
-  async paymentInvoices(tenantId: string, realmId: string, paymentId: string): Promise<string[]> {
-    const { Item } = await documentClient.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { pk: tenantPk(tenantId), sk: `PAYMENT#${realmId}#${paymentId}` },
-      }),
-    );
-    return Array.isArray(Item?.qboInvoiceIds) ? (Item.qboInvoiceIds as string[]) : [];
+  async paymentInvoices(
+    tenantId: string,
+    realmId: string,
+    paymentId: string,
+    ahead: ReadAhead = ReadAhead.none,
+  ): Promise<string[]> {
+    const item = await readItem(this.paymentRef(tenantId, realmId, paymentId), ahead);
+    return Array.isArray(item?.qboInvoiceIds) ? (item.qboInvoiceIds as string[]) : [];
   }
 }

@@ -1,8 +1,9 @@
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { DiffEntry, SyncError, SyncErrorKind } from '#shared/domain/sync-error.ts';
 import { documentClient } from './dynamo.ts';
 import { tenantPk } from './keys.ts';
 import { pageOf } from './paging.ts';
+import { type ItemRef, ReadAhead, readItem } from './read-ahead.ts';
 
 const errorSk = (invoiceId: string) => `SYNCERROR#${invoiceId}`;
 
@@ -26,15 +27,23 @@ export class SyncErrorRepository {
    * @param tenantId - the tenant
    * @param invoiceId - TradelyHQ's invoice id
    */
-  async get(tenantId: string, invoiceId: string): Promise<SyncError | undefined> {
-    const { Item } = await documentClient.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { pk: tenantPk(tenantId), sk: errorSk(invoiceId) },
-        ConsistentRead: true,
-      }),
-    );
-    return Item ? withoutKeys(Item) : undefined;
+  async get(
+    tenantId: string,
+    invoiceId: string,
+    ahead: ReadAhead = ReadAhead.none,
+  ): Promise<SyncError | undefined> {
+    const item = await readItem(this.ref(tenantId, invoiceId), ahead);
+    return item ? withoutKeys(item) : undefined;
+  }
+
+  /**
+   * The invoice's sync error item, to read it ahead with others ({@link ReadAhead}).
+   *
+   * @param tenantId - the tenant
+   * @param invoiceId - the invoice
+   */
+  ref(tenantId: string, invoiceId: string): ItemRef {
+    return { tableName: this.tableName, key: { pk: tenantPk(tenantId), sk: errorSk(invoiceId) } };
   }
 
   /**
@@ -190,13 +199,15 @@ export class SyncErrorRepository {
    * @param tenantId - the tenant
    * @param invoiceId - TradelyHQ's invoice id
    * @param kinds - close only entries of these kinds; omitted: any kind
+   * @param ahead - items read ahead, if the entry is among them
    */
   async close(
     tenantId: string,
     invoiceId: string,
     kinds?: readonly SyncErrorKind[],
+    ahead: ReadAhead = ReadAhead.none,
   ): Promise<void> {
-    const existing = await this.get(tenantId, invoiceId);
+    const existing = await this.get(tenantId, invoiceId, ahead);
     if (existing?.state !== 'open') return;
     if (kinds && !kinds.includes(existing.kind)) return;
     await documentClient.send(

@@ -7,6 +7,7 @@ import type { EventPublisher } from '#shared/ports/event-publisher.ts';
 import type { PushQueue } from '#shared/ports/push-queue.ts';
 import type { ConnectionRepository } from '#shared/store/connection-repository.ts';
 import type { AcceptResult, InvoiceRepository } from '#shared/store/invoice-repository.ts';
+import { ReadAhead } from '#shared/store/read-ahead.ts';
 
 /** What "Authorize & Send" gets back. */
 export interface AcceptedPush {
@@ -44,13 +45,17 @@ export async function acceptInvoicePush(
 ): Promise<AcceptedPush> {
   const snapshot = toSnapshot(body);
   if (Array.isArray(snapshot)) throw new ValidationError(snapshot, 'The invoice is not valid.');
-  const connection = await deps.connections.get(tenantId);
+  // The connection and the invoice in one read.
+  const ahead = await ReadAhead.of([
+    deps.connections.ref(tenantId),
+    deps.invoices.ref(tenantId, invoiceId),
+  ]);
+  const connection = await deps.connections.get(tenantId, ahead);
   if (!connection || connection.status === 'disconnected') throw new NotConnectedError();
 
   const now = new Date(deps.clock.now()).toISOString();
-  const result = await deps.invoices.accept(tenantId, invoiceId, snapshot, now);
-  const current = await deps.invoices.get(tenantId, invoiceId);
-  if (!current) throw new Error(`Invoice ${invoiceId} vanished after it was accepted`);
+  const accepted = await deps.invoices.accept(tenantId, invoiceId, snapshot, now, ahead);
+  const { result, record: current } = accepted;
   const notYetInQbo =
     current.revision === snapshot.revision && current.pushedRevision !== snapshot.revision;
   if (result === 'accepted' || (result === 'duplicate' && notYetInQbo && !current.parked)) {

@@ -16,6 +16,7 @@ import type { ConnectionRepository } from '#shared/store/connection-repository.t
 import type { InvoiceRepository } from '#shared/store/invoice-repository.ts';
 import type { MappingRepository } from '#shared/store/mapping-repository.ts';
 import type { QboLinkRepository } from '#shared/store/qbo-link-repository.ts';
+import { ReadAhead } from '#shared/store/read-ahead.ts';
 import type { SyncErrorRepository } from '#shared/store/sync-error-repository.ts';
 
 /** Options of {@link applyInvoiceState}, for bulk callers such as the reconcile. */
@@ -26,6 +27,10 @@ export interface ApplyOptions {
   readonly mappingCache?: Map<string, Promise<string | undefined>>;
   /** The invoices with an open sync error, when known: no read to close one that is not open. */
   readonly openErrors?: ReadonlySet<string>;
+  /** The invoice's sync error read ahead (with the record). */
+  readonly ahead?: ReadAhead;
+  /** When (epoch ms) the read of `qboInvoice` was sent, to record it as the record's `qboReadAt`. */
+  readonly readAt?: number;
 }
 
 /** What the change worker needs. */
@@ -68,37 +73,78 @@ export async function applyQboChange(
   message: ChangeMessage,
 ): Promise<number> {
   const { tenantId, notice } = message;
-  const connection = await deps.connections.get(tenantId);
-  // Not readable now; the catch-up after a reconnect or the nightly reconcile covers it.
-  if (connection?.status !== 'connected' || connection.realmId !== notice.realmId) return 0;
-  const qbo = deps.qbo(tenantId);
   const realmId = notice.realmId;
+  const isPayment = notice.entity === 'Payment';
+  // The connection and the notice's link (the invoice's, or the payment's) in one read.
+  const ahead = await ReadAhead.of([
+    deps.connections.ref(tenantId),
+    ...(isPayment ? [deps.links.paymentRef(tenantId, realmId, notice.entityId)] : []),
+    ...(notice.entity === 'Invoice'
+      ? [deps.links.invoiceRef(tenantId, realmId, notice.entityId)]
+      : []),
+  ]);
+  const connection = await deps.connections.get(tenantId, ahead);
+  // Not readable now; the catch-up after a reconnect or the nightly reconcile covers it.
+  if (connection?.status !== 'connected' || connection.realmId !== realmId) return 0;
+  const qbo = deps.qbo(tenantId);
   if (notice.entity === 'Customer' || notice.entity === 'Item') {
     await followMerge(deps, message, qbo);
     return 0;
   }
 
   let qboInvoiceIds: string[];
-  if (notice.entity === 'Payment') {
+  if (isPayment) {
     const payment = await readOrGone<{ Payment: QboPayment }>(qbo, `payment/${notice.entityId}`);
     const linked = (payment?.Payment.Line ?? []).flatMap((l) =>
       (l.LinkedTxn ?? []).filter((t) => t.TxnType === 'Invoice').map((t) => t.TxnId),
     );
     // A deleted or edited payment no longer names the invoices it left: use what we saw before.
-    qboInvoiceIds = await deps.links.rememberPayment(tenantId, realmId, notice.entityId, linked);
+    qboInvoiceIds = await deps.links.rememberPayment(
+      tenantId,
+      realmId,
+      notice.entityId,
+      linked,
+      ahead,
+    );
   } else {
     qboInvoiceIds = [notice.entityId];
   }
 
   let changed = 0;
   for (const qboInvoiceId of qboInvoiceIds) {
-    const invoiceId = await deps.links.invoiceOf(tenantId, realmId, qboInvoiceId);
+    const invoiceId = await deps.links.invoiceOf(tenantId, realmId, qboInvoiceId, ahead);
     if (!invoiceId) continue;
+    // The invoice and its sync error in one read.
+    const mine = await ReadAhead.of([
+      deps.invoices.ref(tenantId, invoiceId),
+      deps.syncErrors.ref(tenantId, invoiceId),
+    ]);
+    const record = await deps.invoices.get(tenantId, invoiceId, mine);
+    if (record && reflects(record, message)) continue;
+    const readAt = deps.clock.now();
     const current = await readOrGone<{ Invoice: QboInvoice }>(qbo, `invoice/${qboInvoiceId}`);
-    if (await applyInvoiceState(deps, tenantId, invoiceId, current?.Invoice)) changed += 1;
+    const options = { ahead: mine, readAt, ...(record ? { record } : {}) };
+    if (await applyInvoiceState(deps, tenantId, invoiceId, current?.Invoice, options)) changed += 1;
   }
   publishCounts({ QboChangesApplied: 1 }, { tenantId, realmId });
   return changed;
+}
+
+/**
+ * Margin for the clocks of two functions (the webhook receiver's and the change worker's): Lambda
+ * hosts keep time with the Amazon Time Sync Service, far closer than this.
+ */
+const CLOCK_MARGIN_MS = 1000;
+
+/**
+ * Whether the record already shows QBO as it was after the notified change: the QBO read last
+ * applied to it was sent after the notice reached this stack (so after the change itself), and it
+ * holds our latest revision. Then reading QBO again would change nothing.
+ */
+function reflects(record: InvoiceRecord, message: ChangeMessage): boolean {
+  if (message.receivedAt === undefined || record.qboReadAt === undefined) return false;
+  if (record.pushedRevision !== record.revision) return false;
+  return record.qboReadAt > message.receivedAt + CLOCK_MARGIN_MS;
 }
 
 /**
@@ -175,9 +221,10 @@ export async function applyInvoiceState(
       ([k, v]) => record[k as keyof typeof changes] === v,
     );
     // Nothing to write is the common case of a nightly reconcile: no write at all.
+    const readAt = options.readAt === undefined ? {} : { qboReadAt: options.readAt };
     const saved = unchanged
       ? record
-      : await deps.invoices.update(record, changes, now, 'seen in QuickBooks');
+      : await deps.invoices.update(record, { ...changes, ...readAt }, now, 'seen in QuickBooks');
     if (!saved) continue; // changed meanwhile: read again
     await recordDrift(deps, saved, qboInvoice, now, options);
     if (status === record.status) return false;
@@ -223,11 +270,14 @@ async function recordDrift(
   const diff = invoiceDrift(
     snapshot,
     qboInvoice,
-    await expectedRefs(deps, record, options.mappingCache),
+    sameRefs(record.pushedRefs, qboInvoice)
+      ? (record.pushedRefs as ExpectedRefs)
+      : await expectedRefs(deps, record, options.mappingCache),
   );
   if (diff.length === 0) {
     if (!options.openErrors || options.openErrors.has(invoiceId)) {
-      await deps.syncErrors.close(tenantId, invoiceId, ['drift', 'deleted_in_quickbooks']);
+      const kinds = ['drift', 'deleted_in_quickbooks'] as const;
+      await deps.syncErrors.close(tenantId, invoiceId, kinds, options.ahead);
     }
     return;
   }
@@ -245,6 +295,21 @@ async function recordDrift(
       diff,
     },
     now,
+  );
+}
+
+/**
+ * Whether QBO's invoice still names the customer and items the push sent: then those are what it
+ * should name, and no mapping needs reading. Otherwise (an edit, or a merge that re-linked a
+ * mapping) the mappings say.
+ */
+function sameRefs(pushed: InvoiceRecord['pushedRefs'], qbo: QboInvoice): boolean {
+  if (!pushed || pushed.customerId !== qbo.CustomerRef?.value) return false;
+  const lines = (qbo.Line ?? []).filter((l) => l.DetailType === 'SalesItemLineDetail') as {
+    readonly SalesItemLineDetail?: { readonly ItemRef?: { readonly value?: string } };
+  }[];
+  return pushed.itemIds.every(
+    (id, i) => id !== '' && lines[i]?.SalesItemLineDetail?.ItemRef?.value === id,
   );
 }
 

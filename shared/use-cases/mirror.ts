@@ -5,6 +5,7 @@ import type { QboClient } from '#shared/qbo/qbo-client.ts';
 import { quote, rows } from '#shared/qbo/query.ts';
 import { requestId } from '#shared/qbo/request-id.ts';
 import type { MappingRepository } from '#shared/store/mapping-repository.ts';
+import type { ItemRef, ReadAhead } from '#shared/store/read-ahead.ts';
 
 /** What mirroring needs: the mappings and a QBO client of the tenant's company. */
 export interface MirrorContext {
@@ -14,6 +15,29 @@ export interface MirrorContext {
   readonly realmId: string;
   /** The tenant's chosen income account for new items, if any. */
   readonly incomeAccountId: string | null;
+  /** Mappings read ahead ({@link mappingRefs}); each stands in for its first read. */
+  readonly ahead?: ReadAhead;
+}
+
+/**
+ * The mappings an invoice's mirroring reads (its client's and its items'), to read them ahead in
+ * one request.
+ *
+ * @param mappings - the mapping repository
+ * @param tenantId - the tenant
+ * @param realmId - the company
+ * @param snapshot - the invoice
+ */
+export function mappingRefs(
+  mappings: MappingRepository,
+  tenantId: string,
+  realmId: string,
+  snapshot: Pick<InvoiceSnapshot, 'client' | 'lines'>,
+): ItemRef[] {
+  return [
+    mappings.ref(tenantId, 'CUSTOMERMAP', realmId, snapshot.client.id),
+    ...snapshot.lines.map((line) => mappings.ref(tenantId, 'ITEMMAP', realmId, itemKey(line))),
+  ];
 }
 
 interface QboNamed {
@@ -42,7 +66,13 @@ export async function ensureCustomer(
   ctx: MirrorContext,
   client: InvoiceSnapshot['client'],
 ): Promise<{ qboId: string; notice?: string }> {
-  const known = await ctx.mappings.get(ctx.tenantId, 'CUSTOMERMAP', ctx.realmId, client.id);
+  const known = await ctx.mappings.get(
+    ctx.tenantId,
+    'CUSTOMERMAP',
+    ctx.realmId,
+    client.id,
+    ctx.ahead,
+  );
   if (known && !known.stale) return { qboId: known.qboId };
   const replacing = known?.qboId;
   const name = cleanName(client.displayName, NAME_LIMITS.customer);
@@ -145,7 +175,7 @@ export async function ensureItems(
 }
 
 async function ensureItem(ctx: MirrorContext, key: string, line: SnapshotLine): Promise<string> {
-  const known = await ctx.mappings.get(ctx.tenantId, 'ITEMMAP', ctx.realmId, key);
+  const known = await ctx.mappings.get(ctx.tenantId, 'ITEMMAP', ctx.realmId, key, ctx.ahead);
   if (known && !known.stale) return known.qboId;
   const replacing = known?.qboId;
   const record = async (qboId: string, qboName: string, how: 'linked' | 'created') =>

@@ -1,5 +1,3 @@
-import { formatAmount } from '#shared/domain/money.ts';
-import { paymentStatus } from '#shared/domain/payment-state.ts';
 import type { SyncErrorKind } from '#shared/domain/sync-error.ts';
 import { toError } from '#shared/errors.ts';
 import {
@@ -9,42 +7,26 @@ import {
 } from '#shared/oauth/errors.ts';
 import { logger } from '#shared/observability/logger.ts';
 import { publishCounts } from '#shared/observability/metrics.ts';
-import type { Clock } from '#shared/ports/clock.ts';
-import type { DomainEvent, EventPublisher } from '#shared/ports/event-publisher.ts';
 import type { PushMessage } from '#shared/ports/push-queue.ts';
 import { QboError } from '#shared/qbo/faults.ts';
 import type { QboClient } from '#shared/qbo/qbo-client.ts';
-import {
-  ledgerOf,
-  privateNoteMarker,
-  type QboInvoice,
-  toQboInvoiceBody,
-} from '#shared/qbo/qbo-invoice.ts';
+import { privateNoteMarker, type QboInvoice, toQboInvoiceBody } from '#shared/qbo/qbo-invoice.ts';
 import { quote, rows } from '#shared/qbo/query.ts';
-import { requestId } from '#shared/qbo/request-id.ts';
-import type { ConnectionRepository } from '#shared/store/connection-repository.ts';
-import type {
-  InvoiceChanges,
-  InvoiceRecord,
-  InvoiceRepository,
-} from '#shared/store/invoice-repository.ts';
-import type { MappingRepository } from '#shared/store/mapping-repository.ts';
-import type { QboLinkRepository } from '#shared/store/qbo-link-repository.ts';
-import type { SyncErrorRepository } from '#shared/store/sync-error-repository.ts';
+import type { InvoiceRecord } from '#shared/store/invoice-repository.ts';
+import { ReadAhead } from '#shared/store/read-ahead.ts';
 import { markReconnectRequired } from './mark-reconnect-required.ts';
-import { ensureCustomer, ensureItems, type MirrorContext } from './mirror.ts';
+import { ensureCustomer, ensureItems, type MirrorContext, mappingRefs } from './mirror.ts';
+import {
+  createRequestId,
+  iso,
+  isRefusal,
+  type PushDeps,
+  publish,
+  recordPushed,
+  save,
+} from './push-steps.ts';
 
-/** What the push worker needs. */
-export interface PushDeps {
-  readonly invoices: InvoiceRepository;
-  readonly mappings: MappingRepository;
-  readonly syncErrors: SyncErrorRepository;
-  readonly connections: ConnectionRepository;
-  readonly links: QboLinkRepository;
-  readonly events: EventPublisher;
-  readonly qbo: (tenantId: string) => QboClient;
-  readonly clock: Clock;
-}
+export type { PushDeps };
 
 /** What to do with the queue message. */
 export type PushOutcome =
@@ -96,13 +78,19 @@ export async function pushInvoice(
   lastAttempt: boolean,
 ): Promise<PushOutcome> {
   const { tenantId, invoiceId } = message;
-  const record = await deps.invoices.get(tenantId, invoiceId);
+  // The invoice, the connection and the invoice's sync error (closed after the push) in one read.
+  const ahead = await ReadAhead.of([
+    deps.invoices.ref(tenantId, invoiceId),
+    deps.connections.ref(tenantId),
+    deps.syncErrors.ref(tenantId, invoiceId),
+  ]);
+  const record = await deps.invoices.get(tenantId, invoiceId, ahead);
   // A newer revision has its own message; a revision QBO already has needs nothing.
   if (!record || record.revision !== message.revision) return DONE;
   if (record.pushedRevision !== null && record.pushedRevision >= message.revision) return DONE;
   const startedAt = deps.clock.now();
   try {
-    return await push(deps, record);
+    return await push(deps, record, ahead);
   } catch (err) {
     return failed(deps, message, err, { attempt, lastAttempt, startedAt });
   }
@@ -116,12 +104,17 @@ export async function pushInvoice(
 const RECONNECT_RACE_MARGIN_MS = 5_000;
 
 /**
- * One push of the record. `healing`: this pass follows one whose customer or item QBO refused as
- * inactive; it does not heal again.
+ * One push of the record. `ahead`: the connection and sync error read with the record. `healing`:
+ * this pass follows one whose customer or item QBO refused as inactive; it does not heal again.
  */
-async function push(deps: PushDeps, record: InvoiceRecord, healing = false): Promise<PushOutcome> {
+async function push(
+  deps: PushDeps,
+  record: InvoiceRecord,
+  ahead: ReadAhead,
+  healing = false,
+): Promise<PushOutcome> {
   const { tenantId, invoiceId, snapshot } = record;
-  const connection = await deps.connections.get(tenantId);
+  const connection = await deps.connections.get(tenantId, ahead);
   if (connection?.status !== 'connected') throw new NotConnectedError();
   const realmId = connection.realmId;
   const qbo = deps.qbo(tenantId);
@@ -130,12 +123,7 @@ async function push(deps: PushDeps, record: InvoiceRecord, healing = false): Pro
   const known = sameCompany ? record.qboInvoiceId : null;
   // A re-created invoice (after a delete in QBO), and the create after a refused one, need a
   // requestid of their own: QBO answers a repeated requestid with its first answer, refusals too.
-  const pendingCreate = known
-    ? null
-    : requestId(
-        ...[tenantId, realmId, 'invoice', invoiceId, record.revision, record.recreations ?? 0],
-        ...(record.refusedCreates ? [record.refusedCreates] : []),
-      );
+  const pendingCreate = known ? null : createRequestId(record, realmId);
   let current = await save(deps, record, {
     status: 'pushing',
     realmId,
@@ -150,6 +138,8 @@ async function push(deps: PushDeps, record: InvoiceRecord, healing = false): Pro
     tenantId,
     realmId,
     incomeAccountId: connection.incomeAccountId,
+    // The customer's and the items' mappings in one read.
+    ahead: await ReadAhead.of(mappingRefs(deps.mappings, tenantId, realmId, snapshot)),
   };
   const customer = await ensureCustomer(mirror, snapshot.client);
   const itemIds = await ensureItems(mirror, snapshot.lines);
@@ -159,6 +149,8 @@ async function push(deps: PushDeps, record: InvoiceRecord, healing = false): Pro
   if (!existing && record.pendingCreate && sameCompany) {
     existing = await findOurs(qbo, invoiceId, snapshot.docNumber, customer.qboId);
   }
+  // QBO's answer shows the invoice as it is once this request is sent (see apply-qbo-change.ts).
+  const sentAt = deps.clock.now();
   let saved: QboInvoice;
   try {
     saved = existing
@@ -177,81 +169,24 @@ async function push(deps: PushDeps, record: InvoiceRecord, healing = false): Pro
       const refs = { customerId: customer.qboId, itemIds };
       if (await retireRefusedNames(deps, mirror, snapshot, refs)) {
         // Linked or re-created in the next pass; this is the same attempt, pushed again.
-        return push(deps, current, true);
+        return push(deps, current, ReadAhead.none, true);
       }
     }
     throw err;
   }
 
-  // Webhooks name QBO ids: remember which TradelyHQ invoice this one is.
-  await deps.links.linkInvoice(tenantId, realmId, saved.Id, invoiceId);
-  const ledger = ledgerOf(saved, snapshot.digits);
-  const notices = customer.notice
-    ? [...new Set([...current.notices, customer.notice])]
-    : current.notices;
-  current = await save(
-    deps,
+  await recordPushed(deps, {
+    record,
     current,
-    {
-      status: paymentStatus(ledger, snapshot.total),
-      qboInvoiceId: saved.Id,
-      qboDocNumber: saved.DocNumber ?? snapshot.docNumber,
-      syncToken: saved.SyncToken,
-      pushedRevision: record.revision,
-      balance: ledger.balance,
-      qboTotal: ledger.total,
-      pendingCreate: null,
-      parked: false,
-      lastError: null,
-      notices,
-    },
-    existing ? 'updated in QuickBooks' : 'created in QuickBooks',
-  );
-
-  const now = iso(deps);
-  if (ledger.total !== snapshot.total && !ledger.voided) {
-    const digits = snapshot.digits;
-    await deps.syncErrors.open(
-      tenantId,
-      invoiceId,
-      {
-        kind: 'total_mismatch',
-        docNumber: snapshot.docNumber,
-        message:
-          `QuickBooks computed a total of ${formatAmount(ledger.total, digits)} ${snapshot.currency} ` +
-          `but TradelyHQ's total is ${formatAmount(snapshot.total, digits)} (usually tax settings).`,
-        diff: [
-          {
-            field: 'total',
-            tradelyhq: formatAmount(snapshot.total, digits),
-            quickbooks: formatAmount(ledger.total, digits),
-          },
-        ],
-      },
-      now,
-    );
-  } else {
-    await deps.syncErrors.close(tenantId, invoiceId);
-  }
-  await publish(deps, current, 'invoice.pushed', {
-    qboInvoiceId: saved.Id,
-    qboDocNumber: current.qboDocNumber,
-    revision: record.revision,
-    total: formatAmount(ledger.total, snapshot.digits),
-    balance: formatAmount(ledger.balance, snapshot.digits),
+    realmId,
+    saved,
+    customer,
+    itemIds,
+    sentAt,
+    updated: existing !== undefined,
+    ahead,
   });
-  logger.info('Invoice pushed', { tenantId, invoiceId, realmId, qboInvoiceId: saved.Id });
-  publishCounts({ InvoicePushed: 1 }, { tenantId, realmId });
   return DONE;
-}
-
-/** A definite "no" from QBO to a write (a fault it would answer the same way again). */
-function isRefusal(err: unknown): boolean {
-  return (
-    err instanceof QboError &&
-    !err.ambiguous &&
-    (err.failure === 'validation' || err.failure === 'not_found' || err.failure === 'forbidden')
-  );
 }
 
 /**
@@ -524,34 +459,3 @@ async function failed(
     retryAfterSeconds: throttled ? 60 + Math.round(Math.random() * 15) : backoffSeconds(attempt),
   };
 }
-
-/** Applies changes over the latest record, re-reading if someone else wrote meanwhile. */
-async function save(
-  deps: PushDeps,
-  record: InvoiceRecord,
-  changes: InvoiceChanges,
-  note?: string,
-): Promise<InvoiceRecord> {
-  let current = record;
-  for (let tries = 0; tries < 10; tries++) {
-    const saved = await deps.invoices.update(current, changes, iso(deps), note);
-    if (saved) return saved;
-    const fresh = await deps.invoices.get(record.tenantId, record.invoiceId);
-    if (!fresh) return current;
-    current = fresh;
-  }
-  throw new Error(`Invoice ${record.invoiceId} kept changing; will retry`);
-}
-
-async function publish(
-  deps: PushDeps,
-  record: InvoiceRecord,
-  type: DomainEvent['type'],
-  detail: Record<string, unknown>,
-): Promise<void> {
-  await deps.events.publish([
-    { type, tenantId: record.tenantId, invoiceId: record.invoiceId, at: iso(deps), detail },
-  ]);
-}
-
-const iso = (deps: { clock: Clock }) => new Date(deps.clock.now()).toISOString();

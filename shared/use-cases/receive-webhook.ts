@@ -70,7 +70,8 @@ export async function receiveWebhook(
     publishCounts({ WebhookSignatureRejected: 1 });
     return { statusCode: 401, ...receipt };
   }
-  const now = Math.floor(deps.clock.now() / 1000);
+  const receivedAt = deps.clock.now();
+  const now = Math.floor(receivedAt / 1000);
   let notices: ReturnType<typeof readNotifications>;
   try {
     notices = readNotifications(JSON.parse(rawBody.toString('utf8')));
@@ -111,7 +112,7 @@ export async function receiveWebhook(
       continue;
     }
     const sent = await Promise.allSettled(
-      unique.map((notice) => deps.queue.send({ tenantId, notice })),
+      unique.map((notice) => deps.queue.send({ tenantId, notice, receivedAt })),
     );
     const failed = sent.find((r) => r.status === 'rejected');
     if (failed) {

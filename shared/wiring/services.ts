@@ -213,6 +213,7 @@ class IntuitRoot extends Root implements IntuitServices {
       maxInFlight: Number(process.env.QBO_MAX_IN_FLIGHT ?? '10') || 10,
       perMinute: Number(process.env.QBO_REQUESTS_PER_MINUTE ?? '500') || 500,
       minuteMargin: Number(process.env.QBO_MINUTE_MARGIN ?? '20') || 0,
+      batchesPerMinute: Number(process.env[ENV.qboBatchesPerMinute] ?? '40') || 40,
       // A slot outlasts its request (which the timeout bounds), token refresh included.
       leaseMs: timeoutMs + 15_000,
     });
@@ -222,7 +223,7 @@ class IntuitRoot extends Root implements IntuitServices {
       timeoutMs,
       tokens: { getAccessToken: (rejected) => this.vault.getAccessToken(tenantId, rejected) },
       limiter: {
-        acquire: (realmId) => limiter.acquire(tenantId, realmId),
+        acquire: (realmId, kind, maxWaitMs) => limiter.acquire(tenantId, realmId, kind, maxWaitMs),
         throttle: (realmId, seconds) =>
           limiter.throttle(tenantId, realmId, Number(process.env.QBO_429_PAUSE_SECONDS ?? seconds)),
       },

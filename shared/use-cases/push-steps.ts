@@ -1,0 +1,211 @@
+/**
+ * The steps a single push (`push-invoice.ts`) and a batch of creates (`push-backlog.ts`) share:
+ * the record's writes, the create's requestid, and what follows a revision QBO now has.
+ */
+import type { InvoiceRecord } from '#shared/domain/invoice-record.ts';
+import { formatAmount } from '#shared/domain/money.ts';
+import { paymentStatus } from '#shared/domain/payment-state.ts';
+import { logger } from '#shared/observability/logger.ts';
+import { publishCounts } from '#shared/observability/metrics.ts';
+import type { Clock } from '#shared/ports/clock.ts';
+import type { DomainEvent, EventPublisher } from '#shared/ports/event-publisher.ts';
+import { QboError } from '#shared/qbo/faults.ts';
+import { itemKey } from '#shared/qbo/names.ts';
+import type { QboClient } from '#shared/qbo/qbo-client.ts';
+import { ledgerOf, type QboInvoice } from '#shared/qbo/qbo-invoice.ts';
+import { requestId } from '#shared/qbo/request-id.ts';
+import type { ConnectionRepository } from '#shared/store/connection-repository.ts';
+import type { InvoiceChanges, InvoiceRepository } from '#shared/store/invoice-repository.ts';
+import type { MappingRepository } from '#shared/store/mapping-repository.ts';
+import type { QboLinkRepository } from '#shared/store/qbo-link-repository.ts';
+import type { ReadAhead } from '#shared/store/read-ahead.ts';
+import type { SyncErrorRepository } from '#shared/store/sync-error-repository.ts';
+
+/** What the push worker needs. */
+export interface PushDeps {
+  readonly invoices: InvoiceRepository;
+  readonly mappings: MappingRepository;
+  readonly syncErrors: SyncErrorRepository;
+  readonly connections: ConnectionRepository;
+  readonly links: QboLinkRepository;
+  readonly events: EventPublisher;
+  readonly qbo: (tenantId: string) => QboClient;
+  readonly clock: Clock;
+}
+
+/**
+ * The requestid of an invoice's create: from tenant, company, invoice, revision, re-creations and
+ * the creates QBO refused so far (QBO answers a repeated requestid with its first answer, refusals
+ * too, so the create after a fix needs a new one).
+ *
+ * @param record - the invoice
+ * @param realmId - the company it is created in
+ */
+export function createRequestId(record: InvoiceRecord, realmId: string): string {
+  const { tenantId, invoiceId, revision } = record;
+  return requestId(
+    ...[tenantId, realmId, 'invoice', invoiceId, revision, record.recreations ?? 0],
+    ...(record.refusedCreates ? [record.refusedCreates] : []),
+  );
+}
+
+/**
+ * A definite "no" from QBO to a write (a fault it would answer the same way again).
+ *
+ * @param err - what the write threw
+ */
+export function isRefusal(err: unknown): boolean {
+  return (
+    err instanceof QboError &&
+    !err.ambiguous &&
+    (err.failure === 'validation' || err.failure === 'not_found' || err.failure === 'forbidden')
+  );
+}
+
+/**
+ * Applies changes over the latest record, re-reading if someone else wrote meanwhile.
+ *
+ * @param deps - the invoices and the clock
+ * @param record - the record as last read
+ * @param changes - what to change
+ * @param note - a note for the status history
+ */
+export async function save(
+  deps: Pick<PushDeps, 'invoices' | 'clock'>,
+  record: InvoiceRecord,
+  changes: InvoiceChanges,
+  note?: string,
+): Promise<InvoiceRecord> {
+  let current = record;
+  for (let tries = 0; tries < 10; tries++) {
+    const saved = await deps.invoices.update(current, changes, iso(deps), note);
+    if (saved) return saved;
+    const fresh = await deps.invoices.get(record.tenantId, record.invoiceId);
+    if (!fresh) return current;
+    current = fresh;
+  }
+  throw new Error(`Invoice ${record.invoiceId} kept changing; will retry`);
+}
+
+/**
+ * Publishes one `invoice.*` event about the record.
+ *
+ * @param deps - the event publisher and the clock
+ * @param record - the invoice
+ * @param type - the event
+ * @param detail - its detail
+ */
+export async function publish(
+  deps: Pick<PushDeps, 'events' | 'clock'>,
+  record: InvoiceRecord,
+  type: DomainEvent['type'],
+  detail: Record<string, unknown>,
+): Promise<void> {
+  await deps.events.publish([
+    { type, tenantId: record.tenantId, invoiceId: record.invoiceId, at: iso(deps), detail },
+  ]);
+}
+
+/**
+ * The current time as ISO-8601.
+ *
+ * @param deps - the clock
+ */
+export const iso = (deps: { clock: Clock }) => new Date(deps.clock.now()).toISOString();
+
+/** A revision QBO just created or updated, and what it was made from. */
+export interface PushedRevision {
+  /** The record as the push read it (its revision is the one pushed). */
+  readonly record: InvoiceRecord;
+  /** The record as last saved. */
+  readonly current: InvoiceRecord;
+  readonly realmId: string;
+  /** QBO's answer. */
+  readonly saved: QboInvoice;
+  readonly customer: { readonly qboId: string; readonly notice?: string };
+  readonly itemIds: ReadonlyMap<string, string>;
+  /** When the create or update was sent. */
+  readonly sentAt: number;
+  /** An update of an invoice QBO had, rather than a create. */
+  readonly updated: boolean;
+  /** The invoice's sync error read ahead, if it was. */
+  readonly ahead: ReadAhead;
+}
+
+/**
+ * What follows a revision QBO now has: the link from QBO's id, the record (status from QBO's
+ * ledger, the refs the drift check expects), a `total_mismatch` sync error when QBO computed
+ * another total (else any open error closed), and `invoice.pushed`.
+ *
+ * @param deps - see {@link PushDeps}
+ * @param pushed - see {@link PushedRevision}
+ */
+export async function recordPushed(deps: PushDeps, pushed: PushedRevision): Promise<void> {
+  const { record, realmId, saved, customer, itemIds } = pushed;
+  const { tenantId, invoiceId, snapshot } = record;
+  // Webhooks name QBO ids: remember which TradelyHQ invoice this one is.
+  await deps.links.linkInvoice(tenantId, realmId, saved.Id, invoiceId);
+  const ledger = ledgerOf(saved, snapshot.digits);
+  const notices = customer.notice
+    ? [...new Set([...pushed.current.notices, customer.notice])]
+    : pushed.current.notices;
+  const current = await save(
+    deps,
+    pushed.current,
+    {
+      status: paymentStatus(ledger, snapshot.total),
+      qboInvoiceId: saved.Id,
+      qboDocNumber: saved.DocNumber ?? snapshot.docNumber,
+      syncToken: saved.SyncToken,
+      pushedRevision: record.revision,
+      balance: ledger.balance,
+      qboTotal: ledger.total,
+      pendingCreate: null,
+      parked: false,
+      lastError: null,
+      notices,
+      // What the drift check expects in QBO, without reading the mappings again.
+      pushedRefs: {
+        customerId: customer.qboId,
+        itemIds: snapshot.lines.map((line) => itemIds.get(itemKey(line)) ?? ''),
+      },
+      qboReadAt: pushed.sentAt,
+    },
+    pushed.updated ? 'updated in QuickBooks' : 'created in QuickBooks',
+  );
+
+  const now = iso(deps);
+  if (ledger.total !== snapshot.total && !ledger.voided) {
+    const digits = snapshot.digits;
+    await deps.syncErrors.open(
+      tenantId,
+      invoiceId,
+      {
+        kind: 'total_mismatch',
+        docNumber: snapshot.docNumber,
+        message:
+          `QuickBooks computed a total of ${formatAmount(ledger.total, digits)} ${snapshot.currency} ` +
+          `but TradelyHQ's total is ${formatAmount(snapshot.total, digits)} (usually tax settings).`,
+        diff: [
+          {
+            field: 'total',
+            tradelyhq: formatAmount(snapshot.total, digits),
+            quickbooks: formatAmount(ledger.total, digits),
+          },
+        ],
+      },
+      now,
+    );
+  } else {
+    await deps.syncErrors.close(tenantId, invoiceId, undefined, pushed.ahead);
+  }
+  await publish(deps, current, 'invoice.pushed', {
+    qboInvoiceId: saved.Id,
+    qboDocNumber: current.qboDocNumber,
+    revision: record.revision,
+    total: formatAmount(ledger.total, snapshot.digits),
+    balance: formatAmount(ledger.balance, snapshot.digits),
+  });
+  logger.info('Invoice pushed', { tenantId, invoiceId, realmId, qboInvoiceId: saved.Id });
+  publishCounts({ InvoicePushed: 1 }, { tenantId, realmId });
+}
