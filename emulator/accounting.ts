@@ -30,6 +30,8 @@ export interface AccountingDeps {
   readonly limiter: RealmLimiter;
   /** Added to every Accounting API request, in ms. */
   readonly latencyMs: number;
+  /** Added to a batch request per item it carries, in ms (QBO runs a batch's items in turn). */
+  readonly batchItemLatencyMs: number;
   /** Longest an injected `timeout` holds a request, in ms. */
   readonly holdMs: number;
   /** Sockets held by `timeout` faults, so closing the emulator can release them. */
@@ -48,6 +50,10 @@ type ApiHandler = (ctx: RequestContext, company: CompanyState) => ApiResult;
 
 /** Most items a batch may carry ([limits]; node-quickbooks PR #145). */
 export const MAX_BATCH_ITEMS = 30;
+/** Longest `requestid` a batch request takes (Intuit blog 2015-04-06, "Request ID update"). */
+export const MAX_BATCH_REQUEST_ID = 36;
+/** Longest `bId` in a batch sent with a `requestid` (same source). */
+export const MAX_BID_WITH_REQUEST_ID = 10;
 /** How far back CDC may look (Intuit CDC docs). */
 export const CDC_WINDOW_DAYS = 30;
 /** Most objects one CDC response carries, across all entities. */
@@ -128,14 +134,16 @@ async function pipeline(deps: AccountingDeps, ctx: RequestContext, handler: ApiH
     );
     return;
   }
-  const release = deps.limiter.admit(realmId);
+  const batchItems = ctx.path.endsWith('/batch') ? countBatchItems(ctx.body) : undefined;
+  const release = deps.limiter.admit(realmId, batchItems !== undefined);
   if (release === 'throttled') {
     sendThrottle(deps, ctx, realmId);
     return;
   }
   try {
     // Latency is server time, so the request occupies a concurrency slot while it waits.
-    if (deps.latencyMs > 0) await new Promise((r) => setTimeout(r, deps.latencyMs));
+    const latency = deps.latencyMs + (batchItems ?? 0) * deps.batchItemLatencyMs;
+    if (latency > 0) await new Promise((r) => setTimeout(r, latency));
     const fault = deps.limiter.takeFault(realmId);
     if (fault === 'timeout') {
       await hold(deps, ctx);
@@ -183,6 +191,16 @@ async function pipeline(deps: AccountingDeps, ctx: RequestContext, handler: ApiH
     sendJson(ctx.res, result.status, stamped(deps, result.body));
   } finally {
     release();
+  }
+}
+
+/** How many items a batch body carries (0 when it is not one), for its latency. */
+function countBatchItems(body: Buffer): number {
+  try {
+    const items = (parseJson(body) as { BatchItemRequest?: unknown } | undefined)?.BatchItemRequest;
+    return Array.isArray(items) ? items.length : 0;
+  } catch {
+    return 0;
   }
 }
 
@@ -432,11 +450,18 @@ function batch(deps: AccountingDeps, ctx: RequestContext, company: CompanyState)
       `BatchItemRequest has ${items.length} items; the maximum is ${MAX_BATCH_ITEMS}`,
     );
   }
+  const requestId = ctx.query.get('requestid');
+  if (requestId && requestId.length > MAX_BATCH_REQUEST_ID) {
+    throw invalidRequest(`requestid is longer than ${MAX_BATCH_REQUEST_ID} characters`);
+  }
   const responses = items.map((raw: unknown) => {
     const item = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
     const bId = String(item.bId ?? '');
     try {
       if (!bId) throw requiredParam('bId');
+      if (requestId && bId.length > MAX_BID_WITH_REQUEST_ID) {
+        throw invalidRequest(`bId is longer than ${MAX_BID_WITH_REQUEST_ID} characters`);
+      }
       if (typeof item.Query === 'string') {
         return { QueryResponse: queryResponse(item.Query, company), bId };
       }

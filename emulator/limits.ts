@@ -6,10 +6,12 @@ export interface LimitConfig {
   readonly perMinute: number;
   /** Requests in flight at once per realm (Intuit: 10). */
   readonly concurrent: number;
+  /** Batch requests per rolling minute per realm and app (Intuit: 40); each is also a request. */
+  readonly batchesPerMinute: number;
 }
 
 /** Intuit's published limits. */
-export const DEFAULT_LIMITS: LimitConfig = { perMinute: 500, concurrent: 10 };
+export const DEFAULT_LIMITS: LimitConfig = { perMinute: 500, concurrent: 10, batchesPerMinute: 40 };
 
 /** The kinds of fault the admin API can inject. */
 export const FAULT_KINDS = [
@@ -29,6 +31,8 @@ interface RealmCounters {
   inFlight: number;
   /** Emulator times of accepted requests within the last minute. */
   window: number[];
+  /** Emulator times of accepted batch requests within the last minute. */
+  batchWindow: number[];
   faults: FaultKind[];
   throttled: number;
   throttleBodies: number;
@@ -55,7 +59,7 @@ export class RealmLimiter {
   #counters(realmId: string): RealmCounters {
     let c = this.#realms.get(realmId);
     if (!c) {
-      c = { inFlight: 0, window: [], faults: [], throttled: 0, throttleBodies: 0 };
+      c = { inFlight: 0, window: [], batchWindow: [], faults: [], throttled: 0, throttleBodies: 0 };
       this.#realms.set(realmId, c);
     }
     return c;
@@ -65,17 +69,24 @@ export class RealmLimiter {
    * Admits a request or refuses it with a throttle.
    *
    * @param realmId - the realm
+   * @param batch - a batch request, which also needs room in the minute's batches
    * @returns a release function for an admitted request, or `'throttled'`
    */
-  admit(realmId: string): (() => void) | 'throttled' {
+  admit(realmId: string, batch = false): (() => void) | 'throttled' {
     const c = this.#counters(realmId);
     const now = this.#clock.now();
     c.window = c.window.filter((t) => now - t < 60_000);
-    if (c.inFlight >= this.#config.concurrent || c.window.length >= this.#config.perMinute) {
+    c.batchWindow = c.batchWindow.filter((t) => now - t < 60_000);
+    if (
+      c.inFlight >= this.#config.concurrent ||
+      c.window.length >= this.#config.perMinute ||
+      (batch && c.batchWindow.length >= this.#config.batchesPerMinute)
+    ) {
       c.throttled += 1;
       return 'throttled';
     }
     c.window.push(now);
+    if (batch) c.batchWindow.push(now);
     c.inFlight += 1;
     let released = false;
     return () => {

@@ -7,6 +7,7 @@
  * - `EMULATOR_HOST`: interface (default 127.0.0.1)
  * - `EMULATOR_STATE_FILE`: JSON file to keep state across restarts
  * - `EMULATOR_LATENCY_MS`: delay added to each Accounting API request
+ * - `EMULATOR_BATCH_ITEM_LATENCY_MS`: delay added to a batch request per item
  * - `INTUIT_CLIENT_ID`, `INTUIT_CLIENT_SECRET`: the app credentials it accepts
  * - `INTUIT_REDIRECT_URI`: the only redirect URI it accepts (default: any loopback URL)
  */
@@ -18,6 +19,7 @@ const emulator = await startEmulator({
   port: Number(env.EMULATOR_PORT ?? env.PORT ?? 4010),
   host: env.EMULATOR_HOST ?? '127.0.0.1',
   latencyMs: Number(env.EMULATOR_LATENCY_MS ?? 0),
+  batchItemLatencyMs: Number(env.EMULATOR_BATCH_ITEM_LATENCY_MS ?? 0),
   ...(env.EMULATOR_STATE_FILE ? { stateFile: env.EMULATOR_STATE_FILE } : {}),
   ...(env.INTUIT_CLIENT_ID ? { clientId: env.INTUIT_CLIENT_ID } : {}),
   ...(env.INTUIT_CLIENT_SECRET ? { clientSecret: env.INTUIT_CLIENT_SECRET } : {}),

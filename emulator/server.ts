@@ -21,6 +21,8 @@ export interface EmulatorOptions {
   readonly host?: string;
   /** Delay added to every Accounting API request, in ms. @default 0 */
   readonly latencyMs?: number;
+  /** Delay added to a batch request per item, in ms (unconfirmed how QBO's grows). @default 0 */
+  readonly batchItemLatencyMs?: number;
   /** JSON file the state is loaded from and saved to; in-memory only when absent. */
   readonly stateFile?: string;
   /** The app's client id. @default 'emulator-client-id' */
@@ -29,7 +31,7 @@ export interface EmulatorOptions {
   readonly clientSecret?: string;
   /** Registered redirect URIs; empty accepts any http://127.0.0.1 or http://localhost URL. */
   readonly redirectUris?: readonly string[];
-  /** Per-realm limits. @default 500 per minute, 10 concurrent */
+  /** Per-realm limits. @default 500 per minute, 10 concurrent, 40 batches per minute */
   readonly limits?: Partial<LimitConfig>;
   /** Longest an injected `timeout` fault holds a request, in ms. @default 30000 */
   readonly timeoutHoldMs?: number;
@@ -116,6 +118,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     ledger,
     limiter,
     latencyMs: options.latencyMs ?? 0,
+    batchItemLatencyMs: options.batchItemLatencyMs ?? 0,
     holdMs: options.timeoutHoldMs ?? 30_000,
     heldSockets,
     persist,

@@ -72,6 +72,7 @@ export async function setUpIntuit(options: {
       port,
       // QBO answers in about 150 ms; the benchmarks set it, a demo runs instantly.
       latencyMs: Number(env.EMULATOR_LATENCY_MS ?? 0) || 0,
+      batchItemLatencyMs: Number(env.EMULATOR_BATCH_ITEM_LATENCY_MS ?? 0) || 0,
       ...(options.dataDir ? { stateFile: join(options.dataDir, 'emulator.json') } : {}),
     });
   } catch (err) {

@@ -878,6 +878,24 @@ describe('Emulator: Accounting API', () => {
       const ok = await call('POST', '/batch', { BatchItemRequest: items.slice(0, 30) });
       expect(ok.json.BatchItemResponse).toHaveLength(30);
     });
+
+    it('takes a requestid of at most 36 characters, and then bIds of at most 10', async () => {
+      const item = (bId: string) => ({ bId, Query: 'SELECT COUNT(*) FROM Customer' });
+      const long = 'r'.repeat(37);
+      const tooLong = await call('POST', `/batch?requestid=${long}`, {
+        BatchItemRequest: [item('b1')],
+      });
+      expect(tooLong.status).toBe(400);
+      const res = await call('POST', `/batch?requestid=${'r'.repeat(36)}`, {
+        BatchItemRequest: [item('b1'), item('b-eleven-ch')],
+      });
+      expect(res.status).toBe(200);
+      const [short, longBid] = res.json.BatchItemResponse;
+      expect(short.QueryResponse).toBeDefined();
+      expect(longBid.Fault.type).toBe('ValidationFault');
+      const plain = await call('POST', '/batch', { BatchItemRequest: [item('b-eleven-ch')] });
+      expect(plain.json.BatchItemResponse[0].QueryResponse).toBeDefined();
+    });
   });
 
   describe('admin view', () => {

@@ -86,6 +86,33 @@ describe('Emulator: per-minute limit', () => {
     h.emulator.clock.advance(60);
     expect((await h.api(realmId, token.access_token, 'GET', '/preferences')).status).toBe(200);
   });
+
+  it('allows 40 batch requests a minute per realm, each one request of the 500', async () => {
+    const { realmId, token } = await h.connectedCompany();
+    const batch = { BatchItemRequest: [{ bId: 'q', Query: 'SELECT COUNT(*) FROM Customer' }] };
+    const statuses: number[] = [];
+    for (let i = 0; i < 41; i += 1) {
+      const res = await h.api(realmId, token.access_token, 'POST', '/batch', batch);
+      statuses.push(res.status);
+      await res.arrayBuffer();
+    }
+    expect(statuses.slice(0, 40).every((s) => s === 200)).toBe(true);
+    expect(statuses[40]).toBe(429);
+    // Single requests still have the rest of the minute's 500: 40 batches took 40 of them.
+    let ok = 0;
+    for (let i = 0; i < 46; i += 1) {
+      const got = await Promise.all(
+        Array.from({ length: 10 }, () => h.api(realmId, token.access_token, 'GET', '/preferences')),
+      );
+      for (const res of got) {
+        if (res.status === 200) ok += 1;
+        await res.arrayBuffer();
+      }
+    }
+    expect(ok).toBe(460);
+    h.emulator.clock.advance(60);
+    expect((await h.api(realmId, token.access_token, 'POST', '/batch', batch)).status).toBe(200);
+  });
 });
 
 describe('Emulator: fault injection', () => {
