@@ -19,6 +19,8 @@ const deps = await intuitServices();
 const queue = deps.pushQueue;
 /** Must equal the queue's redrive maxReceiveCount. */
 const MAX_RECEIVES = Number(optionalEnv(ENV.pushMaxReceives, String(QUEUES.push.maxReceives)));
+/** Other first creates waiting in a message group that make a batch request worth it (0: never). */
+const BATCH_MIN_BACKLOG = Number(optionalEnv(ENV.qboBatchMinBacklog, '10'));
 const message = z.strictObject({
   tenantId: z.string().check(z.minLength(1)),
   invoiceId: z.string().check(z.minLength(1)),
@@ -29,7 +31,10 @@ async function handleRecord(record: SQSRecord): Promise<void> {
   const push = message.parse(JSON.parse(record.body));
   const attempt = Number(record.attributes.ApproximateReceiveCount) || 1;
   beginRecord(record, { tenantId: push.tenantId, invoiceId: push.invoiceId });
-  const outcome = await pushInvoice(deps, push, attempt, attempt >= MAX_RECEIVES);
+  const outcome = await pushInvoice(deps, push, attempt, attempt >= MAX_RECEIVES, {
+    minBacklog: BATCH_MIN_BACKLOG,
+    queuedMs: Date.now() - Number(record.attributes.SentTimestamp),
+  });
   if (outcome.done) return;
   if (outcome.retryAfterSeconds > 0)
     await queue.delay(record.receiptHandle, outcome.retryAfterSeconds);

@@ -1,3 +1,4 @@
+import type { Connection } from '#shared/domain/connection.ts';
 import type { SyncErrorKind } from '#shared/domain/sync-error.ts';
 import { toError } from '#shared/errors.ts';
 import {
@@ -16,6 +17,7 @@ import type { InvoiceRecord } from '#shared/store/invoice-repository.ts';
 import { ReadAhead } from '#shared/store/read-ahead.ts';
 import { markReconnectRequired } from './mark-reconnect-required.ts';
 import { ensureCustomer, ensureItems, type MirrorContext, mappingRefs } from './mirror.ts';
+import { pushBacklog } from './push-backlog.ts';
 import {
   createRequestId,
   iso,
@@ -27,6 +29,17 @@ import {
 } from './push-steps.ts';
 
 export type { PushDeps };
+
+/** When a push looks for a backlog to batch with. */
+export interface BatchingOptions {
+  /** Other first creates waiting in the message group that make a batch worth sending (0: never). */
+  readonly minBacklog: number;
+  /** How long the message waited in the queue. */
+  readonly queuedMs: number;
+}
+
+/** A message queued at least this long looks for a backlog. */
+const BACKLOG_AFTER_MS = 2_000;
 
 /** What to do with the queue message. */
 export type PushOutcome =
@@ -65,17 +78,21 @@ export function backoffSeconds(attempt: number): number {
  *   which raises the connection's reconnect banner instead of an error per invoice; 429 waits 60 s for that company; everything else is
  *   retried with backoff, and the last attempt opens `push_failed` before the message goes to the
  *   dead-letter queue.
+ * - A first create whose message group has a backlog goes out in one batch request with the
+ *   backlog's (see `push-backlog.ts`).
  *
  * @param deps - see {@link PushDeps}
  * @param message - which revision of which invoice
  * @param attempt - the message's receive count (1 on first delivery)
  * @param lastAttempt - whether a failure now sends the message to the dead-letter queue
+ * @param batching - see {@link BatchingOptions}
  */
 export async function pushInvoice(
   deps: PushDeps,
   message: PushMessage,
   attempt: number,
   lastAttempt: boolean,
+  batching: BatchingOptions = { minBacklog: 0, queuedMs: 0 },
 ): Promise<PushOutcome> {
   const { tenantId, invoiceId } = message;
   // The invoice, the connection and the invoice's sync error (closed after the push) in one read.
@@ -90,7 +107,14 @@ export async function pushInvoice(
   if (record.pushedRevision !== null && record.pushedRevision >= message.revision) return DONE;
   const startedAt = deps.clock.now();
   try {
-    return await push(deps, record, ahead);
+    const connection = await deps.connections.get(tenantId, ahead);
+    if (connection?.status !== 'connected') throw new NotConnectedError();
+    // A message that waited a while is likely part of a backlog; one on an idle stack spends no
+    // request on looking.
+    const minBacklog = batching.queuedMs >= BACKLOG_AFTER_MS ? batching.minBacklog : 0;
+    const backlog = await pushBacklog(deps, record, connection, ahead, minBacklog);
+    if (backlog.batched) return DONE;
+    return await push(deps, backlog.record, connection, ahead);
   } catch (err) {
     return failed(deps, message, err, { attempt, lastAttempt, startedAt });
   }
@@ -104,18 +128,17 @@ export async function pushInvoice(
 const RECONNECT_RACE_MARGIN_MS = 5_000;
 
 /**
- * One push of the record. `ahead`: the connection and sync error read with the record. `healing`:
+ * One push of the record to the connected company. `ahead`: the sync error read with the record. `healing`:
  * this pass follows one whose customer or item QBO refused as inactive; it does not heal again.
  */
 async function push(
   deps: PushDeps,
   record: InvoiceRecord,
+  connection: Connection,
   ahead: ReadAhead,
   healing = false,
 ): Promise<PushOutcome> {
   const { tenantId, invoiceId, snapshot } = record;
-  const connection = await deps.connections.get(tenantId, ahead);
-  if (connection?.status !== 'connected') throw new NotConnectedError();
   const realmId = connection.realmId;
   const qbo = deps.qbo(tenantId);
   // Pushed to another company before a company switch: this company gets its own copy.
@@ -169,7 +192,7 @@ async function push(
       const refs = { customerId: customer.qboId, itemIds };
       if (await retireRefusedNames(deps, mirror, snapshot, refs)) {
         // Linked or re-created in the next pass; this is the same attempt, pushed again.
-        return push(deps, current, ReadAhead.none, true);
+        return push(deps, current, connection, ReadAhead.none, true);
       }
     }
     throw err;

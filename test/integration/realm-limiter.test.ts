@@ -95,6 +95,25 @@ describe('RealmLimiter on DynamoDB', () => {
     await (await next)();
   });
 
+  it('grants 38 batch requests a minute (40 less the margin); then a batch waits, a request not', async () => {
+    const clock = movedClock();
+    const l = limiter(clock);
+    const tenantId = newTenantId();
+    for (let i = 0; i < 38; i += 1) {
+      await (await l.acquire(tenantId, 'realm-1', 'batch'))();
+      clock.advance(100);
+    }
+    await expect(l.acquire(tenantId, 'realm-1', 'batch', 0)).rejects.toMatchObject({
+      failure: 'throttled',
+    });
+    const batch = l.acquire(tenantId, 'realm-1', 'batch', 120_000);
+    expect(await pending(batch)).toBe(true);
+    // Each batch was one request of the minute's 480: plain requests still have room.
+    await (await l.acquire(tenantId, 'realm-1', 'request', 0))();
+    clock.advance(61_000);
+    await (await batch)();
+  });
+
   it("gives a crashed holder's slots back when their leases end", async () => {
     const clock = movedClock();
     const crashed = limiter(clock, { leaseMs: 45_000 });

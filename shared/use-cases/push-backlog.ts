@@ -1,0 +1,319 @@
+import type { Connection } from '#shared/domain/connection.ts';
+import type { InvoiceRecord } from '#shared/domain/invoice-record.ts';
+import { logger } from '#shared/observability/logger.ts';
+import { publishCounts } from '#shared/observability/metrics.ts';
+import { messageGroup } from '#shared/ports/push-queue.ts';
+import { classifyResponse, parseFaults, QboError } from '#shared/qbo/faults.ts';
+import { itemKey } from '#shared/qbo/names.ts';
+import type { QboClient, ReservedSlot } from '#shared/qbo/qbo-client.ts';
+import { type QboInvoice, toQboInvoiceBody } from '#shared/qbo/qbo-invoice.ts';
+import { ReadAhead } from '#shared/store/read-ahead.ts';
+import { ensureCustomer, ensureItems, type MirrorContext, mappingRefs } from './mirror.ts';
+import {
+  createRequestId,
+  iso,
+  isRefusal,
+  type PushDeps,
+  recordPushed,
+  save,
+} from './push-steps.ts';
+
+/** Most operations QBO takes in one batch request (Intuit's limits page; docs/qbo-facts.md). */
+export const MAX_BATCH_ITEMS = 30;
+/**
+ * How long a batch waits for a slot of the company's limits: a company at its concurrency gets
+ * one soon; one out of its minute's batches does not, and its invoices go out one by one.
+ */
+const BATCH_SLOT_WAIT_MS = 2_000;
+
+/** What {@link pushBacklog} did with the invoice whose message is being processed. */
+export type BacklogResult =
+  /** Created in QBO by a batch. */
+  | { readonly batched: true }
+  /** Not batched: push it alone, from this record (the latest read). */
+  | { readonly batched: false; readonly record: InvoiceRecord };
+
+interface Claimed {
+  readonly record: InvoiceRecord;
+  readonly ahead: ReadAhead;
+  customer?: { readonly qboId: string; readonly notice?: string };
+  itemIds?: ReadonlyMap<string, string>;
+}
+
+/**
+ * Month-end backlogs: when the invoice's message group has at least `minBacklog` other invoices
+ * waiting for their first create (a few seconds of single requests), they go to QBO together in
+ * one batch request (up to {@link MAX_BATCH_ITEMS}), every guarantee of a single push kept:
+ *
+ * - Only the group's message in flight leads a batch, and it takes only its own group's invoices,
+ *   so no two workers push one invoice and each invoice's revisions stay in order. Each invoice is
+ *   claimed with a version-checked write that notes its create as pending (`pendingCreate`, as a
+ *   single push does), so whatever happens to the batch, its own message (still queued; it finds
+ *   the invoice pushed and stops) never creates it twice.
+ * - Customers and items are mirrored first, once per batch.
+ * - A lost answer (timeout, reset, 5xx) leaves every item pending: each one's own message looks
+ *   its invoice up in QBO by DocNumber and our PrivateNote marker before it creates anything (a
+ *   batch's requestid cannot tell which of its items QBO created, so it is not relied on).
+ * - An item QBO refused is given back unsent-as-it-were (a refusal creates nothing): its own
+ *   message pushes it alone, so the fault is handled exactly as a single push's.
+ * - A batch counts as one request of the company's minute and one of its 40 batches a minute; with
+ *   those spent, invoices go out one by one.
+ *
+ * @param deps - see {@link PushDeps}
+ * @param own - the invoice of the message being processed (a first create)
+ * @param connection - the tenant's connection (connected)
+ * @param ahead - the own invoice's sync error, read ahead
+ * @param minBacklog - other waiting invoices needed for a batch
+ */
+export async function pushBacklog(
+  deps: PushDeps,
+  own: InvoiceRecord,
+  connection: Connection,
+  ahead: ReadAhead,
+  minBacklog: number,
+): Promise<BacklogResult> {
+  const alone = { batched: false, record: own } as const;
+  const { tenantId } = own;
+  const realmId = connection.realmId;
+  if (minBacklog <= 0 || !waitsForFirstCreate(own, realmId)) return alone;
+  const ids = (await deps.invoices.backlog(tenantId, messageGroup(own), MAX_BATCH_ITEMS))
+    .filter((id) => id !== own.invoiceId)
+    .slice(0, MAX_BATCH_ITEMS - 1);
+  if (ids.length < minBacklog) return alone;
+
+  const qbo = deps.qbo(tenantId);
+  let slot: ReservedSlot;
+  try {
+    slot = await qbo.reserve('batch', BATCH_SLOT_WAIT_MS);
+  } catch (err) {
+    if (err instanceof QboError && err.failure === 'throttled') return alone;
+    throw err;
+  }
+  try {
+    const claimed = await claim(deps, own, ids, realmId, ahead);
+    let mirrored: Claimed[];
+    try {
+      mirrored = await mirrorAll(deps, qbo, claimed, connection);
+    } catch (err) {
+      // Nothing was sent (QBO failed a mirror): every claim is given back as it was.
+      await Promise.all(claimed.map((c) => release(deps, c.record, { pending: false })));
+      throw err;
+    }
+    if (!mirrored.some((c) => c.record.invoiceId === own.invoiceId)) {
+      // QBO refused the own invoice's customer or item: it goes alone, and reports it so.
+      if (mirrored.length > 0) await sendBatch(deps, qbo, own, mirrored, realmId, slot);
+      return { batched: false, record: await latest(deps, own) };
+    }
+    return await sendBatch(deps, qbo, own, mirrored, realmId, slot);
+  } finally {
+    await slot.take()?.();
+  }
+}
+
+/** A first create nothing is pending for, in this company, not parked or refused before. */
+function waitsForFirstCreate(record: InvoiceRecord, realmId: string): boolean {
+  return (
+    record.qboInvoiceId === null &&
+    record.pendingCreate === null &&
+    record.pushedRevision === null &&
+    !record.parked &&
+    !record.refusedCreates &&
+    (record.realmId === null || record.realmId === realmId)
+  );
+}
+
+/** Reads the backlog's invoices (and their sync errors) in one go and claims those still waiting. */
+async function claim(
+  deps: PushDeps,
+  own: InvoiceRecord,
+  ids: readonly string[],
+  realmId: string,
+  ownAhead: ReadAhead,
+): Promise<Claimed[]> {
+  const { tenantId } = own;
+  const ahead = await ReadAhead.of(
+    ids.flatMap((id) => [deps.invoices.ref(tenantId, id), deps.syncErrors.ref(tenantId, id)]),
+  );
+  const others = await Promise.all(ids.map((id) => deps.invoices.get(tenantId, id, ahead)));
+  const changes = (r: InvoiceRecord) => ({
+    status: 'pushing' as const,
+    realmId,
+    // Noted before the batch is sent: if its answer is lost, each invoice is looked up first.
+    pendingCreate: createRequestId(r, realmId),
+  });
+  const mine = await save(deps, own, changes(own));
+  const theirs = await Promise.all(
+    others
+      .filter(
+        (r): r is InvoiceRecord =>
+          r !== undefined &&
+          r.status === 'queued' &&
+          r.lastError === null &&
+          waitsForFirstCreate(r, realmId),
+      )
+      // A record that changed since it was read is left to its own message.
+      .map(async (r) => ({ record: await deps.invoices.update(r, changes(r), iso(deps)), ahead })),
+  );
+  return [
+    { record: mine, ahead: ownAhead },
+    ...theirs.filter((c): c is Claimed => c.record !== undefined),
+  ];
+}
+
+/**
+ * Mirrors the customers and items of every claimed invoice (each once). An invoice whose mirroring
+ * QBO refuses is given back to its own message, which reports it as a single push would.
+ */
+async function mirrorAll(
+  deps: PushDeps,
+  qbo: QboClient,
+  claimed: readonly Claimed[],
+  connection: Connection,
+): Promise<Claimed[]> {
+  const { tenantId, realmId } = connection;
+  const ctx: MirrorContext = {
+    mappings: deps.mappings,
+    qbo,
+    tenantId,
+    realmId,
+    incomeAccountId: connection.incomeAccountId,
+    ahead: await ReadAhead.of(
+      claimed.flatMap((c) => mappingRefs(deps.mappings, tenantId, realmId, c.record.snapshot)),
+    ),
+  };
+  const customers = new Map<string, ReturnType<typeof ensureCustomer>>();
+  const items = new Map<string, Promise<string>>();
+  const ready: Claimed[] = [];
+  for (const c of claimed) {
+    const { client, lines } = c.record.snapshot;
+    try {
+      if (!customers.has(client.id)) customers.set(client.id, ensureCustomer(ctx, client));
+      c.customer = await customers.get(client.id);
+      const itemIds = new Map<string, string>();
+      for (const line of lines) {
+        const key = itemKey(line);
+        if (!items.has(key)) {
+          items.set(
+            key,
+            ensureItems(ctx, [line]).then((ids) => ids.get(key) as string),
+          );
+        }
+        itemIds.set(key, (await items.get(key)) as string);
+      }
+      c.itemIds = itemIds;
+      ready.push(c);
+    } catch (err) {
+      if (!isRefusal(err)) throw err;
+      await release(deps, c.record, { pending: false });
+    }
+  }
+  return ready;
+}
+
+/** Sends the batch and settles every item as a single push would settle its create. */
+async function sendBatch(
+  deps: PushDeps,
+  qbo: QboClient,
+  own: InvoiceRecord,
+  items: readonly Claimed[],
+  realmId: string,
+  slot: ReservedSlot,
+): Promise<BacklogResult> {
+  const request = items.map((c, i) => ({
+    bId: `b${i}`,
+    operation: 'create',
+    Invoice: toQboInvoiceBody(c.record.invoiceId, c.record.snapshot, {
+      customerId: c.customer?.qboId as string,
+      itemIds: c.itemIds as ReadonlyMap<string, string>,
+    }),
+  }));
+  const sentAt = deps.clock.now();
+  let answer: { BatchItemResponse?: Record<string, unknown>[] };
+  try {
+    answer = await qbo.send({
+      method: 'POST',
+      path: 'batch',
+      body: { BatchItemRequest: request },
+      slot,
+    });
+  } catch (err) {
+    // A lost answer may have created any of them: each stays pending, to be looked up first.
+    const pending = !(err instanceof QboError) || err.ambiguous;
+    await Promise.all(items.map((c) => release(deps, c.record, { pending })));
+    throw err;
+  }
+  const byId = new Map((answer.BatchItemResponse ?? []).map((r) => [String(r.bId), r]));
+  let result: BacklogResult = { batched: true };
+  let ownError: unknown;
+  await Promise.all(
+    items.map(async (c, i) => {
+      const mine = c.record.invoiceId === own.invoiceId;
+      const response = byId.get(`b${i}`);
+      const saved = response?.Invoice as QboInvoice | undefined;
+      if (saved) {
+        await recordPushed(deps, {
+          record: c.record,
+          current: c.record,
+          realmId,
+          saved,
+          customer: c.customer as NonNullable<Claimed['customer']>,
+          itemIds: c.itemIds as ReadonlyMap<string, string>,
+          sentAt,
+          updated: false,
+          ahead: c.ahead,
+        });
+        return;
+      }
+      // No answer for the item: as ambiguous as a lost answer.
+      const err = response ? itemFault(response) : new QboError('transient', 0, [], true);
+      const refused = isRefusal(err);
+      const current = await release(deps, c.record, { pending: !refused, refused });
+      if (!mine) return;
+      if (refused) result = { batched: false, record: current };
+      else ownError = err;
+    }),
+  );
+  logger.info('Invoices created in QuickBooks in one batch', {
+    tenantId: own.tenantId,
+    realmId,
+    items: items.length,
+  });
+  publishCounts({ QboBatches: 1 }, { tenantId: own.tenantId, realmId });
+  if (ownError) throw ownError;
+  return result;
+}
+
+/** A batch item's fault as the {@link QboError} a single request with it would have thrown. */
+function itemFault(response: Record<string, unknown>): QboError {
+  const fault = response.Fault as { type?: string } | undefined;
+  const status =
+    fault?.type === 'SystemFault'
+      ? 500
+      : fault?.type === 'AuthenticationFault'
+        ? 401
+        : fault?.type === 'AuthorizationFault'
+          ? 403
+          : 400;
+  return classifyResponse(status, parseFaults(JSON.stringify({ Fault: fault })), true);
+}
+
+/**
+ * Gives a claimed invoice back to its own message: queued again, its create still pending when it
+ * may have happened (the message looks it up first), or counted as refused (its next create gets
+ * a requestid of its own, as after a single push's refusal).
+ */
+async function release(
+  deps: PushDeps,
+  record: InvoiceRecord,
+  how: { readonly pending: boolean; readonly refused?: boolean },
+): Promise<InvoiceRecord> {
+  return save(deps, record, {
+    status: 'queued',
+    pendingCreate: how.pending ? record.pendingCreate : null,
+    ...(how.refused ? { refusedCreates: (record.refusedCreates ?? 0) + 1 } : {}),
+  });
+}
+
+async function latest(deps: PushDeps, record: InvoiceRecord): Promise<InvoiceRecord> {
+  return (await deps.invoices.get(record.tenantId, record.invoiceId)) ?? record;
+}

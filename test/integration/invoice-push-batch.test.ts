@@ -1,0 +1,104 @@
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localPushQueue } from '#shared/adapters/local/local-queues.ts';
+import { messageGroup } from '#shared/ports/push-queue.ts';
+import { newTenantId } from '../support/local-api.ts';
+import { startTestStack, type TestStack } from '../support/local-stack.ts';
+import { books, invoiceBody, pushInvoice, queueDrained, withoutWebhooks } from '../support/push.ts';
+
+/**
+ * Month-end backlogs: first creates that waited in the push queue go to QBO in batch requests,
+ * with the guarantees of single pushes (one QBO invoice per revision, even when a batch's answer
+ * is lost).
+ */
+
+// Two other waiting creates in the message group make a batch (the default is 10).
+process.env.QBO_BATCH_MIN_BACKLOG = '2';
+
+let stack: TestStack;
+let worker: (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
+beforeAll(async () => {
+  stack = await startTestStack();
+  ({ handler: worker } = await import('../../functions/push-worker/handler.ts'));
+});
+afterAll(() => stack.close());
+
+const numbered = (docNumber: string) =>
+  invoiceBody((b) => {
+    b.docNumber = docNumber;
+  });
+
+/** A connected tenant whose client and items are already mirrored. */
+async function warmTenant() {
+  const tenantId = newTenantId();
+  const realmId = await stack.world.newCompany();
+  await stack.connect(tenantId, realmId);
+  await pushInvoice(stack, tenantId, 'inv_warm', numbered('W-1'));
+  await queueDrained();
+  return { tenantId, realmId };
+}
+
+/** `count` invoice ids that share one push message group, so one worker sees them all. */
+function sameGroupIds(tenantId: string, count: number, prefix: string): string[] {
+  const ids: string[] = [];
+  const group = messageGroup({ tenantId, invoiceId: `${prefix}_0`, revision: 1 });
+  for (let n = 0; ids.length < count; n++) {
+    const invoiceId = `${prefix}_${n}`;
+    if (messageGroup({ tenantId, invoiceId, revision: 1 }) === group) ids.push(invoiceId);
+  }
+  return ids;
+}
+
+/** Queues the invoices while no worker runs, lets them wait past 2 s, then starts the worker. */
+async function backlog(tenantId: string, ids: readonly string[]) {
+  localPushQueue.stop();
+  for (const id of ids) {
+    const res = await pushInvoice(stack, tenantId, id, numbered(id));
+    expect(res.status).toBe(202);
+  }
+  await new Promise((r) => setTimeout(r, 2_100));
+  localPushQueue.start(worker);
+  await queueDrained();
+}
+
+describe('Push backlog in batches', () => {
+  it('creates a backlog with batch requests, one QBO invoice per invoice, fewer requests', async () => {
+    const { tenantId, realmId } = await warmTenant();
+    const ids = sameGroupIds(tenantId, 8, 'b');
+    await withoutWebhooks(stack, async () => {
+      const before = (await books(stack, realmId)).requestCount;
+      await backlog(tenantId, ids);
+      const after = await books(stack, realmId);
+      for (const id of ids) {
+        expect(after.invoices.filter((i) => i.DocNumber === id)).toHaveLength(1);
+      }
+      // One batch carries all eight: far fewer requests than one create each.
+      expect(after.requestCount - before).toBeLessThan(ids.length / 2);
+    });
+    for (const id of ids) {
+      const res = await stack.call(tenantId, 'GET', `/invoices/${id}/sync`);
+      expect(((await res.json()) as { status: string }).status).toBe('pushed');
+    }
+  });
+
+  it('after a batch whose answer was lost, still one QBO invoice per invoice', async () => {
+    const { tenantId, realmId } = await warmTenant();
+    const ids = sameGroupIds(tenantId, 5, 'lost');
+    // QBO commits the batch, then the connection drops before its answer.
+    await stack.world.admin('POST', `/_admin/companies/${realmId}/faults`, {
+      kind: 'commit_then_reset',
+      count: 1,
+    });
+    await backlog(tenantId, ids);
+    const after = await books(stack, realmId);
+    for (const id of ids) {
+      expect(after.invoices.filter((i) => i.DocNumber === id)).toHaveLength(1);
+      const res = await stack.call(tenantId, 'GET', `/invoices/${id}/sync`);
+      const view = (await res.json()) as { status: string; history: { status: string }[] };
+      expect(view.status).toBe('pushed');
+      // Claimed by the batch, given back pending when its answer was lost, then found in QBO.
+      const statuses = view.history.map((h) => h.status);
+      expect(statuses.slice(statuses.indexOf('pushing'))).toContain('queued');
+    }
+  });
+});
