@@ -21,6 +21,16 @@ export const PRICES_USD = {
   logsPerGbIngested: 0.5,
 };
 
+/**
+ * The same workload on main before issue 19 (the QBO-shaped limiter in, nothing of this issue):
+ * `npm run bench -- cost --quick`, 2026-12-02, 1,000 invoices over 2 tenants.
+ */
+export const BEFORE_ISSUE_19 = {
+  dynamoRequestsPerInvoice: 42.8,
+  usdPer1000: 0.0338,
+  dynamoUsdPer1000: 0.0165,
+};
+
 /** Every function's memory (`AppFunction`'s default). */
 const MEMORY_GB = 256 / 1024;
 
@@ -161,6 +171,7 @@ export async function costBenchmark(stack: BenchStack, dynamo: DynamoMeter, tena
   const total = Object.values(usd).reduce((s, n) => s + n, 0);
   return {
     workload: `${invoices} invoices over ${tenants} tenants: pushed, paid in QBO (webhook), reconciled once`,
+    before: BEFORE_ISSUE_19,
     prices: P,
     per1000Invoices: {
       apiRequests: round(per1000(apiRequests), 0),

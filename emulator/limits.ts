@@ -36,6 +36,8 @@ interface RealmCounters {
   faults: FaultKind[];
   throttled: number;
   throttleBodies: number;
+  /** Batch requests admitted, ever. */
+  batches: number;
 }
 
 /**
@@ -59,7 +61,15 @@ export class RealmLimiter {
   #counters(realmId: string): RealmCounters {
     let c = this.#realms.get(realmId);
     if (!c) {
-      c = { inFlight: 0, window: [], batchWindow: [], faults: [], throttled: 0, throttleBodies: 0 };
+      c = {
+        inFlight: 0,
+        window: [],
+        batchWindow: [],
+        faults: [],
+        throttled: 0,
+        throttleBodies: 0,
+        batches: 0,
+      };
       this.#realms.set(realmId, c);
     }
     return c;
@@ -86,7 +96,10 @@ export class RealmLimiter {
       return 'throttled';
     }
     c.window.push(now);
-    if (batch) c.batchWindow.push(now);
+    if (batch) {
+      c.batchWindow.push(now);
+      c.batches += 1;
+    }
     c.inFlight += 1;
     let released = false;
     return () => {
@@ -148,11 +161,13 @@ export class RealmLimiter {
     inFlight: number;
     lastMinute: number;
     throttled: number;
+    batches: number;
   } {
     const c = this.#counters(realmId);
     const now = this.#clock.now();
     return {
       throttled: c.throttled,
+      batches: c.batches,
       pendingFaults: [...c.faults],
       inFlight: c.inFlight,
       lastMinute: c.window.filter((t) => now - t < 60_000).length,

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 
 /** The local runtime (`npm start`) running in a child process, driven over HTTP as a user would. */
 export interface BenchStack {
@@ -22,6 +22,8 @@ export interface BenchStack {
   eventsOfType(type: string, count: number, timeoutMs?: number): Promise<number>;
   /** Waits until the named local queue is empty. */
   drained(queue: 'push' | 'changes' | 'reconcile', timeoutMs?: number): Promise<void>;
+  /** CPU seconds used so far by the stack's process and this one (Linux; NaN elsewhere). */
+  cpuSeconds(): number;
   close(): Promise<void>;
 }
 
@@ -131,6 +133,17 @@ export async function startBenchStack(env: Record<string, string> = {}): Promise
         if (queues[queue]?.depth === 0) return;
         if (Date.now() > deadline) throw new Error(`${queue} queue not drained in time`);
         await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    cpuSeconds() {
+      const own = process.cpuUsage();
+      try {
+        // utime and stime, in clock ticks (100 a second on Linux), fields 14 and 15.
+        const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]?.split(' ');
+        const ticks = Number(fields?.[11]) + Number(fields?.[12]);
+        return ticks / 100 + (own.user + own.system) / 1e6;
+      } catch {
+        return Number.NaN;
       }
     },
     async close() {

@@ -25,6 +25,8 @@ export interface SoakReport {
   readonly faultsInjected: Readonly<Record<string, number>>;
   /** Injected faults no request consumed before the chaos stopped (cleared). */
   readonly faultsUnconsumed: number;
+  /** Batch requests QBO answered (backlogs pushed together; faults hit them as any request). */
+  readonly batchRequests: number;
   readonly payments: { readonly full: number; readonly partial: number };
   readonly voids: number;
   readonly deletes: number;
@@ -73,6 +75,7 @@ export function formatReport(report: SoakReport): string {
     ['unexpected sync errors', report.unexpectedSyncErrors],
     ['faults injected', kinds(report.faultsInjected)],
     ['faults left unconsumed', report.faultsUnconsumed],
+    ['batch requests', report.batchRequests],
     ['payments (full / partial)', `${report.payments.full} / ${report.payments.partial}`],
     ['voids / deletes in QBO', `${report.voids} / ${report.deletes}`],
     ['webhook deliveries', report.webhooks.deliveries],

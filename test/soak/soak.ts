@@ -273,6 +273,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const say = (line: string) =>
     options.progress?.(`[soak ${((Date.now() - started) / 1000).toFixed(1)}s] ${line}`);
   const rng = prng(options.seed);
+  // Batching on, at a backlog a soak's groups reach, so faults and kills hit batch requests too.
+  process.env.QBO_BATCH_MIN_BACKLOG ??= '2';
   const stack = await startTestStack({ emulator: { latencyMs: options.latencyMs ?? 0 } });
   const host = new WorkerHost(options.workerLog);
   const tap = await WebhookTap.start(`${stack.api.url}/webhooks/quickbooks`);
@@ -500,12 +502,18 @@ async function soak(
 
   // The chaos stops: clear pending faults, drain, reconcile every tenant, drain again.
   let faultsUnconsumed = 0;
+  let batchRequests = 0;
   await pool(tenants, concurrency, async (tenant) => {
     const path = `/_admin/companies/${tenant.realmId}/faults`;
     const { pendingFaults } = (await (await admin('GET', path)).json()) as {
       pendingFaults: string[];
     };
     faultsUnconsumed += pendingFaults.length;
+    const company = `/_admin/companies/${tenant.realmId}`;
+    const { limits } = (await (await admin('GET', company)).json()) as {
+      limits: { batches: number };
+    };
+    batchRequests += limits.batches;
     await admin('DELETE', path);
   });
   await webhooks({});
@@ -531,6 +539,7 @@ async function soak(
     ...report,
     faultsInjected: counts.faults,
     faultsUnconsumed,
+    batchRequests,
     payments: { full: counts.fullPayments, partial: counts.partialPayments },
     voids: counts.voids,
     deletes: counts.deletes,

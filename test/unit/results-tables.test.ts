@@ -137,6 +137,7 @@ const fakeReport: SoakReport = {
   unexpectedSyncErrors: 0,
   faultsInjected: { 429: 3, timeout: 1 },
   faultsUnconsumed: 0,
+  batchRequests: 2,
   payments: { full: 1, partial: 1 },
   voids: 0,
   deletes: 0,
