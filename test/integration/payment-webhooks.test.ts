@@ -3,9 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localChangeQueue } from '#shared/adapters/local/local-queues.ts';
 import { SyncErrorRepository } from '#shared/store/sync-error-repository.ts';
 import { syncStateTable } from '#shared/store/tables.ts';
+import { services } from '#shared/wiring/services.ts';
 import { newTenantId } from '../support/local-api.ts';
 import { startTestStack, type TestStack, WEBHOOK_TOKEN } from '../support/local-stack.ts';
-import { invoiceBody, pushInvoice, queueDrained, syncOf } from '../support/push.ts';
+import { books, invoiceBody, pushInvoice, queueDrained, syncOf } from '../support/push.ts';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -227,6 +228,41 @@ describe('Webhook deliveries as Intuit sends them', () => {
     });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ unreadable: true, accepted: 0 });
+  });
+});
+
+describe('Notices the invoice already shows', () => {
+  it('reads QBO for a notice received after its last read, and not for one received before', async () => {
+    const { tenantId, realmId, qboInvoiceId } = await pushedInvoice();
+    await recordPayment(realmId, qboInvoiceId, 934);
+    await settle();
+    const notice = (dedupeKey: string) => ({
+      realmId,
+      entity: 'Invoice',
+      entityId: qboInvoiceId,
+      operation: 'Update',
+      occurredAt: new Date().toISOString(),
+      dedupeKey,
+    });
+    const requests = async () => (await books(stack, realmId)).requestCount;
+    const before = await requests();
+    // Received a minute ago, before the payment's read: that read already showed the change.
+    await services().changeQueue.send({
+      tenantId,
+      notice: notice('earlier'),
+      receivedAt: Date.now() - 60_000,
+    });
+    await settle();
+    expect(await requests()).toBe(before);
+    // Received now, after the last read: QBO is read again.
+    await services().changeQueue.send({
+      tenantId,
+      notice: notice('later'),
+      receivedAt: Date.now(),
+    });
+    await settle();
+    expect(await requests()).toBe(before + 1);
+    expect((await syncOf(stack, tenantId, 'inv_1')).status).toBe('paid');
   });
 });
 
