@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 
 /** The local runtime (`npm start`) running in a child process, driven over HTTP as a user would. */
 export interface BenchStack {
@@ -22,7 +22,10 @@ export interface BenchStack {
   eventsOfType(type: string, count: number, timeoutMs?: number): Promise<number>;
   /** Waits until the named local queue is empty. */
   drained(queue: 'push' | 'changes' | 'reconcile', timeoutMs?: number): Promise<void>;
-  /** CPU seconds used so far by the stack's process and this one (Linux; NaN elsewhere). */
+  /**
+   * CPU seconds used so far by the stack's processes (DynamoDB Local's JVM included) and this one
+   * (Linux; NaN elsewhere).
+   */
   cpuSeconds(): number;
   close(): Promise<void>;
 }
@@ -137,14 +140,7 @@ export async function startBenchStack(env: Record<string, string> = {}): Promise
     },
     cpuSeconds() {
       const own = process.cpuUsage();
-      try {
-        // utime and stime, in clock ticks (100 a second on Linux), fields 14 and 15.
-        const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]?.split(' ');
-        const ticks = Number(fields?.[11]) + Number(fields?.[12]);
-        return ticks / 100 + (own.user + own.system) / 1e6;
-      } catch {
-        return Number.NaN;
-      }
+      return processTreeCpuSeconds(child.pid ?? 0) + (own.user + own.system) / 1e6;
     },
     async close() {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -153,6 +149,24 @@ export async function startBenchStack(env: Record<string, string> = {}): Promise
     },
   };
   return stack;
+}
+
+/** CPU seconds of a process and its descendants, from /proc (NaN where there is none). */
+function processTreeCpuSeconds(pid: number): number {
+  try {
+    // utime and stime in clock ticks (100 a second on Linux): fields 14 and 15 of stat.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    let seconds = (Number(fields[11]) + Number(fields[12])) / 100;
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+      for (const c of children ? children.split(' ') : []) {
+        seconds += processTreeCpuSeconds(Number(c)) || 0;
+      }
+    }
+    return seconds;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /** Runs `fn` over `items` with at most `limit` at a time. */

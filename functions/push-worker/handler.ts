@@ -20,7 +20,7 @@ const queue = deps.pushQueue;
 /** Must equal the queue's redrive maxReceiveCount. */
 const MAX_RECEIVES = Number(optionalEnv(ENV.pushMaxReceives, String(QUEUES.push.maxReceives)));
 /** Other first creates waiting in a message group that make a batch request worth it (0: never). */
-const BATCH_MIN_BACKLOG = Number(optionalEnv(ENV.qboBatchMinBacklog, '10'));
+const BATCH_MIN_BACKLOG = Number(optionalEnv(ENV.qboBatchMinBacklog, '4'));
 const message = z.strictObject({
   tenantId: z.string().check(z.minLength(1)),
   invoiceId: z.string().check(z.minLength(1)),

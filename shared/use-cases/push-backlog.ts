@@ -41,9 +41,10 @@ interface Claimed {
 }
 
 /**
- * Month-end backlogs: when the invoice's message group has at least `minBacklog` other invoices
- * waiting for their first create (a few seconds of single requests), they go to QBO together in
- * one batch request (up to {@link MAX_BATCH_ITEMS}), every guarantee of a single push kept:
+ * Month-end backlogs: when the invoice's message group is seconds behind (the caller passes a
+ * `minBacklog` only for a message that waited that long) and at least `minBacklog` other invoices
+ * there wait for their first create, they go to QBO together in one batch request (up to
+ * {@link MAX_BATCH_ITEMS}), every guarantee of a single push kept:
  *
  * - Only the group's message in flight leads a batch, and it takes only its own group's invoices,
  *   so no two workers push one invoice and each invoice's revisions stay in order. Each invoice is

@@ -12,7 +12,7 @@ import { books, invoiceBody, pushInvoice, queueDrained, withoutWebhooks } from '
  * is lost).
  */
 
-// Two other waiting creates in the message group make a batch (the default is 10).
+// Two other waiting creates in the message group make a batch (the default is 4).
 process.env.QBO_BATCH_MIN_BACKLOG = '2';
 
 let stack: TestStack;
