@@ -26,6 +26,8 @@ it.each(SEEDS)(
     });
     console.log(`chaos soak, seed ${seed}\n${formatReport(report)}`);
     expect(report.problems).toEqual([]);
+    // Batching was on, and the faults and kills met batch requests too.
+    expect(report.batchRequests).toBeGreaterThan(0);
     expect(report).toMatchObject({
       invoices: 500,
       lost: 0,
