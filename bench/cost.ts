@@ -22,13 +22,13 @@ export const PRICES_USD = {
 };
 
 /**
- * The same workload on main before issue 19 (the QBO-shaped limiter in, nothing of this issue):
- * `npm run bench -- cost --quick`, 2026-12-02, 1,000 invoices over 2 tenants.
+ * This benchmark on main just before issue 19's changes (the QBO-shaped limiter in, nothing else of
+ * the issue): `npm run bench -- cost`, 2026-12-02 16:37 UTC, main at 720ecf5, same machine.
  */
 export const BEFORE_ISSUE_19 = {
-  dynamoRequestsPerInvoice: 42.8,
-  usdPer1000: 0.0338,
-  dynamoUsdPer1000: 0.0165,
+  dynamoRequestsPerInvoice: 45.0,
+  dynamoUsdPer1000: 0.0163,
+  usdPer1000: 0.0361,
 };
 
 /** Every function's memory (`AppFunction`'s default). */

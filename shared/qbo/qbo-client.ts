@@ -34,6 +34,8 @@ export interface QboClientOptions {
       maxWaitMs?: number,
     ): Promise<() => Promise<void>>;
     throttle(realmId: string, seconds: number): Promise<void>;
+    /** Whether a request of this kind would get a slot now (nothing taken). */
+    hasRoom?(realmId: string, kind: 'request' | 'batch'): Promise<boolean>;
   };
   /** @default 30000 */
   readonly timeoutMs?: number;
@@ -50,14 +52,6 @@ export interface QboRequest {
   readonly text?: string;
   /** Longest to wait for a slot of the company's limits; past it the request fails `throttled`. */
   readonly slotWaitMs?: number;
-  /** A slot taken ahead ({@link QboClient.reserve}), used instead of waiting for one. */
-  readonly slot?: ReservedSlot;
-}
-
-/** A slot of the company's limits taken ahead of a request. */
-export interface ReservedSlot {
-  /** The slot's release the first time (the request that uses it gives it back), then nothing. */
-  take(): (() => Promise<void>) | undefined;
 }
 
 /** The entity a request is about (`invoice`, `query`), never its ids or query text. */
@@ -110,23 +104,14 @@ export class QboClient {
   }
 
   /**
-   * Takes a slot of the company's limits now, for a request sent a little later (a batch, once
-   * its items are ready). Give it back with `take()?.()` if no request used it.
+   * Whether the company's limits have room for a request of this kind now (nothing is taken): a
+   * batch is prepared only when it can go out.
    *
-   * @param kind - a batch slot also counts against the batch quota
-   * @param maxWaitMs - longest to wait for it
-   * @throws QboError `throttled` when none came in time
+   * @param kind - a batch also needs room in the minute's batches
    */
-  async reserve(kind: 'request' | 'batch', maxWaitMs: number): Promise<ReservedSlot> {
+  async hasRoom(kind: 'request' | 'batch'): Promise<boolean> {
     const grant = await this.accessGrant();
-    let release = await this.options.limiter?.acquire(grant.realmId, kind, maxWaitMs);
-    return {
-      take: () => {
-        const once = release;
-        release = undefined;
-        return once;
-      },
-    };
+    return (await this.options.limiter?.hasRoom?.(grant.realmId, kind)) ?? true;
   }
 
   private async accessGrant(rejectedVersion?: number): Promise<AccessGrant> {
@@ -141,9 +126,7 @@ export class QboClient {
 
   private async attempt<T>(grant: AccessGrant, request: QboRequest): Promise<T> {
     const kind = request.path === 'batch' ? 'batch' : 'request';
-    const release =
-      request.slot?.take() ??
-      (await this.options.limiter?.acquire(grant.realmId, kind, request.slotWaitMs));
+    const release = await this.options.limiter?.acquire(grant.realmId, kind, request.slotWaitMs);
     try {
       // One X-Ray subsegment per QBO call (the entity, not ids, in its name).
       const name = `QBO ${request.method} ${entityOf(request)}`;

@@ -145,6 +145,32 @@ export class RealmLimiter {
   }
 
   /**
+   * Whether a request of this kind would get a slot now (one consistent read, nothing taken):
+   * for a caller that prepares a batch only if one can go out soon.
+   *
+   * @param tenantId - the tenant that owns the company
+   * @param realmId - the company
+   * @param kind - a batch also needs room in the minute's batches
+   */
+  async hasRoom(tenantId: string, realmId: string, kind: SlotKind): Promise<boolean> {
+    const now = this.options.clock.now();
+    const item = await this.read(this.key(tenantId, realmId));
+    if (!item) return true;
+    const inWindow = (buckets: Record<string, number> | undefined) =>
+      Object.entries(buckets ?? {})
+        .filter(([second]) => Number(second) + WINDOW_SECONDS > Math.floor(now / 1000))
+        .reduce((sum, [, n]) => sum + n, 0);
+    const leases = Object.values(item.leases ?? {}).filter((end) => end > now).length;
+    const budget = (this.options.perMinute ?? 500) - (this.options.minuteMargin ?? 20);
+    return (
+      (item.pausedUntil ?? 0) <= now &&
+      leases < (this.options.maxInFlight ?? 10) &&
+      inWindow(item.sec) < budget &&
+      (kind !== 'batch' || inWindow(item.bsec) < this.batchBudget())
+    );
+  }
+
+  /**
    * Pauses a company (QBO answered 429): nobody calls it for `seconds`; other companies go on.
    *
    * @param tenantId - the tenant that owns the company

@@ -5,7 +5,7 @@ import { publishCounts } from '#shared/observability/metrics.ts';
 import { messageGroup } from '#shared/ports/push-queue.ts';
 import { classifyResponse, parseFaults, QboError } from '#shared/qbo/faults.ts';
 import { itemKey } from '#shared/qbo/names.ts';
-import type { QboClient, ReservedSlot } from '#shared/qbo/qbo-client.ts';
+import type { QboClient } from '#shared/qbo/qbo-client.ts';
 import { type QboInvoice, toQboInvoiceBody } from '#shared/qbo/qbo-invoice.ts';
 import { ReadAhead } from '#shared/store/read-ahead.ts';
 import { ensureCustomer, ensureItems, type MirrorContext, mappingRefs } from './mirror.ts';
@@ -83,32 +83,24 @@ export async function pushBacklog(
   if (ids.length < minBacklog) return alone;
 
   const qbo = deps.qbo(tenantId);
-  let slot: ReservedSlot;
+  // Out of the minute's batches (or paused): no batch is prepared, the invoice goes alone. The
+  // slot itself is taken when the batch is sent, so the minute counts it when QBO does.
+  if (!(await qbo.hasRoom('batch'))) return alone;
+  const claimed = await claim(deps, own, ids, realmId, ahead);
+  let mirrored: Claimed[];
   try {
-    slot = await qbo.reserve('batch', BATCH_SLOT_WAIT_MS);
+    mirrored = await mirrorAll(deps, qbo, claimed, connection);
   } catch (err) {
-    if (err instanceof QboError && err.failure === 'throttled') return alone;
+    // Nothing was sent (QBO failed a mirror): every claim is given back as it was.
+    await Promise.all(claimed.map((c) => release(deps, c.record, { pending: false })));
     throw err;
   }
-  try {
-    const claimed = await claim(deps, own, ids, realmId, ahead);
-    let mirrored: Claimed[];
-    try {
-      mirrored = await mirrorAll(deps, qbo, claimed, connection);
-    } catch (err) {
-      // Nothing was sent (QBO failed a mirror): every claim is given back as it was.
-      await Promise.all(claimed.map((c) => release(deps, c.record, { pending: false })));
-      throw err;
-    }
-    if (!mirrored.some((c) => c.record.invoiceId === own.invoiceId)) {
-      // QBO refused the own invoice's customer or item: it goes alone, and reports it so.
-      if (mirrored.length > 0) await sendBatch(deps, qbo, own, mirrored, realmId, slot);
-      return { batched: false, record: await latest(deps, own) };
-    }
-    return await sendBatch(deps, qbo, own, mirrored, realmId, slot);
-  } finally {
-    await slot.take()?.();
+  if (!mirrored.some((c) => c.record.invoiceId === own.invoiceId)) {
+    // QBO refused the own invoice's customer or item: it goes alone, and reports it so.
+    if (mirrored.length > 0) await sendBatch(deps, qbo, own, mirrored, realmId);
+    return { batched: false, record: await latest(deps, own) };
   }
+  return sendBatch(deps, qbo, own, mirrored, realmId);
 }
 
 /** A first create nothing is pending for, in this company, not parked or refused before. */
@@ -218,7 +210,6 @@ async function sendBatch(
   own: InvoiceRecord,
   items: readonly Claimed[],
   realmId: string,
-  slot: ReservedSlot,
 ): Promise<BacklogResult> {
   const request = items.map((c, i) => ({
     bId: `b${i}`,
@@ -235,12 +226,16 @@ async function sendBatch(
       method: 'POST',
       path: 'batch',
       body: { BatchItemRequest: request },
-      slot,
+      slotWaitMs: BATCH_SLOT_WAIT_MS,
     });
   } catch (err) {
     // A lost answer may have created any of them: each stays pending, to be looked up first.
     const pending = !(err instanceof QboError) || err.ambiguous;
     await Promise.all(items.map((c) => release(deps, c.record, { pending })));
+    // No slot came (or QBO throttled): nothing was created; the invoice goes alone.
+    if (err instanceof QboError && err.failure === 'throttled' && !pending) {
+      return { batched: false, record: await latest(deps, own) };
+    }
     throw err;
   }
   const byId = new Map((answer.BatchItemResponse ?? []).map((r) => [String(r.bId), r]));

@@ -224,6 +224,7 @@ class IntuitRoot extends Root implements IntuitServices {
       tokens: { getAccessToken: (rejected) => this.vault.getAccessToken(tenantId, rejected) },
       limiter: {
         acquire: (realmId, kind, maxWaitMs) => limiter.acquire(tenantId, realmId, kind, maxWaitMs),
+        hasRoom: (realmId, kind) => limiter.hasRoom(tenantId, realmId, kind),
         throttle: (realmId, seconds) =>
           limiter.throttle(tenantId, realmId, Number(process.env.QBO_429_PAUSE_SECONDS ?? seconds)),
       },

@@ -106,6 +106,8 @@ describe('RealmLimiter on DynamoDB', () => {
     await expect(l.acquire(tenantId, 'realm-1', 'batch', 0)).rejects.toMatchObject({
       failure: 'throttled',
     });
+    expect(await l.hasRoom(tenantId, 'realm-1', 'batch')).toBe(false);
+    expect(await l.hasRoom(tenantId, 'realm-1', 'request')).toBe(true);
     const batch = l.acquire(tenantId, 'realm-1', 'batch', 120_000);
     expect(await pending(batch)).toBe(true);
     // Each batch was one request of the minute's 480: plain requests still have room.
