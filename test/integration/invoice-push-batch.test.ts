@@ -81,6 +81,31 @@ describe('Push backlog in batches', () => {
     }
   });
 
+  it('mirrors a cold backlog first: each new customer and item once, then one batch', async () => {
+    const tenantId = newTenantId();
+    const realmId = await stack.world.newCompany();
+    await stack.connect(tenantId, realmId);
+    const ids = sameGroupIds(tenantId, 6, 'cold');
+    localPushQueue.stop();
+    for (const [n, id] of ids.entries()) {
+      const body = invoiceBody((b) => {
+        b.docNumber = id;
+        b.client = { ...b.client, id: `cl_${n % 3}`, displayName: `Cold Client ${n % 3}` };
+      });
+      expect((await pushInvoice(stack, tenantId, id, body)).status).toBe(202);
+    }
+    await new Promise((r) => setTimeout(r, 2_100));
+    localPushQueue.start(worker);
+    await queueDrained();
+    const after = await books(stack, realmId);
+    for (const id of ids) {
+      expect(after.invoices.filter((i) => i.DocNumber === id)).toHaveLength(1);
+    }
+    const names = after.customers.map((c) => c.DisplayName);
+    for (const n of [0, 1, 2])
+      expect(names.filter((d) => d === `Cold Client ${n}`)).toHaveLength(1);
+  });
+
   it('after a batch whose answer was lost, still one QBO invoice per invoice', async () => {
     const { tenantId, realmId } = await warmTenant();
     const ids = sameGroupIds(tenantId, 5, 'lost');
