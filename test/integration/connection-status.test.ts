@@ -26,6 +26,13 @@ function connected(tenantId: string): Connection {
     incomeAccountId: null,
     reconnectReason: null,
     lastReconcile: null,
+    company: {
+      country: 'US',
+      homeCurrency: 'USD',
+      multiCurrency: false,
+      salesTax: 'automated',
+      customTxnNumbers: true,
+    },
   };
 }
 
@@ -53,6 +60,13 @@ describe('GET /integrations/quickbooks', () => {
       reconnectReason: null,
       warning: null,
       revokedAtIntuit: null,
+      company: {
+        country: 'US',
+        homeCurrency: 'USD',
+        multiCurrency: false,
+        salesTax: 'automated',
+        customTxnNumbers: true,
+      },
     });
   });
 

@@ -192,6 +192,23 @@ describe('Nightly reconcile and the Sync Errors panel', () => {
     expect((await syncErrors(tenantId, '?state=dismissed')).errors).toHaveLength(1);
   });
 
+  it("refreshes the company's settings, so a preference changed in QBO since the connect counts", async () => {
+    const { tenantId, realmId } = await pushedTenant();
+    const company = async () =>
+      (
+        (await (await stack.call(tenantId, 'GET', '/integrations/quickbooks')).json()) as {
+          company: { multiCurrency: boolean; customTxnNumbers: boolean };
+        }
+      ).company;
+    expect(await company()).toMatchObject({ multiCurrency: false });
+    const prefs = stack.world.emulator.state.companies[realmId]?.preferences as unknown as {
+      CurrencyPrefs: { MultiCurrencyEnabled: boolean };
+    };
+    prefs.CurrencyPrefs.MultiCurrencyEnabled = true;
+    await reconcile(tenantId);
+    expect(await company()).toMatchObject({ multiCurrency: true });
+  });
+
   it('runs one reconcile at a time: a second "run now" waits its turn', async () => {
     const { tenantId } = await pushedTenant();
     localReconcileQueue.stop();
