@@ -1,15 +1,12 @@
 import type { CompanyProfile } from './company.ts';
 
 /**
- * ISO 4217 codes that are not money a business invoices in: precious metals, bond-market units,
- * the SDR, the ADB unit, the test and "no currency" codes, and the fund codes (ISO 4217 list one).
- * QBO's multicurrency list is a list of national currencies; it is not published as data, so
- * these are refused as the stricter reading (docs/currency-and-numbering.md).
+ * Codes the push contract accepts (the runtime's ISO 4217 list, `isCurrency`) that are units of
+ * account, not money a business invoices in: the IMF's Special Drawing Right and the ALBA's
+ * SUCRE. QBO's multicurrency list is a list of national currencies; it is not published as data,
+ * so these are refused as the stricter reading (docs/currency-and-numbering.md).
  */
-const NOT_MONEY = new Set([
-  ...['XAU', 'XAG', 'XPT', 'XPD', 'XBA', 'XBB', 'XBC', 'XBD', 'XDR', 'XSU', 'XUA', 'XTS', 'XXX'],
-  ...['BOV', 'CHE', 'CHW', 'CLF', 'COU', 'MXV', 'USN', 'UYI', 'UYW'],
-]);
+const NOT_MONEY = new Set(['XDR', 'XSU']);
 
 /**
  * Why the company cannot hold an invoice in this currency, or `null` when it can: without
@@ -32,7 +29,7 @@ export function currencyProblem(currency: string, company: CompanyProfile): stri
   if (NOT_MONEY.has(currency)) {
     return (
       `QuickBooks has no currency ${currency}: its multicurrency list holds national currencies, ` +
-      'not metals, funds or test codes. Send the invoice in the currency the client pays in.'
+      'not units of account. Send the invoice in the currency the client pays in.'
     );
   }
   return null;
