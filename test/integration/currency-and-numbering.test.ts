@@ -69,6 +69,29 @@ describe('Currency', () => {
     expect(await count()).toEqual(before);
   });
 
+  it('reads the settings again before refusing: multicurrency turned on in QBO since the connect lets a re-sync through', async () => {
+    const { tenantId, realmId } = await connectedTenant({ salesTax: 'manual' });
+    await pushInvoice(stack, tenantId, 'inv_eur', inEuros);
+    await queueDrained();
+    const [error] = await openErrors(tenantId);
+    expect(error?.kind).toBe('validation');
+
+    // The bookkeeper turns multicurrency on in QuickBooks (no reconcile has run since).
+    const company = stack.world.emulator.state.companies[realmId] as unknown as {
+      profile: { multiCurrency: boolean };
+      preferences: { CurrencyPrefs: { MultiCurrencyEnabled: boolean } };
+    };
+    company.profile = { ...company.profile, multiCurrency: true };
+    company.preferences.CurrencyPrefs.MultiCurrencyEnabled = true;
+    const resync = await stack.call(tenantId, 'POST', `/sync-errors/${error?.invoiceId}/resync`);
+    expect(resync.status).toBe(202);
+    await queueDrained();
+    expect(await syncOf(stack, tenantId, 'inv_eur')).toMatchObject({ status: 'pushed' });
+    expect(await openErrors(tenantId)).toEqual([]);
+    const status = await (await stack.call(tenantId, 'GET', '/integrations/quickbooks')).json();
+    expect(status).toMatchObject({ company: { multiCurrency: true } });
+  });
+
   it('with multicurrency, creates the customer in the invoice currency and the invoice carries it', async () => {
     const { tenantId, realmId } = await connectedTenant({
       multiCurrency: true,
