@@ -31,18 +31,17 @@ export interface CompanyRead {
 }
 
 /**
- * Reads the company's CompanyInfo and Preferences (two requests, in parallel) and keeps what
- * decides how invoices are pushed.
+ * Reads the company's CompanyInfo, then its Preferences, and keeps what decides how invoices are
+ * pushed. One after the other: with an expired access token, only the first meets the 401 and the
+ * refresh.
  *
  * @param qbo - a client for the company's grant
  * @param realmId - the company
  * @throws QboError
  */
 export async function readCompany(qbo: QboClient, realmId: string): Promise<CompanyRead> {
-  const [info, answer] = await Promise.all([
-    qbo.companyInfo(realmId),
-    qbo.send<{ Preferences: unknown }>({ method: 'GET', path: 'preferences' }),
-  ]);
+  const info = await qbo.companyInfo(realmId);
+  const answer = await qbo.send<{ Preferences?: unknown }>({ method: 'GET', path: 'preferences' });
   const prefs = preferencesSchema.parse(answer.Preferences ?? {});
   const country = (info.Country ?? 'US').toUpperCase();
   const usingSalesTax = prefs.TaxPrefs?.UsingSalesTax ?? false;
