@@ -75,6 +75,9 @@ export function backoffSeconds(attempt: number): number {
 /**
  * The push worker: brings QBO up to the invoice revision in a queue message, exactly once.
  *
+ * - Follows the company's settings (docs/currency-and-numbering.md): an invoice in a currency the
+ *   company cannot hold is refused before anything is created; with custom numbers off QBO numbers
+ *   the invoice; a duplicate number (6140) opens `duplicate_doc_number` naming the holder.
  * - Mirrors the client and the items first (see `mirror.ts`).
  * - Creates with a `requestid` derived from tenant, invoice, revision and the creates QBO refused
  *   so far (QBO replays a refusal to a repeated requestid), and notes the create as pending before
