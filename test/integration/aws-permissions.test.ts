@@ -25,10 +25,12 @@ import {
   type SentMessage,
 } from '../support/rehearsal/aws-calls.ts';
 import {
+  type DeployedFunction,
   type DeployedStack,
   deployedFunctions,
   evaluate,
   type PermissionRequest,
+  type PolicyDocument,
   permissionRequests,
   type UnusedGrant,
   unusedGrants,
@@ -495,5 +497,118 @@ describe('IAM rehearsal: every AWS call of every function against its role', () 
         surplus.map((u) => `  ${u.fn}: ${u.action} on ${u.resource}`).join('\n'),
     );
     expect(surplus.map((u) => `${u.fn}: ${u.action} on ${u.resource}`)).toEqual([]);
+  });
+
+  /** The stack with one action taken away from a function's role on the resources that match. */
+  function withoutGrant(fn: string, action: string, resource: RegExp): DeployedStack {
+    const target = deployed.functions[fn] as DeployedFunction;
+    let removed = 0;
+    const policies = target.policies.map(({ name, document }) => ({
+      name,
+      document: {
+        ...document,
+        Statement: document.Statement.flatMap((st) => {
+          const actions = [st.Action].flat();
+          const resources = [st.Resource].flat();
+          const hit = resources.filter((r) => resource.test(r));
+          if (st.Effect !== 'Allow' || !actions.includes(action) || hit.length === 0) return [st];
+          removed++;
+          const rest = actions.filter((a) => a !== action);
+          const others = resources.filter((r) => !resource.test(r));
+          return [
+            ...(rest.length ? [{ ...st, Action: rest }] : []),
+            ...(others.length ? [{ ...st, Action: [action], Resource: others }] : []),
+          ];
+        }),
+      },
+    }));
+    expect(removed, `${fn} has no grant of ${action} on ${resource}`).toBeGreaterThan(0);
+    return { ...deployed, functions: { ...deployed.functions, [fn]: { ...target, policies } } };
+  }
+
+  it.each([
+    ['a queue send', 'push-invoice', 'sqs:SendMessage', /PipelinePush/],
+    [
+      'the queue key, for sending to an encrypted queue',
+      'quickbooks-webhook',
+      'kms:GenerateDataKey*',
+      /queuekey/,
+    ],
+    ['a KMS action on the token key', 'push-worker', 'kms:Decrypt', /datatokenkey/],
+    [
+      'sealing a grant with the token key',
+      'quickbooks-callback',
+      'kms:GenerateDataKey',
+      /datatokenkey/,
+    ],
+    ['a Scheduler action', 'confirm-quickbooks', 'scheduler:CreateSchedule', /schedule\//],
+    ['passing the scheduler role', 'update-settings', 'iam:PassRole', /SchedulerRole/],
+    ['a table write', 'push-invoice', 'dynamodb:PutItem', /table\/test-sync_state$/],
+    ['a visibility change', 'push-worker', 'sqs:ChangeMessageVisibility', /PipelinePush/],
+    ['the poller’s receive', 'change-worker', 'sqs:ReceiveMessage', /WebhooksChanges/],
+    ['the Intuit secret', 'reconcile-worker', 'secretsmanager:GetSecretValue', /IntuitApp/],
+  ])(
+    'fails without %s, naming the function, the action and the resource',
+    async (_what, fn, action, resource) => {
+      const denials = await evaluate(withoutGrant(fn, action, resource), requests);
+      expect(denials.length).toBeGreaterThan(0);
+      for (const d of denials) {
+        expect(d.fn).toBe(fn);
+        expect(d.action.toLowerCase()).toMatch(
+          new RegExp(`^${action.replace('*', '.*').toLowerCase()}$`),
+        );
+        expect(d.resource).toMatch(resource);
+      }
+    },
+  );
+
+  it('fails when the token key policy leaves a token function out, or a call names no tenant', async () => {
+    const keyId = Object.keys(resolved.resources).find((id) => id.startsWith('DataTokenKey'));
+    const keyPolicy = resolved.resources[keyId as string]?.Properties.KeyPolicy as PolicyDocument;
+    const only = keyPolicy.Statement.find((st) => st.Sid === 'OnlyTokenFunctionsUseTheKey');
+    const roles = only?.Condition?.ArnNotEquals?.['aws:PrincipalArn'] as string[];
+    const pushWorker = deployed.functions['push-worker']?.roleArn as string;
+    roles.splice(roles.indexOf(pushWorker), 1);
+    try {
+      const denials = await evaluate(deployed, requests);
+      expect(new Set(denials.map((d) => `${d.fn} ${d.action} ${d.result}`))).toEqual(
+        new Set([
+          'push-worker kms:Decrypt ExplicitlyDenied',
+          'push-worker kms:GenerateDataKey ExplicitlyDenied',
+        ]),
+      );
+    } finally {
+      roles.push(pushWorker);
+    }
+    const opened = requests.find(
+      (r) =>
+        r.fn === 'push-worker' && r.action === 'kms:Decrypt' && /datatokenkey/.test(r.resource),
+    ) as PermissionRequest;
+    const { 'kms:EncryptionContext:provider': _provider, ...withoutProvider } = opened.context;
+    const noTenant = {
+      ...opened,
+      context: { ...withoutProvider, 'kms:EncryptionContextKeys': ['tenantId'] },
+    };
+    expect(await evaluate(deployed, [opened])).toEqual([]);
+    expect((await evaluate(deployed, [noTenant]))[0]?.result).toBe('ExplicitlyDenied');
+  });
+
+  it.each([
+    ['a queue no path sends to', 'get-connection', ['sqs:SendMessage'], 'PUSH_QUEUE'],
+    ['a table the function never touches', 'list-invoices', ['dynamodb:Scan'], 'KEYS_TABLE'],
+  ])('reports a grant of %s', (_what, fn, actions, target) => {
+    const resource =
+      target === 'PUSH_QUEUE'
+        ? queueArnOf(envOf('PUSH_QUEUE_URL'))
+        : `arn:aws:dynamodb:${resolved.region}:${resolved.account}:table/${envOf('KEYS_TABLE_NAME')}`;
+    const target_ = deployed.functions[fn] as DeployedFunction;
+    const extra = { Effect: 'Allow' as const, Action: actions, Resource: resource };
+    const policies = [...target_.policies, { name: 'Extra', document: { Statement: [extra] } }];
+    const widened = {
+      ...deployed,
+      functions: { ...deployed.functions, [fn]: { ...target_, policies } },
+    };
+    const surplus = unusedGrants(widened, requests).filter((u) => !isExplained(u, requests));
+    expect(surplus).toEqual([{ fn, action: actions[0], resource, statementUsed: false }]);
   });
 });
