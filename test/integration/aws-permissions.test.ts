@@ -16,6 +16,7 @@ import { lambdaContext } from '#local/api-gateway-event.ts';
 import { type LocalApi, startLocalApi } from '#local/api-server.ts';
 import { ensureTables } from '#local/dynamodb-local.ts';
 import { routes } from '#shared/api/routes.ts';
+import type { ApiHandler } from '#shared/http/api-handler.ts';
 import { syncStateTable, tenantProviderKeysTable } from '#shared/store/tables.ts';
 import { type IntuitWorld, startIntuitWorld } from '../support/intuit.ts';
 import { newTenantId } from '../support/local-api.ts';
@@ -134,7 +135,9 @@ const WEBHOOK_TOKEN = `rehearsal-${crypto.randomUUID()}`;
 let world: IntuitWorld;
 let api: LocalApi;
 let recorder: AwsCallRecorder;
-const handlers = new Map<string, (event: unknown, context: unknown) => Promise<any>>();
+/** A Lambda handler, whatever its event. */
+type Handler = (event: unknown, context: unknown) => Promise<unknown>;
+const handlers = new Map<string, Handler>();
 const delivered = new Set<string>();
 let running: Promise<unknown> = Promise.resolve();
 
@@ -164,10 +167,11 @@ function invokeNow(name: string, event: unknown, context: unknown) {
     let handler = handlers.get(name);
     if (!handler) {
       vi.resetModules();
-      handler = ((await import(`../../functions/${name}/handler.ts`)) as { handler: any }).handler;
-      handlers.set(name, handler as never);
+      handler = ((await import(`../../functions/${name}/handler.ts`)) as { handler: Handler })
+        .handler;
+      handlers.set(name, handler);
     }
-    return (handler as (e: unknown, c: unknown) => Promise<any>)(event, context);
+    return handler(event, context);
   });
 }
 
@@ -460,7 +464,8 @@ describe('IAM rehearsal: every AWS call of every function against its role', () 
       port: 0,
       routes,
       tenantClaim: 'tenant_id',
-      loadHandler: async (name) => (event, context) => invoke(name, event, context),
+      loadHandler: async (name) => (event, context) =>
+        invoke(name, event, context) as ReturnType<ApiHandler>,
     });
     await world.admin('PUT', '/_admin/webhooks', {
       url: `${api.url}/webhooks/quickbooks`,

@@ -21,6 +21,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Json } from './template.ts';
 
 /** One SDK command as a function sent it. */
 export interface RecordedCall {
@@ -30,13 +31,13 @@ export interface RecordedCall {
   readonly service: string;
   /** The API operation, e.g. `SendMessage`. */
   readonly operation: string;
-  readonly input: Record<string, any>;
+  readonly input: Json;
 }
 
 /** A message a function sent to a queue, to hand to the queue's consumer. */
 export interface SentMessage {
   readonly queueUrl: string;
-  readonly input: Record<string, any>;
+  readonly input: Json;
   readonly messageId: string;
 }
 
@@ -54,7 +55,7 @@ const meta = { $metadata: { httpStatusCode: 200, requestId: 'rehearsal' } };
 /** What AWS holds between calls, as far as the functions can tell. */
 class FakeAws {
   readonly messages: SentMessage[] = [];
-  readonly schedules = new Map<string, Record<string, any>>();
+  readonly schedules = new Map<string, Json>();
   private readonly dataKeys = new Map<string, { plaintext: Buffer; context: string }>();
 
   constructor(
@@ -63,13 +64,13 @@ class FakeAws {
     private readonly region: string,
   ) {}
 
-  answer(service: string, operation: string, input: Record<string, any>): unknown {
+  answer(service: string, operation: string, input: Json): unknown {
     const handler = this.handlers[`${service}:${operation}`];
     if (!handler) throw new Error(`The rehearsal has no documented answer for ${operation}`);
     return { ...meta, ...handler(input) };
   }
 
-  private readonly handlers: Record<string, (input: Record<string, any>) => object> = {
+  private readonly handlers: Record<string, (input: Json) => object> = {
     // https://docs.aws.amazon.com/kms/latest/APIReference/API_GenerateDataKey.html
     'kms:GenerateDataKey': (input) => {
       const plaintext = randomBytes(32);
@@ -148,15 +149,15 @@ class FakeAws {
     },
   };
 
-  private scheduleKey(input: Record<string, any>): string {
+  private scheduleKey(input: Json): string {
     return `${input.GroupName ?? 'default'}/${input.Name}`;
   }
 
-  private scheduleArn(input: Record<string, any>): string {
+  private scheduleArn(input: Json): string {
     return `arn:aws:scheduler:${this.region}:${this.account}:schedule/${this.scheduleKey(input)}`;
   }
 
-  private requireSchedule(input: Record<string, any>): void {
+  private requireSchedule(input: Json): void {
     if (!this.schedules.has(this.scheduleKey(input))) {
       throw new ScheduleNotFound({
         message: `Schedule ${input.Name} does not exist.`,
@@ -192,7 +193,7 @@ function instrument(stack: Stack): void {
   instrumented.add(stack);
   stack.add(
     (next: (args: unknown) => Promise<unknown>, context: Record<string, string>) =>
-      async (args: { input: Record<string, any> }) => {
+      async (args: { input: Json }) => {
         const service = SERVICES[context.clientName ?? ''];
         const operation = (context.commandName ?? '').replace(/Command$/, '');
         const fn = current.getStore();

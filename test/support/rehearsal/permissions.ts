@@ -10,7 +10,7 @@
 import { createValidatedPolicy, validateResourcePolicy } from '@cloud-copilot/iam-policy';
 import { runSimulation, runUnsafeSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import type { RecordedCall } from './aws-calls.ts';
-import type { ResolvedTemplate } from './template.ts';
+import type { Json, ResolvedTemplate } from './template.ts';
 
 /** One function as deployed: its role, what its role may do, its environment and triggers. */
 export interface DeployedFunction {
@@ -93,7 +93,7 @@ export function deployedFunctions(
         throw new Error(`${name}: managed policies are not evaluated by the rehearsal`);
       }
       const policies = [
-        ...(role.Policies ?? []).map((p: any) => ({
+        ...(role.Policies ?? []).map((p: Json) => ({
           name: p.PolicyName,
           document: p.PolicyDocument,
         })),

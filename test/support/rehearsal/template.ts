@@ -6,6 +6,10 @@
  */
 import type { IntegrationStack } from '#lib/integration-stack.ts';
 
+/** CloudFormation properties and SDK inputs, read structurally. */
+// biome-ignore lint/suspicious/noExplicitAny: the rehearsal reads template and SDK JSON structurally
+export type Json = Record<string, any>;
+
 /** A resource of the template. */
 interface CfnResource {
   readonly Type: string;
@@ -16,7 +20,7 @@ interface CfnResource {
 export interface ResolvedTemplate {
   readonly account: string;
   readonly region: string;
-  readonly resources: Readonly<Record<string, { Type: string; Properties: Record<string, any> }>>;
+  readonly resources: Readonly<Record<string, { Type: string; Properties: Json }>>;
   /** The value `Ref` gives for a resource. */
   ref(logicalId: string): string;
   /** The value `Fn::GetAtt` gives. */
@@ -120,7 +124,7 @@ export function resolveTemplate(
     }
     return Object.fromEntries(entries.map(([k, v]) => [k, resolve(v)]));
   }
-  function intrinsic(name: string, arg: any): unknown {
+  function intrinsic(name: string, arg: Json[string]): unknown {
     switch (name) {
       case 'Ref':
         return ref(arg);
@@ -147,10 +151,7 @@ export function resolveTemplate(
   const resources = Object.fromEntries(
     Object.entries(raw)
       .filter(([, r]) => READ_TYPES.has(r.Type))
-      .map(([id, r]) => [
-        id,
-        { Type: r.Type, Properties: resolve(r.Properties ?? {}) as Record<string, any> },
-      ]),
+      .map(([id, r]) => [id, { Type: r.Type, Properties: resolve(r.Properties ?? {}) as Json }]),
   );
   return { account, region, resources, ref, getAtt };
 }
