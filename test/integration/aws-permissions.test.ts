@@ -365,7 +365,7 @@ async function rehearse(): Promise<void> {
   expect(secondQboId).toBeTruthy();
 
   // QuickBooks changes, through signed webhooks: hand-edits that open sync errors (accepted,
-  // dismissed, re-synced), then a payment whose re-read meets a 503 (postponed).
+  // dismissed, re-synced), a payment, then an edit whose re-read meets a 503 (postponed).
   const invoicePath = `/_admin/companies/${realmId}/invoices/${qboInvoiceId}`;
   await expireAccessTokens();
   await afterWebhook(() => world.admin('PATCH', invoicePath, { DueDate: '2027-01-15' }));
@@ -378,10 +378,11 @@ async function rehearse(): Promise<void> {
   await afterWebhook(() => world.admin('PATCH', invoicePath, { DueDate: '2027-01-31' }));
   expect((await call(tenantId, 'POST', await errorPath('resync'))).status).toBe(202);
   await drain();
-  await world.admin('POST', `/_admin/companies/${realmId}/faults`, { kind: '503', count: 1 });
   await afterWebhook(() =>
     world.admin('POST', `/_admin/companies/${realmId}/payments`, { invoiceId: qboInvoiceId }),
   );
+  await world.admin('POST', `/_admin/companies/${realmId}/faults`, { kind: '503', count: 1 });
+  await afterWebhook(() => world.admin('PATCH', invoicePath, { DueDate: '2027-02-15' }));
   expect((await call(tenantId, 'GET', '/sync-errors')).status).toBe(200);
 
   // From here on QBO sends no webhooks: the reconcile, run now, finds a void by itself; then
