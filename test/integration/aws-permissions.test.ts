@@ -33,6 +33,7 @@ import {
   type PermissionRequest,
   type PolicyDocument,
   permissionRequests,
+  queueArn,
   type UnusedGrant,
   unusedGrants,
 } from '../support/rehearsal/permissions.ts';
@@ -186,10 +187,7 @@ function invokeNow(name: string, event: unknown, context: unknown) {
   });
 }
 
-const queueArnOf = (url: string) => {
-  const [account, name] = new URL(url).pathname.split('/').filter(Boolean);
-  return `arn:aws:sqs:${resolved.region}:${account}:${name}`;
-};
+const queueArnOf = (url: string) => queueArn(resolved, url);
 
 /** An SQS event of one message, as the event source mapping hands it to the consumer. */
 function sqsEvent(message: SentMessage, receiveCount: number): SQSEvent {

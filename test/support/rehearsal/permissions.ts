@@ -125,7 +125,7 @@ export function deployedFunctions(
 }
 
 /** A queue's ARN from its URL (`https://sqs.<region>.amazonaws.com/<account>/<name>`). */
-function queueArn(template: ResolvedTemplate, url: string): string {
+export function queueArn(template: ResolvedTemplate, url: string): string {
   const [account, name] = new URL(url).pathname.split('/').filter(Boolean);
   return `arn:aws:sqs:${template.region}:${account}:${name}`;
 }
