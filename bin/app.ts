@@ -2,9 +2,11 @@
  * CDK app entry (`cdk.json` runs it). Synthesises offline: the account and region are placeholders
  * unless CDK_DEFAULT_ACCOUNT / CDK_DEFAULT_REGION say otherwise, and bundling uses local esbuild.
  */
+
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { loadConfig } from '#lib/config.ts';
+import { GuardValidator } from '#lib/guard.ts';
 import { IntegrationStack } from '#lib/integration-stack.ts';
 
 const app = new App();
@@ -24,5 +26,6 @@ new IntegrationStack(app, `TradelyHQ-QuickBooks-${config.envName}`, {
     region: process.env.CDK_DEFAULT_REGION ?? 'us-east-1',
   },
 });
-// cdk-nag 3 is a policy-validation plugin: an unacknowledged AwsSolutions finding fails the synth.
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+// Policy as code, both policy-validation plugins: an unacknowledged cdk-nag AwsSolutions finding
+// or CloudFormation Guard (Control Tower) finding fails the synth.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new GuardValidator());
