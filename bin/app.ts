@@ -10,9 +10,10 @@ import { GuardValidator } from '#lib/guard.ts';
 import { IntegrationStack } from '#lib/integration-stack.ts';
 
 const app = new App();
+const region = process.env.CDK_DEFAULT_REGION ?? 'us-east-1';
 const config = (() => {
   try {
-    return loadConfig((key) => app.node.tryGetContext(key));
+    return loadConfig((key) => app.node.tryGetContext(key), region);
   } catch (err) {
     // The operator needs the list of values to fix, not a stack trace.
     console.error((err as Error).message);
@@ -23,7 +24,7 @@ new IntegrationStack(app, `TradelyHQ-QuickBooks-${config.envName}`, {
   config,
   env: {
     account: process.env.CDK_DEFAULT_ACCOUNT ?? '123456789012',
-    region: process.env.CDK_DEFAULT_REGION ?? 'us-east-1',
+    region,
   },
 });
 // Policy as code, both policy-validation plugins: an unacknowledged cdk-nag AwsSolutions finding
