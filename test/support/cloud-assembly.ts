@@ -9,8 +9,9 @@ import { type FunctionName, functionEntries } from '#lib/functions.ts';
 const INPUTS = ['bin', 'lib', 'functions', 'shared', 'package-lock.json', 'cdk.json'];
 /** Where assemblies are kept between runs, one per hash of {@link INPUTS}. */
 const CACHE = resolve('node_modules/.cache/cdk-assemblies');
-/** The account and region `bin/app.ts` synthesizes for when none is given. */
+/** The account `bin/app.ts` synthesizes for when none is given. */
 export const ACCOUNT = '123456789012';
+/** The region `bin/app.ts` synthesizes for when none is given. */
 export const REGION = 'us-east-1';
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
