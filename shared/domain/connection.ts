@@ -60,6 +60,8 @@ export interface ConnectionView {
   readonly warning: string | null;
   /** After a disconnect: whether Intuit has confirmed the revocation; `null` otherwise. */
   readonly revokedAtIntuit: boolean | null;
+  /** The company's settings as last read from QBO (at connect, then at each reconcile). */
+  readonly company: CompanyProfile | null;
 }
 
 /** What a QBO company id (realm id) looks like: a number, as a string of 1-32 digits. */
@@ -88,6 +90,7 @@ export function toConnectionView(connection: Connection | undefined, now: number
       reconnectReason: null,
       warning: null,
       revokedAtIntuit: null,
+      company: null,
     };
   }
   return {
@@ -103,6 +106,7 @@ export function toConnectionView(connection: Connection | undefined, now: number
     warning: takeOverWarning(connection) ?? expiryWarning(connection, now),
     revokedAtIntuit:
       connection.status === 'disconnected' ? (connection.revokedAtIntuit ?? null) : null,
+    company: connection.company ?? null,
   };
 }
 

@@ -6,6 +6,7 @@ import {
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { CompanyProfile } from '#shared/domain/company.ts';
 import type { Connection } from '#shared/domain/connection.ts';
 import { documentClient } from './dynamo.ts';
 import { connectionSk, realmPk, tenantPk } from './keys.ts';
@@ -183,5 +184,6 @@ function fromItem(item: Record<string, unknown>): Connection {
     disconnectedInQuickBooksAt: text('disconnectedInQuickBooksAt'),
     companyTakenOverAt: text('companyTakenOverAt'),
     revokedAtIntuit: typeof item.revokedAtIntuit === 'boolean' ? item.revokedAtIntuit : null,
+    company: (item.company as CompanyProfile | undefined) ?? null,
   };
 }

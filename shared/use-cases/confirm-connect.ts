@@ -119,6 +119,7 @@ export async function confirmConnect(
     status: 'connected',
     realmId: grant.realmId,
     companyName: grant.companyName ?? '',
+    company: grant.company ?? null,
     connectedAt: new Date(now).toISOString(),
     refreshTokenExpiresAt: iso(grant.refreshTokenExpiresAt),
     refreshTokenHardExpiresAt: iso(grant.refreshTokenHardExpiresAt),
