@@ -6,7 +6,15 @@ import { promisify } from 'node:util';
 import { type FunctionName, functionEntries } from '#lib/functions.ts';
 
 /** What `cdk synth` reads: a change to any of these makes a new assembly. */
-const INPUTS = ['bin', 'lib', 'functions', 'shared', 'package-lock.json', 'cdk.json'];
+const INPUTS = [
+  'bin',
+  'lib',
+  'functions',
+  'shared',
+  'package-lock.json',
+  'cdk.json',
+  'tsconfig.json',
+];
 /** Where assemblies are kept between runs, one per hash of {@link INPUTS}. */
 const CACHE = resolve('node_modules/.cache/cdk-assemblies');
 /** The account `bin/app.ts` synthesizes for when none is given. */
