@@ -25,6 +25,7 @@ import {
   functionsWhere,
 } from './functions.ts';
 import { Grants } from './grants.ts';
+import { limitGrantsToAwsServices } from './guard.ts';
 import { IntegrationHttpApi } from './http-api.ts';
 import { InvoicePipeline } from './invoice-pipeline.ts';
 import { AppFunction, type IntuitAppBinding } from './lambda-function.ts';
@@ -82,6 +83,7 @@ export class IntegrationStack extends Stack {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    limitGrantsToAwsServices(this.queueKey);
     this.observability = new Observability(this, 'Observability', {
       key: this.queueKey,
       alarmEmails: config.alarmEmails,
