@@ -1,7 +1,7 @@
 import { formatAmount } from '#shared/domain/money.ts';
 import { paymentStatus } from '#shared/domain/payment-state.ts';
 import type { SyncErrorKind } from '#shared/domain/sync-error.ts';
-import { toError } from '#shared/errors.ts';
+import { PushRefusedError, toError } from '#shared/errors.ts';
 import {
   IntuitUnavailableError,
   NotConnectedError,
@@ -20,6 +20,7 @@ import {
   type QboInvoice,
   toQboInvoiceBody,
 } from '#shared/qbo/qbo-invoice.ts';
+import { planTax } from '#shared/qbo/qbo-tax.ts';
 import { quote, rows } from '#shared/qbo/query.ts';
 import { requestId } from '#shared/qbo/request-id.ts';
 import type { ConnectionRepository } from '#shared/store/connection-repository.ts';
@@ -125,6 +126,8 @@ async function push(deps: PushDeps, record: InvoiceRecord, healing = false): Pro
   if (connection?.status !== 'connected') throw new NotConnectedError();
   const realmId = connection.realmId;
   const qbo = deps.qbo(tenantId);
+  // Refused here, a push whose tax QBO would book differently creates nothing in QBO.
+  const tax = await planTax(qbo, connection, snapshot);
   // Pushed to another company before a company switch: this company gets its own copy.
   const sameCompany = record.realmId === realmId;
   const known = sameCompany ? record.qboInvoiceId : null;
@@ -153,7 +156,7 @@ async function push(deps: PushDeps, record: InvoiceRecord, healing = false): Pro
   };
   const customer = await ensureCustomer(mirror, snapshot.client);
   const itemIds = await ensureItems(mirror, snapshot.lines);
-  const body = toQboInvoiceBody(invoiceId, snapshot, { customerId: customer.qboId, itemIds });
+  const body = toQboInvoiceBody(invoiceId, snapshot, { customerId: customer.qboId, itemIds }, tax);
 
   let existing = known ? { Id: known, SyncToken: current.syncToken ?? '0' } : undefined;
   if (!existing && record.pendingCreate && sameCompany) {
@@ -468,10 +471,12 @@ async function failed(
   }
 
   if (
-    err instanceof QboError &&
-    (err.failure === 'validation' || err.failure === 'not_found' || err.failure === 'forbidden')
+    err instanceof PushRefusedError ||
+    (err instanceof QboError &&
+      (err.failure === 'validation' || err.failure === 'not_found' || err.failure === 'forbidden'))
   ) {
-    const deleted = err.failure === 'not_found' && record.qboInvoiceId !== null;
+    const deleted =
+      err instanceof QboError && err.failure === 'not_found' && record.qboInvoiceId !== null;
     const kind: SyncErrorKind = deleted ? 'deleted_in_quickbooks' : 'validation';
     const status = deleted ? 'deleted_in_quickbooks' : 'failed';
     const text = deleted
