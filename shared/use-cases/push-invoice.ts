@@ -70,7 +70,10 @@ export function backoffSeconds(attempt: number): number {
 /**
  * The push worker: brings QBO up to the invoice revision in a queue message, exactly once.
  *
- * - Mirrors the client and the items first (see `mirror.ts`).
+ * - Plans the invoice's tax for the company first (`qbo-tax.ts`); a push QBO would book with
+ *   another tax is refused ({@link PushRefusedError}: a validation sync error) before anything
+ *   is created in QBO.
+ * - Mirrors the client and the items (see `mirror.ts`).
  * - Creates with a `requestid` derived from tenant, invoice, revision and the creates QBO refused
  *   so far (QBO replays a refusal to a repeated requestid), and notes the create as pending before
  *   sending it, so after any lost answer the next attempt looks the invoice up by DocNumber before
