@@ -257,6 +257,19 @@ describe('a push whose tax QBO would book differently is refused before anything
     );
   });
 
+  it("outside the US, a line's own taxCode that is one of the company's Ids needs no map", async () => {
+    const tenant = await connectProfile({ ...ca, map: undefined });
+    const { taxCodes } = (await (
+      await stack.call(tenant.tenantId, 'GET', '/integrations/quickbooks/tax-codes')
+    ).json()) as { taxCodes: { id: string; name: string }[] };
+    const id = (name: string) => taxCodes.find((c) => c.name === name)?.id as string;
+    const body = invoice('CAD', true, ca.mixed);
+    for (const line of body.lines) {
+      (line as Record<string, unknown>).taxCode = line.taxable ? id('HST ON') : id('Exempt');
+    }
+    await pushedExactly(tenant, 'inv_own_codes', body);
+  });
+
   it('the fix is the setting: after mapping the right code, a re-sync pushes it exactly', async () => {
     const tenant = await connectProfile({ ...ca, map: undefined });
     await refused(tenant, 'inv_1', invoice('CAD', true, ca.mixed), /taxCodeMap/);
