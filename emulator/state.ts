@@ -247,7 +247,8 @@ export function createCompany(input: NewCompany): CompanyState {
       ...systemFields('1', now),
       AccountingInfoPrefs: { TrackDepartments: false, ClassTrackingPerTxn: false },
       SalesFormsPrefs: {
-        CustomTxnNumbers: false,
+        // It keeps the DocNumber sent, as a custom-numbers company does (README, Company profiles).
+        CustomTxnNumbers: true,
         AllowDiscount: true,
         AllowShipping: false,
         DefaultTerms: { value: '3' },

@@ -41,22 +41,6 @@ export class AppError extends Error {
   }
 }
 
-/**
- * A push the stack refuses before anything is created in QBO, because the company's settings
- * (or the tenant's) would book it differently from TradelyHQ's invoice. The push worker records
- * it as a `validation` sync error; the message names the setting to change.
- */
-export class PushRefusedError extends AppError {
-  /**
-   * @param code - stable code, e.g. `tax_code_unmapped`
-   * @param message - what differs and which setting to change
-   */
-  constructor(code: string, message: string) {
-    super('invalid_input', code, message);
-    this.name = 'PushRefusedError';
-  }
-}
-
 /** Input that fails validation; lists every problem, not only the first. */
 export class ValidationError extends AppError {
   /**

@@ -29,6 +29,8 @@ export interface InvoiceView {
   readonly docNumber: string;
   readonly status: string;
   readonly qboInvoiceId: string | null;
+  /** The number QuickBooks shows: its own when the company numbers invoices itself. */
+  readonly qboDocNumber: string | null;
   readonly total: string;
   readonly balance: string | null;
   readonly currency: string;

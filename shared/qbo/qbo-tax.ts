@@ -1,6 +1,7 @@
 import type { CompanyProfile } from '#shared/domain/company.ts';
 import type { InvoiceSnapshot } from '#shared/domain/invoice.ts';
 import { toQboNumber } from '#shared/domain/money.ts';
+import { PushRefusal } from '#shared/domain/push-refusal.ts';
 import {
   predictedTax,
   shownAmount,
@@ -8,7 +9,6 @@ import {
   type TaxCodeRates,
   taxKey,
 } from '#shared/domain/tax.ts';
-import { PushRefusedError } from '#shared/errors.ts';
 import type { QboClient } from './qbo-client.ts';
 import { readTaxCodes } from './tax-codes.ts';
 
@@ -40,7 +40,7 @@ const qboTax = (snapshot: InvoiceSnapshot) => toQboNumber(snapshot.tax, snapshot
 
 /**
  * How to send this invoice's tax to this company so that QBO books exactly TradelyHQ's tax, or a
- * {@link PushRefusedError} naming the setting to change; it reads QBO (never writes), so a refusal
+ * validation {@link PushRefusal} naming the setting to change; it reads QBO (never writes), so a refusal
  * comes before anything is created there (docs/company-profiles.md).
  *
  * - No profile yet, or US manual: {@link usTaxPlan}.
@@ -55,7 +55,7 @@ const qboTax = (snapshot: InvoiceSnapshot) => toQboNumber(snapshot.tax, snapshot
  * @param qbo - a client for the company
  * @param settings - the connection's company profile and tax code map
  * @param snapshot - the invoice
- * @throws PushRefusedError; QboError when QBO fails
+ * @throws PushRefusal; QboError when QBO fails
  */
 export async function planTax(
   qbo: QboClient,
@@ -77,7 +77,8 @@ export async function planTax(
 
 function salesTaxOff(snapshot: InvoiceSnapshot): TaxPlan {
   if (snapshot.tax > 0) {
-    throw new PushRefusedError(
+    throw new PushRefusal(
+      'validation',
       'sales_tax_off',
       `This invoice charges ${shownAmount(snapshot, snapshot.tax)} tax, but sales tax is turned ` +
         'off in the QuickBooks company, so QuickBooks would drop it. Turn on sales tax in ' +
@@ -96,7 +97,8 @@ async function automatedOverride(
   if (snapshot.tax === 0 && !plan.lineCodes.includes('TAX')) return plan;
   const codeId = map.taxable ?? (await readTaxCodes(qbo))[0]?.id;
   if (codeId === undefined) {
-    throw new PushRefusedError(
+    throw new PushRefusal(
+      'validation',
       'tax_code_missing',
       'QuickBooks computes sales tax itself in this company and keeps TradelyHQ’s tax only ' +
         'with one of the company’s tax codes, and it has none yet. Create a sales tax code in ' +
@@ -126,14 +128,16 @@ function companyCodes(
   });
   const list = (keys: Set<string>) => [...keys].map((k) => `"${k}"`).join(', ');
   if (unmapped.size > 0) {
-    throw new PushRefusedError(
+    throw new PushRefusal(
+      'validation',
       'tax_code_unmapped',
       `QuickBooks needs one of the company's tax codes on every line, and ${MAP_SETTING} has ` +
         `none for ${list(unmapped)}. Choose one for each, then re-sync.`,
     );
   }
   if (unknown.size > 0) {
-    throw new PushRefusedError(
+    throw new PushRefusal(
+      'validation',
       'tax_code_unknown',
       `${MAP_SETTING} names tax codes the QuickBooks company no longer has (${list(unknown)}). ` +
         'Choose active ones, then re-sync.',
@@ -142,7 +146,8 @@ function companyCodes(
   const lineCodes = chosen as TaxCodeRates[];
   const theirs = predictedTax(snapshot, lineCodes);
   if (theirs !== snapshot.tax) {
-    throw new PushRefusedError(
+    throw new PushRefusal(
+      'validation',
       'tax_differs',
       `With the codes in ${MAP_SETTING}, QuickBooks would charge ${shownAmount(snapshot, theirs)} ` +
         `tax, but this invoice charges ${shownAmount(snapshot, snapshot.tax)}. Map each kind of ` +

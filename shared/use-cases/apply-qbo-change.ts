@@ -274,7 +274,9 @@ export async function expectedRefs(
   const itemIds = await Promise.all(
     record.snapshot.lines.map((line) => lookup('ITEMMAP', itemKey(line))),
   );
-  return { customerId, itemIds };
+  // QBO's own number when it numbered the invoice: that is not a drift.
+  const docNumber = record.qboDocNumber ?? undefined;
+  return { customerId, itemIds, ...(docNumber ? { docNumber } : {}) };
 }
 
 /**

@@ -1,7 +1,8 @@
 import { formatAmount } from '#shared/domain/money.ts';
 import { paymentStatus } from '#shared/domain/payment-state.ts';
+import { PushRefusal } from '#shared/domain/push-refusal.ts';
 import type { SyncErrorKind } from '#shared/domain/sync-error.ts';
-import { PushRefusedError, toError } from '#shared/errors.ts';
+import { toError } from '#shared/errors.ts';
 import {
   IntuitUnavailableError,
   NotConnectedError,
@@ -13,6 +14,8 @@ import type { Clock } from '#shared/ports/clock.ts';
 import type { DomainEvent, EventPublisher } from '#shared/ports/event-publisher.ts';
 import type { PushMessage } from '#shared/ports/push-queue.ts';
 import { QboError } from '#shared/qbo/faults.ts';
+import { withCompanySettings } from '#shared/qbo/invoice-settings.ts';
+import { shortenedNotices } from '#shared/qbo/names.ts';
 import type { QboClient } from '#shared/qbo/qbo-client.ts';
 import {
   ledgerOf,
@@ -34,6 +37,7 @@ import type { QboLinkRepository } from '#shared/store/qbo-link-repository.ts';
 import type { SyncErrorRepository } from '#shared/store/sync-error-repository.ts';
 import { markReconnectRequired } from './mark-reconnect-required.ts';
 import { ensureCustomer, ensureItems, type MirrorContext } from './mirror.ts';
+import { duplicateNumberRefusal, findOursByNote, pushSettings } from './push-settings.ts';
 
 /** What the push worker needs. */
 export interface PushDeps {
@@ -55,6 +59,8 @@ export type PushOutcome =
 const DONE: PushOutcome = { done: true };
 /** QBO's fault for a write to a company whose subscription lapsed (read-only). */
 const SUBSCRIPTION_LAPSED = '6190';
+/** QBO's fault for a DocNumber another invoice already has (custom transaction numbers on). */
+const DUPLICATE_DOC_NUMBER = '6140';
 /** Errors of these kinds close once QBO has the invoice as TradelyHQ sent it. */
 /**
  * Backoff before retry `attempt` (1-based): 10 s doubling to 15 minutes, with ±50 % jitter. With
@@ -70,10 +76,12 @@ export function backoffSeconds(attempt: number): number {
 /**
  * The push worker: brings QBO up to the invoice revision in a queue message, exactly once.
  *
- * - Plans the invoice's tax for the company first (`qbo-tax.ts`); a push QBO would book with
- *   another tax is refused ({@link PushRefusedError}: a validation sync error) before anything
- *   is created in QBO.
- * - Mirrors the client and the items (see `mirror.ts`).
+ * - Follows the company's settings (docs/currency-and-numbering.md): an invoice in a currency the
+ *   company cannot hold is refused before anything is created; with custom numbers off QBO numbers
+ *   the invoice; a duplicate number (6140) opens `duplicate_doc_number` naming the holder.
+ * - Plans the invoice's tax for the company (`qbo-tax.ts`, docs/company-profiles.md); a push QBO
+ *   would book with another tax is refused ({@link PushRefusal}) before anything is created.
+ * - Mirrors the client and the items first (see `mirror.ts`).
  * - Creates with a `requestid` derived from tenant, invoice, revision and the creates QBO refused
  *   so far (QBO replays a refusal to a repeated requestid), and notes the create as pending before
  *   sending it, so after any lost answer the next attempt looks the invoice up by DocNumber before
@@ -129,8 +137,10 @@ async function push(deps: PushDeps, record: InvoiceRecord, healing = false): Pro
   if (connection?.status !== 'connected') throw new NotConnectedError();
   const realmId = connection.realmId;
   const qbo = deps.qbo(tenantId);
+  // Refuses, before anything is created in QBO, an invoice the company cannot hold.
+  const company = await pushSettings(deps, connection, qbo, snapshot.currency);
   // Refused here, a push whose tax QBO would book differently creates nothing in QBO.
-  const tax = await planTax(qbo, connection, snapshot);
+  const tax = await planTax(qbo, { company, taxCodeMap: connection.taxCodeMap }, snapshot);
   // Pushed to another company before a company switch: this company gets its own copy.
   const sameCompany = record.realmId === realmId;
   const known = sameCompany ? record.qboInvoiceId : null;
@@ -156,14 +166,22 @@ async function push(deps: PushDeps, record: InvoiceRecord, healing = false): Pro
     tenantId,
     realmId,
     incomeAccountId: connection.incomeAccountId,
+    ...(company?.multiCurrency ? { currency: snapshot.currency } : {}),
   };
   const customer = await ensureCustomer(mirror, snapshot.client);
   const itemIds = await ensureItems(mirror, snapshot.lines);
-  const body = toQboInvoiceBody(invoiceId, snapshot, { customerId: customer.qboId, itemIds }, tax);
+  const body = withCompanySettings(
+    toQboInvoiceBody(invoiceId, snapshot, { customerId: customer.qboId, itemIds }, tax),
+    company,
+    { currency: snapshot.currency, qboDocNumber: known ? current.qboDocNumber : null },
+  );
 
   let existing = known ? { Id: known, SyncToken: current.syncToken ?? '0' } : undefined;
   if (!existing && record.pendingCreate && sameCompany) {
-    existing = await findOurs(qbo, invoiceId, snapshot.docNumber, customer.qboId);
+    existing =
+      company?.customTxnNumbers === false
+        ? await findOursByNote(qbo, invoiceId, customer.qboId, snapshot.issueDate)
+        : await findOurs(qbo, invoiceId, snapshot.docNumber, customer.qboId);
   }
   let saved: QboInvoice;
   try {
@@ -179,6 +197,9 @@ async function push(deps: PushDeps, record: InvoiceRecord, healing = false): Pro
         refusedCreates: (current.refusedCreates ?? 0) + 1,
       });
     }
+    if (err instanceof QboError && err.faultCode === DUPLICATE_DOC_NUMBER) {
+      throw await duplicateNumberRefusal(qbo, snapshot.docNumber, err.faults[0]?.detail);
+    }
     if (!healing && isInactiveReference(err)) {
       const refs = { customerId: customer.qboId, itemIds };
       if (await retireRefusedNames(deps, mirror, snapshot, refs)) {
@@ -192,16 +213,22 @@ async function push(deps: PushDeps, record: InvoiceRecord, healing = false): Pro
   // Webhooks name QBO ids: remember which TradelyHQ invoice this one is.
   await deps.links.linkInvoice(tenantId, realmId, saved.Id, invoiceId);
   const ledger = ledgerOf(saved, snapshot.digits);
-  const notices = customer.notice
-    ? [...new Set([...current.notices, customer.notice])]
-    : current.notices;
+  const notices = [
+    ...new Set([
+      ...current.notices,
+      ...(customer.notice ? [customer.notice] : []),
+      ...shortenedNotices(snapshot),
+    ]),
+  ];
   current = await save(
     deps,
     current,
     {
       status: paymentStatus(ledger, snapshot.total),
       qboInvoiceId: saved.Id,
-      qboDocNumber: saved.DocNumber ?? snapshot.docNumber,
+      // QBO's own number when the company numbers invoices itself.
+      qboDocNumber:
+        saved.DocNumber ?? (company?.customTxnNumbers === false ? null : snapshot.docNumber),
       syncToken: saved.SyncToken,
       pushedRevision: record.revision,
       balance: ledger.balance,
@@ -474,13 +501,17 @@ async function failed(
   }
 
   if (
-    err instanceof PushRefusedError ||
+    err instanceof PushRefusal ||
     (err instanceof QboError &&
       (err.failure === 'validation' || err.failure === 'not_found' || err.failure === 'forbidden'))
   ) {
     const deleted =
       err instanceof QboError && err.failure === 'not_found' && record.qboInvoiceId !== null;
-    const kind: SyncErrorKind = deleted ? 'deleted_in_quickbooks' : 'validation';
+    const kind: SyncErrorKind = deleted
+      ? 'deleted_in_quickbooks'
+      : err instanceof PushRefusal
+        ? err.syncKind
+        : 'validation';
     const status = deleted ? 'deleted_in_quickbooks' : 'failed';
     const text = deleted
       ? 'The invoice was deleted in QuickBooks; re-sync to create it again.'

@@ -58,7 +58,8 @@ describe('Emulator: company profiles', () => {
       expect(described.profile).toBeNull();
       expect(described.taxCodes).toEqual([]);
       const prefs = await c.call('GET', '/preferences');
-      expect(prefs.json.Preferences.SalesFormsPrefs.CustomTxnNumbers).toBe(false);
+      // It keeps the numbers it is sent: a custom-numbers company, as its Preferences say.
+      expect(prefs.json.Preferences.SalesFormsPrefs.CustomTxnNumbers).toBe(true);
       expect(prefs.json.Preferences.TaxPrefs).toEqual({
         UsingSalesTax: false,
         PartnerTaxEnabled: false,

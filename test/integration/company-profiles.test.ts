@@ -220,10 +220,16 @@ describe.each(profiles)('$name company', (profile) => {
   });
 
   // With multicurrency off, an invoice in a currency the company cannot hold is a validation
-  // error (issue 15 item 4, branch issue-15-rest).
-  // biome-ignore lint/suspicious/noSkippedTests: enabled when currency lands
-  it.skip('a foreign currency: refused while multicurrency is off', async () => {
-    await refused(tenant, 'inv_eur', invoice('EUR', true, profile.mixed), /currency/i);
+  // error (issue 15 item 4, docs/currency-and-numbering.md).
+  it('a foreign currency: refused while multicurrency is off, naming the setting', async () => {
+    await refused(
+      tenant,
+      'inv_eur',
+      invoice('EUR', true, profile.mixed),
+      new RegExp(
+        `in EUR but the QuickBooks company keeps its books in ${profile.currency} only.*turn on multicurrency`,
+      ),
+    );
   });
 
   it('the reconcile afterwards reports nothing new', async () => {

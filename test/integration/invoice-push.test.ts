@@ -4,6 +4,7 @@ import { ConnectionRepository } from '#shared/store/connection-repository.ts';
 import { syncStateTable } from '#shared/store/tables.ts';
 import { newTenantId } from '../support/local-api.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
+import { DEFAULT_PROFILE, SUITE_PROFILES, type TestProfile } from '../support/profiles.ts';
 import {
   books,
   invoiceBody,
@@ -19,19 +20,28 @@ beforeAll(async () => {
 });
 afterAll(() => stack.close());
 
-async function connectedTenant(name = 'Smith Plumbing LLC') {
+async function connectedTenantOf(
+  name = 'Smith Plumbing LLC',
+  profile: TestProfile = DEFAULT_PROFILE,
+) {
   const tenantId = newTenantId();
-  const realmId = await stack.world.newCompany(name);
+  const realmId = await stack.world.newCompany(name, profile.fields);
   await stack.connect(tenantId, realmId);
   return { tenantId, realmId };
 }
 
+const connectedTenant = (name?: string) => connectedTenantOf(name);
+
 const customerNamed = (b: Awaited<ReturnType<typeof books>>, name: string) =>
   b.customers.filter((c) => c.DisplayName === name);
 
-describe('Invoice push', () => {
+describe.each(SUITE_PROFILES)('Invoice push ($name)', (profile) => {
+  const tenantOnProfile = (name?: string) => connectedTenantOf(name, profile);
+  /** The number QBO shows for the company's first invoice, which TradelyHQ numbered `ours`. */
+  const qboNumber = (ours: string) => (profile.keepsNumbers ? ours : '1001');
+
   it('creates customer, items and invoice on the first push, and answers 202 at once', async () => {
-    const { tenantId, realmId } = await connectedTenant();
+    const { tenantId, realmId } = await tenantOnProfile();
     const res = await pushInvoice(stack, tenantId, 'inv_1', invoiceBody());
     expect(res.status).toBe(202);
     expect(await res.json()).toMatchObject({ status: 'queued', revision: 1, result: 'accepted' });
@@ -42,7 +52,7 @@ describe('Invoice push', () => {
       status: 'pushed',
       revision: 1,
       pushedRevision: 1,
-      qboDocNumber: 'INV-1001',
+      qboDocNumber: qboNumber('INV-1001'),
       total: '934.00',
       balance: '934.00',
     });
@@ -53,11 +63,15 @@ describe('Invoice push', () => {
     );
     const [invoice] = b.invoices;
     expect(b.invoices).toHaveLength(1);
-    expect(invoice).toMatchObject({ Id: sync.qboInvoiceId, DocNumber: 'INV-1001', TotalAmt: 934 });
+    expect(invoice).toMatchObject({
+      Id: sync.qboInvoiceId,
+      DocNumber: qboNumber('INV-1001'),
+      TotalAmt: 934,
+    });
   });
 
   it('reuses the customer and items for the second invoice of the same client: one request', async () => {
-    const { tenantId, realmId } = await connectedTenant();
+    const { tenantId, realmId } = await tenantOnProfile();
     await withoutWebhooks(stack, async () => {
       await pushInvoice(stack, tenantId, 'inv_a', invoiceBody());
       await queueDrained();
@@ -83,7 +97,7 @@ describe('Invoice push', () => {
       const res = await stack.world.admin('GET', '/_admin/webhooks/deliveries');
       return ((await res.json()) as { deliveries: unknown[] }).deliveries.length;
     };
-    const { tenantId, realmId } = await connectedTenant();
+    const { tenantId, realmId } = await tenantOnProfile();
     await pushInvoice(stack, tenantId, 'inv_a', invoiceBody());
     await queueDrained();
     await stack.world.emulator.webhooksIdle();
@@ -106,7 +120,7 @@ describe('Invoice push', () => {
   });
 
   it('links an existing QBO customer with the same name instead of duplicating it', async () => {
-    const { tenantId, realmId } = await connectedTenant();
+    const { tenantId, realmId } = await tenantOnProfile();
     await stack.world.admin('POST', `/_admin/companies/${realmId}/customers`, {
       DisplayName: "Jane O'Brien",
     });
@@ -125,7 +139,7 @@ describe('Invoice push', () => {
   });
 
   it('creates a suffixed customer when a vendor holds the name, and says so on the invoice', async () => {
-    const { tenantId, realmId } = await connectedTenant();
+    const { tenantId, realmId } = await tenantOnProfile();
     await stack.world.admin('POST', `/_admin/companies/${realmId}/vendors`, {
       DisplayName: 'Jane Smith',
     });
@@ -139,7 +153,7 @@ describe('Invoice push', () => {
   });
 
   it('creates one customer when two invoices for the same new client go out at once', async () => {
-    const { tenantId, realmId } = await connectedTenant();
+    const { tenantId, realmId } = await tenantOnProfile();
     await Promise.all(
       ['inv_x', 'inv_y', 'inv_z', 'inv_w'].map((id, i) =>
         pushInvoice(
@@ -160,7 +174,7 @@ describe('Invoice push', () => {
   });
 
   it('updates the QBO invoice for a newer revision, ignores an older one and a repeat', async () => {
-    const { tenantId, realmId } = await connectedTenant();
+    const { tenantId, realmId } = await tenantOnProfile();
     await pushInvoice(stack, tenantId, 'inv_r', invoiceBody());
     await queueDrained();
     const v2 = invoiceBody((b) => {
@@ -177,7 +191,12 @@ describe('Invoice push', () => {
     await queueDrained();
     const b = await books(stack, realmId);
     expect(b.invoices).toHaveLength(1);
-    expect(b.invoices[0]).toMatchObject({ TotalAmt: 1029, SyncToken: '1' });
+    // The update keeps the invoice's number, QBO's own one too.
+    expect(b.invoices[0]).toMatchObject({
+      TotalAmt: 1029,
+      SyncToken: '1',
+      DocNumber: qboNumber('INV-1001'),
+    });
     expect(await syncOf(stack, tenantId, 'inv_r')).toMatchObject({
       status: 'pushed',
       pushedRevision: 2,
@@ -185,7 +204,7 @@ describe('Invoice push', () => {
   });
 
   it('recovers from a stale SyncToken after a hand edit in QBO', async () => {
-    const { tenantId, realmId } = await connectedTenant();
+    const { tenantId, realmId } = await tenantOnProfile();
     await pushInvoice(stack, tenantId, 'inv_s', invoiceBody());
     await queueDrained();
     const { qboInvoiceId } = await syncOf(stack, tenantId, 'inv_s');
@@ -214,7 +233,7 @@ describe('Invoice push', () => {
   });
 
   it('publishes invoice.queued and invoice.pushed domain events', async () => {
-    const { tenantId } = await connectedTenant();
+    const { tenantId } = await tenantOnProfile();
     await pushInvoice(stack, tenantId, 'inv_e', invoiceBody());
     await queueDrained();
     const res = await fetch(`${stack.api.url}/_local/events?tenantId=${tenantId}`);
