@@ -136,7 +136,7 @@ export class IntegrationStack extends Stack {
     };
     for (const [name, spec] of functionEntries()) {
       for (const queue of spec.sendsTo ?? []) queues[queue].grantSend(built[name]);
-      if (spec.schedules) built[name].bindSchedules(this.reconcile);
+      if (spec.schedules) built[name].bindSchedules(this.reconcile, spec.schedules);
       if (spec.trigger === 'hourly') {
         new Rule(this, 'FleetWatchdogHourly', {
           description: 'Runs the fleet watchdog every hour',

@@ -170,12 +170,16 @@ export class AppFunction extends NodejsFunction {
   }
 
   /**
-   * Lets this function manage tenants' nightly schedules.
+   * Lets this function create and move, or delete, tenants' nightly schedules.
    *
    * @param schedules - whatever owns the schedules (the nightly reconcile construct)
+   * @param use - `upsert`, `delete` or `both`
    */
-  bindSchedules(schedules: { grantScheduling(fn: AppFunction): void }): this {
-    schedules.grantScheduling(this);
+  bindSchedules(
+    schedules: { grantScheduling(fn: AppFunction, use: 'upsert' | 'delete' | 'both'): void },
+    use: 'upsert' | 'delete' | 'both',
+  ): this {
+    schedules.grantScheduling(this, use);
     return this;
   }
 
