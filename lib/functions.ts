@@ -106,10 +106,23 @@ export const FUNCTIONS = {
     intuitApp: true,
     callsQbo: true,
   },
-  'update-settings': {
-    description: 'Time zone and mapping settings',
+  'list-tax-codes': {
+    description: "The company's tax codes, from QBO",
+    timeoutSeconds: INTUIT_CALL_SECONDS,
     trigger: 'route',
     syncTable: 'readwrite',
+    tokens: 'both',
+    intuitApp: true,
+    callsQbo: true,
+  },
+  'update-settings': {
+    description: 'Time zone and mapping settings (tax codes checked against QBO)',
+    timeoutSeconds: INTUIT_CALL_SECONDS,
+    trigger: 'route',
+    syncTable: 'readwrite',
+    tokens: 'both',
+    intuitApp: true,
+    callsQbo: true,
     schedules: 'upsert',
   },
   'disconnect-quickbooks': {

@@ -1,4 +1,5 @@
 import type { CompanyProfile } from './company.ts';
+import type { TaxCodeMap } from './tax.ts';
 
 /**
  * A tenant's connection to QuickBooks Online, as the tenant sees it.
@@ -43,6 +44,8 @@ export interface Connection {
   readonly revokedAtIntuit?: boolean | null;
   /** The company's settings as last read from QBO; absent on connections made before they were read. */
   readonly company?: CompanyProfile | null;
+  /** Line key → QBO TaxCode Id (docs/company-profiles.md); kept across a reconnect to the same company. */
+  readonly taxCodeMap?: TaxCodeMap | null;
 }
 
 /** The status payload of `GET /integrations/quickbooks`. */
@@ -62,6 +65,8 @@ export interface ConnectionView {
   readonly revokedAtIntuit: boolean | null;
   /** The company's settings as last read from QBO (at connect, then at each reconcile). */
   readonly company: CompanyProfile | null;
+  /** Line key (`lines[].taxCode`, `taxable`, `exempt`) → QBO TaxCode Id; `null` when none is set. */
+  readonly taxCodeMap: TaxCodeMap | null;
 }
 
 /** What a QBO company id (realm id) looks like: a number, as a string of 1-32 digits. */
@@ -91,6 +96,7 @@ export function toConnectionView(connection: Connection | undefined, now: number
       warning: null,
       revokedAtIntuit: null,
       company: null,
+      taxCodeMap: null,
     };
   }
   return {
@@ -107,6 +113,7 @@ export function toConnectionView(connection: Connection | undefined, now: number
     revokedAtIntuit:
       connection.status === 'disconnected' ? (connection.revokedAtIntuit ?? null) : null,
     company: connection.company ?? null,
+    taxCodeMap: connection.taxCodeMap ?? null,
   };
 }
 

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { CompanyProfile } from '#shared/domain/company.ts';
 import type { Connection } from '#shared/domain/connection.ts';
+import type { TaxCodeMap } from '#shared/domain/tax.ts';
 import { documentClient } from './dynamo.ts';
 import { connectionSk, realmPk, tenantPk } from './keys.ts';
 import { REALM_INDEX } from './tables.ts';
@@ -185,5 +186,6 @@ function fromItem(item: Record<string, unknown>): Connection {
     companyTakenOverAt: text('companyTakenOverAt'),
     revokedAtIntuit: typeof item.revokedAtIntuit === 'boolean' ? item.revokedAtIntuit : null,
     company: (item.company as CompanyProfile | undefined) ?? null,
+    taxCodeMap: (item.taxCodeMap as TaxCodeMap | undefined) ?? null,
   };
 }

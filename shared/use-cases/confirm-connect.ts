@@ -125,6 +125,7 @@ export async function confirmConnect(
     refreshTokenHardExpiresAt: iso(grant.refreshTokenHardExpiresAt),
     timezone: previous?.timezone ?? deps.config.defaultTimezone,
     incomeAccountId: sameCompany ? (previous?.incomeAccountId ?? null) : null,
+    taxCodeMap: sameCompany ? (previous?.taxCodeMap ?? null) : null,
     reconnectReason: null,
     lastReconcile: sameCompany ? (previous?.lastReconcile ?? null) : null,
     // A reconnect catches up from where the company's changes were last seen.

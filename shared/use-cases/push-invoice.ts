@@ -23,6 +23,7 @@ import {
   type QboInvoice,
   toQboInvoiceBody,
 } from '#shared/qbo/qbo-invoice.ts';
+import { planTax } from '#shared/qbo/qbo-tax.ts';
 import { quote, rows } from '#shared/qbo/query.ts';
 import { requestId } from '#shared/qbo/request-id.ts';
 import type { ConnectionRepository } from '#shared/store/connection-repository.ts';
@@ -78,6 +79,8 @@ export function backoffSeconds(attempt: number): number {
  * - Follows the company's settings (docs/currency-and-numbering.md): an invoice in a currency the
  *   company cannot hold is refused before anything is created; with custom numbers off QBO numbers
  *   the invoice; a duplicate number (6140) opens `duplicate_doc_number` naming the holder.
+ * - Plans the invoice's tax for the company (`qbo-tax.ts`, docs/company-profiles.md); a push QBO
+ *   would book with another tax is refused ({@link PushRefusal}) before anything is created.
  * - Mirrors the client and the items first (see `mirror.ts`).
  * - Creates with a `requestid` derived from tenant, invoice, revision and the creates QBO refused
  *   so far (QBO replays a refusal to a repeated requestid), and notes the create as pending before
@@ -136,6 +139,8 @@ async function push(deps: PushDeps, record: InvoiceRecord, healing = false): Pro
   const qbo = deps.qbo(tenantId);
   // Refuses, before anything is created in QBO, an invoice the company cannot hold.
   const company = await pushSettings(deps, connection, qbo, snapshot.currency);
+  // Refused here, a push whose tax QBO would book differently creates nothing in QBO.
+  const tax = await planTax(qbo, { company, taxCodeMap: connection.taxCodeMap }, snapshot);
   // Pushed to another company before a company switch: this company gets its own copy.
   const sameCompany = record.realmId === realmId;
   const known = sameCompany ? record.qboInvoiceId : null;
@@ -166,7 +171,7 @@ async function push(deps: PushDeps, record: InvoiceRecord, healing = false): Pro
   const customer = await ensureCustomer(mirror, snapshot.client);
   const itemIds = await ensureItems(mirror, snapshot.lines);
   const body = withCompanySettings(
-    toQboInvoiceBody(invoiceId, snapshot, { customerId: customer.qboId, itemIds }),
+    toQboInvoiceBody(invoiceId, snapshot, { customerId: customer.qboId, itemIds }, tax),
     company,
     { currency: snapshot.currency, qboDocNumber: known ? current.qboDocNumber : null },
   );

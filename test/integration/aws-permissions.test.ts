@@ -336,6 +336,14 @@ async function rehearse(): Promise<void> {
   );
   await expireAccessTokens();
   expect((await call(tenantId, 'GET', '/integrations/quickbooks/accounts')).status).toBe(200);
+  await expireAccessTokens();
+  expect((await call(tenantId, 'GET', '/integrations/quickbooks/tax-codes')).status).toBe(200);
+  // A tax code map is checked against the company's codes, read from QBO (an empty one too).
+  await expireAccessTokens();
+  const taxCodeMap = { taxCodeMap: {} };
+  expect(
+    (await call(tenantId, 'PUT', '/integrations/quickbooks/settings', taxCodeMap)).status,
+  ).toBe(200);
   // A Disconnect notice for a company whose grant is alive: the check refreshes it.
   const notice = `${api.url}/oauth/quickbooks/disconnected?realmId=${realmId}`;
   await expireAccessTokens();

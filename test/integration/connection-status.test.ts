@@ -64,6 +64,7 @@ describe('GET /integrations/quickbooks', () => {
       warning: null,
       revokedAtIntuit: null,
       company: US_AUTOMATED,
+      taxCodeMap: null,
     });
   });
 

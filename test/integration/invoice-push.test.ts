@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localChangeQueue } from '#shared/adapters/local/local-queues.ts';
+import { ConnectionRepository } from '#shared/store/connection-repository.ts';
+import { syncStateTable } from '#shared/store/tables.ts';
 import { newTenantId } from '../support/local-api.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
 import { DEFAULT_PROFILE, SUITE_PROFILES, type TestProfile } from '../support/profiles.ts';
@@ -296,14 +298,45 @@ describe('Push API input', () => {
 });
 
 describe('Tax and totals', () => {
-  it('opens a total_mismatch sync error showing both figures when QBO computes another total', async () => {
-    const tenantId = newTenantId();
+  /** A company whose sales tax engine charges 8 % on taxable lines and has no tax code. */
+  async function taxingCompany(tenantId: string): Promise<string> {
     const res = await stack.world.admin('POST', '/_admin/companies', {
       name: 'Taxing Co',
       taxRate: 8,
     });
     const { realmId } = (await res.json()) as { realmId: string };
     await stack.connect(tenantId, realmId);
+    return realmId;
+  }
+
+  it('refuses, before creating anything, an invoice QBO would tax when there is no tax code to override it with', async () => {
+    const tenantId = newTenantId();
+    const realmId = await taxingCompany(tenantId);
+    const before = await books(stack, realmId);
+    await pushInvoice(stack, tenantId, 'inv_t', invoiceBody());
+    await queueDrained();
+    expect(await syncOf(stack, tenantId, 'inv_t')).toMatchObject({
+      status: 'failed',
+      lastError: { code: 'tax_code_missing' },
+    });
+    const { errors } = (await (await stack.call(tenantId, 'GET', '/sync-errors')).json()) as {
+      errors: { kind: string; message: string }[];
+    };
+    expect(errors).toEqual([
+      expect.objectContaining({ kind: 'validation', message: expect.stringMatching(/taxCodeMap/) }),
+    ]);
+    const held = await books(stack, realmId);
+    expect([held.invoices, held.customers, held.items].map((list) => list.length)).toEqual(
+      [before.invoices, before.customers, before.items].map((list) => list.length),
+    );
+  });
+
+  it('opens a total_mismatch sync error showing both figures when QBO computes another total', async () => {
+    const tenantId = newTenantId();
+    const realmId = await taxingCompany(tenantId);
+    // A connection made before the company's settings were read pushes as before: TAX/NON and
+    // TradelyHQ's tax, which this company's engine does not keep.
+    await new ConnectionRepository(syncStateTable.localName).patch(tenantId, { company: null });
     // TradelyHQ says no tax, but the water heater line is taxable and QBO charges 8 % on it.
     await pushInvoice(stack, tenantId, 'inv_t', invoiceBody());
     await queueDrained();
