@@ -253,7 +253,7 @@ export function createCompany(input: NewCompany): CompanyState {
         AllowShipping: false,
         DefaultTerms: { value: '3' },
       },
-      TaxPrefs: { UsingSalesTax: taxRate > 0, PartnerTaxEnabled: taxRate > 0 },
+      TaxPrefs: { UsingSalesTax: true, PartnerTaxEnabled: taxRate > 0 },
       CurrencyPrefs: { MultiCurrencyEnabled: false, HomeCurrency: { value: 'USD' } },
     },
     entities: {
