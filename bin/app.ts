@@ -2,15 +2,18 @@
  * CDK app entry (`cdk.json` runs it). Synthesises offline: the account and region are placeholders
  * unless CDK_DEFAULT_ACCOUNT / CDK_DEFAULT_REGION say otherwise, and bundling uses local esbuild.
  */
+
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { loadConfig } from '#lib/config.ts';
+import { GuardValidator } from '#lib/guard.ts';
 import { IntegrationStack } from '#lib/integration-stack.ts';
 
 const app = new App();
+const region = process.env.CDK_DEFAULT_REGION ?? 'us-east-1';
 const config = (() => {
   try {
-    return loadConfig((key) => app.node.tryGetContext(key));
+    return loadConfig((key) => app.node.tryGetContext(key), region);
   } catch (err) {
     // The operator needs the list of values to fix, not a stack trace.
     console.error((err as Error).message);
@@ -21,8 +24,9 @@ new IntegrationStack(app, `TradelyHQ-QuickBooks-${config.envName}`, {
   config,
   env: {
     account: process.env.CDK_DEFAULT_ACCOUNT ?? '123456789012',
-    region: process.env.CDK_DEFAULT_REGION ?? 'us-east-1',
+    region,
   },
 });
-// cdk-nag 3 is a policy-validation plugin: an unacknowledged AwsSolutions finding fails the synth.
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+// Policy as code, both policy-validation plugins: an unacknowledged cdk-nag AwsSolutions finding
+// or CloudFormation Guard (Control Tower) finding fails the synth.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new GuardValidator());

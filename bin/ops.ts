@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { SQSClient, StartMessageMoveTaskCommand } from '@aws-sdk/client-sqs';
 import { SqsReconcileQueue } from '#shared/adapters/aws/sqs-reconcile-queue.ts';
 import { requiredEnv } from '#shared/config/env.ts';
-import { ENV } from '#shared/config/names.ts';
+import { required } from '#shared/config/runtime-env.ts';
 import { systemClock } from '#shared/ports/clock.ts';
 import { ConnectionRepository } from '#shared/store/connection-repository.ts';
 import { SyncErrorRepository } from '#shared/store/sync-error-repository.ts';
@@ -65,11 +65,11 @@ async function local(url: string): Promise<unknown> {
 
 async function aws(): Promise<unknown> {
   const args = input();
-  const table = requiredEnv(ENV.syncTable);
+  const table = required('syncTable');
   const deps = {
     connections: new ConnectionRepository(table),
     syncErrors: new SyncErrorRepository(table),
-    reconcile: new SqsReconcileQueue(requiredEnv('RECONCILE_QUEUE_URL')),
+    reconcile: new SqsReconcileQueue(required('reconcileQueueUrl')),
     clock: systemClock,
   };
   switch (command) {

@@ -196,6 +196,7 @@ function profiledCurrency(company: CompanyState, entity: EntityName, draft: Enti
 }
 
 function normalizeItem(company: CompanyState, draft: Entity): Entity {
+  if (company.profile) checkLengths('Item', draft);
   const name = typeof draft.Name === 'string' ? draft.Name.trim() : '';
   if (!name) throw requiredParam('Name');
   if (draft.Type === undefined) throw requiredParam('Type');

@@ -239,7 +239,7 @@ export function profilePreferences(
 }
 
 /** Documented maxima (Intuit's API reference, per entity: see emulator/README.md). */
-const MAXIMA: Record<'Invoice' | 'Customer', readonly (readonly [string, number])[]> = {
+const MAXIMA: Record<'Invoice' | 'Customer' | 'Item', readonly (readonly [string, number])[]> = {
   Invoice: [
     ['DocNumber', 21],
     ['PrivateNote', 4000],
@@ -267,6 +267,12 @@ const MAXIMA: Record<'Invoice' | 'Customer', readonly (readonly [string, number]
     ['Notes', 2000],
     ...addressMaxima('BillAddr'),
     ...addressMaxima('ShipAddr'),
+  ],
+  Item: [
+    ['Name', 100],
+    ['Sku', 100],
+    ['Description', 4000],
+    ['PurchaseDesc', 1000],
   ],
 };
 
@@ -333,10 +339,13 @@ function at(obj: Record<string, unknown>, path: string): unknown {
 /**
  * Refuses (2050) the first string over its documented maximum.
  *
- * @param entity - Invoice or Customer
+ * @param entity - Invoice, Customer or Item
  * @param draft - the entity as sent
  */
-export function checkLengths(entity: 'Invoice' | 'Customer', draft: Record<string, unknown>): void {
+export function checkLengths(
+  entity: 'Invoice' | 'Customer' | 'Item',
+  draft: Record<string, unknown>,
+): void {
   for (const [path, max] of MAXIMA[entity]) {
     const value = at(draft, path);
     if (typeof value === 'string' && value.length > max) {

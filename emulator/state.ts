@@ -247,12 +247,13 @@ export function createCompany(input: NewCompany): CompanyState {
       ...systemFields('1', now),
       AccountingInfoPrefs: { TrackDepartments: false, ClassTrackingPerTxn: false },
       SalesFormsPrefs: {
-        CustomTxnNumbers: false,
+        // It keeps the DocNumber sent, as a custom-numbers company does (README, Company profiles).
+        CustomTxnNumbers: true,
         AllowDiscount: true,
         AllowShipping: false,
         DefaultTerms: { value: '3' },
       },
-      TaxPrefs: { UsingSalesTax: taxRate > 0, PartnerTaxEnabled: taxRate > 0 },
+      TaxPrefs: { UsingSalesTax: true, PartnerTaxEnabled: taxRate > 0 },
       CurrencyPrefs: { MultiCurrencyEnabled: false, HomeCurrency: { value: 'USD' } },
     },
     entities: {

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { isTimeZone } from '#shared/domain/connection.ts';
 
 /**
  * The stack's deploy-time configuration, read from CDK context (`cdk.json` or `-c key=value`) and
@@ -74,6 +75,19 @@ const csv = z
   .union([z.string(), z.array(z.string())])
   .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean));
 
+/**
+ * A secret's complete ARN: Secrets Manager ends the name with `-` and six random characters
+ * (https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_iam-permissions.html#iam-resources).
+ * The stack grants `GetSecretValue` on exactly this ARN, so a partial one (without the six
+ * characters) deploys and then fails every cold start with AccessDenied.
+ */
+const secretArn = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+-[A-Za-z0-9]{6}$/,
+    'a complete Secrets Manager ARN, ending in the six characters Secrets Manager adds to the name',
+  );
+
 const httpsOrigin = z
   .url({ protocol: /^https$/ })
   .refine((v) => new URL(v).origin === v, 'must be an origin: https://host[:port], no path');
@@ -93,16 +107,14 @@ const schema = z.strictObject({
   apiThrottleRate: z.coerce.number().int().positive().default(50),
   apiThrottleBurst: z.coerce.number().int().positive().default(100),
   intuitEnvironment: z.enum(['sandbox', 'production']).default('sandbox'),
-  intuitSecretArn: z
-    .string()
-    .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, 'a Secrets Manager ARN')
-    .optional(),
-  webhookSecretArn: z
-    .string()
-    .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, 'a Secrets Manager ARN')
-    .optional(),
+  intuitSecretArn: secretArn.optional(),
+  webhookSecretArn: secretArn.optional(),
   portalUrl: z.url({ protocol: /^https$/ }).optional(),
-  defaultTimezone: z.string().default('America/New_York'),
+  // Every tenant's schedule starts in it: Scheduler refuses a zone that is not in the IANA database.
+  defaultTimezone: z
+    .string()
+    .refine(isTimeZone, 'an IANA time zone such as America/Chicago')
+    .default('America/New_York'),
   alarmEmails: csv.pipe(z.array(z.email())).default([]),
   webhookThrottleRate: z.coerce.number().int().positive().default(20),
   webhookThrottleBurst: z.coerce.number().int().positive().default(40),
@@ -140,9 +152,12 @@ export const CONFIG_KEYS = Object.keys(schema.shape) as (keyof typeof schema.sha
  * Validates the stack's configuration and lists every problem at once.
  *
  * @param read - reads one context value by key (e.g. `(k) => app.node.tryGetContext(k)`)
+ * @param region - the region the stack deploys to, when known: ARNs of secrets and of the
+ *   certificate must be in it (functions read secrets in their own region, and API Gateway takes a
+ *   regional custom domain's certificate only from its own)
  * @throws Error naming each missing or invalid value and how to set it
  */
-export function loadConfig(read: (key: string) => unknown): StackConfig {
+export function loadConfig(read: (key: string) => unknown, region?: string): StackConfig {
   const raw = Object.fromEntries(
     CONFIG_KEYS.map((key) => [key, read(key)]).filter(([, value]) => value !== undefined),
   );
@@ -167,6 +182,13 @@ export function loadConfig(read: (key: string) => unknown): StackConfig {
   }
   if ((c.domainName === undefined) !== (c.certificateArn === undefined)) {
     problems.push('domainName, certificateArn: set both for a custom domain, or neither');
+  }
+  const arns = { intuitSecretArn: c.intuitSecretArn, webhookSecretArn: c.webhookSecretArn };
+  for (const [key, arn] of Object.entries({ ...arns, certificateArn: c.certificateArn })) {
+    const arnRegion = arn?.split(':')[3];
+    if (region && arnRegion && arnRegion !== region) {
+      problems.push(`${key}: in ${arnRegion}, but the stack deploys to ${region}`);
+    }
   }
   if (problems.length > 0) {
     throw new Error(`Invalid stack configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);

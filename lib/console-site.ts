@@ -13,6 +13,7 @@ import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aw
 import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { buildConsole, consoleContentSecurityPolicy } from '#console/build.ts';
+import { acknowledgeGuard } from './guard.ts';
 
 /** Props of {@link ConsoleSite}. */
 export interface ConsoleSiteProps {
@@ -56,11 +57,25 @@ export class ConsoleSite extends Construct {
       objectOwnership: ObjectOwnership.OBJECT_WRITER,
       lifecycleRules: [{ expiration }],
     });
-    Validations.of(logs).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason:
-        'This is the access-log bucket of the console bucket and its CloudFront distribution; ' +
-        'logging it into itself would loop, and it holds only logs, kept for the log retention.',
+    const logsReason =
+      'This is the access-log bucket of the console bucket and its CloudFront distribution; ' +
+      'logging it into itself would loop, and it holds only logs, kept for the log retention.';
+    Validations.of(logs).acknowledge({ id: 'AwsSolutions-S1', reason: logsReason });
+    acknowledgeGuard(logs, {
+      s3_bucket_logging_enabled_check: logsReason,
+      s3_bucket_acl_prohibited_check:
+        'CloudFront standard logging writes its log files with ACLs (object writer ownership); ' +
+        'the bucket blocks all public access and nothing else writes here.',
+      s3_bucket_versioning_enabled_check:
+        'Log files are written once and expire after the log retention; versions would only keep ' +
+        'expired logs longer.',
+      s3_bucket_default_encryption_kms_check:
+        'Encrypted with S3-managed keys: CloudFront standard logging cannot deliver into a bucket ' +
+        'encrypted with a customer-managed KMS key unless its key policy admits the log service, ' +
+        'and the logs are request lines of a public static site.',
+      s3_bucket_object_lock_enabled_check:
+        'Logs expire after the log retention by a lifecycle rule; Object Lock would forbid that.',
+      s3_event_notifications_enabled_check: 'Nothing reacts to a new log file.',
     });
     this.bucket = new Bucket(this, 'Files', {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
@@ -70,6 +85,16 @@ export class ConsoleSite extends Construct {
       lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(30) }],
       serverAccessLogsBucket: logs,
       serverAccessLogsPrefix: 's3/',
+    });
+    acknowledgeGuard(this.bucket, {
+      s3_bucket_default_encryption_kms_check:
+        'The files are the public console (HTML, CSS, one script, config.json with the API URL), ' +
+        'served to anyone by CloudFront; S3-managed keys encrypt them at rest, and a KMS key ' +
+        'would only add a key policy for CloudFront to read them.',
+      s3_bucket_object_lock_enabled_check:
+        'Every deploy replaces and prunes the files by design; versioning keeps the replaced ' +
+        'ones 30 days.',
+      s3_event_notifications_enabled_check: 'Nothing reacts to an upload but the deploy itself.',
     });
     const headers = new ResponseHeadersPolicy(this, 'SecurityHeaders', {
       comment: 'Security headers of the reference admin console',
@@ -123,6 +148,17 @@ export class ConsoleSite extends Construct {
           'HTTP is redirected to HTTPS.',
       },
     );
+    const defaultCertificate =
+      'The distribution uses the default *.cloudfront.net certificate (no custom domain for the ' +
+      'reference console): no ACM certificate, SNI setting or security policy applies to it.';
+    acknowledgeGuard(this.distribution, {
+      cloudfront_custom_ssl_certificate_check: defaultCertificate,
+      cloudfront_sni_enabled_check: defaultCertificate,
+      cloudfront_security_policy_check: defaultCertificate,
+      cloudfront_origin_failover_enabled_check:
+        'One static bucket in one region holds the console; there is no second origin to fail ' +
+        'over to, and the API, not the console, is what tenants depend on.',
+    });
     this.origin = `https://${this.distribution.distributionDomainName}`;
   }
 
@@ -192,6 +228,11 @@ export class ConsoleSite extends Construct {
             'and it runs only during a deploy.',
         },
       );
+      acknowledgeGuard(scope, {
+        lambda_inside_vpc_check:
+          "CDK's BucketDeployment function, run only during a deploy: it copies files to S3 and " +
+          'invalidates CloudFront, both AWS endpoints; nothing it reaches is in a VPC.',
+      });
     }
   }
 }

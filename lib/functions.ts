@@ -38,8 +38,12 @@ export interface FunctionSpec {
   readonly events?: boolean;
   /** Queues it sends to. */
   readonly sendsTo?: readonly QueueName[];
-  /** Creates, moves and deletes tenants' nightly schedules. */
-  readonly schedules?: boolean;
+  /**
+   * Tenants' nightly schedules: creates and moves them (`upsert`), deletes them (`delete`), or
+   * both. Only what the function does is granted (the IAM rehearsal,
+   * `test/integration/aws-permissions.test.ts`, checks each against its calls).
+   */
+  readonly schedules?: 'upsert' | 'delete' | 'both';
   /** Calls the QBO Accounting API (its logs feed the per-company request and 429 insights). */
   readonly callsQbo?: boolean;
 }
@@ -82,7 +86,7 @@ export const FUNCTIONS = {
     intuitApp: true,
     events: true,
     sendsTo: ['push', 'grants'],
-    schedules: true,
+    schedules: 'both',
     callsQbo: true,
   },
   // Public: no table, no token key, no Intuit secret; it only queues a check of the grant.
@@ -102,11 +106,24 @@ export const FUNCTIONS = {
     intuitApp: true,
     callsQbo: true,
   },
-  'update-settings': {
-    description: 'Time zone and mapping settings',
+  'list-tax-codes': {
+    description: "The company's tax codes, from QBO",
+    timeoutSeconds: INTUIT_CALL_SECONDS,
     trigger: 'route',
     syncTable: 'readwrite',
-    schedules: true,
+    tokens: 'both',
+    intuitApp: true,
+    callsQbo: true,
+  },
+  'update-settings': {
+    description: 'Time zone and mapping settings (tax codes checked against QBO)',
+    timeoutSeconds: INTUIT_CALL_SECONDS,
+    trigger: 'route',
+    syncTable: 'readwrite',
+    tokens: 'both',
+    intuitApp: true,
+    callsQbo: true,
+    schedules: 'upsert',
   },
   'disconnect-quickbooks': {
     description: 'Revokes at Intuit, deletes tokens',
@@ -116,7 +133,7 @@ export const FUNCTIONS = {
     tokens: 'read',
     intuitApp: true,
     sendsTo: ['grants'],
-    schedules: true,
+    schedules: 'delete',
   },
   'push-invoice': {
     description: 'Authorize & Send: queues a push',

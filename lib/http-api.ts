@@ -19,6 +19,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { RouteDefinition } from '#shared/api/routes.ts';
 import { scopesFor } from '#shared/http/scopes.ts';
+import { acknowledgeGuard, acknowledgeLogGroup } from './guard.ts';
 
 /** Props of {@link IntegrationHttpApi}. */
 export interface IntegrationHttpApiProps {
@@ -91,6 +92,12 @@ export class IntegrationHttpApi extends Construct {
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    acknowledgeLogGroup(accessLogs, props.logRetention);
+    acknowledgeGuard(this.api, {
+      lambda_function_public_access_prohibited_check:
+        "Each route's invoke permission names this API's execute-api ARN as its SourceArn; CDK " +
+        'writes it with Fn::Join, which the Guard rule cannot read (a limitation its README states).',
+    });
     const stage = new HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
       stageName: '$default',
@@ -157,6 +164,9 @@ export class IntegrationHttpApi extends Construct {
         Validations.of(httpRoute).acknowledge({
           id: 'AwsSolutions-APIG4',
           reason: `Public by design: ${route.publicBecause}`,
+        });
+        acknowledgeGuard(httpRoute, {
+          api_gw_v2_authorization_type_configured_check: `Public by design: ${route.publicBecause}`,
         });
       }
     }

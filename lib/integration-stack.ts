@@ -25,6 +25,7 @@ import {
   functionsWhere,
 } from './functions.ts';
 import { Grants } from './grants.ts';
+import { limitGrantsToAwsServices } from './guard.ts';
 import { IntegrationHttpApi } from './http-api.ts';
 import { InvoicePipeline } from './invoice-pipeline.ts';
 import { AppFunction, type IntuitAppBinding } from './lambda-function.ts';
@@ -82,6 +83,7 @@ export class IntegrationStack extends Stack {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    limitGrantsToAwsServices(this.queueKey);
     this.observability = new Observability(this, 'Observability', {
       key: this.queueKey,
       alarmEmails: config.alarmEmails,
@@ -136,7 +138,7 @@ export class IntegrationStack extends Stack {
     };
     for (const [name, spec] of functionEntries()) {
       for (const queue of spec.sendsTo ?? []) queues[queue].grantSend(built[name]);
-      if (spec.schedules) built[name].bindSchedules(this.reconcile);
+      if (spec.schedules) built[name].bindSchedules(this.reconcile, spec.schedules);
       if (spec.trigger === 'hourly') {
         new Rule(this, 'FleetWatchdogHourly', {
           description: 'Runs the fleet watchdog every hour',

@@ -8,6 +8,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { ENV } from '#shared/config/names.ts';
+import { acknowledgeGuard, acknowledgeLogGroup } from './guard.ts';
 import { acknowledgeKmsGrantWildcards } from './nag.ts';
 
 /** The Intuit app as functions see it. */
@@ -110,6 +111,13 @@ export class AppFunction extends NodejsFunction {
       },
     });
     logGroup.grantWrite(role);
+    acknowledgeLogGroup(logGroup, props.logRetention);
+    acknowledgeGuard(this, {
+      lambda_inside_vpc_check:
+        'Nothing it reaches lives in a VPC: Intuit is on the internet and DynamoDB, SQS, KMS, ' +
+        'Secrets Manager, EventBridge and Scheduler are AWS endpoints reached over TLS with IAM; ' +
+        'a VPC would add NAT gateways or interface endpoints and protect nothing here.',
+    });
     // Active tracing is set on the L1 function rather than with `tracing: Tracing.ACTIVE`, which
     // would add the X-Ray `Resource: *` statement to the role's default policy, where a cdk-nag
     // acknowledgement would also hide any other wildcard granted to the function later.
@@ -170,12 +178,16 @@ export class AppFunction extends NodejsFunction {
   }
 
   /**
-   * Lets this function manage tenants' nightly schedules.
+   * Lets this function create and move, or delete, tenants' nightly schedules.
    *
    * @param schedules - whatever owns the schedules (the nightly reconcile construct)
+   * @param use - `upsert`, `delete` or `both`
    */
-  bindSchedules(schedules: { grantScheduling(fn: AppFunction): void }): this {
-    schedules.grantScheduling(this);
+  bindSchedules(
+    schedules: { grantScheduling(fn: AppFunction, use: 'upsert' | 'delete' | 'both'): void },
+    use: 'upsert' | 'delete' | 'both',
+  ): this {
+    schedules.grantScheduling(this, use);
     return this;
   }
 

@@ -102,12 +102,14 @@ export class NightlyReconcile extends Construct {
   }
 
   /**
-   * Lets a function create, move and delete tenants' schedules in this group (and pass the
-   * scheduler role to Scheduler, nothing else), and hands it what the schedules need.
+   * Lets a function create and move (`UpdateSchedule`, `CreateSchedule` when it is missing, and
+   * passing the scheduler role to Scheduler, nothing else), or delete, tenants' schedules in this
+   * group, and hands it what the schedules need. Nothing reads a schedule back.
    *
    * @param fn - the function
+   * @param use - `upsert`, `delete` or `both`
    */
-  grantScheduling(fn: AppFunction): void {
+  grantScheduling(fn: AppFunction, use: 'upsert' | 'delete' | 'both'): void {
     fn.addEnvironment(ENV.scheduleGroup, this.group.scheduleGroupName);
     fn.addEnvironment(ENV.reconcileQueueArn, this.queue.queueArn);
     fn.addEnvironment(ENV.schedulerRoleArn, this.schedulerRole.roleArn);
@@ -115,18 +117,17 @@ export class NightlyReconcile extends Construct {
     const { partition, region, account } = Stack.of(this);
     const group = this.group.scheduleGroupName;
     const schedules = `arn:${partition}:scheduler:${region}:${account}:schedule/${group}/reconcile*`;
+    const upserts = use !== 'delete';
     fn.addToRolePolicy(
       new PolicyStatement({
         actions: [
-          'scheduler:CreateSchedule',
-          'scheduler:UpdateSchedule',
-          'scheduler:DeleteSchedule',
-          'scheduler:GetSchedule',
+          ...(upserts ? ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule'] : []),
+          ...(use !== 'upsert' ? ['scheduler:DeleteSchedule'] : []),
         ],
         resources: [schedules],
       }),
     );
-    this.passRole(fn);
+    if (upserts) this.passRole(fn);
     Validations.of(fn.role as Role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:${region}:${account}:schedule/${group}/reconcile*]`,
       reason:

@@ -21,6 +21,7 @@ import {
   type TableDefinition,
   tenantProviderKeysTable,
 } from '#shared/store/tables.ts';
+import { limitGrantsToAwsServices } from './guard.ts';
 
 /** Props of {@link SyncData}. */
 export interface SyncDataProps {
@@ -61,11 +62,13 @@ export class SyncData extends Construct {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    limitGrantsToAwsServices(this.tableKey);
     this.tokenKey = new Key(this, 'TokenKey', {
       description: 'Wraps data keys of tenant OAuth tokens (tenant_provider_keys); nothing else',
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    limitGrantsToAwsServices(this.tokenKey);
     // One statement per key: a Null condition with two keys would deny only when both are missing.
     for (const contextKey of ['tenantId', 'provider']) {
       this.tokenKey.addToResourcePolicy(

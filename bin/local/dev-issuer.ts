@@ -1,5 +1,5 @@
 import { type CryptoKey, generateKeyPair, type JWTPayload, jwtVerify, SignJWT } from 'jose';
-import { SCOPES } from '#shared/http/scopes.ts';
+import { scopeNames } from '#shared/http/scopes.ts';
 
 /** Who a development token is for: by default the local admin, with both scopes. */
 export interface MintOptions {
@@ -43,7 +43,8 @@ export class DevIssuer {
    * @param options - see {@link MintOptions}
    */
   mint(tenantId: string, options: MintOptions = {}): Promise<string> {
-    const scopes = options.scopes ?? [SCOPES.admin, SCOPES.push];
+    const names = scopeNames();
+    const scopes = options.scopes ?? [names.admin, names.push];
     return this.sign(
       {
         [this.tenantClaim]: tenantId,

@@ -4,8 +4,7 @@ import {
   localReconcileQueue,
   localReconcileSender,
 } from '#shared/adapters/local/local-queues.ts';
-import { requiredEnv } from '#shared/config/env.ts';
-import { ENV } from '#shared/config/names.ts';
+import { required } from '#shared/config/runtime-env.ts';
 import { systemClock } from '#shared/ports/clock.ts';
 import { ConnectionRepository } from '#shared/store/connection-repository.ts';
 import { SyncErrorRepository } from '#shared/store/sync-error-repository.ts';
@@ -26,7 +25,7 @@ export async function runLocalOp(
   command: string,
   input: Record<string, unknown>,
 ): Promise<unknown | undefined> {
-  const table = requiredEnv(ENV.syncTable);
+  const table = required('syncTable');
   const deps = {
     connections: new ConnectionRepository(table),
     syncErrors: new SyncErrorRepository(table),

@@ -15,12 +15,22 @@ export interface IncomeAccount {
   readonly name: string;
 }
 
+/** One tax code of the company (`GET /integrations/quickbooks/tax-codes`). */
+export interface TaxCodeChoice {
+  readonly id: string;
+  readonly name: string;
+  /** Percent, all its sales rates together. */
+  readonly rate: number;
+}
+
 /** One invoice of `GET /invoices`. */
 export interface InvoiceView {
   readonly invoiceId: string;
   readonly docNumber: string;
   readonly status: string;
   readonly qboInvoiceId: string | null;
+  /** The number QuickBooks shows: its own when the company numbers invoices itself. */
+  readonly qboDocNumber: string | null;
   readonly total: string;
   readonly balance: string | null;
   readonly currency: string;
@@ -107,6 +117,13 @@ export class ApiClient {
     return (
       await this.request<{ accounts: IncomeAccount[] }>('GET', '/integrations/quickbooks/accounts')
     ).accounts;
+  }
+
+  /** The company's tax codes, for the tax code map. */
+  async taxCodes(): Promise<readonly TaxCodeChoice[]> {
+    return (
+      await this.request<{ taxCodes: TaxCodeChoice[] }>('GET', '/integrations/quickbooks/tax-codes')
+    ).taxCodes;
   }
 
   /** The tenant's pushed invoices (first page). */

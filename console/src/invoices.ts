@@ -39,7 +39,7 @@ function qboLink(ctx: ConsoleContext, connection: ConnectionView, invoice: Invoi
     h(
       'a',
       { href, target: '_blank', rel: 'noopener noreferrer' },
-      `Open ${invoice.docNumber} in QuickBooks`,
+      `Open ${invoice.qboDocNumber ?? invoice.docNumber} in QuickBooks`,
     ),
   );
 }
@@ -83,7 +83,15 @@ export function renderInvoices(
               h(
                 'tr',
                 { 'data-invoice': invoice.invoiceId },
-                h('th', { scope: 'row' }, invoice.docNumber),
+                h(
+                  'th',
+                  { scope: 'row' },
+                  invoice.docNumber,
+                  // QuickBooks numbered it itself (custom transaction numbers off).
+                  invoice.qboDocNumber &&
+                    invoice.qboDocNumber !== invoice.docNumber &&
+                    h('span', { class: 'hint' }, ` QuickBooks no. ${invoice.qboDocNumber}`),
+                ),
                 h('td', { class: 'num' }, `${invoice.total} ${invoice.currency}`),
                 h('td', { class: 'num' }, invoice.balance ?? '—'),
                 statusCell(invoice),

@@ -1,14 +1,15 @@
 /**
  * Settings → Integrations: connect, the connection's details and token health, the time zone of
- * the 2 AM reconcile, the income account of mirrored items, and disconnect.
+ * the 2 AM reconcile, the income account of mirrored items, the tax code map, and disconnect.
  */
-import type { ConnectionView, IncomeAccount } from './api.ts';
+import type { ConnectionView, IncomeAccount, TaxCodeChoice } from './api.ts';
 import type { ConsoleContext } from './context.ts';
 import { byId, h, renderIfChanged, when } from './dom.ts';
 
 const DAY_MS = 24 * 3600_000;
 
 let accounts: { key: string; list: readonly IncomeAccount[] | string } | undefined;
+let taxCodes: { key: string; list: readonly TaxCodeChoice[] | string } | undefined;
 
 /** Days left until an instant, rounded down (never negative). */
 function daysUntil(iso: string): number {
@@ -31,16 +32,72 @@ function tokenHealth(connection: ConnectionView): Node {
   );
 }
 
-async function loadAccounts(ctx: ConsoleContext, key: string): Promise<void> {
+/** A list read from QuickBooks, or why it could not be read. */
+async function listed<T>(read: () => Promise<readonly T[]>, what: string) {
+  try {
+    return await read();
+  } catch (err) {
+    return `${what} could not be read: ${(err as Error).message}`;
+  }
+}
+
+async function loadChoices(ctx: ConsoleContext, key: string): Promise<void> {
   if (accounts?.key === key) return;
   accounts = { key, list: 'Loading income accounts…' };
-  try {
-    accounts = { key, list: await ctx.api.incomeAccounts() };
-  } catch (err) {
-    accounts = { key, list: `Income accounts could not be read: ${(err as Error).message}` };
-  }
+  taxCodes = { key, list: 'Loading tax codes…' };
+  const [accountList, codeList] = await Promise.all([
+    listed(() => ctx.api.incomeAccounts(), 'Income accounts'),
+    listed(() => ctx.api.taxCodes(), 'Tax codes'),
+  ]);
+  accounts = { key, list: accountList };
+  taxCodes = { key, list: codeList };
   byId('integrations-body').dataset.key = '';
   await ctx.refresh();
+}
+
+const TAX_KEY_LABELS: Record<string, string> = {
+  taxable: 'QuickBooks tax code for taxable lines',
+  exempt: 'QuickBooks tax code for exempt lines',
+};
+
+/**
+ * The tax code map: one choice per line key (`taxable`, `exempt`, and each `taxCode` already
+ * mapped), from the company's own tax codes. `undefined` while it cannot be edited.
+ */
+function taxCodeChoices(connection: ConnectionView) {
+  const list = taxCodes?.list;
+  if (!Array.isArray(list) || list.length === 0) {
+    const text =
+      typeof list === 'string'
+        ? list
+        : "This company has no tax codes of its own: invoices use QuickBooks' TAX and NON.";
+    return { nodes: [h('p', { class: 'hint' }, text)], map: undefined };
+  }
+  const current = connection.taxCodeMap ?? {};
+  const keys = [...new Set(['taxable', 'exempt', ...Object.keys(current)])];
+  const selects = keys.map((key, i) =>
+    h(
+      'select',
+      { id: `tax-code-${i}`, name: key },
+      h('option', { value: '' }, 'Not mapped'),
+      ...list.map((c: TaxCodeChoice) =>
+        h('option', { value: c.id, selected: c.id === current[key] }, `${c.name} (${c.rate} %)`),
+      ),
+    ),
+  );
+  const nodes = keys.flatMap((key, i) => [
+    h(
+      'label',
+      { for: `tax-code-${i}` },
+      TAX_KEY_LABELS[key] ?? `QuickBooks tax code for lines with tax code "${key}"`,
+    ),
+    selects[i] as HTMLSelectElement,
+  ]);
+  const map = () => {
+    const chosen = selects.filter((s) => s.value !== '').map((s) => [s.name, s.value]);
+    return chosen.length > 0 ? Object.fromEntries(chosen) : null;
+  };
+  return { nodes, map };
 }
 
 function settingsForm(ctx: ConsoleContext, connection: ConnectionView): HTMLFormElement {
@@ -53,6 +110,7 @@ function settingsForm(ctx: ConsoleContext, connection: ConnectionView): HTMLForm
     ...zones.map((zone) => h('option', { value: zone, selected: zone === current }, zone)),
   );
   const list = accounts?.list;
+  const tax = taxCodeChoices(connection);
   const income = h(
     'select',
     { id: 'income-account', name: 'incomeAccountId', disabled: typeof list === 'string' },
@@ -72,6 +130,7 @@ function settingsForm(ctx: ConsoleContext, connection: ConnectionView): HTMLForm
             ctx.api.request('PUT', '/integrations/quickbooks/settings', {
               timezone: timezone.value,
               ...(typeof list === 'string' ? {} : { incomeAccountId: income.value || null }),
+              ...(tax.map ? { taxCodeMap: tax.map() } : {}),
             }),
           'Settings saved.',
         );
@@ -82,6 +141,7 @@ function settingsForm(ctx: ConsoleContext, connection: ConnectionView): HTMLForm
     h('label', { for: 'income-account' }, 'Income account for items mirrored to QuickBooks'),
     income,
     typeof list === 'string' && h('p', { class: 'hint' }, list),
+    ...tax.nodes,
     h('button', { type: 'submit' }, 'Save settings'),
   );
 }
@@ -112,6 +172,7 @@ function disconnectDialog(ctx: ConsoleContext): HTMLDialogElement {
         '/integrations/quickbooks',
       );
       accounts = undefined;
+      taxCodes = undefined;
       if (!out.revokedAtIntuit) {
         ctx.announce(
           'Disconnected here; Intuit could not be reached to revoke the tokens.',
@@ -131,14 +192,15 @@ function disconnectDialog(ctx: ConsoleContext): HTMLDialogElement {
  */
 export function renderSettings(ctx: ConsoleContext, connection: ConnectionView): void {
   if (connection.status === 'connected' && connection.realmId) {
-    void loadAccounts(ctx, connection.realmId);
+    void loadChoices(ctx, connection.realmId);
   } else if (connection.status === 'reconnect_required') {
     accounts = { key: '', list: 'Income accounts can be chosen once QuickBooks is reconnected.' };
+    taxCodes = { key: '', list: 'Tax codes can be chosen once QuickBooks is reconnected.' };
   }
   const body = byId('integrations-body');
   // Never redraw under the admin's feet while the disconnect confirmation is open.
   if (body.querySelector('dialog[open]')) return;
-  const key = JSON.stringify([connection, accounts]);
+  const key = JSON.stringify([connection, accounts, taxCodes]);
   renderIfChanged(body, key, () => {
     if (connection.status === 'disconnected') {
       return [

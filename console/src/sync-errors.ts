@@ -15,6 +15,7 @@ const KIND_LABELS: Record<SyncErrorKind, string> = {
   missing_in_quickbooks: 'Never arrived in QuickBooks',
   deleted_in_quickbooks: 'Deleted in QuickBooks',
   auth: 'Connection problem',
+  duplicate_doc_number: 'Number already used in QuickBooks',
 };
 
 let selected: string | undefined;

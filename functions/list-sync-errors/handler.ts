@@ -3,6 +3,7 @@
  * QuickBooks" banner flag and every invoice where TradelyHQ and QBO disagree (open by default).
  */
 import * as z from 'zod';
+import { SYNC_ERROR_KINDS } from '#shared/domain/sync-error.ts';
 import { parseWith, tenantRoute } from '#shared/http/api-handler.ts';
 import { listSyncErrors } from '#shared/use-cases/list-sync-errors.ts';
 import { services } from '#shared/wiring/services.ts';
@@ -10,17 +11,7 @@ import { services } from '#shared/wiring/services.ts';
 const deps = services();
 const query = z.strictObject({
   state: z.enum(['open', 'closed', 'dismissed', 'accepted']).default('open'),
-  kind: z
-    .enum([
-      'drift',
-      'push_failed',
-      'validation',
-      'total_mismatch',
-      'missing_in_quickbooks',
-      'deleted_in_quickbooks',
-      'auth',
-    ])
-    .optional(),
+  kind: z.enum(SYNC_ERROR_KINDS).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
   cursor: z.string().max(512).optional(),
 });

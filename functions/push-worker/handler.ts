@@ -8,9 +8,7 @@ import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambd
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 // zod/mini: the same checks as zod in a seventh of the bundle; see FUNCTION_BUNDLING.
 import * as z from 'zod/mini';
-import { optionalEnv } from '#shared/config/env.ts';
-import { ENV } from '#shared/config/names.ts';
-import { QUEUES } from '#shared/config/queues.ts';
+import { runtimeEnv } from '#shared/config/runtime-env.ts';
 import { beginRecord } from '#shared/observability/correlation.ts';
 import { pushInvoice } from '#shared/use-cases/push-invoice.ts';
 import { intuitServices } from '#shared/wiring/services.ts';
@@ -18,9 +16,9 @@ import { intuitServices } from '#shared/wiring/services.ts';
 const deps = await intuitServices();
 const queue = deps.pushQueue;
 /** Must equal the queue's redrive maxReceiveCount. */
-const MAX_RECEIVES = Number(optionalEnv(ENV.pushMaxReceives, String(QUEUES.push.maxReceives)));
+const MAX_RECEIVES = runtimeEnv().pushMaxReceives;
 /** Other first creates waiting in a message group that make a batch request worth it (0: never). */
-const BATCH_MIN_BACKLOG = Number(optionalEnv(ENV.qboBatchMinBacklog, '4'));
+const BATCH_MIN_BACKLOG = runtimeEnv().qboBatchMinBacklog;
 const message = z.strictObject({
   tenantId: z.string().check(z.minLength(1)),
   invoiceId: z.string().check(z.minLength(1)),

@@ -4,13 +4,12 @@
  * request and holds no token key: it only queues a check of the grant (the grant worker asks
  * Intuit), answers every company id alike, and sends the browser to the portal.
  */
-import { requiredEnv } from '#shared/config/env.ts';
-import { ENV } from '#shared/config/names.ts';
+import { required } from '#shared/config/runtime-env.ts';
 import { REALM_ID } from '#shared/domain/connection.ts';
 import { publicRoute } from '#shared/http/api-handler.ts';
 import { services } from '#shared/wiring/services.ts';
 
-const portalUrl = requiredEnv(ENV.portalUrl);
+const portalUrl = required('portalUrl');
 const queue = services().grantQueue;
 
 export const handler = publicRoute({}, async ({ query }) => {

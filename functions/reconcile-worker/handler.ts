@@ -7,6 +7,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 // zod/mini: the same checks as zod in a seventh of the bundle; see FUNCTION_BUNDLING.
 import * as z from 'zod/mini';
+import { runtimeEnv } from '#shared/config/runtime-env.ts';
 import { beginRecord } from '#shared/observability/correlation.ts';
 import { logger } from '#shared/observability/logger.ts';
 import { reconcileTenant } from '#shared/use-cases/reconcile-tenant.ts';
@@ -15,7 +16,7 @@ import { intuitServices } from '#shared/wiring/services.ts';
 const deps = await intuitServices();
 
 /** Longest random wait before a scheduled run starts. */
-const JITTER_SECONDS = Number(process.env.RECONCILE_JITTER_SECONDS ?? '600');
+const JITTER_SECONDS = runtimeEnv().reconcileJitterSeconds;
 const request = z.object({
   tenantId: z.string().check(z.minLength(1)),
   scheduledFor: z.iso.datetime({ offset: true }),

@@ -1,14 +1,15 @@
 /**
  * `PUT /integrations/quickbooks/settings` (JWT): the tenant's time zone (moves the nightly
- * schedule) and the income account for mirrored items.
+ * schedule), the income account for mirrored items and the tax code map (checked against QBO).
  */
 import * as z from 'zod';
 import { canonicalTimeZone, isTimeZone } from '#shared/domain/connection.ts';
+import { storableText } from '#shared/domain/text.ts';
 import { tenantRoute } from '#shared/http/api-handler.ts';
 import { updateSettings } from '#shared/use-cases/update-settings.ts';
-import { services } from '#shared/wiring/services.ts';
+import { intuitServices } from '#shared/wiring/services.ts';
 
-const deps = services();
+const deps = await intuitServices();
 
 const body = z.strictObject({
   timezone: z
@@ -20,6 +21,14 @@ const body = z.strictObject({
   incomeAccountId: z
     .string()
     .regex(/^\d{1,20}$/, 'must be a QuickBooks account Id')
+    .nullable()
+    .optional(),
+  taxCodeMap: z
+    .record(
+      storableText().min(1).max(30),
+      z.string().regex(/^\d{1,20}$/, 'must be a QuickBooks TaxCode Id'),
+    )
+    .refine((map) => Object.keys(map).length <= 50, 'has more than 50 entries')
     .nullable()
     .optional(),
 });

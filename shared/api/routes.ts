@@ -95,6 +95,13 @@ export const routes: readonly RouteDefinition[] = [
     access: 'admin',
   },
   {
+    method: 'GET',
+    path: '/integrations/quickbooks/tax-codes',
+    handler: 'list-tax-codes',
+    auth: 'jwt',
+    access: 'admin',
+  },
+  {
     method: 'PUT',
     path: '/integrations/quickbooks/settings',
     handler: 'update-settings',

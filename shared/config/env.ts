@@ -1,6 +1,7 @@
 /**
- * Reads a required environment variable once, at module load, and fails fast with a clear message
- * when it is missing: a function with half its configuration must not start.
+ * Reads a required environment variable that is not the runtime's own (the ops CLI's queue ARNs,
+ * local mode's master key file) and fails with its name when it is missing. The functions' settings
+ * are parsed once, in `runtime-env.ts`.
  *
  * @param name - the variable's name
  */
@@ -10,15 +11,4 @@ export function requiredEnv(name: string): string {
     throw new Error(`Missing required environment variable ${name}`);
   }
   return value;
-}
-
-/**
- * Reads an optional environment variable, with a default.
- *
- * @param name - the variable's name
- * @param fallback - the value used when it is unset or empty
- */
-export function optionalEnv(name: string, fallback: string): string {
-  const value = process.env[name];
-  return value === undefined || value === '' ? fallback : value;
 }

@@ -2,9 +2,8 @@ import { hkdfSync } from 'node:crypto';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 // zod/mini: the same checks as zod in a seventh of the bundle; see FUNCTION_BUNDLING.
 import * as z from 'zod/mini';
-import { ENV } from '#shared/config/names.ts';
 import type { IntuitAppConfig } from '#shared/oauth/intuit-oauth.ts';
-import { optionalEnv, requiredEnv } from './env.ts';
+import { required, runtimeEnv } from './runtime-env.ts';
 
 /** Everything the connection, push and webhook code needs to know about Intuit and the portal. */
 export interface IntegrationConfig {
@@ -36,7 +35,7 @@ const secretSchema = z.object({
  * cold start), else from `INTUIT_CLIENT_ID` and `INTUIT_CLIENT_SECRET` (local mode).
  */
 async function loadSecrets(): Promise<z.infer<typeof secretSchema>> {
-  const arn = process.env[ENV.intuitSecretArn];
+  const arn = runtimeEnv().intuitSecretArn;
   if (arn) {
     const out = await new SecretsManagerClient({}).send(
       new GetSecretValueCommand({ SecretId: arn }),
@@ -44,21 +43,19 @@ async function loadSecrets(): Promise<z.infer<typeof secretSchema>> {
     return secretSchema.parse(JSON.parse(out.SecretString ?? '{}'));
   }
   return secretSchema.parse({
-    clientId: requiredEnv('INTUIT_CLIENT_ID'),
-    clientSecret: requiredEnv('INTUIT_CLIENT_SECRET'),
+    clientId: required('intuitClientId'),
+    clientSecret: required('intuitClientSecret'),
   });
 }
 
 /** Reads and checks the configuration from the environment (and Secrets Manager). */
 export async function loadIntegrationConfig(): Promise<IntegrationConfig> {
   const secrets = await loadSecrets();
-  const environment = optionalEnv(ENV.intuitEnvironment, 'sandbox');
-  if (environment !== 'sandbox' && environment !== 'production') {
-    throw new Error('INTUIT_ENVIRONMENT must be "sandbox" or "production"');
-  }
-  const oauthBaseUrl = process.env.INTUIT_OAUTH_BASE_URL || undefined;
-  const portalUrl = requiredEnv(ENV.portalUrl);
-  const origins = optionalEnv(ENV.returnUrlOrigins, new URL(portalUrl).origin)
+  const env = runtimeEnv();
+  const environment = env.intuitEnvironment;
+  const oauthBaseUrl = env.intuitOAuthBaseUrl;
+  const portalUrl = required('portalUrl');
+  const origins = (env.returnUrlOrigins ?? new URL(portalUrl).origin)
     .split(',')
     .map((o) => o.trim())
     .filter(Boolean);
@@ -66,14 +63,14 @@ export async function loadIntegrationConfig(): Promise<IntegrationConfig> {
     intuit: {
       clientId: secrets.clientId,
       clientSecret: secrets.clientSecret,
-      redirectUri: requiredEnv(ENV.intuitRedirectUri),
+      redirectUri: required('intuitRedirectUri'),
       environment,
       ...(oauthBaseUrl ? { oauthBaseUrl } : {}),
     },
-    qboApiBaseUrl: optionalEnv('QBO_API_BASE_URL', QBO_HOSTS[environment]).replace(/\/$/, ''),
+    qboApiBaseUrl: (env.qboApiBaseUrl ?? QBO_HOSTS[environment]).replace(/\/$/, ''),
     portalUrl,
     returnUrlOrigins: origins,
-    defaultTimezone: optionalEnv(ENV.defaultTimezone, 'America/New_York'),
+    defaultTimezone: env.defaultTimezone,
     stateSigningKey: Buffer.from(
       hkdfSync('sha256', secrets.clientSecret, 'tradelyhq-quickbooks', 'oauth-state', 32),
     ),
@@ -91,7 +88,7 @@ const verifierSchema = z.object({
  * `QBO_WEBHOOK_VERIFIER_TOKEN` (comma-separated) locally.
  */
 export async function loadVerifierTokens(): Promise<string[]> {
-  const arn = process.env[ENV.webhookSecretArn];
+  const arn = runtimeEnv().webhookSecretArn;
   if (arn) {
     const out = await new SecretsManagerClient({}).send(
       new GetSecretValueCommand({ SecretId: arn }),
@@ -99,7 +96,7 @@ export async function loadVerifierTokens(): Promise<string[]> {
     return verifierSchema.parse(JSON.parse(out.SecretString ?? '{}')).webhookVerifierTokens;
   }
   return verifierSchema.parse({
-    webhookVerifierTokens: requiredEnv('QBO_WEBHOOK_VERIFIER_TOKEN')
+    webhookVerifierTokens: required('webhookVerifierToken')
       .split(',')
       .map((t) => t.trim())
       .filter(Boolean),

@@ -35,6 +35,22 @@ export const ENV = {
   /** The OAuth scopes of admin routes and of the push routes. */
   adminScope: 'ADMIN_SCOPE',
   pushScope: 'PUSH_SCOPE',
+  /** The JWT claim that names the tenant. */
+  tenantClaim: 'TENANT_CLAIM',
+  /** Local mode: the Intuit app's credentials and endpoints (AWS reads the secret and the hosts). */
+  intuitClientId: 'INTUIT_CLIENT_ID',
+  intuitClientSecret: 'INTUIT_CLIENT_SECRET',
+  intuitOAuthBaseUrl: 'INTUIT_OAUTH_BASE_URL',
+  qboApiBaseUrl: 'QBO_API_BASE_URL',
+  /** Local mode: the webhook verifier token(s), comma-separated. */
+  webhookVerifierToken: 'QBO_WEBHOOK_VERIFIER_TOKEN',
+  /** Tuning knobs with defaults (docs/configuration.md). */
+  qboTimeoutMs: 'QBO_TIMEOUT_MS',
+  qboMaxInFlight: 'QBO_MAX_IN_FLIGHT',
+  qboRequestsPerMinute: 'QBO_REQUESTS_PER_MINUTE',
+  qboMinuteMargin: 'QBO_MINUTE_MARGIN',
+  qbo429PauseSeconds: 'QBO_429_PAUSE_SECONDS',
+  reconcileJitterSeconds: 'RECONCILE_JITTER_SECONDS',
   /** Per-company QBO batch requests in any 60 s (Intuit: 40 per company and app). */
   qboBatchesPerMinute: 'QBO_BATCHES_PER_MINUTE',
   /** Creates queued in an invoice's message group past which the push worker sends a batch. */

@@ -1,4 +1,5 @@
 import type { CompanyProfile } from './company.ts';
+import type { TaxCodeMap } from './tax.ts';
 
 /**
  * A tenant's connection to QuickBooks Online, as the tenant sees it.
@@ -43,6 +44,8 @@ export interface Connection {
   readonly revokedAtIntuit?: boolean | null;
   /** The company's settings as last read from QBO; absent on connections made before they were read. */
   readonly company?: CompanyProfile | null;
+  /** Line key → QBO TaxCode Id (docs/company-profiles.md); kept across a reconnect to the same company. */
+  readonly taxCodeMap?: TaxCodeMap | null;
 }
 
 /** The status payload of `GET /integrations/quickbooks`. */
@@ -60,6 +63,10 @@ export interface ConnectionView {
   readonly warning: string | null;
   /** After a disconnect: whether Intuit has confirmed the revocation; `null` otherwise. */
   readonly revokedAtIntuit: boolean | null;
+  /** The company's settings as last read from QBO (at connect, then at each reconcile). */
+  readonly company: CompanyProfile | null;
+  /** Line key (`lines[].taxCode`, `taxable`, `exempt`) → QBO TaxCode Id; `null` when none is set. */
+  readonly taxCodeMap: TaxCodeMap | null;
 }
 
 /** What a QBO company id (realm id) looks like: a number, as a string of 1-32 digits. */
@@ -88,6 +95,8 @@ export function toConnectionView(connection: Connection | undefined, now: number
       reconnectReason: null,
       warning: null,
       revokedAtIntuit: null,
+      company: null,
+      taxCodeMap: null,
     };
   }
   return {
@@ -103,6 +112,8 @@ export function toConnectionView(connection: Connection | undefined, now: number
     warning: takeOverWarning(connection) ?? expiryWarning(connection, now),
     revokedAtIntuit:
       connection.status === 'disconnected' ? (connection.revokedAtIntuit ?? null) : null,
+    company: connection.company ?? null,
+    taxCodeMap: connection.taxCodeMap ?? null,
   };
 }
 

@@ -19,6 +19,11 @@ export interface ExpectedRefs {
   readonly customerId: string | undefined;
   /** QBO Item Id per snapshot line, in order (undefined when not mirrored yet). */
   readonly itemIds: readonly (string | undefined)[];
+  /**
+   * The number QBO should show, when it is not TradelyHQ's: the one QBO gave the invoice in a
+   * company that numbers invoices itself (custom transaction numbers off).
+   */
+  readonly docNumber?: string;
 }
 
 interface SalesLine {
@@ -51,7 +56,7 @@ export function invoiceDrift(
   const compare = (field: string, ours: string | null, theirs: string | null) => {
     if ((ours ?? '') !== (theirs ?? '')) diff.push({ field, tradelyhq: ours, quickbooks: theirs });
   };
-  compare('docNumber', snapshot.docNumber, qbo.DocNumber ?? null);
+  compare('docNumber', refs.docNumber ?? snapshot.docNumber, qbo.DocNumber ?? null);
   compare('issueDate', snapshot.issueDate, qbo.TxnDate ?? null);
   // Without a due date of ours, QBO fills one in from its terms: that is not a disagreement.
   if (snapshot.dueDate) compare('dueDate', snapshot.dueDate, qbo.DueDate ?? null);

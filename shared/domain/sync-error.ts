@@ -1,12 +1,21 @@
-/** Why an invoice is in the Sync Errors panel. */
-export type SyncErrorKind =
-  | 'drift'
-  | 'push_failed'
-  | 'validation'
-  | 'total_mismatch'
-  | 'missing_in_quickbooks'
-  | 'deleted_in_quickbooks'
-  | 'auth';
+/**
+ * Why an invoice is in the Sync Errors panel, every kind once: the API's `kind` filter and the
+ * console's labels are built from this list. `duplicate_doc_number`: QBO refused the invoice's
+ * number because another QBO invoice has it (6140).
+ */
+export const SYNC_ERROR_KINDS = [
+  'drift',
+  'push_failed',
+  'validation',
+  'total_mismatch',
+  'missing_in_quickbooks',
+  'deleted_in_quickbooks',
+  'auth',
+  'duplicate_doc_number',
+] as const;
+
+/** One of {@link SYNC_ERROR_KINDS}. */
+export type SyncErrorKind = (typeof SYNC_ERROR_KINDS)[number];
 
 /** Fields of a drift whose QuickBooks value an admin may keep (`POST /sync-errors/{id}/accept`). */
 export const ACCEPTABLE_FIELDS: ReadonlySet<string> = new Set(['memo', 'dueDate']);

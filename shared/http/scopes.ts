@@ -1,16 +1,15 @@
 import type { RouteAccess } from '#shared/api/routes.ts';
-import { optionalEnv } from '#shared/config/env.ts';
-import { ENV } from '#shared/config/names.ts';
+import { runtimeEnv } from '#shared/config/runtime-env.ts';
 
 /**
  * The OAuth scope names this API checks, from the environment (deploy context `adminScope` and
  * `pushScope`), so that any identity provider's naming can plug in. The CDK stack gives the same
  * names to API Gateway's JWT authorizer; the code checks them again.
  */
-export const SCOPES = {
-  admin: optionalEnv(ENV.adminScope, 'quickbooks.admin'),
-  push: optionalEnv(ENV.pushScope, 'quickbooks.push'),
-} as const;
+export function scopeNames(): { readonly admin: string; readonly push: string } {
+  const env = runtimeEnv();
+  return { admin: env.adminScope, push: env.pushScope };
+}
 
 /**
  * The scopes that open a route (any one is enough), as API Gateway's `authorizationScopes` list
@@ -22,7 +21,7 @@ export const SCOPES = {
  */
 export function scopesFor(
   access: RouteAccess,
-  names: { readonly admin: string; readonly push: string } = SCOPES,
+  names: { readonly admin: string; readonly push: string } = scopeNames(),
 ): string[] {
   return access === 'admin' ? [names.admin] : [names.push, names.admin];
 }

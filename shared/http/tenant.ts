@@ -1,11 +1,13 @@
-import { optionalEnv } from '#shared/config/env.ts';
+import { runtimeEnv } from '#shared/config/runtime-env.ts';
 import { UnauthenticatedError } from '#shared/errors.ts';
 
 /**
  * Name of the JWT claim that carries the TradelyHQ tenant id (`TENANT_CLAIM`, default `tenant_id`),
  * so any identity provider whose tokens name the tenant can plug in.
  */
-export const TENANT_CLAIM = optionalEnv('TENANT_CLAIM', 'tenant_id');
+export function tenantClaim(): string {
+  return runtimeEnv().tenantClaim;
+}
 
 /** What a tenant id may look like: 1-64 letters, digits, `_` or `-` (never a key separator). */
 export const TENANT_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -20,9 +22,10 @@ export const TENANT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 export function tenantFromClaims(
   claims: Readonly<Record<string, string | number | boolean | string[]>> | undefined,
 ): string {
-  const value = claims?.[TENANT_CLAIM];
+  const claim = tenantClaim();
+  const value = claims?.[claim];
   if (typeof value !== 'string' || !TENANT_ID.test(value)) {
-    throw new UnauthenticatedError(`The token does not name a tenant (claim "${TENANT_CLAIM}").`);
+    throw new UnauthenticatedError(`The token does not name a tenant (claim "${claim}").`);
   }
   return value;
 }

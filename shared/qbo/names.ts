@@ -1,7 +1,27 @@
-import type { SnapshotLine } from '#shared/domain/invoice.ts';
+import type { InvoiceSnapshot, SnapshotLine } from '#shared/domain/invoice.ts';
 
-/** QBO's limits on names: Customer DisplayName 500 characters, Item Name 100. */
-export const NAME_LIMITS = { customer: 500, item: 100 } as const;
+/**
+ * QBO's limits on the names and texts the mirror writes: Customer DisplayName 500 characters and
+ * CompanyName 100 (Customer reference), Item Name 100 (Item reference). Every other field the push
+ * sends is held to QBO's maximum by the push contract itself (docs/currency-and-numbering.md).
+ */
+export const NAME_LIMITS = { customer: 500, companyName: 100, item: 100 } as const;
+
+/**
+ * The text cut to at most `limit` UTF-16 code units (the stricter count: QBO's own is not
+ * documented for characters outside the Basic Multilingual Plane), never inside a character.
+ *
+ * @param text - the text
+ * @param limit - the field's maximum
+ */
+export function fitText(text: string, limit: number): string {
+  let out = '';
+  for (const char of text) {
+    if (out.length + char.length > limit) break;
+    out += char;
+  }
+  return out;
+}
 
 /**
  * A name QBO accepts: no colon (QBO's sub-customer/sub-item separator), no tabs or line breaks, no
@@ -16,7 +36,7 @@ export function cleanName(name: string, limit: number): string {
     .replace(/\p{Cc}+/gu, ' ')
     .replace(/\s+/g, ' ')
     .trim();
-  return [...cleaned].slice(0, limit).join('').trim() || 'Unnamed';
+  return fitText(cleaned, limit).trim() || 'Unnamed';
 }
 
 /**
@@ -29,10 +49,7 @@ export function cleanName(name: string, limit: number): string {
  */
 export function suffixedName(name: string, key: string, limit: number): string {
   const suffix = ` (${key})`;
-  return `${[...name]
-    .slice(0, Math.max(1, limit - suffix.length))
-    .join('')
-    .trim()}${suffix}`;
+  return `${fitText(name, Math.max(1, limit - suffix.length)).trim()}${suffix}`;
 }
 
 /**
@@ -44,4 +61,31 @@ export function itemKey(line: SnapshotLine): string {
   return line.itemCode
     ? `code:${line.itemCode}`
     : `name:${cleanName(line.itemName, NAME_LIMITS.item)}`;
+}
+
+/**
+ * What QBO will show shortened, as QBO's own forms would cut it (an item name to 100 characters,
+ * a company name to 100): one notice per field for the invoice's sync view.
+ *
+ * @param snapshot - the invoice
+ */
+export function shortenedNotices(snapshot: InvoiceSnapshot): string[] {
+  const notices: string[] = [];
+  const { companyName } = snapshot.client;
+  if (companyName && companyName.length > NAME_LIMITS.companyName) {
+    notices.push(
+      `The company name of the QuickBooks customer was shortened to ${NAME_LIMITS.companyName} ` +
+        `characters, the most QuickBooks allows: "${fitText(companyName, NAME_LIMITS.companyName)}".`,
+    );
+  }
+  for (const line of snapshot.lines) {
+    const name = cleanName(line.itemName, NAME_LIMITS.item);
+    if (cleanName(line.itemName, Number.POSITIVE_INFINITY).length > NAME_LIMITS.item) {
+      notices.push(
+        `The QuickBooks item for "${fitText(line.itemName, 40)}…" is named "${name}": QuickBooks ` +
+          `allows at most ${NAME_LIMITS.item} characters in an item name.`,
+      );
+    }
+  }
+  return [...new Set(notices)];
 }

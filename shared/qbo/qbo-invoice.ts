@@ -2,6 +2,7 @@ import type { InvoiceSnapshot } from '#shared/domain/invoice.ts';
 import { fromQboNumber, toQboNumber } from '#shared/domain/money.ts';
 import type { LedgerView } from '#shared/domain/payment-state.ts';
 import { itemKey } from './names.ts';
+import type { TaxPlan } from './qbo-tax.ts';
 
 /** The parts of a QBO Invoice this stack reads. */
 export interface QboInvoice {
@@ -36,14 +37,16 @@ export const privateNoteMarker = (invoiceId: string): string => `[TradelyHQ invo
  * @param invoiceId - TradelyHQ's invoice id
  * @param snapshot - the revision to push
  * @param refs - the QBO Customer and Items it uses (items by {@link itemKey})
+ * @param tax - each line's tax code and the invoice's tax fields (see `qbo-tax.ts`)
  */
 export function toQboInvoiceBody(
   invoiceId: string,
   snapshot: InvoiceSnapshot,
   refs: { customerId: string; itemIds: ReadonlyMap<string, string> },
+  tax: TaxPlan,
 ): Record<string, unknown> {
   const money = (minor: number) => toQboNumber(minor, snapshot.digits);
-  const lines: Record<string, unknown>[] = snapshot.lines.map((line) => ({
+  const lines: Record<string, unknown>[] = snapshot.lines.map((line, i) => ({
     DetailType: 'SalesItemLineDetail',
     Amount: money(line.amount),
     ...(line.description ? { Description: line.description } : {}),
@@ -51,7 +54,7 @@ export function toQboInvoiceBody(
       ItemRef: { value: refs.itemIds.get(itemKey(line)) },
       Qty: Number(line.quantity),
       UnitPrice: Number(line.unitPrice),
-      TaxCodeRef: { value: line.taxCode ?? (line.taxable ? 'TAX' : 'NON') },
+      TaxCodeRef: { value: tax.lineCodes[i] },
       ...(line.serviceDate ? { ServiceDate: line.serviceDate } : {}),
     },
   }));
@@ -75,7 +78,7 @@ export function toQboInvoiceBody(
     ...(snapshot.memo ? { CustomerMemo: { value: snapshot.memo } } : {}),
     PrivateNote: `${privateNoteMarker(invoiceId)} revision ${snapshot.revision}`,
     Line: lines,
-    ...(snapshot.tax > 0 ? { TxnTaxDetail: { TotalTax: money(snapshot.tax) } } : {}),
+    ...tax.header,
   };
 }
 

@@ -1,6 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { CompanyProfile } from '#shared/domain/company.ts';
 import type { Connection } from '#shared/domain/connection.ts';
+import type { TaxCodeMap } from '#shared/domain/tax.ts';
 import { documentClient } from './dynamo.ts';
 import { connectionSk, realmPk, tenantPk } from './keys.ts';
 import { type ItemRef, ReadAhead, readItem } from './read-ahead.ts';
@@ -185,5 +187,7 @@ function fromItem(item: Record<string, unknown>): Connection {
     disconnectedInQuickBooksAt: text('disconnectedInQuickBooksAt'),
     companyTakenOverAt: text('companyTakenOverAt'),
     revokedAtIntuit: typeof item.revokedAtIntuit === 'boolean' ? item.revokedAtIntuit : null,
+    company: (item.company as CompanyProfile | undefined) ?? null,
+    taxCodeMap: (item.taxCodeMap as TaxCodeMap | undefined) ?? null,
   };
 }

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { CompanyProfile } from '#shared/domain/company.ts';
 import type { SealedBlob } from '#shared/oauth/envelope.ts';
 import type { TokenExpiries } from '#shared/oauth/tokens.ts';
 import { documentClient } from './dynamo.ts';
@@ -40,6 +41,8 @@ export interface HeldGrant extends TokenExpiries {
   /** The admin who started the flow (pending grants). */
   readonly subject?: string;
   readonly companyName?: string;
+  /** The company's settings, read with the grant (pending grants). */
+  readonly company?: CompanyProfile;
   /** Where the browser went back to. */
   readonly returnUrl?: string;
   /** The admin allowed switching to another company when starting the flow. */

@@ -14,6 +14,8 @@ export interface Mapping {
   readonly originalName: string;
   /** `linked` to an object that already existed, or `created` by us. */
   readonly how: 'linked' | 'created';
+  /** Customers in a multicurrency company: the currency QBO fixed for the customer. */
+  readonly currency?: string;
   /**
    * QBO refused the object as inactive (or a Category): the next push links or creates a
    * replacement and overwrites this mapping.

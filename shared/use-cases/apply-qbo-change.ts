@@ -271,7 +271,11 @@ async function recordDrift(
     snapshot,
     qboInvoice,
     sameRefs(record.pushedRefs, qboInvoice)
-      ? (record.pushedRefs as ExpectedRefs)
+      ? {
+          ...(record.pushedRefs as ExpectedRefs),
+          // QBO's own number when it numbered the invoice, as `expectedRefs` says.
+          ...(record.qboDocNumber ? { docNumber: record.qboDocNumber } : {}),
+        }
       : await expectedRefs(deps, record, options.mappingCache),
   );
   if (diff.length === 0) {
@@ -339,7 +343,9 @@ export async function expectedRefs(
   const itemIds = await Promise.all(
     record.snapshot.lines.map((line) => lookup('ITEMMAP', itemKey(line))),
   );
-  return { customerId, itemIds };
+  // QBO's own number when it numbered the invoice: that is not a drift.
+  const docNumber = record.qboDocNumber ?? undefined;
+  return { customerId, itemIds, ...(docNumber ? { docNumber } : {}) };
 }
 
 /**

@@ -119,11 +119,13 @@ export async function confirmConnect(
     status: 'connected',
     realmId: grant.realmId,
     companyName: grant.companyName ?? '',
+    company: grant.company ?? null,
     connectedAt: new Date(now).toISOString(),
     refreshTokenExpiresAt: iso(grant.refreshTokenExpiresAt),
     refreshTokenHardExpiresAt: iso(grant.refreshTokenHardExpiresAt),
     timezone: previous?.timezone ?? deps.config.defaultTimezone,
     incomeAccountId: sameCompany ? (previous?.incomeAccountId ?? null) : null,
+    taxCodeMap: sameCompany ? (previous?.taxCodeMap ?? null) : null,
     reconnectReason: null,
     lastReconcile: sameCompany ? (previous?.lastReconcile ?? null) : null,
     // A reconnect catches up from where the company's changes were last seen.

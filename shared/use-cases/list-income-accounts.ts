@@ -1,7 +1,5 @@
-import { NotConnectedError, ReconnectRequiredError } from '#shared/oauth/errors.ts';
-import type { QboClient } from '#shared/qbo/qbo-client.ts';
 import { rows } from '#shared/qbo/query.ts';
-import type { ConnectionRepository } from '#shared/store/connection-repository.ts';
+import { type CompanyReadDeps, connectedCompany } from './connected-company.ts';
 
 /** One Income account of the company, as the settings page offers it. */
 export interface IncomeAccount {
@@ -29,18 +27,11 @@ interface QboAccount {
  *   QboError when QBO fails
  */
 export async function listIncomeAccounts(
-  deps: {
-    readonly connections: ConnectionRepository;
-    readonly qbo: (tenantId: string) => QboClient;
-  },
+  deps: CompanyReadDeps,
   tenantId: string,
 ): Promise<{ accounts: IncomeAccount[] }> {
-  const connection = await deps.connections.get(tenantId);
-  if (!connection || connection.status === 'disconnected') throw new NotConnectedError();
-  if (connection.status === 'reconnect_required') {
-    throw new ReconnectRequiredError(connection.reconnectReason ?? 'reconnect required');
-  }
-  const answer = await deps.qbo(tenantId).send<{ QueryResponse?: Record<string, unknown> }>({
+  const { qbo } = await connectedCompany(deps, tenantId);
+  const answer = await qbo.send<{ QueryResponse?: Record<string, unknown> }>({
     method: 'GET',
     path: 'query',
     query: { query: "SELECT * FROM Account WHERE AccountType = 'Income' MAXRESULTS 1000" },

@@ -1,10 +1,11 @@
 import type { InvoiceSnapshot, SnapshotLine } from '#shared/domain/invoice.ts';
+import { PushRefusal } from '#shared/domain/push-refusal.ts';
 import { QboError } from '#shared/qbo/faults.ts';
-import { cleanName, itemKey, NAME_LIMITS, suffixedName } from '#shared/qbo/names.ts';
+import { cleanName, fitText, itemKey, NAME_LIMITS, suffixedName } from '#shared/qbo/names.ts';
 import type { QboClient } from '#shared/qbo/qbo-client.ts';
 import { quote, rows } from '#shared/qbo/query.ts';
 import { requestId } from '#shared/qbo/request-id.ts';
-import type { MappingRepository } from '#shared/store/mapping-repository.ts';
+import type { Mapping, MappingRepository } from '#shared/store/mapping-repository.ts';
 import type { ItemRef, ReadAhead } from '#shared/store/read-ahead.ts';
 
 /** What mirroring needs: the mappings and a QBO client of the tenant's company. */
@@ -15,6 +16,11 @@ export interface MirrorContext {
   readonly realmId: string;
   /** The tenant's chosen income account for new items, if any. */
   readonly incomeAccountId: string | null;
+  /**
+   * In a multicurrency company, the invoice's currency: a new customer is created in it, and a
+   * customer in another currency is never linked (QBO cannot change a customer's currency).
+   */
+  readonly currency?: string;
   /** Mappings read ahead ({@link mappingRefs}); each stands in for its first read. */
   readonly ahead?: ReadAhead;
 }
@@ -47,6 +53,8 @@ interface QboNamed {
   readonly Active?: boolean;
   /** Items only: `Service`, `NonInventory`, `Inventory`, `Category`, … */
   readonly Type?: string;
+  /** Customers only: the currency QBO fixed when it was created. */
+  readonly CurrencyRef?: { readonly value?: string };
 }
 
 const isDuplicateName = (err: unknown) => err instanceof QboError && err.faultCode === '6240';
@@ -73,7 +81,10 @@ export async function ensureCustomer(
     client.id,
     ctx.ahead,
   );
-  if (known && !known.stale) return { qboId: known.qboId };
+  if (known && !known.stale) {
+    await checkCustomerCurrency(ctx, known);
+    return { qboId: known.qboId };
+  }
   const replacing = known?.qboId;
   const name = cleanName(client.displayName, NAME_LIMITS.customer);
   const record = (qboId: string, qboName: string, how: 'linked' | 'created') =>
@@ -82,7 +93,13 @@ export async function ensureCustomer(
       'CUSTOMERMAP',
       ctx.realmId,
       client.id,
-      { qboId, qboName, originalName: client.displayName, how },
+      {
+        qboId,
+        qboName,
+        originalName: client.displayName,
+        how,
+        ...(ctx.currency ? { currency: ctx.currency } : {}),
+      },
       replacing,
     );
 
@@ -103,8 +120,8 @@ export async function ensureCustomer(
   }
   const alternative = suffixedName(name, client.id, NAME_LIMITS.customer);
   const notice =
-    `The QuickBooks customer was created as "${alternative}" because a vendor, an employee or ` +
-    `an inactive customer in QuickBooks already uses the name "${name}".`;
+    `The QuickBooks customer was created as "${alternative}" because a vendor, an employee, ` +
+    `an inactive customer or a customer in another currency already uses the name "${name}".`;
   const taken = await findByName(ctx, 'Customer', 'DisplayName', alternative);
   const qboId =
     taken && taken.Id !== replacing
@@ -131,7 +148,10 @@ async function createCustomer(
     query: { requestid: requestId(...parts, ...(replacing ? [replacing] : [])) },
     body: {
       DisplayName: displayName,
-      ...(client.companyName ? { CompanyName: client.companyName.slice(0, 100) } : {}),
+      ...(ctx.currency ? { CurrencyRef: { value: ctx.currency } } : {}),
+      ...(client.companyName
+        ? { CompanyName: fitText(client.companyName, NAME_LIMITS.companyName) }
+        : {}),
       ...(client.email ? { PrimaryEmailAddr: { Address: client.email } } : {}),
       ...(client.phone ? { PrimaryPhone: { FreeFormNumber: client.phone } } : {}),
       ...(address
@@ -310,6 +330,45 @@ async function findByName(
   // ignorable characters such as a soft hyphen) is another customer or item: never link it.
   const wanted = name.toLowerCase();
   return rows<QboNamed>(answer, entity).find(
-    (row) => row[field]?.toLowerCase() === wanted && row.Active !== false && usable(row),
+    (row) =>
+      row[field]?.toLowerCase() === wanted &&
+      row.Active !== false &&
+      usable(row) &&
+      (entity !== 'Customer' || holdsCurrency(ctx, row)),
+  );
+}
+
+/** Whether a QBO customer can take the invoice's currency (always, outside multicurrency). */
+function holdsCurrency(ctx: MirrorContext, customer: QboNamed): boolean {
+  const held = customer.CurrencyRef?.value;
+  return !ctx.currency || held === undefined || held === ctx.currency;
+}
+
+/**
+ * A client's mirrored customer must hold the invoice's currency: QBO fixes a customer's currency
+ * when it is created and cannot change it. Mappings made before currencies were recorded are
+ * checked by reading the customer.
+ *
+ * @throws PushRefusal `customer_currency`, saying what the admin can do
+ */
+async function checkCustomerCurrency(ctx: MirrorContext, known: Mapping): Promise<void> {
+  const wanted = ctx.currency;
+  if (!wanted || known.currency === wanted) return;
+  let held = known.currency;
+  if (!held) {
+    const out = await ctx.qbo.send<{ Customer: QboNamed }>({
+      method: 'GET',
+      path: `customer/${known.qboId}`,
+    });
+    held = out.Customer.CurrencyRef?.value;
+  }
+  if (held === undefined || held === wanted) return;
+  throw new PushRefusal(
+    'validation',
+    'customer_currency',
+    `This client's QuickBooks customer "${known.qboName}" is in ${held}, and QuickBooks cannot ` +
+      `change a customer's currency, so it cannot take this ${wanted} invoice. Send the invoice ` +
+      `in ${held}, or send ${wanted} invoices under a separate client in TradelyHQ: its ` +
+      `QuickBooks customer is then created in ${wanted}.`,
   );
 }

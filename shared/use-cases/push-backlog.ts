@@ -1,14 +1,19 @@
+import type { CompanyProfile } from '#shared/domain/company.ts';
 import type { Connection } from '#shared/domain/connection.ts';
 import type { InvoiceRecord } from '#shared/domain/invoice-record.ts';
+import { PushRefusal } from '#shared/domain/push-refusal.ts';
 import { logger } from '#shared/observability/logger.ts';
 import { publishCounts } from '#shared/observability/metrics.ts';
 import { messageGroup } from '#shared/ports/push-queue.ts';
 import { classifyResponse, parseFaults, QboError } from '#shared/qbo/faults.ts';
+import { withCompanySettings } from '#shared/qbo/invoice-settings.ts';
 import { itemKey } from '#shared/qbo/names.ts';
 import type { QboClient } from '#shared/qbo/qbo-client.ts';
 import { type QboInvoice, toQboInvoiceBody } from '#shared/qbo/qbo-invoice.ts';
+import { planTax, type TaxPlan } from '#shared/qbo/qbo-tax.ts';
 import { ReadAhead } from '#shared/store/read-ahead.ts';
 import { ensureCustomer, ensureItems, type MirrorContext, mappingRefs } from './mirror.ts';
+import { pushSettings } from './push-settings.ts';
 import {
   createRequestId,
   iso,
@@ -38,6 +43,8 @@ interface Claimed {
   readonly ahead: ReadAhead;
   customer?: { readonly qboId: string; readonly notice?: string };
   itemIds?: ReadonlyMap<string, string>;
+  tax?: TaxPlan;
+  company?: CompanyProfile | null;
 }
 
 /**
@@ -86,10 +93,14 @@ export async function pushBacklog(
   // Out of the minute's batches (or paused): no batch is prepared, the invoice goes alone. The
   // slot itself is taken when the batch is sent, so the minute counts it when QBO does.
   if (!(await qbo.hasRoom('batch'))) return alone;
+  // The company's settings, as a single push reads them: an invoice in a currency the company
+  // cannot hold is refused here, before anything is claimed. Only invoices in the same currency
+  // join it.
+  const company = await pushSettings(deps, connection, qbo, own.snapshot.currency);
   const claimed = await claim(deps, own, ids, realmId, ahead);
   let mirrored: Claimed[];
   try {
-    mirrored = await mirrorAll(deps, qbo, claimed, connection);
+    mirrored = await mirrorAll(deps, qbo, claimed, connection, company);
   } catch (err) {
     // Nothing was sent (QBO failed a mirror): every claim is given back as it was.
     await Promise.all(claimed.map((c) => release(deps, c.record, { pending: false })));
@@ -142,6 +153,7 @@ async function claim(
           r !== undefined &&
           r.status === 'queued' &&
           r.lastError === null &&
+          r.snapshot.currency === own.snapshot.currency &&
           waitsForFirstCreate(r, realmId),
       )
       // A record that changed since it was read is left to its own message.
@@ -162,6 +174,7 @@ async function mirrorAll(
   qbo: QboClient,
   claimed: readonly Claimed[],
   connection: Connection,
+  company: CompanyProfile | null,
 ): Promise<Claimed[]> {
   const { tenantId, realmId } = connection;
   const ctx: MirrorContext = {
@@ -170,6 +183,7 @@ async function mirrorAll(
     tenantId,
     realmId,
     incomeAccountId: connection.incomeAccountId,
+    ...(company?.multiCurrency ? { currency: claimed[0]?.record.snapshot.currency } : {}),
     ahead: await ReadAhead.of(
       claimed.flatMap((c) => mappingRefs(deps.mappings, tenantId, realmId, c.record.snapshot)),
     ),
@@ -197,9 +211,12 @@ async function mirrorAll(
         itemIds.set(key, (await items.get(key)) as string);
       }
       c.itemIds = itemIds;
+      // Refused here (PushRefusal), a tax QBO would book differently leaves the invoice alone.
+      c.tax = await planTax(qbo, { company, taxCodeMap: connection.taxCodeMap }, c.record.snapshot);
+      c.company = company;
       ready.push(c);
     } catch (err) {
-      if (!isRefusal(err)) throw err;
+      if (!(err instanceof PushRefusal) && !isRefusal(err)) throw err;
       await release(deps, c.record, { pending: false });
     }
   }
@@ -217,10 +234,19 @@ async function sendBatch(
   const request = items.map((c, i) => ({
     bId: `b${i}`,
     operation: 'create',
-    Invoice: toQboInvoiceBody(c.record.invoiceId, c.record.snapshot, {
-      customerId: c.customer?.qboId as string,
-      itemIds: c.itemIds as ReadonlyMap<string, string>,
-    }),
+    Invoice: withCompanySettings(
+      toQboInvoiceBody(
+        c.record.invoiceId,
+        c.record.snapshot,
+        {
+          customerId: c.customer?.qboId as string,
+          itemIds: c.itemIds as ReadonlyMap<string, string>,
+        },
+        c.tax as TaxPlan,
+      ),
+      c.company ?? null,
+      { currency: c.record.snapshot.currency, qboDocNumber: null },
+    ),
   }));
   const sentAt = deps.clock.now();
   let answer: { BatchItemResponse?: Record<string, unknown>[] };
@@ -260,6 +286,7 @@ async function sendBatch(
           sentAt,
           updated: false,
           ahead: c.ahead,
+          company: c.company ?? null,
         });
         return;
       }

@@ -1,4 +1,5 @@
 import type { Connection } from '#shared/domain/connection.ts';
+import { PushRefusal } from '#shared/domain/push-refusal.ts';
 import type { SyncErrorKind } from '#shared/domain/sync-error.ts';
 import { toError } from '#shared/errors.ts';
 import {
@@ -10,14 +11,17 @@ import { logger } from '#shared/observability/logger.ts';
 import { publishCounts } from '#shared/observability/metrics.ts';
 import type { PushMessage } from '#shared/ports/push-queue.ts';
 import { QboError } from '#shared/qbo/faults.ts';
+import { withCompanySettings } from '#shared/qbo/invoice-settings.ts';
 import type { QboClient } from '#shared/qbo/qbo-client.ts';
 import { privateNoteMarker, type QboInvoice, toQboInvoiceBody } from '#shared/qbo/qbo-invoice.ts';
+import { planTax } from '#shared/qbo/qbo-tax.ts';
 import { quote, rows } from '#shared/qbo/query.ts';
 import type { InvoiceRecord } from '#shared/store/invoice-repository.ts';
 import { ReadAhead } from '#shared/store/read-ahead.ts';
 import { markReconnectRequired } from './mark-reconnect-required.ts';
 import { ensureCustomer, ensureItems, type MirrorContext, mappingRefs } from './mirror.ts';
 import { pushBacklog } from './push-backlog.ts';
+import { duplicateNumberRefusal, findOursByNote, pushSettings } from './push-settings.ts';
 import {
   createRequestId,
   iso,
@@ -49,6 +53,8 @@ export type PushOutcome =
 const DONE: PushOutcome = { done: true };
 /** QBO's fault for a write to a company whose subscription lapsed (read-only). */
 const SUBSCRIPTION_LAPSED = '6190';
+/** QBO's fault for a DocNumber another invoice already has (custom transaction numbers on). */
+const DUPLICATE_DOC_NUMBER = '6140';
 /** Errors of these kinds close once QBO has the invoice as TradelyHQ sent it. */
 /**
  * Backoff before retry `attempt` (1-based): 10 s doubling to 15 minutes, with ±50 % jitter. With
@@ -64,6 +70,11 @@ export function backoffSeconds(attempt: number): number {
 /**
  * The push worker: brings QBO up to the invoice revision in a queue message, exactly once.
  *
+ * - Follows the company's settings (docs/currency-and-numbering.md): an invoice in a currency the
+ *   company cannot hold is refused before anything is created; with custom numbers off QBO numbers
+ *   the invoice; a duplicate number (6140) opens `duplicate_doc_number` naming the holder.
+ * - Plans the invoice's tax for the company (`qbo-tax.ts`, docs/company-profiles.md); a push QBO
+ *   would book with another tax is refused ({@link PushRefusal}) before anything is created.
  * - Mirrors the client and the items first (see `mirror.ts`).
  * - Creates with a `requestid` derived from tenant, invoice, revision and the creates QBO refused
  *   so far (QBO replays a refusal to a repeated requestid), and notes the create as pending before
@@ -141,6 +152,10 @@ async function push(
   const { tenantId, invoiceId, snapshot } = record;
   const realmId = connection.realmId;
   const qbo = deps.qbo(tenantId);
+  // Refuses, before anything is created in QBO, an invoice the company cannot hold.
+  const company = await pushSettings(deps, connection, qbo, snapshot.currency);
+  // Refused here, a push whose tax QBO would book differently creates nothing in QBO.
+  const tax = await planTax(qbo, { company, taxCodeMap: connection.taxCodeMap }, snapshot);
   // Pushed to another company before a company switch: this company gets its own copy.
   const sameCompany = record.realmId === realmId;
   const known = sameCompany ? record.qboInvoiceId : null;
@@ -161,16 +176,24 @@ async function push(
     tenantId,
     realmId,
     incomeAccountId: connection.incomeAccountId,
+    ...(company?.multiCurrency ? { currency: snapshot.currency } : {}),
     // The customer's and the items' mappings in one read.
     ahead: await ReadAhead.of(mappingRefs(deps.mappings, tenantId, realmId, snapshot)),
   };
   const customer = await ensureCustomer(mirror, snapshot.client);
   const itemIds = await ensureItems(mirror, snapshot.lines);
-  const body = toQboInvoiceBody(invoiceId, snapshot, { customerId: customer.qboId, itemIds });
+  const body = withCompanySettings(
+    toQboInvoiceBody(invoiceId, snapshot, { customerId: customer.qboId, itemIds }, tax),
+    company,
+    { currency: snapshot.currency, qboDocNumber: known ? current.qboDocNumber : null },
+  );
 
   let existing = known ? { Id: known, SyncToken: current.syncToken ?? '0' } : undefined;
   if (!existing && record.pendingCreate && sameCompany) {
-    existing = await findOurs(qbo, invoiceId, snapshot.docNumber, customer.qboId);
+    existing =
+      company?.customTxnNumbers === false
+        ? await findOursByNote(qbo, invoiceId, customer.qboId, snapshot.issueDate)
+        : await findOurs(qbo, invoiceId, snapshot.docNumber, customer.qboId);
   }
   // QBO's answer shows the invoice as it is once this request is sent (see apply-qbo-change.ts).
   const sentAt = deps.clock.now();
@@ -187,6 +210,9 @@ async function push(
         pendingCreate: null,
         refusedCreates: (current.refusedCreates ?? 0) + 1,
       });
+    }
+    if (err instanceof QboError && err.faultCode === DUPLICATE_DOC_NUMBER) {
+      throw await duplicateNumberRefusal(qbo, snapshot.docNumber, err.faults[0]?.detail);
     }
     if (!healing && isInactiveReference(err)) {
       const refs = { customerId: customer.qboId, itemIds };
@@ -208,6 +234,7 @@ async function push(
     sentAt,
     updated: existing !== undefined,
     ahead,
+    company,
   });
   return DONE;
 }
@@ -426,11 +453,17 @@ async function failed(
   }
 
   if (
-    err instanceof QboError &&
-    (err.failure === 'validation' || err.failure === 'not_found' || err.failure === 'forbidden')
+    err instanceof PushRefusal ||
+    (err instanceof QboError &&
+      (err.failure === 'validation' || err.failure === 'not_found' || err.failure === 'forbidden'))
   ) {
-    const deleted = err.failure === 'not_found' && record.qboInvoiceId !== null;
-    const kind: SyncErrorKind = deleted ? 'deleted_in_quickbooks' : 'validation';
+    const deleted =
+      err instanceof QboError && err.failure === 'not_found' && record.qboInvoiceId !== null;
+    const kind: SyncErrorKind = deleted
+      ? 'deleted_in_quickbooks'
+      : err instanceof PushRefusal
+        ? err.syncKind
+        : 'validation';
     const status = deleted ? 'deleted_in_quickbooks' : 'failed';
     const text = deleted
       ? 'The invoice was deleted in QuickBooks; re-sync to create it again.'

@@ -2,6 +2,7 @@
  * The steps a single push (`push-invoice.ts`) and a batch of creates (`push-backlog.ts`) share:
  * the record's writes, the create's requestid, and what follows a revision QBO now has.
  */
+import type { CompanyProfile } from '#shared/domain/company.ts';
 import type { InvoiceRecord } from '#shared/domain/invoice-record.ts';
 import { formatAmount } from '#shared/domain/money.ts';
 import { paymentStatus } from '#shared/domain/payment-state.ts';
@@ -10,7 +11,7 @@ import { publishCounts } from '#shared/observability/metrics.ts';
 import type { Clock } from '#shared/ports/clock.ts';
 import type { DomainEvent, EventPublisher } from '#shared/ports/event-publisher.ts';
 import { QboError } from '#shared/qbo/faults.ts';
-import { itemKey } from '#shared/qbo/names.ts';
+import { itemKey, shortenedNotices } from '#shared/qbo/names.ts';
 import type { QboClient } from '#shared/qbo/qbo-client.ts';
 import { ledgerOf, type QboInvoice } from '#shared/qbo/qbo-invoice.ts';
 import { requestId } from '#shared/qbo/request-id.ts';
@@ -130,6 +131,8 @@ export interface PushedRevision {
   readonly updated: boolean;
   /** The invoice's sync error read ahead, if it was. */
   readonly ahead: ReadAhead;
+  /** The company's settings (numbering), when known. */
+  readonly company: CompanyProfile | null;
 }
 
 /**
@@ -146,16 +149,22 @@ export async function recordPushed(deps: PushDeps, pushed: PushedRevision): Prom
   // Webhooks name QBO ids: remember which TradelyHQ invoice this one is.
   await deps.links.linkInvoice(tenantId, realmId, saved.Id, invoiceId);
   const ledger = ledgerOf(saved, snapshot.digits);
-  const notices = customer.notice
-    ? [...new Set([...pushed.current.notices, customer.notice])]
-    : pushed.current.notices;
+  const notices = [
+    ...new Set([
+      ...pushed.current.notices,
+      ...(customer.notice ? [customer.notice] : []),
+      ...shortenedNotices(snapshot),
+    ]),
+  ];
   const current = await save(
     deps,
     pushed.current,
     {
       status: paymentStatus(ledger, snapshot.total),
       qboInvoiceId: saved.Id,
-      qboDocNumber: saved.DocNumber ?? snapshot.docNumber,
+      // QBO's own number when the company numbers invoices itself.
+      qboDocNumber:
+        saved.DocNumber ?? (pushed.company?.customTxnNumbers === false ? null : snapshot.docNumber),
       syncToken: saved.SyncToken,
       pushedRevision: record.revision,
       balance: ledger.balance,

@@ -7,6 +7,7 @@ import type { TokenVault } from '#shared/oauth/token-vault.ts';
 import { logger } from '#shared/observability/logger.ts';
 import type { Clock } from '#shared/ports/clock.ts';
 import type { GrantQueue } from '#shared/ports/grant-queue.ts';
+import { type CompanyRead, readCompany } from '#shared/qbo/company-profile.ts';
 import { QboClient } from '#shared/qbo/qbo-client.ts';
 import type { GrantRepository } from '#shared/store/grant-repository.ts';
 
@@ -61,8 +62,8 @@ export function confirmationRef(confirmation: string): string {
 
 /**
  * Intuit's redirect back after consent. It connects nothing: it verifies and consumes the state,
- * exchanges the code, proves the grant is for the company Intuit names (one CompanyInfo read with
- * the new token), and keeps the grant sealed and pending. The browser goes back to the portal with
+ * exchanges the code, proves the grant is for the company Intuit names (CompanyInfo and Preferences read
+ * with the new token, kept for the connection), and keeps the grant sealed and pending. The browser goes back to the portal with
  * `?quickbooks=confirm&confirmation=<secret>`, a fresh single-use secret that has nothing to do with
  * the state; only the admin who started the flow can confirm it with their own token
  * (`confirmConnect`). Whoever approved at Intuit, a grant nobody confirms is revoked after 10
@@ -99,14 +100,14 @@ export async function receiveConsent(
   } catch (err) {
     return back(failureOf(err));
   }
-  let companyName: string;
+  let company: CompanyRead;
   try {
     const fixed = { accessToken: granted.accessToken, realmId, version: 0 };
     const qbo = new QboClient({
       baseUrl: deps.config.qboApiBaseUrl,
       tokens: { getAccessToken: async () => fixed },
     });
-    companyName = (await qbo.companyInfo(realmId)).CompanyName;
+    company = await readCompany(qbo, realmId);
   } catch (err) {
     // Nothing is kept, so the fresh grant would only linger at Intuit: give it back.
     await deps.intuit.revoke(granted.refreshToken).catch(() => undefined);
@@ -122,7 +123,8 @@ export async function receiveConsent(
     tenantId: flow.tenantId,
     subject: flow.subject,
     realmId,
-    companyName,
+    companyName: company.companyName,
+    company: company.profile,
     returnUrl: flow.returnUrl,
     allowCompanySwitch: flow.allowCompanySwitch,
     blob: await deps.vault.seal(flow.tenantId, granted),

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import type { CompanyProfile } from '#shared/domain/company.ts';
 import { datesSince, localDate } from '#shared/domain/local-date.ts';
 import { ReconnectRequiredError } from '#shared/oauth/errors.ts';
 import { logger } from '#shared/observability/logger.ts';
 import { publishCounts } from '#shared/observability/metrics.ts';
 import type { ReconcileRequest } from '#shared/ports/reconcile-queue.ts';
+import { readCompany } from '#shared/qbo/company-profile.ts';
 import type { QboInvoice } from '#shared/qbo/qbo-invoice.ts';
 import { quote, rows } from '#shared/qbo/query.ts';
 import type { InvoiceRecord } from '#shared/store/invoice-repository.ts';
@@ -69,11 +71,12 @@ export async function reconcileTenant(
     };
     if (!(await deps.runs.start(run))) return 'already_ran';
     let finished: ReconcileRun;
+    let company: CompanyProfile | undefined;
     try {
       if (request.catchUpSince) {
         await catchUpChanges(deps, tenantId, Date.parse(request.catchUpSince));
       }
-      finished = await check(deps, run, connection.realmId);
+      ({ finished, company } = await check(deps, run, connection.realmId));
     } catch (err) {
       // Recorded as failed, so the message's retry runs it again (and the DLQ alarms if it can't).
       await deps.runs.finish({
@@ -87,7 +90,12 @@ export async function reconcileTenant(
     if (finished.outcome === 'completed') {
       await deps.connections.patch(
         tenantId,
-        { lastReconcile: finished.finishedAt ?? null, changesCaughtUpTo: finished.startedAt },
+        {
+          lastReconcile: finished.finishedAt ?? null,
+          changesCaughtUpTo: finished.startedAt,
+          // A bookkeeper may have turned on multicurrency or custom numbers since the connect.
+          company,
+        },
         { status: 'connected' },
       );
     }
@@ -114,17 +122,20 @@ async function check(
   deps: ReconcileDeps,
   run: ReconcileRun,
   realmId: string,
-): Promise<ReconcileRun> {
+): Promise<{ finished: ReconcileRun; company?: CompanyProfile }> {
   const { tenantId } = run;
   const openBefore = await openErrorIds(deps, tenantId);
   const records = await allInvoices(deps, tenantId);
   const pushed = records.filter((r) => r.qboInvoiceId && r.realmId === realmId);
   let requests = 0;
   const now = () => new Date(deps.clock.now()).toISOString();
+  let company: CompanyProfile;
   try {
+    const qbo = deps.qbo(tenantId);
+    requests += 2;
+    company = (await readCompany(qbo, realmId)).profile;
     const inQbo = new Map<string, QboInvoice>();
-    const qbo = pushed.length > 0 ? deps.qbo(tenantId) : undefined;
-    for (let i = 0; qbo && i < pushed.length; i += PAGE) {
+    for (let i = 0; i < pushed.length; i += PAGE) {
       const ids = pushed.slice(i, i + PAGE).map((r) => quote(r.qboInvoiceId as string));
       requests += 1;
       const answer = await qbo.send<{ QueryResponse?: Record<string, unknown> }>({
@@ -137,7 +148,7 @@ async function check(
     const mappingCache = new Map<string, Promise<string | undefined>>();
     for (const record of pushed) {
       let current = inQbo.get(record.qboInvoiceId as string);
-      if (!current && qbo) {
+      if (!current) {
         // Absent from a bulk answer is not proof (a truncated page would flip a thousand
         // invoices at once): only a direct read that finds nothing makes it deleted.
         requests += 1;
@@ -153,12 +164,19 @@ async function check(
     await reportLostPushes(deps, records, now());
   } catch (err) {
     if (err instanceof ReconnectRequiredError) {
-      return { ...run, finishedAt: now(), outcome: 'reconnect_required', qboRequests: requests };
+      return {
+        finished: {
+          ...run,
+          finishedAt: now(),
+          outcome: 'reconnect_required',
+          qboRequests: requests,
+        },
+      };
     }
     throw err;
   }
   const openAfter = await openErrorIds(deps, tenantId);
-  return {
+  const finished: ReconcileRun = {
     ...run,
     finishedAt: now(),
     outcome: 'completed',
@@ -167,6 +185,7 @@ async function check(
     errorsOpened: [...openAfter].filter((id) => !openBefore.has(id)).length,
     errorsClosed: [...openBefore].filter((id) => !openAfter.has(id)).length,
   };
+  return { finished, company };
 }
 
 /** Pushes queued long ago that never reached QBO (lost between queue and QBO, or stuck). */

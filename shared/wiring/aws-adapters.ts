@@ -4,8 +4,7 @@ import { EventBridgeScheduleRegistry } from '#shared/adapters/aws/scheduler-regi
 import { SqsFifoQueue } from '#shared/adapters/aws/sqs-fifo-queue.ts';
 import { SqsGrantQueue } from '#shared/adapters/aws/sqs-grant-queue.ts';
 import { SqsReconcileQueue } from '#shared/adapters/aws/sqs-reconcile-queue.ts';
-import { requiredEnv } from '#shared/config/env.ts';
-import { ENV } from '#shared/config/names.ts';
+import { required } from '#shared/config/runtime-env.ts';
 import { changeKeys } from '#shared/ports/change-queue.ts';
 import { pushKeys } from '#shared/ports/push-queue.ts';
 import type { PlatformAdapters } from './services.ts';
@@ -16,17 +15,17 @@ import type { PlatformAdapters } from './services.ts';
  * deployed without it fails with the variable's name.
  */
 export const awsAdapters: PlatformAdapters = {
-  keys: () => new KmsKeyWrapper(requiredEnv(ENV.tokenKeyArn)),
+  keys: () => new KmsKeyWrapper(required('tokenKeyArn')),
   schedules: () =>
     new EventBridgeScheduleRegistry({
-      group: requiredEnv(ENV.scheduleGroup),
-      queueArn: requiredEnv(ENV.reconcileQueueArn),
-      roleArn: requiredEnv(ENV.schedulerRoleArn),
-      deadLetterArn: requiredEnv(ENV.scheduleDlqArn),
+      group: required('scheduleGroup'),
+      queueArn: required('reconcileQueueArn'),
+      roleArn: required('schedulerRoleArn'),
+      deadLetterArn: required('scheduleDlqArn'),
     }),
-  events: () => new EventBridgePublisher(requiredEnv(ENV.eventBus)),
-  pushQueue: () => new SqsFifoQueue(requiredEnv(ENV.pushQueueUrl), pushKeys),
-  changeQueue: () => new SqsFifoQueue(requiredEnv(ENV.changeQueueUrl), changeKeys),
-  reconcileQueue: () => new SqsReconcileQueue(requiredEnv(ENV.reconcileQueueUrl)),
-  grantQueue: () => new SqsGrantQueue(requiredEnv(ENV.grantQueueUrl)),
+  events: () => new EventBridgePublisher(required('eventBus')),
+  pushQueue: () => new SqsFifoQueue(required('pushQueueUrl'), pushKeys),
+  changeQueue: () => new SqsFifoQueue(required('changeQueueUrl'), changeKeys),
+  reconcileQueue: () => new SqsReconcileQueue(required('reconcileQueueUrl')),
+  grantQueue: () => new SqsGrantQueue(required('grantQueueUrl')),
 };

@@ -6,9 +6,8 @@
  * Everything is made on first use, so a function whose row in `lib/functions.ts` grants it no
  * token table, no queue or no Intuit secret never reads their environment variables.
  */
-import { requiredEnv } from '#shared/config/env.ts';
 import { type IntegrationConfig, loadIntegrationConfig } from '#shared/config/integration.ts';
-import { ENV } from '#shared/config/names.ts';
+import { required, runtimeEnv } from '#shared/config/runtime-env.ts';
 import { IntuitOAuthClient } from '#shared/oauth/intuit-oauth.ts';
 import { OAuthStates } from '#shared/oauth/oauth-state.ts';
 import { TokenVault } from '#shared/oauth/token-vault.ts';
@@ -105,8 +104,8 @@ function once<T>(make: () => T): () => T {
 class Root implements Services {
   readonly clock = systemClock;
   private readonly adapters = localAdapters ?? awsAdapters;
-  private readonly sync = once(() => requiredEnv(ENV.syncTable));
-  private readonly keysTable = once(() => requiredEnv(ENV.keysTable));
+  private readonly sync = once(() => required('syncTable'));
+  private readonly keysTable = once(() => required('keysTable'));
   private readonly made = new Map<string, unknown>();
 
   private get<T>(name: string, make: () => T): T {
@@ -177,7 +176,7 @@ class IntuitRoot extends Root implements IntuitServices {
     super();
     this.intuit = new IntuitOAuthClient(config.intuit, this.clock);
     this.states = new OAuthStates(
-      new OAuthStateRepository(requiredEnv(ENV.syncTable)),
+      new OAuthStateRepository(required('syncTable')),
       config.stateSigningKey,
       this.clock,
     );
@@ -206,14 +205,15 @@ class IntuitRoot extends Root implements IntuitServices {
   }
 
   readonly qbo = (tenantId: string): QboClient => {
-    const timeoutMs = Number(process.env.QBO_TIMEOUT_MS ?? '30000') || 30_000;
+    const env = runtimeEnv();
+    const timeoutMs = env.qboTimeoutMs;
     this.limiter ??= new RealmLimiter({
-      tableName: requiredEnv(ENV.syncTable),
+      tableName: required('syncTable'),
       clock: this.clock,
-      maxInFlight: Number(process.env.QBO_MAX_IN_FLIGHT ?? '10') || 10,
-      perMinute: Number(process.env.QBO_REQUESTS_PER_MINUTE ?? '500') || 500,
-      minuteMargin: Number(process.env.QBO_MINUTE_MARGIN ?? '20') || 0,
-      batchesPerMinute: Number(process.env[ENV.qboBatchesPerMinute] ?? '40') || 40,
+      maxInFlight: env.qboMaxInFlight,
+      perMinute: env.qboRequestsPerMinute,
+      minuteMargin: env.qboMinuteMargin,
+      batchesPerMinute: env.qboBatchesPerMinute,
       // A slot outlasts its request (which the timeout bounds), token refresh included.
       leaseMs: timeoutMs + 15_000,
     });
@@ -226,7 +226,7 @@ class IntuitRoot extends Root implements IntuitServices {
         acquire: (realmId, kind, maxWaitMs) => limiter.acquire(tenantId, realmId, kind, maxWaitMs),
         hasRoom: (realmId, kind) => limiter.hasRoom(tenantId, realmId, kind),
         throttle: (realmId, seconds) =>
-          limiter.throttle(tenantId, realmId, Number(process.env.QBO_429_PAUSE_SECONDS ?? seconds)),
+          limiter.throttle(tenantId, realmId, env.qbo429PauseSeconds ?? seconds),
       },
     });
   };

@@ -201,4 +201,40 @@ describe.skipIf(noChromium)('Admin console in a real browser', () => {
 
     expect(external, 'requests to anything but loopback').toEqual([]);
   }, 60_000);
+
+  it('shows the tax code map beside the income account and lets the admin set it', async () => {
+    const tenant = newTenantId('tax');
+    const created = await stack.world.admin('POST', '/_admin/companies', {
+      name: 'Maple Renovations',
+      country: 'CA',
+    });
+    await stack.connect(tenant, ((await created.json()) as { realmId: string }).realmId);
+    const { taxCodes } = (await (
+      await stack.call(tenant, 'GET', '/integrations/quickbooks/tax-codes')
+    ).json()) as { taxCodes: { id: string; name: string }[] };
+    const id = (name: string) => taxCodes.find((c) => c.name === name)?.id;
+    // Its own tab: the session is per tab.
+    const tab = await page.context().newPage();
+    await tab.goto(`${stack.api.url}/`);
+    await tab.getByLabel('Tenant id').fill(tenant);
+    await tab.getByRole('button', { name: 'Sign in as this tenant' }).click();
+    const taxable = tab.getByLabel('QuickBooks tax code for taxable lines');
+    await taxable.getByRole('option', { name: 'HST ON (13 %)' }).waitFor({ state: 'attached' });
+    await taxable.selectOption({ label: 'HST ON (13 %)' });
+    await tab
+      .getByLabel('QuickBooks tax code for exempt lines')
+      .selectOption({ label: 'Exempt (0 %)' });
+    await tab.getByRole('button', { name: 'Save settings' }).click();
+    await tab.getByRole('status').getByText('Settings saved.').waitFor(WAIT);
+    const saved = await stack.call(tenant, 'GET', '/integrations/quickbooks');
+    expect(await saved.json()).toMatchObject({
+      taxCodeMap: { taxable: id('HST ON'), exempt: id('Exempt') },
+    });
+    await tab.reload();
+    await taxable.getByRole('option', { name: 'HST ON (13 %)' }).waitFor({ state: 'attached' });
+    await expect.poll(() => taxable.inputValue()).toBe(id('HST ON'));
+    await tab.screenshot({ path: `${screenshots}tax-code-map.png`, fullPage: true });
+    await tab.close();
+    expect(external, 'requests to anything but loopback').toEqual([]);
+  }, 60_000);
 });

@@ -58,9 +58,11 @@ describe('Emulator: company profiles', () => {
       expect(described.profile).toBeNull();
       expect(described.taxCodes).toEqual([]);
       const prefs = await c.call('GET', '/preferences');
-      expect(prefs.json.Preferences.SalesFormsPrefs.CustomTxnNumbers).toBe(false);
+      // It keeps the numbers it is sent: a custom-numbers company, as its Preferences say.
+      expect(prefs.json.Preferences.SalesFormsPrefs.CustomTxnNumbers).toBe(true);
+      // It keeps the TotalTax it is sent: sales tax on, set by hand, as its Preferences say.
       expect(prefs.json.Preferences.TaxPrefs).toEqual({
-        UsingSalesTax: false,
+        UsingSalesTax: true,
         PartnerTaxEnabled: false,
       });
       // No DocNumber sent: the next number; a duplicate is accepted, as before profiles.

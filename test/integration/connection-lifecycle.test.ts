@@ -47,6 +47,25 @@ describe('Connecting QuickBooks', () => {
     expect(localSchedules.nextRun(tenantId)).toBeInstanceOf(Date);
   });
 
+  it("learns the company's country, currency, sales tax and numbering at connect", async () => {
+    const tenantId = newTenantId();
+    const res = await stack.world.admin('POST', '/_admin/companies', {
+      name: 'Maple Electric Ltd',
+      country: 'CA',
+      multiCurrency: true,
+      customTxnNumbers: false,
+    });
+    const { realmId } = (await res.json()) as { realmId: string };
+    await stack.connect(tenantId, realmId);
+    expect((await status(tenantId)).company).toEqual({
+      country: 'CA',
+      homeCurrency: 'CAD',
+      multiCurrency: true,
+      salesTax: 'manual',
+      customTxnNumbers: false,
+    });
+  });
+
   it('refuses to start connecting while connected, with a clear 409', async () => {
     const tenantId = newTenantId();
     await stack.connect(tenantId, await stack.world.newCompany());

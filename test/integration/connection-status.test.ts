@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalApi } from '#local/api-server.ts';
+import type { CompanyProfile } from '#shared/domain/company.ts';
 import type { Connection } from '#shared/domain/connection.ts';
 import { ConnectionRepository } from '#shared/store/connection-repository.ts';
 import { syncStateTable } from '#shared/store/tables.ts';
@@ -12,6 +13,14 @@ beforeAll(async () => {
 afterAll(() => api.close());
 
 const connections = new ConnectionRepository(syncStateTable.localName);
+
+const US_AUTOMATED: CompanyProfile = {
+  country: 'US',
+  homeCurrency: 'USD',
+  multiCurrency: false,
+  salesTax: 'automated',
+  customTxnNumbers: true,
+};
 
 function connected(tenantId: string): Connection {
   return {
@@ -26,6 +35,7 @@ function connected(tenantId: string): Connection {
     incomeAccountId: null,
     reconnectReason: null,
     lastReconcile: null,
+    company: US_AUTOMATED,
   };
 }
 
@@ -53,6 +63,8 @@ describe('GET /integrations/quickbooks', () => {
       reconnectReason: null,
       warning: null,
       revokedAtIntuit: null,
+      company: US_AUTOMATED,
+      taxCodeMap: null,
     });
   });
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newTenantId } from '../support/local-api.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
 import { logLines } from '../support/log-audit.ts';
-import { invoiceBody, pushInvoice, queueDrained } from '../support/push.ts';
+import { invoiceBody, pushInvoice, queueDrained, withoutWebhooks } from '../support/push.ts';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -25,11 +25,17 @@ describe('One correlation id from the API request to the QBO call', () => {
     const tenantId = newTenantId();
     const realmId = await stack.world.newCompany();
     await stack.connect(tenantId, realmId);
-    const res = await pushInvoice(stack, tenantId, 'inv_corr', invoiceBody());
+    // Local mode runs every function in one process with one Powertools logger, so a webhook
+    // handled while the worker runs would take over its log keys (in Lambda each invocation has its
+    // own process). Without webhooks the chain under test runs alone.
+    const res = await withoutWebhooks(stack, async () => {
+      const sent = await pushInvoice(stack, tenantId, 'inv_corr', invoiceBody());
+      await queueDrained();
+      return sent;
+    });
     expect(res.status).toBe(202);
     const requestId = res.headers.get('apigw-requestid');
     expect(requestId).toBeTruthy();
-    await queueDrained();
 
     const lines = logsOf(requestId ?? '');
     const pushed = lines.find((line) => line.message === 'Invoice pushed');

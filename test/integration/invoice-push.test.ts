@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localChangeQueue } from '#shared/adapters/local/local-queues.ts';
+import { ConnectionRepository } from '#shared/store/connection-repository.ts';
+import { syncStateTable } from '#shared/store/tables.ts';
 import { newTenantId } from '../support/local-api.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
+import { DEFAULT_PROFILE, SUITE_PROFILES, type TestProfile } from '../support/profiles.ts';
 import {
   books,
   invoiceBody,
@@ -17,19 +20,28 @@ beforeAll(async () => {
 });
 afterAll(() => stack.close());
 
-async function connectedTenant(name = 'Smith Plumbing LLC') {
+async function connectedTenantOf(
+  name = 'Smith Plumbing LLC',
+  profile: TestProfile = DEFAULT_PROFILE,
+) {
   const tenantId = newTenantId();
-  const realmId = await stack.world.newCompany(name);
+  const realmId = await stack.world.newCompany(name, profile.fields);
   await stack.connect(tenantId, realmId);
   return { tenantId, realmId };
 }
 
+const connectedTenant = (name?: string) => connectedTenantOf(name);
+
 const customerNamed = (b: Awaited<ReturnType<typeof books>>, name: string) =>
   b.customers.filter((c) => c.DisplayName === name);
 
-describe('Invoice push', () => {
+describe.each(SUITE_PROFILES)('Invoice push ($name)', (profile) => {
+  const tenantOnProfile = (name?: string) => connectedTenantOf(name, profile);
+  /** The number QBO shows for the company's first invoice, which TradelyHQ numbered `ours`. */
+  const qboNumber = (ours: string) => (profile.keepsNumbers ? ours : '1001');
+
   it('creates customer, items and invoice on the first push, and answers 202 at once', async () => {
-    const { tenantId, realmId } = await connectedTenant();
+    const { tenantId, realmId } = await tenantOnProfile();
     const res = await pushInvoice(stack, tenantId, 'inv_1', invoiceBody());
     expect(res.status).toBe(202);
     expect(await res.json()).toMatchObject({ status: 'queued', revision: 1, result: 'accepted' });
@@ -40,7 +52,7 @@ describe('Invoice push', () => {
       status: 'pushed',
       revision: 1,
       pushedRevision: 1,
-      qboDocNumber: 'INV-1001',
+      qboDocNumber: qboNumber('INV-1001'),
       total: '934.00',
       balance: '934.00',
     });
@@ -51,11 +63,15 @@ describe('Invoice push', () => {
     );
     const [invoice] = b.invoices;
     expect(b.invoices).toHaveLength(1);
-    expect(invoice).toMatchObject({ Id: sync.qboInvoiceId, DocNumber: 'INV-1001', TotalAmt: 934 });
+    expect(invoice).toMatchObject({
+      Id: sync.qboInvoiceId,
+      DocNumber: qboNumber('INV-1001'),
+      TotalAmt: 934,
+    });
   });
 
   it('reuses the customer and items for the second invoice of the same client: one request', async () => {
-    const { tenantId, realmId } = await connectedTenant();
+    const { tenantId, realmId } = await tenantOnProfile();
     await withoutWebhooks(stack, async () => {
       await pushInvoice(stack, tenantId, 'inv_a', invoiceBody());
       await queueDrained();
@@ -81,7 +97,7 @@ describe('Invoice push', () => {
       const res = await stack.world.admin('GET', '/_admin/webhooks/deliveries');
       return ((await res.json()) as { deliveries: unknown[] }).deliveries.length;
     };
-    const { tenantId, realmId } = await connectedTenant();
+    const { tenantId, realmId } = await tenantOnProfile();
     await pushInvoice(stack, tenantId, 'inv_a', invoiceBody());
     await queueDrained();
     await stack.world.emulator.webhooksIdle();
@@ -104,7 +120,7 @@ describe('Invoice push', () => {
   });
 
   it('links an existing QBO customer with the same name instead of duplicating it', async () => {
-    const { tenantId, realmId } = await connectedTenant();
+    const { tenantId, realmId } = await tenantOnProfile();
     await stack.world.admin('POST', `/_admin/companies/${realmId}/customers`, {
       DisplayName: "Jane O'Brien",
     });
@@ -123,7 +139,7 @@ describe('Invoice push', () => {
   });
 
   it('creates a suffixed customer when a vendor holds the name, and says so on the invoice', async () => {
-    const { tenantId, realmId } = await connectedTenant();
+    const { tenantId, realmId } = await tenantOnProfile();
     await stack.world.admin('POST', `/_admin/companies/${realmId}/vendors`, {
       DisplayName: 'Jane Smith',
     });
@@ -137,7 +153,7 @@ describe('Invoice push', () => {
   });
 
   it('creates one customer when two invoices for the same new client go out at once', async () => {
-    const { tenantId, realmId } = await connectedTenant();
+    const { tenantId, realmId } = await tenantOnProfile();
     await Promise.all(
       ['inv_x', 'inv_y', 'inv_z', 'inv_w'].map((id, i) =>
         pushInvoice(
@@ -158,7 +174,7 @@ describe('Invoice push', () => {
   });
 
   it('updates the QBO invoice for a newer revision, ignores an older one and a repeat', async () => {
-    const { tenantId, realmId } = await connectedTenant();
+    const { tenantId, realmId } = await tenantOnProfile();
     await pushInvoice(stack, tenantId, 'inv_r', invoiceBody());
     await queueDrained();
     const v2 = invoiceBody((b) => {
@@ -175,7 +191,12 @@ describe('Invoice push', () => {
     await queueDrained();
     const b = await books(stack, realmId);
     expect(b.invoices).toHaveLength(1);
-    expect(b.invoices[0]).toMatchObject({ TotalAmt: 1029, SyncToken: '1' });
+    // The update keeps the invoice's number, QBO's own one too.
+    expect(b.invoices[0]).toMatchObject({
+      TotalAmt: 1029,
+      SyncToken: '1',
+      DocNumber: qboNumber('INV-1001'),
+    });
     expect(await syncOf(stack, tenantId, 'inv_r')).toMatchObject({
       status: 'pushed',
       pushedRevision: 2,
@@ -183,7 +204,7 @@ describe('Invoice push', () => {
   });
 
   it('recovers from a stale SyncToken after a hand edit in QBO', async () => {
-    const { tenantId, realmId } = await connectedTenant();
+    const { tenantId, realmId } = await tenantOnProfile();
     await pushInvoice(stack, tenantId, 'inv_s', invoiceBody());
     await queueDrained();
     const { qboInvoiceId } = await syncOf(stack, tenantId, 'inv_s');
@@ -212,7 +233,7 @@ describe('Invoice push', () => {
   });
 
   it('publishes invoice.queued and invoice.pushed domain events', async () => {
-    const { tenantId } = await connectedTenant();
+    const { tenantId } = await tenantOnProfile();
     await pushInvoice(stack, tenantId, 'inv_e', invoiceBody());
     await queueDrained();
     const res = await fetch(`${stack.api.url}/_local/events?tenantId=${tenantId}`);
@@ -277,14 +298,45 @@ describe('Push API input', () => {
 });
 
 describe('Tax and totals', () => {
-  it('opens a total_mismatch sync error showing both figures when QBO computes another total', async () => {
-    const tenantId = newTenantId();
+  /** A company whose sales tax engine charges 8 % on taxable lines and has no tax code. */
+  async function taxingCompany(tenantId: string): Promise<string> {
     const res = await stack.world.admin('POST', '/_admin/companies', {
       name: 'Taxing Co',
       taxRate: 8,
     });
     const { realmId } = (await res.json()) as { realmId: string };
     await stack.connect(tenantId, realmId);
+    return realmId;
+  }
+
+  it('refuses, before creating anything, an invoice QBO would tax when there is no tax code to override it with', async () => {
+    const tenantId = newTenantId();
+    const realmId = await taxingCompany(tenantId);
+    const before = await books(stack, realmId);
+    await pushInvoice(stack, tenantId, 'inv_t', invoiceBody());
+    await queueDrained();
+    expect(await syncOf(stack, tenantId, 'inv_t')).toMatchObject({
+      status: 'failed',
+      lastError: { code: 'tax_code_missing' },
+    });
+    const { errors } = (await (await stack.call(tenantId, 'GET', '/sync-errors')).json()) as {
+      errors: { kind: string; message: string }[];
+    };
+    expect(errors).toEqual([
+      expect.objectContaining({ kind: 'validation', message: expect.stringMatching(/taxCodeMap/) }),
+    ]);
+    const held = await books(stack, realmId);
+    expect([held.invoices, held.customers, held.items].map((list) => list.length)).toEqual(
+      [before.invoices, before.customers, before.items].map((list) => list.length),
+    );
+  });
+
+  it('opens a total_mismatch sync error showing both figures when QBO computes another total', async () => {
+    const tenantId = newTenantId();
+    const realmId = await taxingCompany(tenantId);
+    // A connection made before the company's settings were read pushes as before: TAX/NON and
+    // TradelyHQ's tax, which this company's engine does not keep.
+    await new ConnectionRepository(syncStateTable.localName).patch(tenantId, { company: null });
     // TradelyHQ says no tax, but the water heater line is taxable and QBO charges 8 % on it.
     await pushInvoice(stack, tenantId, 'inv_t', invoiceBody());
     await queueDrained();

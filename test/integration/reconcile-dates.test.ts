@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryEventPublisher } from '#shared/adapters/local/memory-event-publisher.ts';
 import type { Connection } from '#shared/domain/connection.ts';
 import { localDate } from '#shared/domain/local-date.ts';
+import type { QboClient, QboRequest } from '#shared/qbo/qbo-client.ts';
 import { ConnectionRepository } from '#shared/store/connection-repository.ts';
 import { InvoiceRepository } from '#shared/store/invoice-repository.ts';
 import { MappingRepository } from '#shared/store/mapping-repository.ts';
@@ -17,7 +18,17 @@ const table = syncStateTable.localName;
 const connections = new ConnectionRepository(table);
 const runs = new ReconcileRunRepository(table);
 let now = 0;
-/** A tenant with nothing pushed: the run itself, not QBO, is under test (no QBO call is made). */
+/**
+ * A tenant with nothing pushed: the run itself, not QBO, is under test. The only QBO calls a run
+ * makes then are its reads of the company's settings.
+ */
+const companyOnly = {
+  companyInfo: async () => ({ CompanyName: 'Co', Country: 'US' }),
+  send: async (request: QboRequest) => {
+    if (request.path === 'preferences') return { Preferences: {} };
+    throw new Error(`no QBO call expected: ${request.method} ${request.path}`);
+  },
+} as unknown as QboClient;
 const deps: ReconcileDeps = {
   connections,
   runs,
@@ -26,9 +37,7 @@ const deps: ReconcileDeps = {
   links: new QboLinkRepository(table),
   syncErrors: new SyncErrorRepository(table),
   events: new MemoryEventPublisher(),
-  qbo: () => {
-    throw new Error('no QBO call expected');
-  },
+  qbo: () => companyOnly,
   clock: { now: () => now },
 };
 

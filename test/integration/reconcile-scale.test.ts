@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { localReconcileQueue } from '#shared/adapters/local/local-queues.ts';
 import { ReconcileRunRepository } from '#shared/store/reconcile-run-repository.ts';
 import { syncStateTable } from '#shared/store/tables.ts';
@@ -8,13 +8,18 @@ import { books } from '../support/push.ts';
 import { seedPushedInvoices } from '../support/seed-pushed.ts';
 
 const COUNT = 2500;
+// A query answering 1,000 invoices can outlast the tests' 1 s QBO timeout on a loaded machine;
+// a timed-out run is retried and would count twice. Timeouts are not under test here.
+vi.hoisted(() => {
+  process.env.QBO_TIMEOUT_MS = '15000';
+});
 let stack: TestStack;
 beforeAll(async () => {
   stack = await startTestStack();
 });
 afterAll(() => stack.close());
 
-it(`reconciles ${COUNT} pushed invoices in ceil(${COUNT}/1000) + a small constant QBO requests`, async () => {
+it(`reconciles ${COUNT} pushed invoices in ceil(${COUNT}/1000) queries and two company reads`, async () => {
   const tenantId = newTenantId();
   const realmId = await stack.world.newCompany();
   await stack.connect(tenantId, realmId);
@@ -27,10 +32,11 @@ it(`reconciles ${COUNT} pushed invoices in ceil(${COUNT}/1000) + a small constan
   await localReconcileQueue.idle();
   const used = (await books(stack, realmId)).requestCount - before;
 
-  expect(used).toBeGreaterThanOrEqual(Math.ceil(COUNT / 1000));
-  expect(used).toBeLessThanOrEqual(Math.ceil(COUNT / 1000) + 2);
+  // The queries, CompanyInfo and Preferences (a token refresh may add one 401).
+  expect(used).toBeGreaterThanOrEqual(Math.ceil(COUNT / 1000) + 2);
+  expect(used).toBeLessThanOrEqual(Math.ceil(COUNT / 1000) + 3);
   const [run] = await new ReconcileRunRepository(syncStateTable.localName).recent(tenantId, 1);
-  expect(run).toMatchObject({ outcome: 'completed', invoicesChecked: COUNT, qboRequests: 3 });
+  expect(run).toMatchObject({ outcome: 'completed', invoicesChecked: COUNT, qboRequests: 5 });
   const panel = (await (await stack.call(tenantId, 'GET', '/sync-errors')).json()) as {
     errors: unknown[];
   };

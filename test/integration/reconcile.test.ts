@@ -5,6 +5,7 @@ import { documentClient } from '#shared/store/dynamo.ts';
 import { syncStateTable } from '#shared/store/tables.ts';
 import { newTenantId } from '../support/local-api.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
+import { DEFAULT_PROFILE, SUITE_PROFILES, type TestProfile } from '../support/profiles.ts';
 import {
   books,
   invoiceBody,
@@ -26,9 +27,9 @@ const oneLine = invoiceBody((b) => {
   b.totals = { subtotal: '285.00', tax: '0.00', total: '285.00' };
 });
 
-async function pushedTenant() {
+async function pushedTenant(profile: TestProfile = DEFAULT_PROFILE) {
   const tenantId = newTenantId();
-  const realmId = await stack.world.newCompany();
+  const realmId = await stack.world.newCompany(undefined, profile.fields);
   await stack.connect(tenantId, realmId);
   await pushInvoice(stack, tenantId, 'inv_1', oneLine);
   await queueDrained();
@@ -53,9 +54,9 @@ async function syncErrors(tenantId: string, query = '') {
   };
 }
 
-describe('Nightly reconcile and the Sync Errors panel', () => {
+describe.each(SUITE_PROFILES)('Nightly reconcile, Sync Errors and re-sync ($name)', (profile) => {
   it('finds a hand-edited amount with the exact diff, and a re-sync puts it right', async () => {
-    const { tenantId, realmId, qboInvoiceId } = await pushedTenant();
+    const { tenantId, realmId, qboInvoiceId } = await pushedTenant(profile);
     await withoutWebhooks(stack, async () => {
       await stack.world.admin('PATCH', `/_admin/companies/${realmId}/invoices/${qboInvoiceId}`, {
         amount: 300,
@@ -83,7 +84,7 @@ describe('Nightly reconcile and the Sync Errors panel', () => {
   });
 
   it('reports an invoice deleted in QBO, and a re-sync creates it again, once', async () => {
-    const { tenantId, realmId, qboInvoiceId } = await pushedTenant();
+    const { tenantId, realmId, qboInvoiceId } = await pushedTenant(profile);
     await withoutWebhooks(stack, () =>
       stack.world.admin('DELETE', `/_admin/companies/${realmId}/invoices/${qboInvoiceId}`),
     );
@@ -102,7 +103,7 @@ describe('Nightly reconcile and the Sync Errors panel', () => {
 
   it('finds a push lost between the queue and QBO', async () => {
     const tenantId = newTenantId();
-    const realmId = await stack.world.newCompany();
+    const realmId = await stack.world.newCompany(undefined, profile.fields);
     await stack.connect(tenantId, realmId);
     localPushQueue.stop();
     await pushInvoice(stack, tenantId, 'inv_lost', oneLine);
@@ -130,7 +131,7 @@ describe('Nightly reconcile and the Sync Errors panel', () => {
   });
 
   it('applies a payment recorded while webhooks were down', async () => {
-    const { tenantId, realmId, qboInvoiceId } = await pushedTenant();
+    const { tenantId, realmId, qboInvoiceId } = await pushedTenant(profile);
     await withoutWebhooks(stack, () =>
       stack.world.admin('POST', `/_admin/companies/${realmId}/payments`, {
         invoiceId: qboInvoiceId,
@@ -147,7 +148,7 @@ describe('Nightly reconcile and the Sync Errors panel', () => {
   });
 
   it('accepts QBO memo changes with who and when, and dismisses others with a reason', async () => {
-    const { tenantId, realmId, qboInvoiceId } = await pushedTenant();
+    const { tenantId, realmId, qboInvoiceId } = await pushedTenant(profile);
     await withoutWebhooks(stack, () =>
       stack.world.admin('PATCH', `/_admin/companies/${realmId}/invoices/${qboInvoiceId}`, {
         CustomerMemo: { value: 'Thanks for your business' },
@@ -190,6 +191,25 @@ describe('Nightly reconcile and the Sync Errors panel', () => {
     await reconcile(tenantId);
     expect((await syncErrors(tenantId)).errors).toEqual([]);
     expect((await syncErrors(tenantId, '?state=dismissed')).errors).toHaveLength(1);
+  });
+});
+
+describe('Nightly reconcile runs', () => {
+  it("refreshes the company's settings, so a preference changed in QBO since the connect counts", async () => {
+    const { tenantId, realmId } = await pushedTenant();
+    const company = async () =>
+      (
+        (await (await stack.call(tenantId, 'GET', '/integrations/quickbooks')).json()) as {
+          company: { multiCurrency: boolean; customTxnNumbers: boolean };
+        }
+      ).company;
+    expect(await company()).toMatchObject({ multiCurrency: false });
+    const prefs = stack.world.emulator.state.companies[realmId]?.preferences as unknown as {
+      CurrencyPrefs: { MultiCurrencyEnabled: boolean };
+    };
+    prefs.CurrencyPrefs.MultiCurrencyEnabled = true;
+    await reconcile(tenantId);
+    expect(await company()).toMatchObject({ multiCurrency: true });
   });
 
   it('runs one reconcile at a time: a second "run now" waits its turn', async () => {

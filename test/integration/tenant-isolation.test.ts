@@ -18,7 +18,13 @@ const syncErrors = new SyncErrorRepository(syncStateTable.localName);
 beforeAll(async () => {
   stack = await startTestStack();
   tenantA = newTenantId('a');
-  realmA = await stack.world.newCompany('Tenant A Co');
+  // A's company has tax codes (US automated sales tax makes one per region); B's has none.
+  const companyA = await stack.world.admin('POST', '/_admin/companies', {
+    name: 'Tenant A Co',
+    salesTax: 'automated',
+    astRates: { NY: 8.875 },
+  });
+  realmA = ((await companyA.json()) as { realmId: string }).realmId;
   await stack.world.admin('POST', `/_admin/companies/${realmA}/accounts`, {
     Name: 'Tenant A Consulting',
     AccountType: 'Income',
@@ -125,6 +131,18 @@ const probes: Record<string, () => Promise<void>> = {
     const { accounts } = (await res.json()) as { accounts: { id: string; name: string }[] };
     expect(accounts.map((a) => a.name)).not.toContain('Tenant A Consulting');
     expect(accounts.length).toBeGreaterThan(0);
+  },
+  'GET /integrations/quickbooks/tax-codes': async () => {
+    // B sees the tax codes of B's own company (none), never A's.
+    const res = await stack.call(tenantB, 'GET', '/integrations/quickbooks/tax-codes');
+    expect(await res.json()).toEqual({ taxCodes: [] });
+    const ofA = await stack.call(tenantA, 'GET', '/integrations/quickbooks/tax-codes');
+    expect(await ofA.json()).toEqual({ taxCodes: [{ id: '1', name: 'NY', rate: 8.875 }] });
+    // …and cannot map one of A's.
+    const mapped = await stack.call(tenantB, 'PUT', '/integrations/quickbooks/settings', {
+      taxCodeMap: { taxable: '1' },
+    });
+    expect(mapped.status).toBe(400);
   },
   'PUT /integrations/quickbooks/settings': async () => {
     const res = await stack.call(tenantB, 'PUT', '/integrations/quickbooks/settings', {

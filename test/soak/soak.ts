@@ -16,6 +16,7 @@ import {
   localReconcileQueue,
 } from '#shared/adapters/local/local-queues.ts';
 import { startTestStack, type TestStack, WEBHOOK_TOKEN } from '../support/local-stack.ts';
+import { SUITE_PROFILES, type TestProfile } from '../support/profiles.ts';
 import { books, invoiceBody, pushInvoice } from '../support/push.ts';
 import type { SoakReport } from './report.ts';
 import { WebhookTap } from './webhook-tap.ts';
@@ -80,6 +81,8 @@ interface Tenant {
   readonly id: string;
   realmId: string;
   readonly invoices: Invoice[];
+  /** The company's settings: the profiles of the push suites, in turn. */
+  readonly profile: TestProfile;
 }
 
 type Action = () => Promise<void>;
@@ -214,6 +217,7 @@ function plan(options: SoakOptions, rng: Rng) {
     id: `soak_${options.seed}_${t}`,
     realmId: '',
     invoices: [],
+    profile: SUITE_PROFILES[t % SUITE_PROFILES.length] as TestProfile,
   }));
   const pushPlans: { invoice: Invoice; body: PushBody }[][] = tenants.map((tenant, t) => {
     const sequence: { invoice: Invoice; body: PushBody }[] = [];
@@ -409,12 +413,15 @@ async function soak(
 
   // Setup: one company per tenant, connected through the OAuth flow; webhooks twice, shuffled.
   await pool(tenants, concurrency, async (tenant) => {
-    tenant.realmId = await stack.world.newCompany(`Soak Company ${tenant.id}`);
+    tenant.realmId = await stack.world.newCompany(
+      `Soak Company ${tenant.id}`,
+      tenant.profile.fields,
+    );
     const back = await stack.connect(tenant.id, tenant.realmId);
     if (back.searchParams.get('quickbooks') !== 'connected') throw new Error(`connect: ${back}`);
   });
   await webhooks({ duplicate: true, shuffle: true });
-  say('tenants connected; pushing');
+  say(`tenants connected (${SUITE_PROFILES.map((p) => p.name).join(' / ')}, in turn); pushing`);
 
   // Phase A: pushes.
   await within(
@@ -598,6 +605,7 @@ function ownersOf(
 type Sync = {
   status: string;
   qboInvoiceId: string | null;
+  qboDocNumber: string | null;
   pushedRevision: number | null;
   balance: string | null;
 };
@@ -685,7 +693,9 @@ async function compare(stack: TestStack, tenants: readonly Tenant[], concurrency
         );
       }
       if (qbo && invoice.fate !== 'deleted') {
-        const mismatch = contentMismatch(qbo, latest, invoice.fate === 'voided');
+        // A company that numbers invoices itself shows its own number, the one the sync view has.
+        const number = tenant.profile.keepsNumbers ? latest.docNumber : sync.qboDocNumber;
+        const mismatch = contentMismatch(qbo, latest, number, invoice.fate === 'voided');
         if (mismatch || sync.pushedRevision !== latest.revision) {
           wrongContent += 1;
           wrong.push(
@@ -718,8 +728,15 @@ async function compare(stack: TestStack, tenants: readonly Tenant[], concurrency
 }
 
 /** Why a QBO invoice does not show the revision, or undefined when it does. */
-function contentMismatch(qbo: QboInvoice, body: PushBody, voided: boolean): string | undefined {
-  if (qbo.DocNumber !== body.docNumber) return `DocNumber ${String(qbo.DocNumber)}`;
+function contentMismatch(
+  qbo: QboInvoice,
+  body: PushBody,
+  docNumber: string | null,
+  voided: boolean,
+): string | undefined {
+  if (!docNumber || qbo.DocNumber !== docNumber) {
+    return `DocNumber ${String(qbo.DocNumber)} (expected ${docNumber})`;
+  }
   if (voided) return undefined; // a void zeroes every amount
   if (Number(qbo.TotalAmt).toFixed(2) !== body.totals.total) {
     return `TotalAmt ${String(qbo.TotalAmt)} (expected ${body.totals.total})`;

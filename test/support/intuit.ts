@@ -1,6 +1,7 @@
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from '#emulator/server.ts';
 import { IntuitOAuthClient } from '#shared/oauth/intuit-oauth.ts';
 import type { Clock } from '#shared/ports/clock.ts';
+import type { CompanyProfileFields } from './profiles.ts';
 
 /** The redirect URI the tests' Intuit app registers. */
 const TEST_REDIRECT_URI = 'http://127.0.0.1:9/oauth/quickbooks/callback';
@@ -11,8 +12,8 @@ export interface IntuitWorld {
   readonly intuit: IntuitOAuthClient;
   /** The emulator's clock, which the product code under test also reads. */
   readonly clock: Clock;
-  /** Creates a company in the emulator. */
-  newCompany(name?: string): Promise<string>;
+  /** Creates a company in the emulator, with profile fields if given (see `test/support/profiles.ts`). */
+  newCompany(name?: string, profile?: CompanyProfileFields): Promise<string>;
   /** Runs consent for a company (auto-approved) and returns the callback URL Intuit would send. */
   consent(realmId: string, state?: string): Promise<string>;
   /** Calls the emulator's admin API. */
@@ -49,8 +50,9 @@ export async function startIntuitWorld(options: EmulatorOptions = {}): Promise<I
     intuit,
     clock,
     admin,
-    async newCompany(name = 'Smith Plumbing LLC') {
-      const res = await admin('POST', '/_admin/companies', { name });
+    async newCompany(name = 'Smith Plumbing LLC', profile = {}) {
+      const res = await admin('POST', '/_admin/companies', { name, ...profile });
+      if (res.status !== 200) throw new Error(`company not created: ${await res.text()}`);
       return ((await res.json()) as { realmId: string }).realmId;
     },
     async consent(realmId, state = 'test-state') {

@@ -77,4 +77,31 @@ describe('Function: loadConfig', () => {
       /keyPolicyAdminRoleArn/,
     );
   });
+
+  it('takes only what CloudFormation and the functions accept: complete secret ARNs, in the stack region, and an IANA default zone', () => {
+    const read = (extra: Record<string, string>) => (key: string) => ({ ...valid, ...extra })[key];
+    const complete = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/intuit-a1B2c3';
+    expect(loadConfig(read({ intuitSecretArn: complete }), 'us-east-1').intuitSecretArn).toBe(
+      complete,
+    );
+    // The name alone, as the console shows it: the grant on it would never match the secret.
+    const partial = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/intuit';
+    expect(() => loadConfig(read({ webhookSecretArn: partial }))).toThrowError(
+      /webhookSecretArn: a complete Secrets Manager ARN/,
+    );
+    const elsewhere = {
+      intuitSecretArn: complete.replace('us-east-1', 'eu-west-1'),
+      domainName: 'quickbooks.tradelyhq.com',
+      certificateArn: 'arn:aws:acm:us-west-2:123456789012:certificate/abc-123',
+    };
+    expect(() => loadConfig(read(elsewhere), 'us-east-1')).toThrowError(
+      /intuitSecretArn: in eu-west-1, but the stack deploys to us-east-1[\s\S]*certificateArn: in us-west-2/,
+    );
+    expect(() => loadConfig(read({ defaultTimezone: 'Eastern Time' }))).toThrowError(
+      /defaultTimezone: an IANA time zone/,
+    );
+    expect(loadConfig(read({ defaultTimezone: 'America/Chicago' })).defaultTimezone).toBe(
+      'America/Chicago',
+    );
+  });
 });

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import type { CompanyProfile } from '#shared/domain/company.ts';
+import type { QboClient } from './qbo-client.ts';
+
+/**
+ * The parts of `Preferences` that decide how an invoice is pushed. Absent flags read as QBO's
+ * defaults for a new company: sales tax off, one currency, QBO's own numbering (Intuit, Preferences
+ * entity reference: SalesFormsPrefs.CustomTxnNumbers, TaxPrefs.UsingSalesTax,
+ * TaxPrefs.PartnerTaxEnabled, CurrencyPrefs).
+ */
+const preferencesSchema = z.object({
+  SalesFormsPrefs: z.object({ CustomTxnNumbers: z.boolean().optional() }).optional(),
+  TaxPrefs: z
+    .object({
+      UsingSalesTax: z.boolean().optional(),
+      PartnerTaxEnabled: z.boolean().optional(),
+    })
+    .optional(),
+  CurrencyPrefs: z
+    .object({
+      MultiCurrencyEnabled: z.boolean().optional(),
+      HomeCurrency: z.object({ value: z.string() }).optional(),
+    })
+    .optional(),
+});
+
+/** What a company read gives: its name and its push-relevant settings. */
+export interface CompanyRead {
+  readonly companyName: string;
+  readonly profile: CompanyProfile;
+}
+
+/**
+ * Reads the company's CompanyInfo, then its Preferences, and keeps what decides how invoices are
+ * pushed. One after the other: with an expired access token, only the first meets the 401 and the
+ * refresh.
+ *
+ * @param qbo - a client for the company's grant
+ * @param realmId - the company
+ * @throws QboError
+ */
+export async function readCompany(qbo: QboClient, realmId: string): Promise<CompanyRead> {
+  const info = await qbo.companyInfo(realmId);
+  const answer = await qbo.send<{ Preferences?: unknown }>({ method: 'GET', path: 'preferences' });
+  const prefs = preferencesSchema.parse(answer.Preferences ?? {});
+  const country = (info.Country ?? 'US').toUpperCase();
+  const usingSalesTax = prefs.TaxPrefs?.UsingSalesTax ?? false;
+  return {
+    companyName: info.CompanyName,
+    profile: {
+      country,
+      homeCurrency: prefs.CurrencyPrefs?.HomeCurrency?.value ?? 'USD',
+      multiCurrency: prefs.CurrencyPrefs?.MultiCurrencyEnabled ?? false,
+      salesTax: !usingSalesTax
+        ? 'none'
+        : country === 'US' && prefs.TaxPrefs?.PartnerTaxEnabled
+          ? 'automated'
+          : 'manual',
+      customTxnNumbers: prefs.SalesFormsPrefs?.CustomTxnNumbers ?? false,
+    },
+  };
+}

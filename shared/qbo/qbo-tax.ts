@@ -1,0 +1,162 @@
+import type { CompanyProfile } from '#shared/domain/company.ts';
+import type { InvoiceSnapshot } from '#shared/domain/invoice.ts';
+import { toQboNumber } from '#shared/domain/money.ts';
+import { PushRefusal } from '#shared/domain/push-refusal.ts';
+import {
+  predictedTax,
+  shownAmount,
+  type TaxCodeMap,
+  type TaxCodeRates,
+  taxKey,
+} from '#shared/domain/tax.ts';
+import type { QboClient } from './qbo-client.ts';
+import { readTaxCodes } from './tax-codes.ts';
+
+/** How an invoice's tax goes to QBO: each line's TaxCodeRef, and the invoice-level tax fields. */
+export interface TaxPlan {
+  /** `SalesItemLineDetail.TaxCodeRef.value` of each line, in order. */
+  readonly lineCodes: readonly string[];
+  /** Fields added to the Invoice body: `TxnTaxDetail`, `GlobalTaxCalculation`, or none. */
+  readonly header: Readonly<Record<string, unknown>>;
+}
+
+/** Where the admin sets the map, as every refusal names it. */
+const MAP_SETTING = 'the tax code map in Settings → Integrations (taxCodeMap)';
+
+/**
+ * A US company on manual sales tax, and every connection made before the company was read:
+ * `TAX`/`NON` (or the line's own `taxCode`) on each line and TradelyHQ's tax as `TotalTax`.
+ *
+ * @param snapshot - the invoice
+ */
+export function usTaxPlan(snapshot: InvoiceSnapshot): TaxPlan {
+  return {
+    lineCodes: snapshot.lines.map((l) => l.taxCode ?? (l.taxable ? 'TAX' : 'NON')),
+    header: snapshot.tax > 0 ? { TxnTaxDetail: { TotalTax: qboTax(snapshot) } } : {},
+  };
+}
+
+const qboTax = (snapshot: InvoiceSnapshot) => toQboNumber(snapshot.tax, snapshot.digits);
+
+/**
+ * How to send this invoice's tax to this company so that QBO books exactly TradelyHQ's tax, or a
+ * validation {@link PushRefusal} naming the setting to change; it reads QBO (never writes), so a refusal
+ * comes before anything is created there (docs/company-profiles.md).
+ *
+ * - No profile yet, or US manual: {@link usTaxPlan}.
+ * - US automated: `TAX`/`NON` lines and, when anything is taxable, QBO's documented override,
+ *   `TxnTaxDetail.TxnTaxCodeRef` (the map's `taxable` code, else the company's first) with
+ *   `TotalTax`.
+ * - US with sales tax off: refused when taxed (QBO would drop the tax); else no tax detail.
+ * - Elsewhere: each line's TaxCode Id from the map (or the line's `taxCode` when it is already
+ *   one of the company's Ids); refused when a line has none, or when those codes would make QBO
+ *   charge another tax than TradelyHQ's.
+ *
+ * @param qbo - a client for the company
+ * @param settings - the connection's company profile and tax code map
+ * @param snapshot - the invoice
+ * @throws PushRefusal; QboError when QBO fails
+ */
+export async function planTax(
+  qbo: QboClient,
+  settings: {
+    readonly company?: CompanyProfile | null;
+    readonly taxCodeMap?: TaxCodeMap | null;
+  },
+  snapshot: InvoiceSnapshot,
+): Promise<TaxPlan> {
+  const company = settings.company;
+  const map = settings.taxCodeMap ?? {};
+  if (!company || (company.country === 'US' && company.salesTax === 'manual')) {
+    return usTaxPlan(snapshot);
+  }
+  if (company.country === 'US' && company.salesTax === 'none') return salesTaxOff(snapshot);
+  if (company.country === 'US') return automatedOverride(qbo, map, snapshot);
+  return companyCodes(snapshot, map, await readTaxCodes(qbo));
+}
+
+function salesTaxOff(snapshot: InvoiceSnapshot): TaxPlan {
+  if (snapshot.tax > 0) {
+    throw new PushRefusal(
+      'validation',
+      'sales_tax_off',
+      `This invoice charges ${shownAmount(snapshot, snapshot.tax)} tax, but sales tax is turned ` +
+        'off in the QuickBooks company, so QuickBooks would drop it. Turn on sales tax in ' +
+        'QuickBooks (Taxes → Sales tax), then re-sync; or send the invoice without tax.',
+    );
+  }
+  return { lineCodes: usTaxPlan(snapshot).lineCodes, header: {} };
+}
+
+async function automatedOverride(
+  qbo: QboClient,
+  map: TaxCodeMap,
+  snapshot: InvoiceSnapshot,
+): Promise<TaxPlan> {
+  const plan = usTaxPlan(snapshot);
+  if (snapshot.tax === 0 && !plan.lineCodes.includes('TAX')) return plan;
+  const codeId = map.taxable ?? (await readTaxCodes(qbo))[0]?.id;
+  if (codeId === undefined) {
+    throw new PushRefusal(
+      'validation',
+      'tax_code_missing',
+      'QuickBooks computes sales tax itself in this company and keeps TradelyHQ’s tax only ' +
+        'with one of the company’s tax codes, and it has none yet. Create a sales tax code in ' +
+        `QuickBooks and choose it as "taxable" in ${MAP_SETTING}, then re-sync.`,
+    );
+  }
+  return {
+    lineCodes: plan.lineCodes,
+    header: { TxnTaxDetail: { TxnTaxCodeRef: { value: codeId }, TotalTax: qboTax(snapshot) } },
+  };
+}
+
+function companyCodes(
+  snapshot: InvoiceSnapshot,
+  map: TaxCodeMap,
+  codes: readonly TaxCodeRates[],
+): TaxPlan {
+  const byId = new Map(codes.map((c) => [c.id, c]));
+  const unmapped = new Set<string>();
+  const unknown = new Set<string>();
+  const chosen = snapshot.lines.map((line) => {
+    const key = taxKey(line);
+    const id = map[key] ?? (line.taxCode !== null && byId.has(line.taxCode) ? line.taxCode : null);
+    if (id === null) unmapped.add(key);
+    else if (!byId.has(id)) unknown.add(`${key} → ${id}`);
+    return id === null ? undefined : byId.get(id);
+  });
+  const list = (keys: Set<string>) => [...keys].map((k) => `"${k}"`).join(', ');
+  if (unmapped.size > 0) {
+    throw new PushRefusal(
+      'validation',
+      'tax_code_unmapped',
+      `QuickBooks needs one of the company's tax codes on every line, and ${MAP_SETTING} has ` +
+        `none for ${list(unmapped)}. Choose one for each, then re-sync.`,
+    );
+  }
+  if (unknown.size > 0) {
+    throw new PushRefusal(
+      'validation',
+      'tax_code_unknown',
+      `${MAP_SETTING} names tax codes the QuickBooks company no longer has (${list(unknown)}). ` +
+        'Choose active ones, then re-sync.',
+    );
+  }
+  const lineCodes = chosen as TaxCodeRates[];
+  const theirs = predictedTax(snapshot, lineCodes);
+  if (theirs !== snapshot.tax) {
+    throw new PushRefusal(
+      'validation',
+      'tax_differs',
+      `With the codes in ${MAP_SETTING}, QuickBooks would charge ${shownAmount(snapshot, theirs)} ` +
+        `tax, but this invoice charges ${shownAmount(snapshot, snapshot.tax)}. Map each kind of ` +
+        'line to the QuickBooks tax code with TradelyHQ’s rate, then re-sync.',
+    );
+  }
+  return {
+    lineCodes: lineCodes.map((c) => c.id),
+    // TradelyHQ's prices exclude tax, as QBO's default does (Invoice reference).
+    header: { GlobalTaxCalculation: 'TaxExcluded' },
+  };
+}

@@ -1,0 +1,108 @@
+import type { CompanyProfile } from '#shared/domain/company.ts';
+import { currencyProblem } from '#shared/domain/company-currency.ts';
+import type { Connection } from '#shared/domain/connection.ts';
+import { PushRefusal } from '#shared/domain/push-refusal.ts';
+import { readCompany } from '#shared/qbo/company-profile.ts';
+import type { QboClient } from '#shared/qbo/qbo-client.ts';
+import { privateNoteMarker, type QboInvoice } from '#shared/qbo/qbo-invoice.ts';
+import { quote, rows } from '#shared/qbo/query.ts';
+import type { ConnectionRepository } from '#shared/store/connection-repository.ts';
+
+/**
+ * The company settings a push follows, checked before anything is created in QBO: an invoice in
+ * a currency the company cannot hold is refused. The settings kept on the connection may be a day
+ * old (the reconcile refreshes them), so before refusing for want of multicurrency they are read
+ * again: an admin who just turned it on and re-syncs is not refused. `null` (a connection made
+ * before settings were read): today's behaviour, nothing checked.
+ *
+ * @param deps - the connections, to keep settings read afresh
+ * @param connection - the tenant's connection
+ * @param qbo - a client of its company
+ * @param currency - the invoice's currency
+ * @throws PushRefusal `currency_not_held`
+ */
+export async function pushSettings(
+  deps: { readonly connections: ConnectionRepository },
+  connection: Connection,
+  qbo: QboClient,
+  currency: string,
+): Promise<CompanyProfile | null> {
+  let company = connection.company ?? null;
+  if (!company || !currencyProblem(currency, company)) return company;
+  if (!company.multiCurrency) {
+    company = (await readCompany(qbo, connection.realmId)).profile;
+    await deps.connections.patch(connection.tenantId, { company }, { status: 'connected' });
+  }
+  const problem = currencyProblem(currency, company);
+  if (problem) throw new PushRefusal('validation', 'currency_not_held', problem);
+  return company;
+}
+
+/**
+ * QBO refused the invoice's number (6140, custom transaction numbers on): the refusal, naming the
+ * QBO invoice that holds the number, found by a DocNumber query (else from QBO's own detail,
+ * "… TxnId=N").
+ *
+ * @param qbo - a client of the company
+ * @param docNumber - the number TradelyHQ sent
+ * @param detail - QBO's fault detail
+ */
+export async function duplicateNumberRefusal(
+  qbo: QboClient,
+  docNumber: string,
+  detail: string | undefined,
+): Promise<PushRefusal> {
+  const answer = await qbo.send<{ QueryResponse?: Record<string, unknown> }>({
+    method: 'GET',
+    path: 'query',
+    query: { query: `SELECT * FROM Invoice WHERE DocNumber = ${quote(docNumber)}` },
+  });
+  const holder = rows<QboInvoice>(answer, 'Invoice')[0];
+  const holderId = holder?.Id ?? /TxnId=(\w+)/.exec(detail ?? '')?.[1];
+  const ours = /\[TradelyHQ invoice ([^\]]+)\]/.exec(holder?.PrivateNote ?? '')?.[1];
+  const who = holder
+    ? [
+        holder.CustomerRef?.name ? `for ${holder.CustomerRef.name}` : null,
+        holder.TxnDate ? `dated ${holder.TxnDate}` : null,
+        ours ? `sent from TradelyHQ invoice ${ours}` : null,
+      ].filter(Boolean)
+    : [];
+  const which = holderId
+    ? `QuickBooks invoice ${holderId}${who.length ? ` (${who.join(', ')})` : ''}`
+    : 'another QuickBooks invoice';
+  return new PushRefusal(
+    'duplicate_doc_number',
+    'duplicate_doc_number',
+    `Invoice number ${docNumber} is already used by ${which}, and QuickBooks refuses a second ` +
+      'invoice with the same number. Give this invoice another number in TradelyHQ and send it ' +
+      'again, or renumber or delete that QuickBooks invoice and re-sync.',
+  );
+}
+
+/**
+ * After a create whose answer was lost, in a company that numbers invoices itself (no DocNumber
+ * was sent): the invoice QBO may already have, among the customer's invoices of that date, by our
+ * PrivateNote marker.
+ *
+ * @param qbo - a client of the company
+ * @param invoiceId - TradelyHQ's invoice id
+ * @param customerId - the QBO customer
+ * @param txnDate - the invoice's date
+ */
+export async function findOursByNote(
+  qbo: QboClient,
+  invoiceId: string,
+  customerId: string,
+  txnDate: string,
+): Promise<{ Id: string; SyncToken: string } | undefined> {
+  const answer = await qbo.send<{ QueryResponse?: Record<string, unknown> }>({
+    method: 'GET',
+    path: 'query',
+    query: {
+      query: `SELECT * FROM Invoice WHERE CustomerRef = ${quote(customerId)} AND TxnDate = ${quote(txnDate)} MAXRESULTS 1000`,
+    },
+  });
+  return rows<QboInvoice>(answer, 'Invoice').find((i) =>
+    (i.PrivateNote ?? '').includes(privateNoteMarker(invoiceId)),
+  );
+}

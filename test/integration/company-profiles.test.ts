@@ -1,0 +1,300 @@
+/**
+ * Issue 15's matrix over HTTP: six company profiles × {all exempt, mixed taxable and exempt
+ * lines, a discount, a foreign currency}. Each invoice is in QBO with TotalAmt, TotalTax and
+ * every line amount equal to TradelyHQ's, or refused before anything is created there with an
+ * error that names what to change; the reconcile afterwards reports nothing new.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localReconcileQueue } from '#shared/adapters/local/local-queues.ts';
+import { newTenantId } from '../support/local-api.ts';
+import { startTestStack, type TestStack } from '../support/local-stack.ts';
+import { books, invoiceBody, pushInvoice, queueDrained, syncOf } from '../support/push.ts';
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(() => stack.close());
+
+type Body = ReturnType<typeof invoiceBody>;
+
+/** TradelyHQ's tax on the taxable line (649.00), and the invoice's discount if any. */
+interface Expected {
+  readonly tax: string;
+  readonly discount?: string;
+}
+
+/**
+ * A profile: how the emulator's company is made, which of its tax codes (by name) the admin maps
+ * (none: a US company works without a map), and TradelyHQ's tax in each case. The tax follows
+ * each country's rule as QBO applies it: US taxes the lines before the discount; CA, GB and AU
+ * tax each line less its share of the discount.
+ */
+interface Profile {
+  readonly name: string;
+  readonly company: Record<string, unknown>;
+  /** The company's home currency: TradelyHQ invoices in it. */
+  readonly currency: string;
+  readonly map?: { readonly taxable: string; readonly exempt: string };
+  readonly mixed: Expected;
+  readonly discounted: Expected;
+  /** The words a refusal of a taxed invoice must contain, when this profile refuses it. */
+  readonly refusesTax?: RegExp;
+}
+
+// Lines: 3 × 95.00 labour (exempt) + 649.00 water heater (taxable in "mixed" and "discount").
+// Discount 34.00 of 934.00: the taxable line's share leaves 649 × 900 / 934 = 625.37 taxable.
+const profiles: readonly Profile[] = [
+  {
+    // QBO's engine would charge IL 6.25 % (40.56); TradelyHQ charged 8.25 %: the override keeps it.
+    name: 'US automated',
+    company: { country: 'US', salesTax: 'automated', astRates: { IL: 6.25 } },
+    currency: 'USD',
+    mixed: { tax: '53.54' },
+    discounted: { tax: '53.54', discount: '34.00' },
+  },
+  {
+    name: 'US manual',
+    company: { country: 'US', salesTax: 'manual' },
+    currency: 'USD',
+    mixed: { tax: '53.54' },
+    discounted: { tax: '53.54', discount: '34.00' },
+  },
+  {
+    name: 'US none',
+    company: { country: 'US', salesTax: 'none' },
+    currency: 'USD',
+    mixed: { tax: '53.54' },
+    discounted: { tax: '53.54', discount: '34.00' },
+    refusesTax: /sales tax is turned off.*Turn on sales tax in QuickBooks/,
+  },
+  {
+    name: 'CA',
+    company: { country: 'CA' },
+    currency: 'CAD',
+    map: { taxable: 'HST ON', exempt: 'Exempt' },
+    mixed: { tax: '84.37' },
+    discounted: { tax: '81.30', discount: '34.00' },
+  },
+  {
+    name: 'GB',
+    company: { country: 'GB' },
+    currency: 'GBP',
+    map: { taxable: '20.0% S', exempt: 'Exempt' },
+    mixed: { tax: '129.80' },
+    discounted: { tax: '125.07', discount: '34.00' },
+  },
+  {
+    name: 'AU',
+    company: { country: 'AU' },
+    currency: 'AUD',
+    map: { taxable: 'GST', exempt: 'FRE' },
+    mixed: { tax: '64.90' },
+    discounted: { tax: '62.54', discount: '34.00' },
+  },
+];
+
+const cents = (text: string) => Math.round(Number(text) * 100);
+const money = (minor: number) => (minor / 100).toFixed(2);
+
+/** The contract example with the water heater taxable or not, TradelyHQ's tax and a discount. */
+function invoice(currency: string, taxable: boolean, expected: Expected | null): Body {
+  return invoiceBody((b) => {
+    b.currency = currency;
+    for (const line of b.lines) line.taxable = taxable && line.lineId === 'ln_2';
+    const tax = expected ? cents(expected.tax) : 0;
+    const discount = expected?.discount ? cents(expected.discount) : 0;
+    if (discount > 0) {
+      (b as Record<string, unknown>).discount = { amount: money(discount) };
+    }
+    b.totals = { subtotal: '934.00', tax: money(tax), total: money(93400 - discount + tax) };
+  });
+}
+
+interface Tenant {
+  readonly tenantId: string;
+  readonly realmId: string;
+}
+
+async function connectProfile(profile: Profile): Promise<Tenant> {
+  const tenantId = newTenantId();
+  const res = await stack.world.admin('POST', '/_admin/companies', {
+    name: `${profile.name} Plumbing`,
+    ...profile.company,
+  });
+  const { realmId } = (await res.json()) as { realmId: string };
+  await stack.connect(tenantId, realmId);
+  if (profile.map) {
+    const codes = await stack.call(tenantId, 'GET', '/integrations/quickbooks/tax-codes');
+    expect(codes.status).toBe(200);
+    const { taxCodes } = (await codes.json()) as { taxCodes: { id: string; name: string }[] };
+    const id = (name: string) => taxCodes.find((c) => c.name === name)?.id;
+    const put = await stack.call(tenantId, 'PUT', '/integrations/quickbooks/settings', {
+      taxCodeMap: { taxable: id(profile.map.taxable), exempt: id(profile.map.exempt) },
+    });
+    expect(put.status).toBe(200);
+  }
+  return { tenantId, realmId };
+}
+
+interface SyncError {
+  readonly invoiceId: string;
+  readonly kind: string;
+  readonly message: string;
+}
+
+async function openErrors(tenantId: string): Promise<SyncError[]> {
+  const res = await stack.call(tenantId, 'GET', '/sync-errors');
+  return ((await res.json()) as { errors: SyncError[] }).errors;
+}
+
+interface QboInvoice {
+  readonly Id: string;
+  readonly TotalAmt: number;
+  readonly TxnTaxDetail?: { readonly TotalTax?: number };
+  readonly Line: readonly { readonly DetailType: string; readonly Amount: number }[];
+}
+
+/** Pushes as TradelyHQ core would, each invoice with its own number, and waits for the worker. */
+async function send(tenant: Tenant, invoiceId: string, body: Body): Promise<void> {
+  const numbered = { ...body, docNumber: invoiceId.toUpperCase() };
+  expect((await pushInvoice(stack, tenant.tenantId, invoiceId, numbered)).status).toBe(202);
+}
+
+/** Pushes and checks that QBO holds exactly TradelyHQ's amounts. */
+async function pushedExactly(tenant: Tenant, invoiceId: string, body: Body): Promise<void> {
+  await send(tenant, invoiceId, body);
+  await queueDrained();
+  const sync = await syncOf(stack, tenant.tenantId, invoiceId);
+  expect(sync.status, JSON.stringify(sync)).toBe('pushed');
+  const held = (await books(stack, tenant.realmId)).invoices as unknown as QboInvoice[];
+  const qbo = held.find((i) => i.Id === sync.qboInvoiceId) as QboInvoice;
+  expect(cents(String(qbo.TotalAmt))).toBe(cents(body.totals.total));
+  expect(cents(String(qbo.TxnTaxDetail?.TotalTax ?? 0))).toBe(cents(body.totals.tax));
+  const sales = qbo.Line.filter((l) => l.DetailType === 'SalesItemLineDetail');
+  expect(sales.map((l) => cents(String(l.Amount)))).toEqual(body.lines.map((l) => cents(l.amount)));
+  expect((await openErrors(tenant.tenantId)).filter((e) => e.invoiceId === invoiceId)).toEqual([]);
+}
+
+/** Pushes and checks the refusal: a validation error saying what to change, nothing in QBO. */
+async function refused(tenant: Tenant, invoiceId: string, body: Body, says: RegExp): Promise<void> {
+  const before = await books(stack, tenant.realmId);
+  await send(tenant, invoiceId, body);
+  await queueDrained();
+  expect((await syncOf(stack, tenant.tenantId, invoiceId)).status).toBe('failed');
+  const error = (await openErrors(tenant.tenantId)).find((e) => e.invoiceId === invoiceId);
+  expect(error?.kind).toBe('validation');
+  expect(error?.message).toMatch(says);
+  const after = await books(stack, tenant.realmId);
+  expect(after.invoices).toHaveLength(before.invoices.length);
+  expect(after.customers).toHaveLength(before.customers.length);
+  expect(after.items).toHaveLength(before.items.length);
+}
+
+async function reconcile(tenantId: string): Promise<void> {
+  expect((await stack.call(tenantId, 'POST', '/reconcile')).status).toBe(202);
+  await localReconcileQueue.idle();
+  await queueDrained();
+}
+
+describe.each(profiles)('$name company', (profile) => {
+  let tenant: Tenant;
+  beforeAll(async () => {
+    tenant = await connectProfile(profile);
+  });
+
+  it('all exempt lines: pushed with no tax', async () => {
+    await pushedExactly(tenant, 'inv_exempt', invoice(profile.currency, false, null));
+  });
+
+  it('mixed taxable and exempt lines: TradelyHQ’s tax, or refused saying what to change', async () => {
+    const body = invoice(profile.currency, true, profile.mixed);
+    if (profile.refusesTax) await refused(tenant, 'inv_mixed', body, profile.refusesTax);
+    else await pushedExactly(tenant, 'inv_mixed', body);
+  });
+
+  it('a discount: TradelyHQ’s tax and total, or refused saying what to change', async () => {
+    const body = invoice(profile.currency, true, profile.discounted);
+    if (profile.refusesTax) await refused(tenant, 'inv_discount', body, profile.refusesTax);
+    else await pushedExactly(tenant, 'inv_discount', body);
+  });
+
+  // With multicurrency off, an invoice in a currency the company cannot hold is a validation
+  // error (issue 15 item 4, docs/currency-and-numbering.md).
+  it('a foreign currency: refused while multicurrency is off, naming the setting', async () => {
+    await refused(
+      tenant,
+      'inv_eur',
+      invoice('EUR', true, profile.mixed),
+      new RegExp(
+        `in EUR but the QuickBooks company keeps its books in ${profile.currency} only.*turn on multicurrency`,
+      ),
+    );
+  });
+
+  it('the reconcile afterwards reports nothing new', async () => {
+    const before = await openErrors(tenant.tenantId);
+    await reconcile(tenant.tenantId);
+    expect(await openErrors(tenant.tenantId)).toEqual(before);
+  });
+});
+
+describe('a push whose tax QBO would book differently is refused before anything is created', () => {
+  const ca = profiles.find((p) => p.name === 'CA') as Profile;
+
+  it('outside the US, no map: refused naming the tax code map', async () => {
+    const tenant = await connectProfile({ ...ca, map: undefined });
+    await refused(
+      tenant,
+      'inv_1',
+      invoice('CAD', true, ca.mixed),
+      /tax code map in Settings → Integrations \(taxCodeMap\) has none for "exempt", "taxable"/,
+    );
+  });
+
+  it('outside the US, a code with another rate than TradelyHQ’s: refused with both taxes', async () => {
+    // GST 5 % is mapped, but TradelyHQ charged Ontario's 13 % HST.
+    const tenant = await connectProfile({ ...ca, map: { taxable: 'GST', exempt: 'Exempt' } });
+    await refused(
+      tenant,
+      'inv_1',
+      invoice('CAD', true, ca.mixed),
+      /QuickBooks would charge 32\.45 CAD tax, but this invoice charges 84\.37 CAD/,
+    );
+  });
+
+  it("outside the US, a line's own taxCode that is one of the company's Ids needs no map", async () => {
+    const tenant = await connectProfile({ ...ca, map: undefined });
+    const { taxCodes } = (await (
+      await stack.call(tenant.tenantId, 'GET', '/integrations/quickbooks/tax-codes')
+    ).json()) as { taxCodes: { id: string; name: string }[] };
+    const id = (name: string) => taxCodes.find((c) => c.name === name)?.id as string;
+    const body = invoice('CAD', true, ca.mixed);
+    for (const line of body.lines) {
+      (line as Record<string, unknown>).taxCode = line.taxable ? id('HST ON') : id('Exempt');
+    }
+    await pushedExactly(tenant, 'inv_own_codes', body);
+  });
+
+  it('the fix is the setting: after mapping the right code, a re-sync pushes it exactly', async () => {
+    const tenant = await connectProfile({ ...ca, map: undefined });
+    await refused(tenant, 'inv_1', invoice('CAD', true, ca.mixed), /taxCodeMap/);
+    const { taxCodes } = (await (
+      await stack.call(tenant.tenantId, 'GET', '/integrations/quickbooks/tax-codes')
+    ).json()) as { taxCodes: { id: string; name: string }[] };
+    const id = (name: string) => taxCodes.find((c) => c.name === name)?.id;
+    await stack.call(tenant.tenantId, 'PUT', '/integrations/quickbooks/settings', {
+      taxCodeMap: { taxable: id('HST ON'), exempt: id('Exempt') },
+    });
+    const [error] = await openErrors(tenant.tenantId);
+    const resync = await stack.call(
+      tenant.tenantId,
+      'POST',
+      `/sync-errors/${(error as unknown as { id: string }).id}/resync`,
+    );
+    expect(resync.status).toBe(202);
+    await queueDrained();
+    expect((await syncOf(stack, tenant.tenantId, 'inv_1')).status).toBe('pushed');
+    expect(await openErrors(tenant.tenantId)).toEqual([]);
+  });
+});
