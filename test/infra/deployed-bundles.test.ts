@@ -460,7 +460,7 @@ describe('Deployed bundles: loaded on the Lambda runtime, invoked with AWS event
     expect(sync.json()).toMatchObject({ status: 'paid' });
   });
 
-  it('moves the schedule with the settings, lists income accounts, and the watchdog counts', async () => {
+  it('moves the schedule with the settings, lists income accounts and tax codes, and the watchdog counts', async () => {
     const settings = await route('update-settings', {
       method: 'PUT',
       route: '/integrations/quickbooks/settings',
@@ -482,6 +482,16 @@ describe('Deployed bundles: loaded on the Lambda runtime, invoked with AWS event
     expect(summary(aws.take())).toEqual([
       `kms.Decrypt ${envOf('list-income-accounts', 'TOKEN_KEY_ARN')}`,
     ]);
+    const taxCodes = await route('list-tax-codes', {
+      method: 'GET',
+      route: '/integrations/quickbooks/tax-codes',
+    });
+    expect(taxCodes.statusCode).toBe(200);
+    expect(Array.isArray(taxCodes.json().taxCodes)).toBe(true);
+    // TaxCodes and TaxRates are read at once, each opening the token with its own key.
+    expect(new Set(summary(aws.take()))).toEqual(
+      new Set([`kms.Decrypt ${envOf('list-tax-codes', 'TOKEN_KEY_ARN')}`]),
+    );
     const fleet = await invoke(
       'fleet-watchdog',
       scheduledEvent('arn:aws:events:us-east-1:123456789012:rule/fleet-watchdog'),
