@@ -26,7 +26,7 @@ const latency = {
   EMULATOR_LATENCY_MS: '150',
   // QBO runs a batch's items in turn; how long each takes is not published: a pessimistic 20 ms.
   EMULATOR_BATCH_ITEM_LATENCY_MS: '20',
-  // As Lambda scales a FIFO queue's consumers with its message groups (100 tenants × 5 groups).
+  // As Lambda scales a FIFO queue's consumers with its message groups (100 tenants × 10 groups).
   LOCAL_QUEUE_CONCURRENCY: '500',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };

@@ -33,10 +33,12 @@ export interface MessageDelay {
 /**
  * Message groups per tenant. Messages of one group are delivered in order, one at a time; a
  * tenant's invoices are spread over this many groups by a hash of the invoice id, so revisions of
- * one invoice stay in order while up to this many invoices of a tenant go out in parallel, below
- * QBO's 10 concurrent requests per company.
+ * one invoice stay in order while up to this many invoices of a tenant go out in parallel: QBO's
+ * 10 concurrent requests per company, which the shared limiter enforces for every function (with
+ * 5 groups a burst used half of QBO's concurrency: 10 × 100 bench 1.63× the naive pusher's time,
+ * 1.21× with 10, same machine, same hour).
  */
-export const GROUPS_PER_TENANT = 5;
+export const GROUPS_PER_TENANT = 10;
 
 /**
  * The FIFO message group of an invoice.
