@@ -50,7 +50,7 @@ export class TokenVault {
    * on every call still has that version, a QBO request costs no KMS Decrypt. Any refresh,
    * reconnect or switch of company writes a new version, so a stale copy is never handed out.
    */
-  private readonly opened = new Map<string, AccessGrant>();
+  private readonly opened = new Map<string, Opened>();
 
   /** @param deps - see {@link TokenVaultDeps} */
   constructor(private readonly deps: TokenVaultDeps) {}
@@ -220,12 +220,20 @@ export class TokenVault {
     throw err;
   }
 
-  private async grant(tenantId: string, row: StoredTokens): Promise<AccessGrant> {
+  private grant(tenantId: string, row: StoredTokens): Promise<AccessGrant> {
     const cached = this.opened.get(tenantId);
-    if (cached?.version === row.version && cached.realmId === row.realmId) return cached;
-    const { accessToken } = await this.open(tenantId, row);
-    const grant = { accessToken, realmId: row.realmId, version: row.version };
-    this.opened.set(tenantId, grant);
+    if (cached?.version === row.version && cached.realmId === row.realmId) return cached.grant;
+    // The promise is kept, not its value: requests made at once (TaxCodes and TaxRates, a batch's
+    // mirror) share one KMS Decrypt instead of each opening the same token.
+    const grant = this.open(tenantId, row).then(({ accessToken }) => ({
+      accessToken,
+      realmId: row.realmId,
+      version: row.version,
+    }));
+    this.opened.set(tenantId, { version: row.version, realmId: row.realmId, grant });
+    grant.catch(() => {
+      if (this.opened.get(tenantId)?.grant === grant) this.opened.delete(tenantId);
+    });
     return grant;
   }
 
@@ -244,6 +252,13 @@ function expiries(t: {
     refreshTokenExpiresAt: t.refreshTokenExpiresAt,
     refreshTokenHardExpiresAt: t.refreshTokenHardExpiresAt,
   };
+}
+
+/** An access token being opened, or opened, for one stored version. */
+interface Opened {
+  readonly version: number;
+  readonly realmId: string;
+  readonly grant: Promise<AccessGrant>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
