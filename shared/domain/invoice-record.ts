@@ -44,6 +44,11 @@ export interface InvoiceRecord {
    */
   readonly pushedRefs?: { readonly customerId: string; readonly itemIds: readonly string[] };
   /**
+   * Its push queue lane, chosen at its first revision (`pushLane`) and kept, so every revision goes
+   * through the same message group in order; records from before lanes have none.
+   */
+  readonly lane?: number;
+  /**
    * When (epoch ms, this stack's clock) the QBO read last applied to this record was sent: a
    * change notice received before it is already reflected (see `apply-qbo-change.ts`).
    */

@@ -7,7 +7,7 @@ import {
   type HistoryEntry,
   type InvoiceStatus,
 } from '#shared/domain/invoice-status.ts';
-import { messageGroup } from '#shared/ports/push-queue.ts';
+import { messageGroup, pushLane } from '#shared/ports/push-queue.ts';
 import { documentClient } from './dynamo.ts';
 import { tenantPk } from './keys.ts';
 import { pageOf } from './paging.ts';
@@ -174,6 +174,12 @@ export class InvoiceRepository {
       createdAt: existing?.createdAt ?? now,
       updatedAt: now,
       version: (existing?.version ?? 0) + 1,
+      // Chosen once: a later revision (renumbered or not) stays in the same message group.
+      ...(existing
+        ? existing.lane === undefined
+          ? {}
+          : { lane: existing.lane }
+        : { lane: pushLane(invoiceId, snapshot.docNumber) }),
     };
     try {
       await documentClient.send(

@@ -4,7 +4,7 @@ import { ValidationError } from '#shared/errors.ts';
 import { NotConnectedError } from '#shared/oauth/errors.ts';
 import type { Clock } from '#shared/ports/clock.ts';
 import type { EventPublisher } from '#shared/ports/event-publisher.ts';
-import type { PushQueue } from '#shared/ports/push-queue.ts';
+import { type PushQueue, pushOf } from '#shared/ports/push-queue.ts';
 import type { ConnectionRepository } from '#shared/store/connection-repository.ts';
 import type { AcceptResult, InvoiceRepository } from '#shared/store/invoice-repository.ts';
 import { ReadAhead } from '#shared/store/read-ahead.ts';
@@ -59,7 +59,7 @@ export async function acceptInvoicePush(
   const notYetInQbo =
     current.revision === snapshot.revision && current.pushedRevision !== snapshot.revision;
   if (result === 'accepted' || (result === 'duplicate' && notYetInQbo && !current.parked)) {
-    await deps.pushQueue.send({ tenantId, invoiceId, revision: snapshot.revision });
+    await deps.pushQueue.send(pushOf(current));
   }
   if (result === 'accepted') {
     await deps.events.publish([

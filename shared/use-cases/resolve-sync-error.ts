@@ -1,7 +1,7 @@
 import { ACCEPTABLE_FIELDS, type SyncError } from '#shared/domain/sync-error.ts';
 import { AppError } from '#shared/errors.ts';
 import type { Clock } from '#shared/ports/clock.ts';
-import type { PushQueue } from '#shared/ports/push-queue.ts';
+import { type PushQueue, pushOf } from '#shared/ports/push-queue.ts';
 import type { InvoiceRepository } from '#shared/store/invoice-repository.ts';
 import type { SyncErrorRepository } from '#shared/store/sync-error-repository.ts';
 
@@ -65,10 +65,7 @@ export async function resyncInvoice(deps: ResolveDeps, tenantId: string, id: str
   if (!saved) {
     throw new AppError('conflict', 'invoice_changed', 'The invoice changed meanwhile; try again.');
   }
-  await deps.pushQueue.send(
-    { tenantId, invoiceId: record.invoiceId, revision: record.revision },
-    `resync:${deps.clock.now()}`,
-  );
+  await deps.pushQueue.send(pushOf(record), `resync:${deps.clock.now()}`);
   return { status: 'queued' as const, invoiceId: record.invoiceId };
 }
 

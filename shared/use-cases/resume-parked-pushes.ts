@@ -1,5 +1,5 @@
 import type { Clock } from '#shared/ports/clock.ts';
-import type { PushQueue } from '#shared/ports/push-queue.ts';
+import { type PushQueue, pushOf } from '#shared/ports/push-queue.ts';
 import type { InvoiceRepository } from '#shared/store/invoice-repository.ts';
 
 /**
@@ -27,10 +27,7 @@ export async function resumeParkedPushes(
       ...(cursor ? { cursor } : {}),
     });
     for (const record of page.items) {
-      await deps.pushQueue.send(
-        { tenantId, invoiceId: record.invoiceId, revision: record.revision },
-        reason,
-      );
+      await deps.pushQueue.send(pushOf(record), reason);
       resumed += 1;
     }
     cursor = page.cursor ?? undefined;

@@ -1,7 +1,7 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localPushQueue } from '#shared/adapters/local/local-queues.ts';
-import { messageGroup } from '#shared/ports/push-queue.ts';
+import { messageGroup, pushLane } from '#shared/ports/push-queue.ts';
 import { newTenantId } from '../support/local-api.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
 import { books, invoiceBody, pushInvoice, queueDrained, withoutWebhooks } from '../support/push.ts';
@@ -38,13 +38,18 @@ async function warmTenant() {
   return { tenantId, realmId };
 }
 
-/** `count` invoice ids that share one push message group, so one worker sees them all. */
+/**
+ * `count` invoice ids that share one push message group, so one worker sees them all (each is
+ * numbered with its id, and the lane comes from the number, as the accept chooses it).
+ */
 function sameGroupIds(tenantId: string, count: number, prefix: string): string[] {
+  const groupOf = (invoiceId: string) =>
+    messageGroup({ tenantId, invoiceId, revision: 1, lane: pushLane(invoiceId, invoiceId) });
   const ids: string[] = [];
-  const group = messageGroup({ tenantId, invoiceId: `${prefix}_0`, revision: 1 });
+  const group = groupOf(`${prefix}_0`);
   for (let n = 0; ids.length < count; n++) {
     const invoiceId = `${prefix}_${n}`;
-    if (messageGroup({ tenantId, invoiceId, revision: 1 }) === group) ids.push(invoiceId);
+    if (groupOf(invoiceId) === group) ids.push(invoiceId);
   }
   return ids;
 }

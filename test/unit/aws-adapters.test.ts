@@ -15,7 +15,7 @@ import { EventBridgePublisher } from '#shared/adapters/aws/eventbridge-publisher
 import { KmsKeyWrapper } from '#shared/adapters/aws/kms-key-wrapper.ts';
 import { EventBridgeScheduleRegistry } from '#shared/adapters/aws/scheduler-registry.ts';
 import { SqsFifoQueue } from '#shared/adapters/aws/sqs-fifo-queue.ts';
-import { deduplicationId, messageGroup, pushKeys } from '#shared/ports/push-queue.ts';
+import { deduplicationId, messageGroup, pushKeys, pushLane } from '#shared/ports/push-queue.ts';
 
 const kms = mockClient(KMSClient);
 const scheduler = mockClient(SchedulerClient);
@@ -135,6 +135,25 @@ describe('Class: SqsFifoQueue (push keys)', () => {
     expect(sqs).toHaveReceivedCommandWith(SendMessageCommand, {
       MessageDeduplicationId: deduplicationId(push, 'resume:1'),
     });
+  });
+
+  it('sends an invoice with a lane to its tenant and lane, and the lane in the body', async () => {
+    await queue.send({ ...push, lane: 7 });
+    expect(sqs).toHaveReceivedCommandWith(SendMessageCommand, {
+      MessageGroupId: 'acme#7',
+      MessageBody: JSON.stringify({ ...push, lane: 7 }),
+    });
+  });
+
+  it('takes the lane from the number at the end of the invoice number, else from a hash', () => {
+    expect(pushLane('inv_1', 'INV-1042')).toBe(2);
+    expect(pushLane('inv_1', '2026-0019')).toBe(9);
+    expect(pushLane('inv_1', 'A-1042-B')).toBe(2);
+    const hashed = pushLane('inv_1', 'ABC');
+    expect(hashed).toBe(pushLane('inv_1', 'XYZ'));
+    expect(hashed).toBeGreaterThanOrEqual(0);
+    expect(hashed).toBeLessThan(10);
+    expect(messageGroup(push)).toBe(`acme#${hashed}`);
   });
 
   it('postpones a message by changing its visibility, within SQS bounds', async () => {
