@@ -24,6 +24,7 @@ const LOAD_ENV = {
   PUSH_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/1/push.fifo',
   CHANGE_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/1/changes.fifo',
   RECONCILE_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/1/reconcile',
+  GRANT_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/1/grants',
   EVENT_BUS_NAME: 'bench',
   TOKEN_KEY_ARN: 'arn:aws:kms:us-east-1:1:key/bench',
   SCHEDULE_GROUP: 'bench',

@@ -1,4 +1,6 @@
-import { z } from 'zod';
+// zod/mini: the workers that read the company (push, reconcile) stay free of zod's full build and
+// its locales (446 KB of the push worker's bundle); see FUNCTION_BUNDLING.
+import * as z from 'zod/mini';
 import type { CompanyProfile } from '#shared/domain/company.ts';
 import type { QboClient } from './qbo-client.ts';
 
@@ -9,19 +11,19 @@ import type { QboClient } from './qbo-client.ts';
  * TaxPrefs.PartnerTaxEnabled, CurrencyPrefs).
  */
 const preferencesSchema = z.object({
-  SalesFormsPrefs: z.object({ CustomTxnNumbers: z.boolean().optional() }).optional(),
-  TaxPrefs: z
-    .object({
-      UsingSalesTax: z.boolean().optional(),
-      PartnerTaxEnabled: z.boolean().optional(),
-    })
-    .optional(),
-  CurrencyPrefs: z
-    .object({
-      MultiCurrencyEnabled: z.boolean().optional(),
-      HomeCurrency: z.object({ value: z.string() }).optional(),
-    })
-    .optional(),
+  SalesFormsPrefs: z.optional(z.object({ CustomTxnNumbers: z.optional(z.boolean()) })),
+  TaxPrefs: z.optional(
+    z.object({
+      UsingSalesTax: z.optional(z.boolean()),
+      PartnerTaxEnabled: z.optional(z.boolean()),
+    }),
+  ),
+  CurrencyPrefs: z.optional(
+    z.object({
+      MultiCurrencyEnabled: z.optional(z.boolean()),
+      HomeCurrency: z.optional(z.object({ value: z.string() })),
+    }),
+  ),
 });
 
 /** What a company read gives: its name and its push-relevant settings. */
