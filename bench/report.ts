@@ -16,17 +16,31 @@ const n = (v: number) => v.toLocaleString('en-US');
 const cpu = (x: Result) =>
   `${Math.round(x.cpuShareOfAllCores * 100)} % of all cores, ${x.cpuMsPerInvoice} ms an invoice; floors: QBO ${x.qboFloorSeconds} s, local CPU ${x.cpuFloorSeconds} s`;
 
+/**
+ * The verdict on pipeline-over-naive ratios (goal: at most 1). A pipeline bound by this
+ * machine's CPU is slower than it would be with a CPU per Lambda, as in AWS: a loss there is not
+ * judged, a win holds all the more.
+ *
+ * @param ratios - the pipeline's time (or latency) over the naive pusher's
+ * @param cpuBound - whether the pipeline's CPU floor was above its QBO floor
+ */
+export function comparisonVerdict(ratios: readonly number[], cpuBound: boolean): string {
+  if (ratios.every((x) => x <= 1)) {
+    return `goal ≤ 1, met${cpuBound ? ' although the local CPU is the bound' : ''}`;
+  }
+  return cpuBound ? 'not judged: the local CPU is the bound' : 'goal ≤ 1, not met';
+}
+
 /** The two rows of a ten-companies comparison (bench/push.ts `pushComparison`). */
 function comparisonRows(r: Result, sizes: Result, label: string): string[] {
   const p = r.pipeline;
   const b = r.naive;
   const q = r.ratios;
-  // The goal is judged where QBO, not this machine's CPU, bounds the pipeline.
-  const goal =
-    p.cpuFloorSeconds > p.qboFloorSeconds ? 'not judged: the local CPU is the bound' : 'goal ≤ 1';
+  const cpuBound = p.cpuFloorSeconds > p.qboFloorSeconds;
+  const goal = (...ratios: number[]) => comparisonVerdict(ratios, cpuBound);
   return [
-    `| ${sizes.tenants} companies × ${n(sizes.invoicesPerTenant)} invoices sent at once${label}: until all are in QBO | ${p.allInQboSeconds} s; ${p.notPushed} lost, ${p.duplicated} duplicated, ${p.answered429} answered 429; CPU ${cpu(p)} | naive (${b.lanesPerCompany} lanes a company): ${b.wallSeconds} s, ${b.refusedWith429} answered 429; CPU ${cpu(b)} | ${q.allInQboPipelineOverNaive}× (${goal}) |`,
-    `| … push latency, POST → created in QBO (p50 / p99) | ${n(p.latencyMs.p50)} / ${n(p.latencyMs.p99)} ms | naive: ${n(b.latencyMs.p50)} / ${n(b.latencyMs.p99)} ms | ${q.p50PipelineOverNaive}× / ${q.p99PipelineOverNaive}× (${goal}) |`,
+    `| ${sizes.tenants} companies × ${n(sizes.invoicesPerTenant)} invoices sent at once${label}: until all are in QBO | ${p.allInQboSeconds} s; ${p.notPushed} lost, ${p.duplicated} duplicated, ${p.answered429} answered 429; CPU ${cpu(p)} | naive (${b.lanesPerCompany} lanes a company): ${b.wallSeconds} s, ${b.refusedWith429} answered 429; CPU ${cpu(b)} | ${q.allInQboPipelineOverNaive}× (${goal(q.allInQboPipelineOverNaive)}) |`,
+    `| … push latency, POST → created in QBO (p50 / p99) | ${n(p.latencyMs.p50)} / ${n(p.latencyMs.p99)} ms | naive: ${n(b.latencyMs.p50)} / ${n(b.latencyMs.p99)} ms | ${q.p50PipelineOverNaive}× / ${q.p99PipelineOverNaive}× (${goal(q.p50PipelineOverNaive, q.p99PipelineOverNaive)}) |`,
   ];
 }
 

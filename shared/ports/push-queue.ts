@@ -54,9 +54,11 @@ function hashedLane(invoiceId: string): number {
  * The lane (message group) of a new invoice, chosen once, at its first revision, and kept on its
  * record: the number at the end of its invoice number, modulo {@link GROUPS_PER_TENANT}, so a
  * burst of invoices numbered in sequence (as VAT invoices must be: Directive 2006/112/EC art.
- * 226(2); the UK's VAT Regulations 1995 reg. 14(1), https://www.gov.uk/hmrc-internal-manuals/vat-trader-records/vatrec5010)
- * is dealt evenly over the groups and reaches QBO at its full concurrency. A hash spreads unevenly: 100 invoice ids put 16 in the fullest of ten groups and 5
- * in the emptiest, so the burst took 1.6 times as long as its fair share once QBO was the bound.
+ * 226(2); the UK's VAT Regulations 1995 reg. 14(1),
+ * https://www.gov.uk/hmrc-internal-manuals/vat-trader-records/vatrec5010) is dealt evenly over
+ * the groups and reaches QBO at its full concurrency. A hash spreads unevenly: 100 invoice ids
+ * put 16 in the fullest of ten groups and 5 in the emptiest, so the burst took 1.6 times as long
+ * as its fair share once QBO was the bound.
  * An invoice number without a number at its end falls back to a hash of the invoice id.
  *
  * @param invoiceId - TradelyHQ's invoice id

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writeBenchTable } from '../../bench/report.ts';
+import { comparisonVerdict, writeBenchTable } from '../../bench/report.ts';
 import { type SoakReport, writeSoakTable } from '../soak/report.ts';
 
 let dir: string;
@@ -152,3 +152,14 @@ const fakeReport: SoakReport = {
   wallSeconds: 600.6,
   problems: [],
 };
+
+describe('npm run bench: the verdict on a pipeline against the naive pusher', () => {
+  it('a win holds even where the local CPU bounds the pipeline; a loss there is not judged', () => {
+    expect(comparisonVerdict([0.34], true)).toBe(
+      'goal ≤ 1, met although the local CPU is the bound',
+    );
+    expect(comparisonVerdict([0.47, 0.35], false)).toBe('goal ≤ 1, met');
+    expect(comparisonVerdict([0.9, 1.2], true)).toBe('not judged: the local CPU is the bound');
+    expect(comparisonVerdict([0.9, 1.2], false)).toBe('goal ≤ 1, not met');
+  });
+});
