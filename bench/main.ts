@@ -116,11 +116,12 @@ const benchmarks: Record<string, () => Promise<object>> = {
     const result = await withStack(latency, (stack) =>
       pushBenchmark(stack, { ...sizes, qboLatencyMs: QBO_LATENCY_MS }),
     );
-    // The same comparison where this machine's CPU is not the bound (the issue asks for that).
-    const cpuNotTheBound = await withStack(latencyTimes(CPU_HEADROOM_FACTOR), (stack) =>
+    // The same comparison with QBO slower, as if this machine were faster beside it, so that its
+    // CPU is not the bound (the issue asks for that; the table says which bound each run met).
+    const qboSlower = await withStack(latencyTimes(CPU_HEADROOM_FACTOR), (stack) =>
       pushComparison(stack, { ...sizes, qboLatencyMs: QBO_LATENCY_MS * CPU_HEADROOM_FACTOR }),
     );
-    return { ...result, cpuNotTheBound };
+    return { ...result, qboSlower };
   },
 };
 

@@ -23,8 +23,6 @@ const message = z.strictObject({
   tenantId: z.string().check(z.minLength(1)),
   invoiceId: z.string().check(z.minLength(1)),
   revision: z.int().check(z.minimum(1)),
-  // The message group's lane, for the queue; the worker reads the invoice's from its record.
-  lane: z.optional(z.int().check(z.minimum(0))),
 });
 
 async function handleRecord(record: SQSRecord): Promise<void> {

@@ -102,5 +102,17 @@ export function deduplicationId(message: PushMessage, reason = 'push'): string {
     .digest('hex');
 }
 
-/** FIFO group and deduplication of push messages. */
-export const pushKeys = { group: messageGroup, dedupe: deduplicationId };
+/**
+ * The body of a push: which revision of which invoice. The lane chooses the message group and
+ * stays out of the body (the worker reads the invoice's lane from its record), so a worker of the
+ * release before, which parses the body strictly, reads what a newer API sends while a deploy
+ * (or a rollback) updates the functions one by one.
+ *
+ * @param message - the push
+ */
+export function pushBody({ tenantId, invoiceId, revision }: PushMessage): string {
+  return JSON.stringify({ tenantId, invoiceId, revision });
+}
+
+/** FIFO group, deduplication and body of push messages. */
+export const pushKeys = { group: messageGroup, dedupe: deduplicationId, body: pushBody };

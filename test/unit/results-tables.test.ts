@@ -154,12 +154,23 @@ const fakeReport: SoakReport = {
 };
 
 describe('npm run bench: the verdict on a pipeline against the naive pusher', () => {
+  const pipelineBound = { pipeline: true, naive: false };
+  const neither = { pipeline: false, naive: false };
+
   it('a win holds even where the local CPU bounds the pipeline; a loss there is not judged', () => {
-    expect(comparisonVerdict([0.34], true)).toBe(
+    expect(comparisonVerdict([0.34], pipelineBound)).toBe(
       'goal ≤ 1, met although the local CPU is the bound',
     );
-    expect(comparisonVerdict([0.47, 0.35], false)).toBe('goal ≤ 1, met');
-    expect(comparisonVerdict([0.9, 1.2], true)).toBe('not judged: the local CPU is the bound');
-    expect(comparisonVerdict([0.9, 1.2], false)).toBe('goal ≤ 1, not met');
+    expect(comparisonVerdict([0.47, 0.35], neither)).toBe('goal ≤ 1, met');
+    expect(comparisonVerdict([0.9, 1.2], pipelineBound)).toBe(
+      'not judged: the local CPU is the bound',
+    );
+    expect(comparisonVerdict([0.9, 1.2], neither)).toBe('goal ≤ 1, not met');
+  });
+
+  it('judges nothing where the local CPU bounds the naive pusher, which would flatter the pipeline', () => {
+    expect(comparisonVerdict([0.5], { pipeline: false, naive: true })).toBe(
+      'not judged: the local CPU bounds the naive pusher',
+    );
   });
 });

@@ -8,6 +8,8 @@ const sqs = new SQSClient({});
 export interface FifoKeys<M> {
   group(message: M): string;
   dedupe(message: M, reason?: string): string;
+  /** The message's body; the whole message as JSON when absent. */
+  body?(message: M): string;
 }
 
 /** Postpones received messages of an SQS queue (ChangeMessageVisibility), for backoff. */
@@ -53,7 +55,7 @@ export class SqsFifoQueue<M> extends SqsMessageDelay {
     await sqs.send(
       new SendMessageCommand({
         QueueUrl: this.queueUrl,
-        MessageBody: JSON.stringify(message),
+        MessageBody: this.keys.body?.(message) ?? JSON.stringify(message),
         MessageGroupId: this.keys.group(message),
         MessageDeduplicationId: this.keys.dedupe(message, reason),
         MessageAttributes: messageAttributes(),

@@ -43,7 +43,7 @@ export const localPushQueue = localQueue(
 export const localPushSender: PushQueue = {
   async send(message: PushMessage, reason?: string) {
     localPushQueue.send(
-      JSON.stringify(message),
+      pushKeys.body(message),
       {
         groupId: pushKeys.group(message),
         dedupeId: pushKeys.dedupe(message, reason),
