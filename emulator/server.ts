@@ -10,6 +10,7 @@ import { Ledger } from './ledger.ts';
 import { DEFAULT_LIMITS, type LimitConfig, RealmLimiter } from './limits.ts';
 import { OAuthService } from './oauth.ts';
 import { registerOAuthRoutes } from './oauth-routes.ts';
+import { foreignRequest } from './same-host.ts';
 import { type EmulatorState, emptyState, loadState, saveState } from './state.ts';
 import { WebhookDispatcher } from './webhooks.ts';
 
@@ -152,12 +153,27 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     }),
   );
 
+  // Bound to another interface (`host`), the emulator answers to that name too.
+  const listenHost = options.host ?? '127.0.0.1';
+  const extraNames = ['0.0.0.0', '::'].includes(listenHost)
+    ? []
+    : [listenHost.includes(':') ? `[${listenHost}]` : listenHost];
   const server = createServer((req, res) => {
+    // Its admin API has no authentication: a page of another site, or a host name rebound to
+    // 127.0.0.1, must not reach it (a cross-site `POST /_admin/reset` needs no CORS preflight).
+    const { port } = server.address() as AddressInfo;
+    if (foreignRequest(req, port, { extraNames })) {
+      sendJson(res, 403, {
+        error: 'forbidden',
+        error_description: 'Not a request of this machine',
+      });
+      return;
+    }
     void handle(router, req, res, clock);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, listenHost, () => resolve());
   });
   const address = server.address() as AddressInfo;
   const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;

