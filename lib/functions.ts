@@ -46,6 +46,11 @@ export interface FunctionSpec {
   readonly schedules?: 'upsert' | 'delete' | 'both';
   /** Calls the QBO Accounting API (its logs feed the per-company request and 429 insights). */
   readonly callsQbo?: boolean;
+  /**
+   * Sweeps grant records past their deadline: queries their deadline index and changes their
+   * state, and nothing else of the token table (no token row, no token key).
+   */
+  readonly grantSweep?: boolean;
 }
 
 /** Functions that call Intuit stay well inside API Gateway's 30-second integration limit. */
@@ -225,11 +230,14 @@ export const FUNCTIONS = {
     callsQbo: true,
   },
   // One small query per tenant: minutes, not seconds, at thousands of tenants.
+  // It also sweeps grants past their deadline (a second hourly function would be a second rule).
   'fleet-watchdog': {
-    description: 'Hourly: reconnects needed, overdue reconciles, open sync errors',
+    description: 'Hourly: reconnects needed, overdue reconciles, open sync errors, grant sweep',
     timeoutSeconds: 300,
     trigger: 'hourly',
     syncTable: 'read',
+    grantSweep: true,
+    sendsTo: ['grants'],
   },
 } as const satisfies Record<string, FunctionSpec>;
 

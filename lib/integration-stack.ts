@@ -273,6 +273,8 @@ export class IntegrationStack extends Stack {
     if (spec.tokens) {
       fn.bindTable(tenantProviderKeys, ENV.keysTable, 'readwrite');
       fn.bindTokenKey(tokenKey, spec.tokens);
+    } else if (spec.grantSweep) {
+      this.data.bindGrantSweep(fn, ENV.keysTable);
     }
     if (spec.events) {
       this.eventBus.grantPutEventsTo(fn);
@@ -316,6 +318,14 @@ export class IntegrationStack extends Stack {
       }),
       0,
       'A connected tenant has had no finished nightly reconcile for 26 hours. See docs/runbook.md.',
+    );
+    o.alarm(
+      'GrantRevokeOverdue',
+      Observability.appMetric('GrantRevokesOverdue', Duration.hours(1)).with({
+        statistic: 'Maximum',
+      }),
+      0,
+      'A QuickBooks grant has waited over 6 hours to be revoked at Intuit. See docs/runbook.md.',
     );
     // Which tenants and companies: Contributor Insights over the metric lines' properties.
     const logsOf = (...names: FunctionName[]) => names.map((n) => this.functions[n].logGroup);

@@ -3,6 +3,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption, RedrivePermission } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { MESSAGE_RETENTION_DAYS } from '#shared/config/queues.ts';
 import type { AppFunction } from './lambda-function.ts';
 import type { Observability } from './observability.ts';
 
@@ -42,7 +43,7 @@ export function secureQueue(
   };
   const deadLetterQueue = new Queue(scope, `${id}Dlq`, {
     ...common,
-    retentionPeriod: Duration.days(14),
+    retentionPeriod: Duration.days(MESSAGE_RETENTION_DAYS),
     // Says it is a dead-letter queue (Guard's CT.SQS.PR.1 then needs no DLQ of its own); what
     // SQS allows anyway, since naming the source queue here would make a reference cycle.
     redriveAllowPolicy: { redrivePermission: RedrivePermission.ALLOW_ALL },
@@ -50,7 +51,7 @@ export function secureQueue(
   const queue = new Queue(scope, id, {
     ...common,
     visibilityTimeout: props.visibilityTimeout,
-    retentionPeriod: props.retentionPeriod ?? Duration.days(14),
+    retentionPeriod: props.retentionPeriod ?? Duration.days(MESSAGE_RETENTION_DAYS),
     deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? 5 },
   });
   return { queue, deadLetterQueue };

@@ -2,6 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import {
   AttributeType,
   Billing,
+  ProjectionType,
   TableEncryptionV2,
   type TablePropsV2,
   TableV2,
@@ -16,6 +17,7 @@ import {
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import {
+  GRANT_DEADLINE_INDEX,
   REALM_INDEX,
   syncStateTable,
   type TableDefinition,
@@ -154,6 +156,39 @@ export class SyncData extends Construct {
     return fn;
   }
 
+  /**
+   * Lets the fleet watchdog sweep grant records past their deadline, and nothing else of the token
+   * table: query the deadline index (it projects no token) and update items whose partition key
+   * starts `GRANT#` (`dynamodb:LeadingKeys`), never a tenant's token row. The token key is not
+   * granted (its key policy names only the token functions), so a sealed grant it is handed back
+   * stays sealed.
+   *
+   * @param fn - the watchdog
+   * @param envName - environment variable that receives the table name
+   */
+  bindGrantSweep<F extends IGrantable & { addEnvironment(k: string, v: string): unknown }>(
+    fn: F,
+    envName: string,
+  ): F {
+    const table = this.tenantProviderKeys;
+    fn.addEnvironment(envName, table.tableName);
+    fn.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [`${table.tableArn}/index/${GRANT_DEADLINE_INDEX}`],
+      }),
+    );
+    fn.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:UpdateItem'],
+        resources: [table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['GRANT#*'] } },
+      }),
+    );
+    this.tableKey.grant(fn, 'kms:Decrypt');
+    return fn;
+  }
+
   private table(id: string, def: TableDefinition, envName: string): TableV2 {
     const key = (a: { name: string }) => ({ name: a.name, type: AttributeType.STRING });
     const props: TablePropsV2 = {
@@ -170,6 +205,12 @@ export class SyncData extends Construct {
         indexName: index.indexName,
         partitionKey: key(index.partitionKey),
         sortKey: key(index.sortKey),
+        ...(index.projectedAttributes
+          ? {
+              projectionType: ProjectionType.INCLUDE,
+              nonKeyAttributes: [...index.projectedAttributes],
+            }
+          : {}),
       })),
     };
     return new TableV2(this, id, props);

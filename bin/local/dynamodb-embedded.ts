@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import dynalite from 'dynalite';
 import { foreignRequest } from '#emulator/same-host.ts';
+import { withTransactions } from './dynalite-transactions.ts';
 import type { LocalDynamoDb } from './dynamodb-local.ts';
 
 /**
@@ -19,16 +20,24 @@ export async function startEmbeddedDynamoDb(
 ): Promise<LocalDynamoDb> {
   const path = options.dataDir ? resolve(options.dataDir) : undefined;
   if (path) mkdirSync(path, { recursive: true });
-  // Tables are ACTIVE at once, as in DynamoDB Local (dynalite's default keeps them CREATING 500 ms).
-  const server = dynalite({ ...(path ? { path } : {}), createTableMs: 0 });
+  // Tables and new indexes are ACTIVE at once, as in DynamoDB Local (dynalite's default keeps them
+  // CREATING, UPDATING or DELETING 500 ms).
+  const server = dynalite({
+    ...(path ? { path } : {}),
+    createTableMs: 0,
+    updateTableMs: 0,
+    deleteTableMs: 0,
+  });
   // Only the stack on this machine may call it: no page of any site (dynalite answers CORS with
   // `*`), no host name rebound to 127.0.0.1. Its own handler runs only for requests that pass.
+  // It also gains DynamoDB's transactions, which dynalite lacks (see dynalite-transactions.ts).
   const [dynamoHandler] = server.listeners('request') as RequestListener[];
   if (!dynamoHandler) throw new Error('dynalite registered no request handler');
   const port = () => (server.address() as AddressInfo).port;
+  const handler = withTransactions(dynamoHandler, () => `http://127.0.0.1:${port()}`);
   server.removeAllListeners('request');
   server.on('request', (req, res) => {
-    if (!foreignRequest(req, port(), { sameOrigin: false })) return dynamoHandler(req, res);
+    if (!foreignRequest(req, port(), { sameOrigin: false })) return handler(req, res);
     res.writeHead(403).end();
   });
   await new Promise<void>((listening, failed) => {

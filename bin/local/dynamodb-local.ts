@@ -4,12 +4,20 @@ import { createRequire } from 'node:module';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  type AttributeValue,
+  BatchWriteItemCommand,
   CreateTableCommand,
+  DeleteTableCommand,
+  DescribeTableCommand,
   DynamoDBClient,
   ListTablesCommand,
+  type Projection,
+  type ProvisionedThroughput,
+  ScanCommand,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { TableDefinition } from '#shared/store/tables.ts';
+import type { IndexDefinition, TableDefinition } from '#shared/store/tables.ts';
 import { freePort } from './net.ts';
 
 /** A DynamoDB running on this machine: DynamoDB Local (Java) or the embedded one. */
@@ -170,9 +178,38 @@ function withoutTimeToLive(err: unknown): void {
   if (!(err instanceof Error && err.name === 'UnknownOperationException')) throw err;
 }
 
+/** An index's projection, as CreateTable and UpdateTable take it. */
+function projectionOf(index: IndexDefinition): Projection {
+  return index.projectedAttributes
+    ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projectedAttributes] }
+    : { ProjectionType: 'ALL' };
+}
+
+/** An index as CreateTable and UpdateTable take it. */
+function indexOf(index: IndexDefinition) {
+  return {
+    IndexName: index.indexName,
+    KeySchema: [
+      { AttributeName: index.partitionKey.name, KeyType: 'HASH' as const },
+      { AttributeName: index.sortKey.name, KeyType: 'RANGE' as const },
+    ],
+    Projection: projectionOf(index),
+  };
+}
+
+/** The key attributes of a table and of the given indexes, as AttributeDefinitions. */
+function attributesOf(keys: readonly { name: string; type: 'S' }[]) {
+  const attributes = new Map(keys.map((k) => [k.name, k.type]));
+  return [...attributes].map(([AttributeName, AttributeType]) => ({
+    AttributeName,
+    AttributeType,
+  }));
+}
+
 /**
  * Creates the tables that do not exist yet, with the same key schema, indexes and TTL as the CDK
- * stack (both read `shared/store/tables.ts`).
+ * stack (both read `shared/store/tables.ts`), and adds to a table kept from an earlier run (a data
+ * folder) the indexes it lacks, as a deploy adds them in AWS.
  *
  * @param endpoint - the store's endpoint (DynamoDB Local or the embedded one)
  * @param tables - the definitions to create
@@ -184,46 +221,106 @@ export async function ensureTables(
   const client = localClient(endpoint);
   try {
     const { TableNames = [] } = await client.send(new ListTablesCommand({}));
-    for (const table of tables.filter((t) => !TableNames.includes(t.localName))) {
-      const keys = [table.partitionKey, table.sortKey];
-      const indexKeys = table.globalSecondaryIndexes.flatMap((i) => [i.partitionKey, i.sortKey]);
-      const attributes = new Map([...keys, ...indexKeys].map((k) => [k.name, k.type]));
-      await client.send(
-        new CreateTableCommand({
-          TableName: table.localName,
-          BillingMode: 'PAY_PER_REQUEST',
-          AttributeDefinitions: [...attributes].map(([AttributeName, AttributeType]) => ({
-            AttributeName,
-            AttributeType,
-          })),
-          KeySchema: [
-            { AttributeName: table.partitionKey.name, KeyType: 'HASH' },
-            { AttributeName: table.sortKey.name, KeyType: 'RANGE' },
-          ],
-          GlobalSecondaryIndexes: table.globalSecondaryIndexes.length
-            ? table.globalSecondaryIndexes.map((index) => ({
-                IndexName: index.indexName,
-                KeySchema: [
-                  { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
-                  { AttributeName: index.sortKey.name, KeyType: 'RANGE' },
-                ],
-                Projection: { ProjectionType: 'ALL' },
-              }))
-            : undefined,
-        }),
-      );
-      if (table.timeToLiveAttribute) {
-        await client
-          .send(
-            new UpdateTimeToLiveCommand({
-              TableName: table.localName,
-              TimeToLiveSpecification: { AttributeName: table.timeToLiveAttribute, Enabled: true },
-            }),
-          )
-          .catch(withoutTimeToLive);
-      }
+    for (const table of tables) {
+      if (TableNames.includes(table.localName)) await addMissingIndexes(client, table);
+      else await createTable(client, table);
     }
   } finally {
     client.destroy();
+  }
+}
+
+async function createTable(client: DynamoDBClient, table: TableDefinition): Promise<void> {
+  const indexKeys = table.globalSecondaryIndexes.flatMap((i) => [i.partitionKey, i.sortKey]);
+  await client.send(
+    new CreateTableCommand({
+      TableName: table.localName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: attributesOf([table.partitionKey, table.sortKey, ...indexKeys]),
+      KeySchema: [
+        { AttributeName: table.partitionKey.name, KeyType: 'HASH' },
+        { AttributeName: table.sortKey.name, KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: table.globalSecondaryIndexes.length
+        ? table.globalSecondaryIndexes.map(indexOf)
+        : undefined,
+    }),
+  );
+  if (table.timeToLiveAttribute) {
+    await client
+      .send(
+        new UpdateTimeToLiveCommand({
+          TableName: table.localName,
+          TimeToLiveSpecification: { AttributeName: table.timeToLiveAttribute, Enabled: true },
+        }),
+      )
+      .catch(withoutTimeToLive);
+  }
+}
+
+async function addMissingIndexes(client: DynamoDBClient, table: TableDefinition): Promise<void> {
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: table.localName }));
+  const existing = new Set((Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
+  // UpdateTable creates one index per call.
+  for (const index of table.globalSecondaryIndexes.filter((i) => !existing.has(i.indexName))) {
+    const create = (throughput: { ProvisionedThroughput?: ProvisionedThroughput }) =>
+      client.send(
+        new UpdateTableCommand({
+          TableName: table.localName,
+          AttributeDefinitions: attributesOf([index.partitionKey, index.sortKey]),
+          GlobalSecondaryIndexUpdates: [{ Create: { ...indexOf(index), ...throughput } }],
+        }),
+      );
+    await create({}).catch((err: unknown) => {
+      // dynalite asks an index created later for a throughput even on an on-demand table, which
+      // DynamoDB and DynamoDB Local refuse; its numbers mean nothing there.
+      if (!(err instanceof Error && /provisionedThroughput/.test(err.message))) throw err;
+      return create({ ProvisionedThroughput: { ReadCapacityUnits: 1, WriteCapacityUnits: 1 } });
+    });
+  }
+  // dynalite then answers as if it had, and creates nothing: the table is made anew, items kept.
+  const { Table: after } = await client.send(
+    new DescribeTableCommand({ TableName: table.localName }),
+  );
+  const listed = new Set((after?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
+  if (table.globalSecondaryIndexes.some((i) => !listed.has(i.indexName))) {
+    await rebuild(client, table);
+  }
+  await untilIndexesActive(client, table);
+}
+
+/** Makes a table anew from its definition, with the items it held. */
+async function rebuild(client: DynamoDBClient, table: TableDefinition): Promise<void> {
+  const items: Record<string, AttributeValue>[] = [];
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await client.send(
+      new ScanCommand({ TableName: table.localName, ExclusiveStartKey: start }),
+    );
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  await client.send(new DeleteTableCommand({ TableName: table.localName }));
+  await createTable(client, table);
+  for (let i = 0; i < items.length; i += 25) {
+    const puts = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
+    await client.send(new BatchWriteItemCommand({ RequestItems: { [table.localName]: puts } }));
+  }
+}
+
+/** Waits until every index of the table can be queried (a new one is CREATING for a moment). */
+async function untilIndexesActive(client: DynamoDBClient, table: TableDefinition): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: table.localName }));
+    const active = new Set(
+      (Table?.GlobalSecondaryIndexes ?? [])
+        .filter((i) => i.IndexStatus === 'ACTIVE')
+        .map((i) => i.IndexName),
+    );
+    if (table.globalSecondaryIndexes.every((i) => active.has(i.indexName))) return;
+    if (Date.now() > deadline)
+      throw new Error(`The indexes of ${table.localName} did not become active`);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -18,5 +18,11 @@ export const QUEUES = {
   { readonly fifo: boolean; readonly maxReceives: number; readonly visibilitySeconds: number }
 >;
 
+/**
+ * How long every queue, and every dead-letter queue, keeps a message: SQS's longest. Whatever a
+ * job names must outlive it, so that a redriven job still finds its record.
+ */
+export const MESSAGE_RETENTION_DAYS = 14;
+
 /** One of the stack's work queues. */
 export type QueueName = keyof typeof QUEUES;

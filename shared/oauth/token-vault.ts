@@ -56,29 +56,32 @@ export class TokenVault {
   constructor(private readonly deps: TokenVaultDeps) {}
 
   /**
-   * Stores a grant that was sealed for this tenant earlier (a confirmed connection), replacing any
-   * older grant, without opening it.
-   *
-   * @param tenantId - the tenant (the context the blob was sealed under)
-   * @param realmId - the QBO company the grant is for
-   * @param sealed - the sealed tokens and their expiries
-   */
-  async adopt(
-    tenantId: string,
-    realmId: string,
-    sealed: TokenExpiries & { readonly blob: SealedBlob },
-  ): Promise<void> {
-    this.opened.delete(tenantId);
-    await this.deps.tokens.replace(tenantId, { realmId, blob: sealed.blob, ...expiries(sealed) });
-  }
-
-  /**
-   * The tenant's stored grant, still sealed (to hand it over for revocation without opening it).
+   * The tenant's stored grant, still sealed, to hand over for revocation without opening it: read
+   * under the refresh lease, taken once no refresh is in flight (waiting at most one lease), so
+   * that what is handed over is the newest grant and no refresh starts before it is moved away. A
+   * refresh that outlived its lease cannot store what it got, and revokes it (see
+   * `refreshUnderLease`), so no newer grant is left alive at Intuit behind a revocation.
    *
    * @param tenantId - the tenant
+   * @returns the sealed grant, or `undefined` when the tenant has none
    */
-  async sealed(tenantId: string): Promise<StoredTokens | undefined> {
-    return this.deps.tokens.get(tenantId);
+  async takeForRevocation(tenantId: string): Promise<StoredTokens | undefined> {
+    const deadline = this.deps.clock.now() + LEASE_MS;
+    const owner = randomUUID();
+    let pause = 20;
+    for (;;) {
+      const leased = await this.deps.tokens.acquireLease(
+        tenantId,
+        owner,
+        this.deps.clock.now(),
+        LEASE_MS,
+      );
+      if (leased) return leased;
+      const row = await this.deps.tokens.get(tenantId);
+      if (!row || this.deps.clock.now() > deadline) return row;
+      await sleep(pause + Math.random() * pause);
+      pause = Math.min(pause * 2, 500);
+    }
   }
 
   /**
@@ -190,8 +193,14 @@ export class TokenVault {
       // Written (the write released it) or not, the lease must never outlive this call.
       if (!saved) await this.deps.tokens.releaseLease(tenantId, owner);
     }
-    // Not saved: a reconnect replaced the grant meanwhile. Its tokens win; ours are dropped.
-    if (!saved) return this.getAccessToken(tenantId);
+    // Not saved: a reconnect or a disconnect replaced the grant meanwhile. Its tokens win, and ours,
+    // which nobody will ever hold, are given back to Intuit rather than left alive.
+    if (!saved) {
+      await this.deps.intuit.revoke(fresh.refreshToken).catch((error: unknown) => {
+        logger.warn('A refreshed grant nobody holds could not be revoked', { tenantId, error });
+      });
+      return this.getAccessToken(tenantId);
+    }
     logger.info('Access token refreshed', {
       tenantId,
       realmId: row.realmId,

@@ -46,17 +46,24 @@ export class ConnectionRepository {
    * @param connection - the record to store
    */
   async put(connection: Connection): Promise<void> {
-    await documentClient.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          ...this.key(connection.tenantId),
-          realmPk: realmPk(connection.realmId),
-          realmSk: tenantPk(connection.tenantId),
-          ...connection,
-        },
-      }),
-    );
+    await documentClient.send(new PutCommand(this.putItem(connection)));
+  }
+
+  /**
+   * The write of {@link put}, for a transaction.
+   *
+   * @param connection - the whole record
+   */
+  putItem(connection: Connection) {
+    return {
+      TableName: this.tableName,
+      Item: {
+        ...this.key(connection.tenantId),
+        realmPk: realmPk(connection.realmId),
+        realmSk: tenantPk(connection.tenantId),
+        ...connection,
+      },
+    };
   }
 
   /**

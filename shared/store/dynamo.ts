@@ -1,5 +1,9 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { tracer } from '#shared/observability/tracer.ts';
 
 /**
@@ -14,3 +18,28 @@ export const documentClient = DynamoDBDocumentClient.from(
     marshallOptions: { removeUndefinedValues: true },
   },
 );
+
+/** One action of a transaction, as the repositories' `…Item` methods make them. */
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/**
+ * Applies every action or none (TransactWriteItems). The SDK gives the call a client request
+ * token and resends it on a retry, so a transaction whose answer was lost is not applied twice.
+ *
+ * @param items - the actions, each from a repository
+ * @returns the indexes of the actions whose condition refused the transaction; empty when it was
+ *   applied
+ */
+export async function writeTogether(items: readonly TransactItem[]): Promise<number[]> {
+  try {
+    await documentClient.send(new TransactWriteCommand({ TransactItems: [...items] }));
+    return [];
+  } catch (err) {
+    if (!(err instanceof TransactionCanceledException)) throw err;
+    const refused = (err.CancellationReasons ?? []).flatMap((reason, i) =>
+      reason.Code === 'ConditionalCheckFailed' ? [i] : [],
+    );
+    if (refused.length === 0) throw err;
+    return refused;
+  }
+}

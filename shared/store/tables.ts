@@ -10,11 +10,16 @@ export interface KeyAttribute {
   readonly type: 'S';
 }
 
-/** A global secondary index that projects every attribute. */
+/** A global secondary index. */
 export interface IndexDefinition {
   readonly indexName: string;
   readonly partitionKey: KeyAttribute;
   readonly sortKey: KeyAttribute;
+  /**
+   * The attributes besides the keys that it projects (`INCLUDE`); absent: every attribute (`ALL`).
+   * An index of the tokens' table projects no secret, so reading it needs no right to them.
+   */
+  readonly projectedAttributes?: readonly string[];
 }
 
 /** Everything needed to create a table the same way in AWS and in DynamoDB Local. */
@@ -58,10 +63,24 @@ export const syncStateTable: TableDefinition = {
  * confirmations, revocations; purged by TTL a week after they stop mattering). Kept apart so that
  * only token functions can read it.
  */
+/**
+ * Grants that no connection holds, by the time something must happen to them (`grant-repository.ts`):
+ * one partition, `sweepPk = GRANT`, sorted by `sweepAt`. Only grant records have these attributes,
+ * so the index holds nothing else; it projects no token.
+ */
+export const GRANT_DEADLINE_INDEX = 'byDeadline';
+
 export const tenantProviderKeysTable: TableDefinition = {
   localName: 'tenant_provider_keys',
   partitionKey: pk,
   sortKey: sk,
   timeToLiveAttribute: 'purgeAt',
-  globalSecondaryIndexes: [],
+  globalSecondaryIndexes: [
+    {
+      indexName: GRANT_DEADLINE_INDEX,
+      partitionKey: { name: 'sweepPk', type: 'S' },
+      sortKey: { name: 'sweepAt', type: 'S' },
+      projectedAttributes: ['state', 'stateAt', 'tenantId'],
+    },
+  ],
 };

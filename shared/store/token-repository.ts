@@ -64,26 +64,44 @@ export class TokenRepository {
    * @param write - sealed tokens, realm and expiries
    */
   async replace(tenantId: string, write: TokenWrite): Promise<void> {
-    await documentClient.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: this.key(tenantId),
-        UpdateExpression:
-          'SET #version = if_not_exists(#version, :zero) + :one, #realmId = :realmId, #blob = :blob, ' +
-          '#at = :at, #rt = :rt, #hard = :hard REMOVE #leaseOwner, #leaseUntil, #dead',
-        ExpressionAttributeNames: {
-          ...names,
-          '#realmId': 'realmId',
-          '#dead': 'deadReason',
-        },
-        ExpressionAttributeValues: {
-          ':zero': 0,
-          ':one': 1,
-          ':realmId': write.realmId,
-          ...values(write),
-        },
-      }),
-    );
+    await documentClient.send(new UpdateCommand(this.replaceItem(tenantId, write)));
+  }
+
+  /**
+   * The write of {@link replace}, for a transaction; with `replacing`, only over the grant that was
+   * read (none, or that version), so a grant refreshed meanwhile is never overwritten unseen.
+   *
+   * @param tenantId - the tenant
+   * @param write - sealed tokens, realm and expiries
+   * @param replacing - the version read before (`null`: there was none); omitted: whatever is there
+   */
+  replaceItem(tenantId: string, write: TokenWrite, replacing?: number | null) {
+    const guarded = replacing !== undefined;
+    return {
+      TableName: this.tableName,
+      Key: this.key(tenantId),
+      UpdateExpression:
+        'SET #version = if_not_exists(#version, :zero) + :one, #realmId = :realmId, #blob = :blob, ' +
+        '#at = :at, #rt = :rt, #hard = :hard REMOVE #leaseOwner, #leaseUntil, #dead',
+      ...(guarded
+        ? {
+            ConditionExpression:
+              replacing === null ? 'attribute_not_exists(pk)' : '#version = :read',
+          }
+        : {}),
+      ExpressionAttributeNames: {
+        ...names,
+        '#realmId': 'realmId',
+        '#dead': 'deadReason',
+      },
+      ExpressionAttributeValues: {
+        ':zero': 0,
+        ':one': 1,
+        ':realmId': write.realmId,
+        ...(guarded && replacing !== null ? { ':read': replacing } : {}),
+        ...values(write),
+      },
+    };
   }
 
   /**

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   type Connection,
   type ConnectionView,
@@ -5,14 +6,18 @@ import {
 } from '#shared/domain/connection.ts';
 import { AppError, UnauthenticatedError } from '#shared/errors.ts';
 import type { TokenVault } from '#shared/oauth/token-vault.ts';
+import type { TokenExpiries } from '#shared/oauth/tokens.ts';
 import { logger } from '#shared/observability/logger.ts';
 import type { GrantQueue } from '#shared/ports/grant-queue.ts';
 import type { ScheduleRegistry } from '#shared/ports/schedule-registry.ts';
 import type { ConnectionRepository } from '#shared/store/connection-repository.ts';
+import { writeTogether } from '#shared/store/dynamo.ts';
 import type { GrantRepository, HeldGrant, RevokeReason } from '#shared/store/grant-repository.ts';
 import type { RealmClaimRepository } from '#shared/store/realm-claim-repository.ts';
+import type { TokenRepository } from '#shared/store/token-repository.ts';
 import { type AfterReconnectDeps, afterReconnect } from './after-reconnect.ts';
 import { confirmationRef } from './receive-consent.ts';
+import { queueRevocation } from './revoke-held-grant.ts';
 
 /** What {@link confirmConnect} needs (and {@link afterReconnect}, which it runs once connected). */
 export interface ConfirmConnectDeps extends AfterReconnectDeps {
@@ -20,7 +25,8 @@ export interface ConfirmConnectDeps extends AfterReconnectDeps {
   readonly claims: RealmClaimRepository;
   readonly grants: GrantRepository;
   readonly grantQueue: GrantQueue;
-  readonly vault: Pick<TokenVault, 'adopt' | 'delete'>;
+  readonly tokens: TokenRepository;
+  readonly vault: Pick<TokenVault, 'delete'>;
   readonly schedules: ScheduleRegistry;
   readonly config: { readonly defaultTimezone: string };
 }
@@ -111,7 +117,6 @@ export async function confirmConnect(
     await deps.claims.release(previous.realmId, tenantId);
   }
 
-  await deps.vault.adopt(tenantId, grant.realmId, grant);
   const sameCompany = previous?.realmId === grant.realmId;
   const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
   const connection: Connection = {
@@ -135,9 +140,9 @@ export async function confirmConnect(
   };
   // The schedule first: a connection is never shown as connected without its nightly reconcile.
   await deps.schedules.upsert(tenantId, connection.timezone);
-  await deps.connections.put(connection);
-  await deps.grants.delete(ref);
+  const replacedRef = await adopt(deps, grant, connection, now);
   if (replaced) await releaseFrom(deps, replaced, grant.realmId, now);
+  if (replacedRef) await queueRevocation(deps.grantQueue, replacedRef, tenantId);
   // Parked pushes go out again; changes missed while disconnected are caught up.
   await afterReconnect(deps, tenantId);
   logger.info('QuickBooks connected', {
@@ -146,9 +151,84 @@ export async function confirmConnect(
     sameCompany,
     previous: previous?.status,
     tookOverFrom: replaced || undefined,
+    replacedGrant: replacedRef !== undefined,
   });
   return toConnectionView(connection, now);
 }
+
+/** Times a confirm re-reads the tenant's tokens when a refresh changed them under it. */
+const ADOPT_ATTEMPTS = 3;
+
+/**
+ * One transaction makes the grant the tenant's connection: its tokens into the tenant's row, its
+ * record deleted, the connection written, and the grant it replaces (the tenant's earlier one, if
+ * any) kept as a revocation. So a confirm that fails anywhere before leaves its grant `confirming`
+ * (the sweep revokes it), and one that succeeds leaves no grant unaccounted for.
+ *
+ * @returns the id of the revocation of the replaced grant, if there was one
+ * @throws AppError `confirmation_expired` when the grant is no longer `confirming` (the sweep took
+ *   it after a confirm that ran past its deadline)
+ */
+async function adopt(
+  deps: ConfirmConnectDeps,
+  grant: HeldGrant,
+  connection: Connection,
+  now: number,
+): Promise<string | undefined> {
+  const tenantId = grant.tenantId;
+  for (let attempt = 1; ; attempt += 1) {
+    const held = await deps.tokens.get(tenantId);
+    const replacedRef = held ? `replaced-${tenantId}-${randomUUID()}` : undefined;
+    const refused = await writeTogether([
+      {
+        Update: deps.tokens.replaceItem(
+          tenantId,
+          { realmId: grant.realmId, blob: grant.blob, ...expiriesOf(grant) },
+          held ? held.version : null,
+        ),
+      },
+      { Delete: deps.grants.deleteItem(grant.ref, 'confirming') },
+      { Put: deps.connections.putItem(connection) },
+      ...(held && replacedRef
+        ? [
+            {
+              Put: deps.grants.putItem(
+                {
+                  ref: replacedRef,
+                  state: 'revoke',
+                  revokeReason: 'replaced',
+                  tenantId,
+                  realmId: held.realmId,
+                  blob: held.blob,
+                  ...expiriesOf(held),
+                  expiresAt: now,
+                },
+                now,
+              ),
+            },
+          ]
+        : []),
+    ]);
+    if (refused.length === 0) return replacedRef;
+    if (refused.includes(1)) {
+      throw new AppError(
+        'gone',
+        'confirmation_expired',
+        'This QuickBooks approval took too long to finish and has been given back to Intuit. ' +
+          'Click Connect QuickBooks again.',
+      );
+    }
+    // The tenant's tokens changed since they were read (a refresh): read them again.
+    if (attempt >= ADOPT_ATTEMPTS)
+      throw new Error('The tenant tokens kept changing during a confirm');
+  }
+}
+
+const expiriesOf = (t: TokenExpiries) => ({
+  accessTokenExpiresAt: t.accessTokenExpiresAt,
+  refreshTokenExpiresAt: t.refreshTokenExpiresAt,
+  refreshTokenHardExpiresAt: t.refreshTokenHardExpiresAt,
+});
 
 /**
  * Claims the grant's company for its tenant.
@@ -215,6 +295,9 @@ async function refuse(
   grant: HeldGrant,
   revokeReason: RevokeReason,
 ): Promise<void> {
-  await deps.grants.move(grant.ref, 'confirming', 'revoke', { revokeReason });
-  await deps.grantQueue.send({ job: 'revoke', ref: grant.ref });
+  await deps.grants.move(grant.ref, 'confirming', 'revoke', {
+    now: deps.clock.now(),
+    revokeReason,
+  });
+  await queueRevocation(deps.grantQueue, grant.ref, grant.tenantId);
 }

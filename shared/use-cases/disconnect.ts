@@ -9,7 +9,7 @@ import type { ScheduleRegistry } from '#shared/ports/schedule-registry.ts';
 import type { ConnectionRepository } from '#shared/store/connection-repository.ts';
 import type { GrantRepository } from '#shared/store/grant-repository.ts';
 import type { RealmClaimRepository } from '#shared/store/realm-claim-repository.ts';
-import { revokeHeldGrant } from './revoke-held-grant.ts';
+import { queueRevocation, revokeHeldGrant } from './revoke-held-grant.ts';
 
 /** The outcome of a disconnect, as the portal shows it. */
 export interface DisconnectResult {
@@ -30,7 +30,7 @@ export interface DisconnectDeps {
   readonly claims: RealmClaimRepository;
   readonly grants: GrantRepository;
   readonly grantQueue: GrantQueue;
-  readonly vault: Pick<TokenVault, 'sealed' | 'delete' | 'open'>;
+  readonly vault: Pick<TokenVault, 'takeForRevocation' | 'delete' | 'open'>;
   readonly intuit: IntuitOAuth;
   readonly schedules: ScheduleRegistry;
   readonly clock: Clock;
@@ -53,21 +53,24 @@ export async function disconnect(
   tenantId: string,
 ): Promise<DisconnectResult> {
   const before = await deps.connections.get(tenantId);
-  const sealed = await deps.vault.sealed(tenantId);
+  const sealed = await deps.vault.takeForRevocation(tenantId);
   const ref = `disconnect-${tenantId}-${randomUUID()}`;
   if (sealed) {
-    await deps.grants.put({
-      ref,
-      state: 'revoke',
-      revokeReason: 'disconnect',
-      tenantId,
-      realmId: sealed.realmId,
-      blob: sealed.blob,
-      accessTokenExpiresAt: sealed.accessTokenExpiresAt,
-      refreshTokenExpiresAt: sealed.refreshTokenExpiresAt,
-      refreshTokenHardExpiresAt: sealed.refreshTokenHardExpiresAt,
-      expiresAt: deps.clock.now(),
-    });
+    await deps.grants.put(
+      {
+        ref,
+        state: 'revoke',
+        revokeReason: 'disconnect',
+        tenantId,
+        realmId: sealed.realmId,
+        blob: sealed.blob,
+        accessTokenExpiresAt: sealed.accessTokenExpiresAt,
+        refreshTokenExpiresAt: sealed.refreshTokenExpiresAt,
+        refreshTokenHardExpiresAt: sealed.refreshTokenHardExpiresAt,
+        expiresAt: deps.clock.now(),
+      },
+      deps.clock.now(),
+    );
   }
   await deps.vault.delete(tenantId);
   await deps.schedules.delete(tenantId);
@@ -86,7 +89,7 @@ export async function disconnect(
       revokedAtIntuit = true;
     } catch (err) {
       revokeError = `${toError(err).message}. The revocation is retried until Intuit confirms it.`;
-      await deps.grantQueue.send({ job: 'revoke', ref });
+      await queueRevocation(deps.grantQueue, ref, tenantId);
     }
   }
   logger.info('QuickBooks disconnected', { tenantId, revokedAtIntuit, revokeError });

@@ -4,12 +4,14 @@ import { ReconnectRequiredError } from '#shared/oauth/errors.ts';
 import type { IntuitOAuth } from '#shared/oauth/intuit-oauth.ts';
 import type { OAuthStates } from '#shared/oauth/oauth-state.ts';
 import type { TokenVault } from '#shared/oauth/token-vault.ts';
+import type { TokenSet } from '#shared/oauth/tokens.ts';
 import { logger } from '#shared/observability/logger.ts';
 import type { Clock } from '#shared/ports/clock.ts';
 import type { GrantQueue } from '#shared/ports/grant-queue.ts';
 import { type CompanyRead, readCompany } from '#shared/qbo/company-profile.ts';
 import { QboClient } from '#shared/qbo/qbo-client.ts';
 import type { GrantRepository } from '#shared/store/grant-repository.ts';
+import type { PendingOAuth } from '#shared/store/oauth-state-repository.ts';
 
 /** The query Intuit's redirect carries. */
 export interface CallbackQuery {
@@ -100,6 +102,42 @@ export async function receiveConsent(
   } catch (err) {
     return back(failureOf(err));
   }
+  // From here on Intuit has issued a grant: whatever fails, it is given back, never left alive.
+  try {
+    return await keep(deps, flow, realmId, granted);
+  } catch (err) {
+    await deps.intuit.revoke(granted.refreshToken).catch((error: unknown) => {
+      // The grant's record, if it was stored, still has its deadline: the sweep revokes it.
+      logger.error('A grant whose callback failed could not be revoked', { realmId, error });
+    });
+    if (err instanceof IntuitCallFailed) return back(failureOf(err.cause));
+    logger.error('QuickBooks callback failed after the code exchange; grant given back', {
+      tenantId: flow.tenantId,
+      realmId,
+      error: err,
+    });
+    return withResult(flow.returnUrl, { failure: 'internal_error' });
+  }
+}
+
+/** A call to Intuit after the exchange failed: the browser is told Intuit's side of it. */
+class IntuitCallFailed extends Error {
+  override readonly name = 'IntuitCallFailed';
+}
+
+/**
+ * Keeps an exchanged grant: proves it is for the company Intuit names (CompanyInfo and
+ * Preferences read with it), seals it pending, and queues its expiry.
+ *
+ * @returns where to send the browser: the portal with the confirmation
+ * @throws IntuitCallFailed when reading the company failed; anything else as it came
+ */
+async function keep(
+  deps: ReceiveConsentDeps,
+  flow: PendingOAuth,
+  realmId: string,
+  granted: TokenSet,
+): Promise<string> {
   let company: CompanyRead;
   try {
     const fixed = { accessToken: granted.accessToken, realmId, version: 0 };
@@ -109,30 +147,32 @@ export async function receiveConsent(
     });
     company = await readCompany(qbo, realmId);
   } catch (err) {
-    // Nothing is kept, so the fresh grant would only linger at Intuit: give it back.
-    await deps.intuit.revoke(granted.refreshToken).catch(() => undefined);
-    return back(failureOf(err));
+    throw new IntuitCallFailed('Reading the company failed', { cause: err });
   }
 
   const confirmation = randomBytes(32).toString('base64url');
   const ref = confirmationRef(confirmation);
-  const expiresAt = deps.clock.now() + CONFIRMATION_TTL_MS;
-  await deps.grants.put({
-    ref,
-    state: 'pending',
-    tenantId: flow.tenantId,
-    subject: flow.subject,
-    realmId,
-    companyName: company.companyName,
-    company: company.profile,
-    returnUrl: flow.returnUrl,
-    allowCompanySwitch: flow.allowCompanySwitch,
-    blob: await deps.vault.seal(flow.tenantId, granted),
-    accessTokenExpiresAt: granted.accessTokenExpiresAt,
-    refreshTokenExpiresAt: granted.refreshTokenExpiresAt,
-    refreshTokenHardExpiresAt: granted.refreshTokenHardExpiresAt,
-    expiresAt,
-  });
+  const now = deps.clock.now();
+  const expiresAt = now + CONFIRMATION_TTL_MS;
+  await deps.grants.put(
+    {
+      ref,
+      state: 'pending',
+      tenantId: flow.tenantId,
+      subject: flow.subject,
+      realmId,
+      companyName: company.companyName,
+      company: company.profile,
+      returnUrl: flow.returnUrl,
+      allowCompanySwitch: flow.allowCompanySwitch,
+      blob: await deps.vault.seal(flow.tenantId, granted),
+      accessTokenExpiresAt: granted.accessTokenExpiresAt,
+      refreshTokenExpiresAt: granted.refreshTokenExpiresAt,
+      refreshTokenHardExpiresAt: granted.refreshTokenHardExpiresAt,
+      expiresAt,
+    },
+    now,
+  );
   // A grant nobody confirms is revoked when its confirmation expires.
   await deps.grantQueue.send(
     { job: 'expire', ref },

@@ -2,6 +2,7 @@ import { ReconnectRequiredError } from '#shared/oauth/errors.ts';
 import type { IntuitOAuth } from '#shared/oauth/intuit-oauth.ts';
 import type { TokenVault } from '#shared/oauth/token-vault.ts';
 import { logger } from '#shared/observability/logger.ts';
+import type { GrantQueue } from '#shared/ports/grant-queue.ts';
 import type { ConnectionRepository } from '#shared/store/connection-repository.ts';
 import type { GrantRepository } from '#shared/store/grant-repository.ts';
 
@@ -46,4 +47,22 @@ export async function revokeHeldGrant(deps: RevokeHeldGrantDeps, ref: string): P
     reason: grant.revokeReason,
   });
   return true;
+}
+
+/**
+ * Queues a held grant's revocation. Should the queue fail, the caller goes on: the grant's record
+ * has a deadline, and the hourly sweep (`sweepGrants`) queues it then.
+ *
+ * @param queue - the grant queue
+ * @param ref - the held grant's id
+ * @param tenantId - whose grant it is (for the log)
+ */
+export async function queueRevocation(
+  queue: GrantQueue,
+  ref: string,
+  tenantId: string,
+): Promise<void> {
+  await queue.send({ job: 'revoke', ref }).catch((error: unknown) => {
+    logger.warn('Revocation not queued; the sweep will queue it', { tenantId, error });
+  });
 }

@@ -74,6 +74,8 @@ export interface Services {
   readonly webhooks: WebhookRepository;
   /** Grants no connection holds: pending confirmations and revocations (token table). */
   readonly grants: GrantRepository;
+  /** Tenants' sealed tokens (token table); read and write them through the vault. */
+  readonly tokens: TokenRepository;
   readonly schedules: ScheduleRegistry;
   readonly events: EventPublisher;
   readonly pushQueue: PushQueue & MessageDelay;

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { CfnElement } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
@@ -87,6 +88,18 @@ describe('Stack: observability', () => {
       Period: 3600,
       Threshold: 0,
     });
+  });
+
+  it('alarms when a grant has waited over 6 hours to be revoked, with a runbook section', () => {
+    built.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'GrantRevokesOverdue',
+      Statistic: 'Maximum',
+      Period: 3600,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    const runbook = readFileSync(new URL('../../docs/runbook.md', import.meta.url), 'utf8');
+    expect(runbook).toContain('## GrantRevokeOverdue:');
   });
 
   it('subscribes the configured on-call addresses and has a dashboard', () => {

@@ -265,8 +265,40 @@ describe('Stack: functions', () => {
         .map(([name]) => name)
         .sort();
     const tokenFunctions = [...TOKEN_FUNCTIONS].sort();
-    expect(holders(keysTable)).toEqual(tokenFunctions);
+    const sweepers = functionsWhere((spec) => spec.grantSweep === true);
+    expect(holders(keysTable)).toEqual([...tokenFunctions, ...sweepers].sort());
     expect(holders(tokenKey)).toEqual(tokenFunctions);
+  });
+
+  it('lets the grant sweep query the deadline index and update grant records, no token row', () => {
+    const keysTable = logicalIdOf(built.stack.data.tenantProviderKeys);
+    const [sweeper, ...others] = functionsWhere((spec) => spec.grantSweep === true);
+    expect(sweeper).toBe('fleet-watchdog');
+    expect(others).toEqual([]);
+    const roleId = logicalIdOf(built.stack.functions[sweeper as FunctionName].role as IConstruct);
+    const onKeysTable = ofType('AWS::IAM::Policy')
+      .filter(([, p]) => JSON.stringify(p.Properties.Roles).includes(roleId))
+      .flatMap(
+        ([, p]) =>
+          (p.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
+      )
+      .filter((st) => JSON.stringify(st.Resource).includes(keysTable));
+    expect(onKeysTable).toHaveLength(2);
+    expect(onKeysTable).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Action: 'dynamodb:Query',
+          Resource: {
+            'Fn::Join': ['', [{ 'Fn::GetAtt': [keysTable, 'Arn'] }, '/index/byDeadline']],
+          },
+        }),
+        expect.objectContaining({
+          Action: 'dynamodb:UpdateItem',
+          Resource: { 'Fn::GetAtt': [keysTable, 'Arn'] },
+          Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['GRANT#*'] } },
+        }),
+      ]),
+    );
   });
 
   it('lets no principal but the token functions use the token key, whatever IAM grants', () => {

@@ -296,6 +296,16 @@ async function openErrorId(tenantId: string): Promise<string> {
  * waits on) → confirm. Returns the confirm's status.
  */
 async function connectFlow(tenantId: string, realmId: string): Promise<number> {
+  const confirmation = await consentFlow(tenantId, realmId);
+  const confirmed = await call(tenantId, 'POST', '/integrations/quickbooks/confirm', {
+    confirmation,
+  });
+  await drain();
+  return confirmed.status;
+}
+
+/** The flow up to the callback, whose pending grant waits to be confirmed: its confirmation. */
+async function consentFlow(tenantId: string, realmId: string): Promise<string | null> {
   const started = await call(tenantId, 'POST', '/integrations/quickbooks/connect');
   const { authorizeUrl } = (await started.json()) as { authorizeUrl: string };
   const consent = new URL(authorizeUrl);
@@ -306,12 +316,7 @@ async function connectFlow(tenantId: string, realmId: string): Promise<number> {
     redirect: 'manual',
   });
   await drain(true);
-  const confirmation = new URL(back.headers.get('location') ?? '').searchParams.get('confirmation');
-  const confirmed = await call(tenantId, 'POST', '/integrations/quickbooks/confirm', {
-    confirmation,
-  });
-  await drain();
-  return confirmed.status;
+  return new URL(back.headers.get('location') ?? '').searchParams.get('confirmation');
 }
 
 /** Intuit's access tokens last an hour: the next QBO call of any function refreshes them. */
@@ -411,6 +416,11 @@ async function rehearse(): Promise<void> {
     },
   };
   for (const receive of [1, 2]) await invoke('reconcile-worker', sqsEvent(scheduled, receive));
+  // A consent nobody confirms, whose expiry job never ran: an hour later the watchdog's sweep
+  // moves its grant to revoke and queues the revocation, which the grant worker carries out.
+  await consentFlow(newTenantId('iam'), await world.newCompany('Abandoned Plumbing'));
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(Date.now() + 3600_000);
   await invoke('fleet-watchdog', {
     version: '0',
     id: crypto.randomUUID(),
@@ -422,6 +432,8 @@ async function rehearse(): Promise<void> {
     resources: [],
     detail: {},
   });
+  await drain();
+  vi.useRealTimers();
 
   // Another tenant asks for the same company: refused, its grant given back (the grant queue).
   const other = newTenantId('iam');

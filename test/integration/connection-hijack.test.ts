@@ -33,11 +33,7 @@ interface ConnectionView {
 const statusOf = async (tenantId: string) =>
   (await (await stack.call(tenantId, 'GET', '/integrations/quickbooks')).json()) as ConnectionView;
 
-/** The grants the emulator's Intuit has issued for a company, and whether each still works. */
-async function grantsOf(realmId: string): Promise<string[]> {
-  const res = await stack.world.admin('GET', `/_admin/companies/${realmId}`);
-  return ((await res.json()) as { grants: { status: string }[] }).grants.map((g) => g.status);
-}
+const grantsOf = (realmId: string) => stack.world.grantsOf(realmId);
 
 /** Sends `POST /integrations/quickbooks/confirm` with any bearer token (or none). */
 function confirmWith(token: string | undefined, confirmation: string): Promise<Response> {

@@ -1,13 +1,23 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { describe, expect, inject, it, onTestFinished } from 'vitest';
+import {
+  DescribeTimeToLiveCommand,
+  DynamoDBClient,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from 'vitest';
 import { ensureTables, LOCAL_AWS } from '#local/dynamodb-local.ts';
 import {
   type DynamoDbStore,
   javaMajorVersion,
+  type RunningStore,
   STORE_DATA_FOLDER,
   startStore,
 } from '#local/dynamodb-store.ts';
@@ -127,5 +137,184 @@ describe('an empty string as an index key, which DynamoDB refuses and dynalite t
   it("never comes from the stack: a connection's realm key is prefixed, even for an empty realm id", async () => {
     expect(realmPk('')).not.toBe('');
     await expect(put(realmPk(''))).resolves.toBeDefined();
+  });
+});
+
+describe.each(stores)('transactions on the $store store', ({ store, runs }) => {
+  const table = syncStateTable.localName;
+  const key = (name: string) => ({ pk: `TX#${name}`, sk: 'TX' });
+
+  // One store for the block, started only where it runs; each test uses keys of its own.
+  let started: RunningStore | undefined;
+  let shared: DynamoDBDocumentClient | undefined;
+  beforeAll(async () => {
+    if (!runs) return;
+    started = await startStore(store);
+    await ensureTables(started.endpoint, [syncStateTable]);
+    shared = clientFor(started.endpoint);
+  }, 60_000);
+  afterAll(async () => {
+    shared?.destroy();
+    await started?.stop();
+  });
+  const withStore = (run: (db: DynamoDBDocumentClient) => Promise<void>) =>
+    run(shared as DynamoDBDocumentClient);
+  const read = async (db: DynamoDBDocumentClient, name: string) =>
+    (await db.send(new GetCommand({ TableName: table, Key: key(name), ConsistentRead: true })))
+      .Item;
+  const cancelled = (err: unknown) => {
+    expect(err).toBeInstanceOf(TransactionCanceledException);
+    return (err as TransactionCanceledException).CancellationReasons?.map((r) => r.Code);
+  };
+
+  it.runIf(runs)('applies every action, or none when one condition fails', async () => {
+    await withStore(async (db) => {
+      await db.send(new PutCommand({ TableName: table, Item: { ...key('a'), n: 1 } }));
+      await db.send(new PutCommand({ TableName: table, Item: { ...key('gone'), n: 0 } }));
+      await db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: table, Item: { ...key('b'), n: 2 } } },
+            {
+              Update: {
+                TableName: table,
+                Key: key('a'),
+                UpdateExpression: 'SET n = n + :one',
+                ConditionExpression: 'n = :one',
+                ExpressionAttributeValues: { ':one': 1 },
+              },
+            },
+            { Delete: { TableName: table, Key: key('gone') } },
+            {
+              ConditionCheck: {
+                TableName: table,
+                Key: key('absent'),
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+          ],
+        }),
+      );
+      expect([await read(db, 'a'), await read(db, 'b'), await read(db, 'gone')]).toEqual([
+        { ...key('a'), n: 2 },
+        { ...key('b'), n: 2 },
+        undefined,
+      ]);
+      expect(await read(db, 'absent')).toBeUndefined();
+
+      const refused = await db
+        .send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Put: { TableName: table, Item: { ...key('c'), n: 3 } } },
+              { Delete: { TableName: table, Key: key('b') } },
+              {
+                Update: {
+                  TableName: table,
+                  Key: key('a'),
+                  UpdateExpression: 'SET n = :nine',
+                  ConditionExpression: 'n = :one',
+                  ExpressionAttributeValues: { ':one': 1, ':nine': 9 },
+                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+                },
+              },
+            ],
+          }),
+        )
+        .catch((err: unknown) => err);
+      expect(cancelled(refused)).toEqual(['None', 'None', 'ConditionalCheckFailed']);
+      expect((refused as TransactionCanceledException).CancellationReasons?.[2]?.Item).toEqual({
+        pk: { S: 'TX#a' },
+        sk: { S: 'TX' },
+        n: { N: '2' },
+      });
+      // Nothing of it happened: c was not put, b not deleted, a not changed.
+      expect([await read(db, 'a'), await read(db, 'b'), await read(db, 'c')]).toEqual([
+        { ...key('a'), n: 2 },
+        { ...key('b'), n: 2 },
+        undefined,
+      ]);
+    });
+  });
+
+  it.runIf(runs)('refuses two actions on one item', async () => {
+    await withStore(async (db) => {
+      const refused = await db
+        .send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Put: { TableName: table, Item: { ...key('x'), n: 1 } } },
+              { Delete: { TableName: table, Key: key('x') } },
+            ],
+          }),
+        )
+        .catch((err: unknown) => err);
+      expect((refused as Error).name).toBe('ValidationException');
+      expect(await read(db, 'x')).toBeUndefined();
+    });
+  });
+
+  it.runIf(runs)('applies a retried request once (same ClientRequestToken)', async () => {
+    await withStore(async (db) => {
+      const add = (token: string, by: number) =>
+        new TransactWriteCommand({
+          ClientRequestToken: token,
+          TransactItems: [
+            {
+              Update: {
+                TableName: table,
+                Key: key('count'),
+                UpdateExpression: 'ADD n :by',
+                ExpressionAttributeValues: { ':by': by },
+              },
+            },
+          ],
+        });
+      await db.send(add('retry-1', 1));
+      await db.send(add('retry-1', 1));
+      expect(await read(db, 'count')).toEqual({ ...key('count'), n: 1 });
+      const mismatch = await db.send(add('retry-1', 5)).catch((err: unknown) => err);
+      expect((mismatch as Error).name).toBe('IdempotentParameterMismatchException');
+      expect(await read(db, 'count')).toEqual({ ...key('count'), n: 1 });
+    });
+  });
+
+  it.runIf(runs)('isolates transactions from each other and from single writes', async () => {
+    await withStore(async (db) => {
+      await db.send(new PutCommand({ TableName: table, Item: { ...key('seats'), n: 0 } }));
+      // 20 at once each take a seat while fewer than 8 are taken, and record who took it.
+      const outcomes = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          db
+            .send(
+              new TransactWriteCommand({
+                TransactItems: [
+                  {
+                    Update: {
+                      TableName: table,
+                      Key: key('seats'),
+                      UpdateExpression: 'SET n = n + :one',
+                      ConditionExpression: 'n < :max',
+                      ExpressionAttributeValues: { ':one': 1, ':max': 8 },
+                    },
+                  },
+                  { Put: { TableName: table, Item: { ...key(`seat-${i}`), by: i } } },
+                ],
+              }),
+            )
+            .then(
+              () => 'took',
+              (err: unknown) => cancelled(err)?.join(','),
+            ),
+        ),
+      );
+      expect(outcomes.filter((o) => o === 'took')).toHaveLength(8);
+      expect(outcomes.filter((o) => o !== 'took')).toEqual(
+        Array(12).fill('ConditionalCheckFailed,None'),
+      );
+      const seats = await Promise.all(Array.from({ length: 20 }, (_, i) => read(db, `seat-${i}`)));
+      expect(seats.filter(Boolean)).toHaveLength(8);
+      expect(await read(db, 'seats')).toEqual({ ...key('seats'), n: 8 });
+    });
   });
 });

@@ -36,9 +36,13 @@ async function connectedTenant() {
   const tenantId = newTenantId();
   const realmId = await world.newCompany();
   const granted = await world.intuit.exchangeCode(await world.consent(realmId));
-  // As a confirmed connect stores it: sealed for the tenant, then adopted.
-  const v = vault();
-  await v.adopt(tenantId, realmId, { ...granted, blob: await v.seal(tenantId, granted) });
+  // As a confirmed connect stores it: sealed for the tenant, then written as the tenant's tokens.
+  const { accessToken: _a, refreshToken: _r, ...expiries } = granted;
+  await tokens.replace(tenantId, {
+    ...expiries,
+    realmId,
+    blob: await vault().seal(tenantId, granted),
+  });
   return { tenantId, realmId, granted };
 }
 

@@ -18,6 +18,8 @@ export interface IntuitWorld {
   consent(realmId: string, state?: string): Promise<string>;
   /** Calls the emulator's admin API. */
   admin(method: string, path: string, body?: unknown): Promise<Response>;
+  /** The grants Intuit has issued for a company, oldest first: `live`, `revoked` or `expired`. */
+  grantsOf(realmId: string): Promise<string[]>;
 }
 
 /**
@@ -54,6 +56,10 @@ export async function startIntuitWorld(options: EmulatorOptions = {}): Promise<I
       const res = await admin('POST', '/_admin/companies', { name, ...profile });
       if (res.status !== 200) throw new Error(`company not created: ${await res.text()}`);
       return ((await res.json()) as { realmId: string }).realmId;
+    },
+    async grantsOf(realmId) {
+      const res = await admin('GET', `/_admin/companies/${realmId}`);
+      return ((await res.json()) as { grants: { status: string }[] }).grants.map((g) => g.status);
     },
     async consent(realmId, state = 'test-state') {
       const authorize = new URL(intuit.authorizeUrl(state));

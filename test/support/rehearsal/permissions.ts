@@ -144,6 +144,20 @@ function keyOf(template: ResolvedTemplate, type: string, arn: string): string | 
   return props.Replicas?.[0]?.SSESpecification?.KMSMasterKeyId;
 }
 
+/** The IAM action of each kind of TransactWriteItems action (DynamoDB's API permissions reference). */
+const TRANSACT_ACTIONS: Record<string, string> = {
+  Put: 'PutItem',
+  Update: 'UpdateItem',
+  Delete: 'DeleteItem',
+  ConditionCheck: 'ConditionCheckItem',
+};
+
+/** The partition key value a single-item request names (`pk`, marshalled or not), if any. */
+function leadingKey(item: Json | undefined): string | undefined {
+  const value = item?.Key?.pk ?? item?.Item?.pk;
+  return typeof value === 'string' ? value : value?.S;
+}
+
 /** Encryption-context condition keys of a KMS call, as KMS sets them. */
 function encryptionContext(context: Record<string, string> | undefined) {
   const entries = Object.entries(context ?? {});
@@ -187,13 +201,32 @@ function requestsOfCall(template: ResolvedTemplate, call: RecordedCall): Permiss
       : [];
   switch (service) {
     case 'dynamodb': {
-      const tables: [string, string | undefined][] = input.RequestItems
-        ? Object.keys(input.RequestItems).map((t) => [t, undefined])
-        : [[input.TableName, input.IndexName]];
-      return tables.flatMap(([table, index]) => {
+      // A transaction is authorized action by action, as the single operations it is made of.
+      const parts: { action: string; table: string; index?: string; item?: Json }[] =
+        input.TransactItems
+          ? input.TransactItems.map((item: Json) => {
+              const [kind, action] = Object.entries(item)[0] as [string, Json];
+              return {
+                action: `dynamodb:${TRANSACT_ACTIONS[kind]}`,
+                table: action.TableName,
+                item: action,
+              };
+            })
+          : input.RequestItems
+            ? Object.keys(input.RequestItems).map((table) => ({ action: because, table }))
+            : [{ action: because, table: input.TableName, index: input.IndexName, item: input }];
+      return parts.flatMap(({ action, table, index, item }) => {
         const tableArn = `arn:aws:dynamodb:${region}:${account}:table/${table}`;
+        const leading = index ? undefined : leadingKey(item);
         return [
-          own(index ? `${tableArn}/index/${index}` : tableArn),
+          {
+            ...own(index ? `${tableArn}/index/${index}` : tableArn),
+            action,
+            // DynamoDB's condition key for the item's partition key (single-item operations).
+            context: leading
+              ? ({ 'dynamodb:LeadingKeys': [leading] } as Record<string, string[]>)
+              : {},
+          },
           ...viaKey(
             keyOf(template, 'AWS::DynamoDB::GlobalTable', tableArn),
             ['kms:Decrypt'],
