@@ -18,7 +18,6 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import {
   GRANT_DEADLINE_INDEX,
-  REALM_INDEX,
   syncStateTable,
   type TableDefinition,
   tenantProviderKeysTable,
@@ -128,9 +127,10 @@ export class SyncData extends Construct {
   }
 
   /**
-   * Lets the public webhook receiver do exactly what receiving needs on the sync-state table: put
-   * and delete (webhook dedupe records, unreadable bodies) and query the realm index (which tenant
-   * owns a company), and hands it the table's name. Nothing else of the table is readable to it.
+   * Lets the public webhook receiver do exactly what receiving needs on the sync-state table, by
+   * partition key (`dynamodb:LeadingKeys`): put and delete its delivery records (`WEBHOOK#…`), put
+   * an unreadable body (`SYSTEM#webhooks`), and read who holds a company (`REALM#…`, the claim
+   * items); and hands it the table's name. No tenant's data is readable or writable to it.
    *
    * @param fn - the receiver
    * @param envName - environment variable that receives the table name
@@ -140,19 +140,18 @@ export class SyncData extends Construct {
     envName: string,
   ): F {
     fn.addEnvironment(envName, this.syncState.tableName);
-    fn.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
-        resources: [this.syncState.tableArn],
-      }),
-    );
-    fn.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: ['dynamodb:Query'],
-        resources: [`${this.syncState.tableArn}/index/${REALM_INDEX}`],
-      }),
-    );
-    this.tableKey.grant(fn, 'kms:Decrypt', 'kms:GenerateDataKey');
+    const only = (actions: string[], partitions: string[]) =>
+      fn.grantPrincipal.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions,
+          resources: [this.syncState.tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': partitions } },
+        }),
+      );
+    only(['dynamodb:PutItem', 'dynamodb:DeleteItem'], ['WEBHOOK#*']);
+    only(['dynamodb:PutItem'], ['SYSTEM#webhooks']);
+    only(['dynamodb:GetItem'], ['REALM#*']);
+    this.tableKey.grant(fn, 'kms:Decrypt');
     return fn;
   }
 

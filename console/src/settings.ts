@@ -20,6 +20,13 @@ function tokenHealth(connection: ConnectionView): Node {
   if (connection.status === 'reconnect_required') {
     return h('span', { class: 'bad' }, 'Not working: reconnect QuickBooks');
   }
+  if (connection.status === 'subscription_lapsed') {
+    return h(
+      'span',
+      { class: 'bad' },
+      'Read-only: renew the QuickBooks subscription, then reconnect',
+    );
+  }
   const expires = connection.refreshTokenExpiresAt;
   const text = expires
     ? `Working; the refresh token expires in ${daysUntil(expires)} days unless it is used (every nightly reconcile uses it)`
@@ -193,7 +200,10 @@ function disconnectDialog(ctx: ConsoleContext): HTMLDialogElement {
 export function renderSettings(ctx: ConsoleContext, connection: ConnectionView): void {
   if (connection.status === 'connected' && connection.realmId) {
     void loadChoices(ctx, connection.realmId);
-  } else if (connection.status === 'reconnect_required') {
+  } else if (
+    connection.status === 'reconnect_required' ||
+    connection.status === 'subscription_lapsed'
+  ) {
     accounts = { key: '', list: 'Income accounts can be chosen once QuickBooks is reconnected.' };
     taxCodes = { key: '', list: 'Tax codes can be chosen once QuickBooks is reconnected.' };
   }
@@ -225,7 +235,8 @@ export function renderSettings(ctx: ConsoleContext, connection: ConnectionView):
       ];
     }
     const dialog = disconnectDialog(ctx);
-    const reconnect = connection.status === 'reconnect_required';
+    const lapsed = connection.status === 'subscription_lapsed';
+    const reconnect = connection.status === 'reconnect_required' || lapsed;
     return [
       h(
         'dl',
@@ -234,9 +245,11 @@ export function renderSettings(ctx: ConsoleContext, connection: ConnectionView):
         h(
           'dd',
           {},
-          reconnect
-            ? h('span', { class: 'bad' }, 'Reconnect required')
-            : h('span', { class: 'good' }, 'Connected'),
+          lapsed
+            ? h('span', { class: 'bad' }, 'QuickBooks subscription ended')
+            : reconnect
+              ? h('span', { class: 'bad' }, 'Reconnect required')
+              : h('span', { class: 'good' }, 'Connected'),
         ),
         h('dt', {}, 'Company'),
         h('dd', {}, connection.companyName ?? '—'),

@@ -11,7 +11,7 @@ import { services } from '#shared/wiring/services.ts';
 
 const root = services();
 const deps = {
-  connections: root.connections,
+  claims: root.claims,
   webhooks: root.webhooks,
   queue: root.changeQueue,
   clock: root.clock,

@@ -6,10 +6,28 @@ import type { TaxCodeMap } from './tax.ts';
  *
  * - `disconnected`: never connected, or disconnected by the tenant (tokens revoked and deleted).
  * - `connected`: tokens are stored and usable.
- * - `reconnect_required`: the grant died at Intuit's side (revoked, lapsed, refresh token expired);
- *   the tenant must redo the OAuth flow, which restores the connection without touching invoices.
+ * - `reconnect_required`: the grant died at Intuit's side (revoked, refresh token expired, the app
+ *   disconnected inside QuickBooks); the tenant must redo the OAuth flow, which restores the
+ *   connection without touching invoices.
+ * - `subscription_lapsed`: the company's QuickBooks subscription ended or has a billing problem
+ *   (QBO fault 6190), so QuickBooks is read-only. The grant still works and the company stays
+ *   this tenant's: no other tenant can take it over, however long it lasts. Pushes wait; once
+ *   the subscription is renewed, the tenant reconnects as for `reconnect_required`.
  */
-export type ConnectionStatus = 'disconnected' | 'connected' | 'reconnect_required';
+export type ConnectionStatus =
+  | 'disconnected'
+  | 'connected'
+  | 'reconnect_required'
+  | 'subscription_lapsed';
+
+/**
+ * Whether the tenant must act before the connection is used again: the "Reconnect QuickBooks"
+ * banner, parked pushes.
+ *
+ * @param status - the connection's status
+ */
+export const needsReconnect = (status: ConnectionStatus | undefined): boolean =>
+  status === 'reconnect_required' || status === 'subscription_lapsed';
 
 /** The connection record kept in the sync-state table (never holds tokens). */
 export interface Connection {
@@ -108,7 +126,7 @@ export function toConnectionView(connection: Connection | undefined, now: number
     timezone: connection.timezone,
     incomeAccountId: connection.incomeAccountId,
     lastReconcile: connection.lastReconcile,
-    reconnectReason: connection.status === 'reconnect_required' ? connection.reconnectReason : null,
+    reconnectReason: needsReconnect(connection.status) ? connection.reconnectReason : null,
     warning: takeOverWarning(connection) ?? expiryWarning(connection, now),
     revokedAtIntuit:
       connection.status === 'disconnected' ? (connection.revokedAtIntuit ?? null) : null,

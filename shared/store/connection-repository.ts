@@ -77,17 +77,18 @@ export class ConnectionRepository {
   async patch(
     tenantId: string,
     fields: Partial<Omit<Connection, 'tenantId' | 'realmId'>>,
-    onlyIf?: { readonly status: Connection['status'] },
+    onlyIf?: { readonly status: Connection['status'] | readonly Connection['status'][] },
   ): Promise<Connection | undefined> {
     const entries = Object.entries(fields).filter(([, v]) => v !== undefined);
     if (entries.length === 0) return this.get(tenantId);
+    const allowed = onlyIf ? [onlyIf.status].flat() : [];
     try {
       const { Attributes } = await documentClient.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: this.key(tenantId),
           ConditionExpression: onlyIf
-            ? 'attribute_exists(pk) AND #status = :onlyIfStatus'
+            ? `attribute_exists(pk) AND #status IN (${allowed.map((_, i) => `:onlyIf${i}`).join(', ')})`
             : 'attribute_exists(pk)',
           UpdateExpression: `SET ${entries.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
           ExpressionAttributeNames: {
@@ -96,7 +97,7 @@ export class ConnectionRepository {
           },
           ExpressionAttributeValues: {
             ...Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])),
-            ...(onlyIf ? { ':onlyIfStatus': onlyIf.status } : {}),
+            ...Object.fromEntries(allowed.map((status, i) => [`:onlyIf${i}`, status])),
           },
           ReturnValues: 'ALL_NEW',
         }),
@@ -106,6 +107,51 @@ export class ConnectionRepository {
       if (err instanceof ConditionalCheckFailedException) return undefined;
       throw err;
     }
+  }
+
+  /**
+   * A takeover's change of the old holder, for the claim's transaction: `disconnected`, with the
+   * instant that says why, only while it is still on that company in the state the taker read.
+   *
+   * @param tenantId - the old holder
+   * @param realmId - the company taken over
+   * @param seen - the status read when the hold was found dead
+   * @param now - epoch ms
+   */
+  takenOverItem(tenantId: string, realmId: string, seen: Connection['status'], now: number) {
+    return {
+      TableName: this.tableName,
+      Key: this.key(tenantId),
+      UpdateExpression:
+        'SET #status = :disconnected, reconnectReason = :none, companyTakenOverAt = :now',
+      ConditionExpression: 'realmId = :realm AND #status = :seen',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':disconnected': 'disconnected',
+        ':none': null,
+        ':now': new Date(now).toISOString(),
+        ':realm': realmId,
+        ':seen': seen,
+      },
+    };
+  }
+
+  /**
+   * A check, for the claim's transaction, that a tenant named by a stale claim is still not on the
+   * company (no record, another company, or disconnected).
+   *
+   * @param tenantId - the tenant the claim names
+   * @param realmId - the company
+   */
+  notOnRealmItem(tenantId: string, realmId: string) {
+    return {
+      TableName: this.tableName,
+      Key: this.key(tenantId),
+      ConditionExpression:
+        'attribute_not_exists(pk) OR realmId <> :realm OR #status = :disconnected',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':realm': realmId, ':disconnected': 'disconnected' },
+    };
   }
 
   /**

@@ -1,12 +1,13 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from './dynamo.ts';
 import { realmPk } from './keys.ts';
 
 /**
  * Which tenant holds each QBO company: one item per realm in the sync-state table (the one key
- * there that does not start with a tenant, because it is what keeps two tenants apart). Every
- * change is a single conditional write, so two confirms for one company can never both win.
+ * there that does not start with a tenant, because it is what keeps two tenants apart). A claim is
+ * written in the confirm's one transaction, under a condition on who holds it now, so two confirms
+ * for one company, or a takeover and the old holder's reconnect, can never both win.
  */
 export class RealmClaimRepository {
   /** @param tableName - the sync-state table's physical name */
@@ -29,40 +30,27 @@ export class RealmClaimRepository {
   }
 
   /**
-   * Claims a company for a tenant: only if nobody holds it, the tenant already does, or it is
-   * still held by `replacing` (a dead holder the caller has decided to take over from).
+   * The write that claims a company for a tenant, for a transaction: only if nobody holds it, the
+   * tenant already does, or it is still held by `replacing` (a holder the caller has decided to
+   * take over from).
    *
    * @param realmId - the QBO company
    * @param tenantId - the new holder
    * @param replacing - the holder being replaced, if any
    * @param now - epoch ms
-   * @returns whether the tenant now holds it
    */
-  async claim(
-    realmId: string,
-    tenantId: string,
-    replacing: string | undefined,
-    now: number,
-  ): Promise<boolean> {
-    try {
-      await documentClient.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...this.key(realmId), tenantId, claimedAt: new Date(now).toISOString() },
-          ConditionExpression: `attribute_not_exists(pk) OR tenantId = :me${
-            replacing ? ' OR tenantId = :old' : ''
-          }`,
-          ExpressionAttributeValues: {
-            ':me': tenantId,
-            ...(replacing ? { ':old': replacing } : {}),
-          },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
-      throw err;
-    }
+  claimItem(realmId: string, tenantId: string, replacing: string | undefined, now: number) {
+    return {
+      TableName: this.tableName,
+      Item: { ...this.key(realmId), tenantId, claimedAt: new Date(now).toISOString() },
+      ConditionExpression: `attribute_not_exists(pk) OR tenantId = :me${
+        replacing ? ' OR tenantId = :old' : ''
+      }`,
+      ExpressionAttributeValues: {
+        ':me': tenantId,
+        ...(replacing ? { ':old': replacing } : {}),
+      },
+    };
   }
 
   /**

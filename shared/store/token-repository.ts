@@ -247,6 +247,23 @@ export class TokenRepository {
       new DeleteCommand({ TableName: this.tableName, Key: this.key(tenantId) }),
     );
   }
+
+  /**
+   * The deletion of a tenant's tokens, only at the version that was read, for a transaction (a
+   * takeover that makes them a revocation).
+   *
+   * @param tenantId - the tenant
+   * @param version - the version read
+   */
+  deleteItem(tenantId: string, version: number) {
+    return {
+      TableName: this.tableName,
+      Key: this.key(tenantId),
+      ConditionExpression: '#version = :read',
+      ExpressionAttributeNames: { '#version': 'version' },
+      ExpressionAttributeValues: { ':read': version },
+    };
+  }
 }
 
 const names = {

@@ -3,14 +3,19 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ChangeNotice } from '#shared/webhooks/notifications.ts';
 import { documentClient } from './dynamo.ts';
-import { tenantPk } from './keys.ts';
 
 /** Intuit retries for days; a week of dedupe keys covers every retry of a delivery. */
 const DEDUPE_TTL_SECONDS = 7 * 24 * 3600;
 
+/**
+ * A delivery's own partition, apart from the tenant's data (`TENANT#…`), so that the public
+ * receiver may write only there (IAM `dynamodb:LeadingKeys`, `lib/sync-data.ts`).
+ */
+const deliveryPk = (tenantId: string) => `WEBHOOK#${tenantId}`;
+
 /** The same events, in any order, give the same key. */
 const deliveryKey = (notices: readonly ChangeNotice[]) =>
-  `WEBHOOK#${createHash('sha256')
+  `DELIVERY#${createHash('sha256')
     .update(
       notices
         .map((n) => n.dedupeKey)
@@ -21,8 +26,9 @@ const deliveryKey = (notices: readonly ChangeNotice[]) =>
 
 /**
  * Webhook deliveries seen, by their events' dedupe keys, so Intuit's retries and duplicates are
- * queued once. Bodies that were signed but unreadable are kept for an operator (never logged), in a
- * system partition because no tenant can be named for them.
+ * queued once, each tenant's in a `WEBHOOK#<tenant>` partition of its own. Bodies that were signed
+ * but unreadable are kept for an operator (never logged), in a system partition because no tenant
+ * can be named for them. These are the only items the public receiver can write.
  */
 export class WebhookRepository {
   /** @param tableName - the sync-state table's physical name */
@@ -53,7 +59,7 @@ export class WebhookRepository {
         new PutCommand({
           TableName: this.tableName,
           Item: {
-            pk: tenantPk(tenantId),
+            pk: deliveryPk(tenantId),
             sk: deliveryKey(notices),
             events: notices.length,
             receivedAt: nowSeconds,
@@ -79,7 +85,7 @@ export class WebhookRepository {
     await documentClient.send(
       new DeleteCommand({
         TableName: this.tableName,
-        Key: { pk: tenantPk(tenantId), sk: deliveryKey(notices) },
+        Key: { pk: deliveryPk(tenantId), sk: deliveryKey(notices) },
       }),
     );
   }

@@ -5,17 +5,17 @@ import {
   toConnectionView,
 } from '#shared/domain/connection.ts';
 import { AppError, UnauthenticatedError } from '#shared/errors.ts';
-import type { TokenVault } from '#shared/oauth/token-vault.ts';
 import type { TokenExpiries } from '#shared/oauth/tokens.ts';
 import { logger } from '#shared/observability/logger.ts';
 import type { GrantQueue } from '#shared/ports/grant-queue.ts';
 import type { ScheduleRegistry } from '#shared/ports/schedule-registry.ts';
 import type { ConnectionRepository } from '#shared/store/connection-repository.ts';
-import { writeTogether } from '#shared/store/dynamo.ts';
+import { type TransactItem, writeTogether } from '#shared/store/dynamo.ts';
 import type { GrantRepository, HeldGrant, RevokeReason } from '#shared/store/grant-repository.ts';
 import type { RealmClaimRepository } from '#shared/store/realm-claim-repository.ts';
 import type { TokenRepository } from '#shared/store/token-repository.ts';
 import { type AfterReconnectDeps, afterReconnect } from './after-reconnect.ts';
+import { planClaim } from './company-claim.ts';
 import { confirmationRef } from './receive-consent.ts';
 import { queueRevocation } from './revoke-held-grant.ts';
 
@@ -26,7 +26,6 @@ export interface ConfirmConnectDeps extends AfterReconnectDeps {
   readonly grants: GrantRepository;
   readonly grantQueue: GrantQueue;
   readonly tokens: TokenRepository;
-  readonly vault: Pick<TokenVault, 'delete'>;
   readonly schedules: ScheduleRegistry;
   readonly config: { readonly defaultTimezone: string };
 }
@@ -36,13 +35,6 @@ export interface Confirmer {
   readonly tenantId: string;
   readonly subject: string;
 }
-
-/**
- * A company held only by a dead grant can be taken over by a newly confirmed consent: its holder
- * disconnected, Intuit told us the app was disconnected inside QuickBooks, or it has needed a
- * reconnect for this long.
- */
-export const DEAD_GRANT_AFTER_MS = 30 * 24 * 3600_000;
 
 /**
  * `POST /integrations/quickbooks/confirm`: the admin who started "Connect QuickBooks" finishes it.
@@ -103,19 +95,8 @@ export async function confirmConnect(
         'Start again and confirm the switch to connect another company.',
     );
   }
-  const replaced = await claimCompany(deps, grant, now);
-  if (replaced === false) {
-    await refuse(deps, grant, 'company_in_use');
-    throw new AppError(
-      'conflict',
-      'company_in_use',
-      'That QuickBooks company is connected to another TradelyHQ account. It must be ' +
-        'disconnected there first.',
-    );
-  }
-  if (previous && previous.realmId !== grant.realmId) {
-    await deps.claims.release(previous.realmId, tenantId);
-  }
+  const claim = await planClaim(deps, tenantId, grant.realmId, now);
+  if (claim.refused) return refuseInUse(deps, grant);
 
   const sameCompany = previous?.realmId === grant.realmId;
   const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -140,9 +121,22 @@ export async function confirmConnect(
   };
   // The schedule first: a connection is never shown as connected without its nightly reconcile.
   await deps.schedules.upsert(tenantId, connection.timezone);
-  const replacedRef = await adopt(deps, grant, connection, now);
-  if (replaced) await releaseFrom(deps, replaced, grant.realmId, now);
+  const replacedRef = await adopt(deps, grant, connection, claim.items, now);
+  if (previous && previous.realmId !== grant.realmId) {
+    await deps.claims.release(previous.realmId, tenantId);
+  }
   if (replacedRef) await queueRevocation(deps.grantQueue, replacedRef, tenantId);
+  const takenFrom = claim.takeOver?.tenantId;
+  if (claim.takeOver) {
+    await deps.schedules.delete(claim.takeOver.tenantId);
+    if (claim.takeOver.revokeRef) {
+      await queueRevocation(deps.grantQueue, claim.takeOver.revokeRef, claim.takeOver.tenantId);
+    }
+    logger.warn('QuickBooks company taken over from a dead connection', {
+      tenantId: claim.takeOver.tenantId,
+      realmId: grant.realmId,
+    });
+  }
   // Parked pushes go out again; changes missed while disconnected are caught up.
   await afterReconnect(deps, tenantId);
   logger.info('QuickBooks connected', {
@@ -150,7 +144,7 @@ export async function confirmConnect(
     realmId: grant.realmId,
     sameCompany,
     previous: previous?.status,
-    tookOverFrom: replaced || undefined,
+    tookOverFrom: takenFrom,
     replacedGrant: replacedRef !== undefined,
   });
   return toConnectionView(connection, now);
@@ -161,24 +155,28 @@ const ADOPT_ATTEMPTS = 3;
 
 /**
  * One transaction makes the grant the tenant's connection: its tokens into the tenant's row, its
- * record deleted, the connection written, and the grant it replaces (the tenant's earlier one, if
- * any) kept as a revocation. So a confirm that fails anywhere before leaves its grant `confirming`
- * (the sweep revokes it), and one that succeeds leaves no grant unaccounted for.
+ * record deleted, the connection written, the company claimed (and a dead holder's hold ended,
+ * see {@link planClaim}), and the grant it replaces (the tenant's earlier one, if any) kept as a
+ * revocation. So a confirm that fails anywhere before leaves its grant `confirming` (the sweep
+ * revokes it), one that succeeds leaves no grant unaccounted for, and a takeover and the old
+ * holder's reconnect cannot both win.
  *
  * @returns the id of the revocation of the replaced grant, if there was one
  * @throws AppError `confirmation_expired` when the grant is no longer `confirming` (the sweep took
- *   it after a confirm that ran past its deadline)
+ *   it after a confirm that ran past its deadline); `company_in_use` when the claim lost a race
  */
 async function adopt(
   deps: ConfirmConnectDeps,
   grant: HeldGrant,
   connection: Connection,
+  claimItems: readonly TransactItem[],
   now: number,
 ): Promise<string | undefined> {
   const tenantId = grant.tenantId;
   for (let attempt = 1; ; attempt += 1) {
     const held = await deps.tokens.get(tenantId);
     const replacedRef = held ? `replaced-${tenantId}-${randomUUID()}` : undefined;
+    // The first three in this order: a refusal is told apart by its index.
     const refused = await writeTogether([
       {
         Update: deps.tokens.replaceItem(
@@ -189,6 +187,7 @@ async function adopt(
       },
       { Delete: deps.grants.deleteItem(grant.ref, 'confirming') },
       { Put: deps.connections.putItem(connection) },
+      ...claimItems,
       ...(held && replacedRef
         ? [
             {
@@ -218,6 +217,8 @@ async function adopt(
           'Click Connect QuickBooks again.',
       );
     }
+    // The claim lost a race: another tenant, or the old holder's reconnect, won the company.
+    if (refused.some((i) => i >= 3)) await refuseInUse(deps, grant);
     // The tenant's tokens changed since they were read (a refresh): read them again.
     if (attempt >= ADOPT_ATTEMPTS)
       throw new Error('The tenant tokens kept changing during a confirm');
@@ -231,62 +232,19 @@ const expiriesOf = (t: TokenExpiries) => ({
 });
 
 /**
- * Claims the grant's company for its tenant.
+ * The company is another tenant's (or another tenant won it at the same moment): the grant goes
+ * back to Intuit and the admin is told.
  *
- * @returns the tenant whose dead hold was taken over, `''` when there was none, or `false` when
- *   another tenant holds the company (or won a simultaneous claim)
+ * @throws AppError `company_in_use`, always
  */
-async function claimCompany(
-  deps: ConfirmConnectDeps,
-  grant: HeldGrant,
-  now: number,
-): Promise<string | false> {
-  const holder = await deps.claims.holder(grant.realmId);
-  // Connections made before claims existed are found on the realm index.
-  const others = holder
-    ? holder === grant.tenantId
-      ? []
-      : [holder]
-    : (await deps.connections.tenantsOfRealm(grant.realmId))
-        .filter((c) => c.tenantId !== grant.tenantId && c.status !== 'disconnected')
-        .map((c) => c.tenantId);
-  for (const other of others) {
-    if (!isDeadHold(await deps.connections.get(other), grant.realmId, now)) return false;
-  }
-  const replacing = holder && holder !== grant.tenantId ? holder : undefined;
-  if (!(await deps.claims.claim(grant.realmId, grant.tenantId, replacing, now))) return false;
-  return others[0] ?? '';
-}
-
-/**
- * Whether a tenant's hold on a company is dead: it is not connected to it, or its grant is known
- * dead at Intuit, or it has waited for a reconnect for {@link DEAD_GRANT_AFTER_MS}.
- */
-function isDeadHold(connection: Connection | undefined, realmId: string, now: number): boolean {
-  if (!connection || connection.realmId !== realmId || connection.status === 'disconnected') {
-    return true;
-  }
-  if (connection.status !== 'reconnect_required') return false;
-  if (connection.disconnectedInQuickBooksAt) return true;
-  const since = connection.reconnectRequiredAt ? Date.parse(connection.reconnectRequiredAt) : now;
-  return now - since > DEAD_GRANT_AFTER_MS;
-}
-
-/** The old holder of a company taken over: disconnected, with its dead tokens and schedule gone. */
-async function releaseFrom(
-  deps: ConfirmConnectDeps,
-  tenantId: string,
-  realmId: string,
-  now: number,
-): Promise<void> {
-  await deps.vault.delete(tenantId);
-  await deps.schedules.delete(tenantId);
-  await deps.connections.patch(tenantId, {
-    status: 'disconnected',
-    reconnectReason: null,
-    companyTakenOverAt: new Date(now).toISOString(),
-  });
-  logger.warn('QuickBooks company taken over from a dead connection', { tenantId, realmId });
+async function refuseInUse(deps: ConfirmConnectDeps, grant: HeldGrant): Promise<never> {
+  await refuse(deps, grant, 'company_in_use');
+  throw new AppError(
+    'conflict',
+    'company_in_use',
+    'That QuickBooks company is connected to another TradelyHQ account. It must be ' +
+      'disconnected there first.',
+  );
 }
 
 /** A refused confirmation: the grant goes back to Intuit, now. */

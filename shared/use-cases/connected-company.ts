@@ -1,4 +1,4 @@
-import type { Connection } from '#shared/domain/connection.ts';
+import { type Connection, needsReconnect } from '#shared/domain/connection.ts';
 import { NotConnectedError, ReconnectRequiredError } from '#shared/oauth/errors.ts';
 import type { QboClient } from '#shared/qbo/qbo-client.ts';
 import type { ConnectionRepository } from '#shared/store/connection-repository.ts';
@@ -23,7 +23,7 @@ export async function connectedCompany(
 ): Promise<{ readonly connection: Connection; readonly qbo: QboClient }> {
   const connection = await deps.connections.get(tenantId);
   if (!connection || connection.status === 'disconnected') throw new NotConnectedError();
-  if (connection.status === 'reconnect_required') {
+  if (needsReconnect(connection.status)) {
     throw new ReconnectRequiredError(connection.reconnectReason ?? 'reconnect required');
   }
   return { connection, qbo: deps.qbo(tenantId) };

@@ -1,4 +1,4 @@
-import type { Connection } from '#shared/domain/connection.ts';
+import { type Connection, needsReconnect } from '#shared/domain/connection.ts';
 import { logger } from '#shared/observability/logger.ts';
 import { publishCounts } from '#shared/observability/metrics.ts';
 import type { Clock } from '#shared/ports/clock.ts';
@@ -46,7 +46,8 @@ export async function fleetHealth(deps: {
   await deps.connections.forEachConnection(async (page) => {
     for (const c of page) {
       if (c.status === 'connected') counts.connected += 1;
-      else if (c.status === 'reconnect_required') counts.reconnectRequired += 1;
+      // A lapsed subscription also waits on the tenant (renew, then reconnect).
+      else if (needsReconnect(c.status)) counts.reconnectRequired += 1;
       else counts.disconnected += 1;
       if (c.status === 'connected' && isOverdue(c, now)) overdue.push(c.tenantId);
     }

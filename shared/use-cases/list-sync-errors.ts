@@ -1,3 +1,4 @@
+import { needsReconnect } from '#shared/domain/connection.ts';
 import type { SyncError, SyncErrorKind } from '#shared/domain/sync-error.ts';
 import type { ConnectionRepository } from '#shared/store/connection-repository.ts';
 import type { SyncErrorRepository } from '#shared/store/sync-error-repository.ts';
@@ -26,7 +27,7 @@ export async function listSyncErrors(
 ): Promise<SyncErrorsPage> {
   const connection = await deps.connections.get(tenantId);
   const page = await deps.syncErrors.list(tenantId, options);
-  const reconnectRequired = connection?.status === 'reconnect_required';
+  const reconnectRequired = needsReconnect(connection?.status);
   return {
     reconnectRequired,
     reconnectReason: reconnectRequired ? (connection?.reconnectReason ?? null) : null,

@@ -405,6 +405,7 @@ async function failed(
       tenantId,
       'The QuickBooks subscription of this company has ended or has a billing problem, so ' +
         'QuickBooks is read-only (QuickBooks said "Invalid Company Status"). Renew it in QuickBooks',
+      'subscription_lapsed',
     );
     await save(deps, record, {
       status: 'queued',

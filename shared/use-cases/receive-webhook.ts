@@ -3,7 +3,7 @@ import { logger } from '#shared/observability/logger.ts';
 import { publishCounts } from '#shared/observability/metrics.ts';
 import type { ChangeQueue } from '#shared/ports/change-queue.ts';
 import type { Clock } from '#shared/ports/clock.ts';
-import type { ConnectionRepository } from '#shared/store/connection-repository.ts';
+import type { RealmClaimRepository } from '#shared/store/realm-claim-repository.ts';
 import type { WebhookRepository } from '#shared/store/webhook-repository.ts';
 import {
   type ChangeNotice,
@@ -37,7 +37,8 @@ export interface WebhookReceipt {
 
 /** What {@link receiveWebhook} needs. */
 export interface ReceiveWebhookDeps {
-  readonly connections: ConnectionRepository;
+  /** Who holds each company: the one item a confirm's transaction writes, never the realm index. */
+  readonly claims: Pick<RealmClaimRepository, 'holder'>;
   readonly webhooks: WebhookRepository;
   readonly queue: ChangeQueue;
   readonly clock: Clock;
@@ -94,8 +95,7 @@ export async function receiveWebhook(
       continue;
     }
     if (!owners.has(notice.realmId)) {
-      const connections = await deps.connections.tenantsOfRealm(notice.realmId);
-      owners.set(notice.realmId, connections.find((c) => c.status !== 'disconnected')?.tenantId);
+      owners.set(notice.realmId, await deps.claims.holder(notice.realmId));
     }
     const tenantId = owners.get(notice.realmId);
     if (!tenantId) {

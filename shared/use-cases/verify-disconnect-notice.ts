@@ -4,6 +4,7 @@ import { logger } from '#shared/observability/logger.ts';
 import type { Clock } from '#shared/ports/clock.ts';
 import type { QboClient } from '#shared/qbo/qbo-client.ts';
 import type { ConnectionRepository } from '#shared/store/connection-repository.ts';
+import type { RealmClaimRepository } from '#shared/store/realm-claim-repository.ts';
 
 /**
  * Intuit's Disconnect URL: a user disconnected the app from inside QuickBooks, and Intuit sent
@@ -22,16 +23,18 @@ import type { ConnectionRepository } from '#shared/store/connection-repository.t
 export async function verifyDisconnectNotice(
   deps: {
     readonly connections: ConnectionRepository;
+    readonly claims: Pick<RealmClaimRepository, 'holder'>;
     readonly qbo: (tenantId: string) => QboClient;
     readonly clock: Clock;
   },
   realmId: string,
 ): Promise<'connected' | 'reconnect_required' | 'unknown'> {
-  const connected = (await deps.connections.tenantsOfRealm(realmId)).filter(
-    (c) => c.status === 'connected',
-  );
-  const [connection] = connected;
-  if (!connection) return 'unknown';
+  const holder = await deps.claims.holder(realmId);
+  const connection = holder ? await deps.connections.get(holder) : undefined;
+  const holds =
+    connection?.realmId === realmId &&
+    (connection.status === 'connected' || connection.status === 'subscription_lapsed');
+  if (!connection || !holds) return 'unknown';
   // One check per company per minute, whatever the number of notices.
   if (!(await deps.connections.claimGrantCheck(connection.tenantId, deps.clock.now(), 60_000))) {
     return 'connected';

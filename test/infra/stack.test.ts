@@ -439,9 +439,20 @@ describe('Stack: webhooks', () => {
         ([, p]) =>
           (p.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
       );
-    const actions = statements.flatMap((st) => [st.Action].flat() as string[]);
-    const dynamo = actions.filter((a) => a.startsWith('dynamodb:')).sort();
-    expect(dynamo).toEqual(['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query']);
+    // Each DynamoDB right is held to its own partitions: never a tenant's data.
+    const dynamo = statements
+      .filter((st) => JSON.stringify(st.Action).includes('dynamodb:'))
+      .map((st) => ({
+        actions: [st.Action].flat(),
+        partitions: (st.Condition as Record<string, Record<string, unknown>>)?.[
+          'ForAllValues:StringLike'
+        ]?.['dynamodb:LeadingKeys'],
+      }));
+    expect(dynamo).toEqual([
+      { actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'], partitions: ['WEBHOOK#*'] },
+      { actions: ['dynamodb:PutItem'], partitions: ['SYSTEM#webhooks'] },
+      { actions: ['dynamodb:GetItem'], partitions: ['REALM#*'] },
+    ]);
     const secrets = statements.filter((st) =>
       [st.Action].flat().includes('secretsmanager:GetSecretValue'),
     );

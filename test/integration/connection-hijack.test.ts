@@ -3,11 +3,12 @@ import { localGrantQueue } from '#shared/adapters/local/local-queues.ts';
 import { IntuitUnavailableError } from '#shared/oauth/errors.ts';
 import { IntuitOAuthClient } from '#shared/oauth/intuit-oauth.ts';
 import { ConnectionRepository } from '#shared/store/connection-repository.ts';
+import { RealmClaimRepository } from '#shared/store/realm-claim-repository.ts';
 import { syncStateTable, tenantProviderKeysTable } from '#shared/store/tables.ts';
 import { TokenRepository } from '#shared/store/token-repository.ts';
-import { DEAD_GRANT_AFTER_MS } from '#shared/use-cases/confirm-connect.ts';
 import { newTenantId } from '../support/local-api.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
+import { invoiceBody, pushInvoice } from '../support/push.ts';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -21,6 +22,7 @@ afterAll(() => stack.close());
 
 const connections = new ConnectionRepository(syncStateTable.localName);
 const tokens = new TokenRepository(tenantProviderKeysTable.localName);
+const claims = new RealmClaimRepository(syncStateTable.localName);
 
 interface ConnectionView {
   status: string;
@@ -205,19 +207,74 @@ describe('One holder per company, proven by Intuit', () => {
     expect(await tokens.get(old)).toBeUndefined();
   });
 
-  it(`lets a takeover happen after ${DEAD_GRANT_AFTER_MS / 86_400_000} days of reconnect_required, not before`, async () => {
+  it("takes over at once a company whose holder's own grant Intuit refused (invalid_grant)", async () => {
+    const company = await stack.world.newCompany('Sold Co');
+    const [old, next] = [newTenantId('old'), newTenantId('new')];
+    await stack.connect(old, company);
+    await stack.world.admin('POST', `/_admin/companies/${company}/revoke`);
+    // The old holder's next QBO call meets Intuit's invalid_grant on its own refresh token.
+    await stack.call(old, 'GET', '/integrations/quickbooks/accounts');
+    expect((await statusOf(old)).status).toBe('reconnect_required');
+    expect((await stack.connect(next, company)).searchParams.get('quickbooks')).toBe('connected');
+    const was = await statusOf(old);
+    expect(was.status).toBe('disconnected');
+    expect(was.warning).toMatch(/connected to another TradelyHQ account/);
+    // Its grant became a revocation (not deleted unrevoked): nothing of it is live at Intuit.
+    expect(await tokens.get(old)).toBeUndefined();
+    await vi.waitFor(async () => expect(await grantsOf(company)).toEqual(['revoked', 'live']));
+  });
+
+  it('never takes over a lapsed subscription, however long it lasts', async () => {
     const company = await stack.world.newCompany('Lapsed Co');
     const [old, next] = [newTenantId('old'), newTenantId('new')];
     await stack.connect(old, company);
-    const since = (ms: number) => new Date(Date.now() - ms).toISOString();
-    await connections.patch(old, {
-      status: 'reconnect_required',
-      reconnectReason: 'Intuit answered invalid_grant',
-      reconnectRequiredAt: since(DEAD_GRANT_AFTER_MS - 3_600_000),
-    });
+    await stack.world.admin('POST', `/_admin/companies/${company}/lapse`);
+    await pushInvoice(stack, old, 'inv_1', invoiceBody());
+    await vi.waitFor(async () => expect((await statusOf(old)).status).toBe('subscription_lapsed'));
+    // Lapsed for 31 days already (time alone never makes a hold dead), and just renewed, so Intuit
+    // lets another tenant's admin consent again, while the old holder has not reconnected yet.
+    const lapsedSince = new Date(Date.now() - 31 * 86_400_000).toISOString();
+    await connections.patch(old, { reconnectRequiredAt: lapsedSince });
+    await stack.world.admin('POST', `/_admin/companies/${company}/reactivate`);
     expect((await stack.connect(next, company)).searchParams.get('reason')).toBe('company_in_use');
-    await connections.patch(old, { reconnectRequiredAt: since(DEAD_GRANT_AFTER_MS + 3_600_000) });
-    expect((await stack.connect(next, company)).searchParams.get('quickbooks')).toBe('connected');
+    expect((await statusOf(old)).status).toBe('subscription_lapsed');
+    expect(await tokens.get(old)).toMatchObject({ realmId: company });
+    // Nor a holder marked for a reconnect without Intuit saying its grant is dead (an operator's
+    // prompt): its grant still works.
+    await connections.patch(old, { status: 'reconnect_required' });
+    expect((await stack.connect(next, company)).searchParams.get('reason')).toBe('company_in_use');
+    await vi.waitFor(async () =>
+      expect((await grantsOf(company)).filter((g) => g === 'live')).toHaveLength(1),
+    );
+  });
+
+  it('lets one of a reconnect and a takeover win, and tells the other', async () => {
+    const company = await stack.world.newCompany('Contested Co');
+    const [old, next] = [newTenantId('old'), newTenantId('new')];
+    await stack.connect(old, company);
+    await stack.world.admin('POST', `/_admin/companies/${company}/revoke`);
+    await stack.call(old, 'GET', '/integrations/quickbooks/accounts');
+    expect((await statusOf(old)).status).toBe('reconnect_required');
+    // Both consent, then both confirm at the same moment.
+    const pages = await Promise.all([stack.consent(old, company), stack.consent(next, company)]);
+    const answers = await Promise.all(
+      [old, next].map((tenantId, i) =>
+        stack.call(tenantId, 'POST', '/integrations/quickbooks/confirm', {
+          confirmation: pages[i]?.searchParams.get('confirmation'),
+        }),
+      ),
+    );
+    expect(answers.map((r) => r.status).sort()).toEqual([200, 409]);
+    const winner = answers[0]?.status === 200 ? old : next;
+    const loser = winner === old ? next : old;
+    expect(await statusOf(winner)).toMatchObject({ status: 'connected', realmId: company });
+    expect((await statusOf(loser)).status).toBe('disconnected');
+    if (loser === old) expect((await statusOf(old)).warning).toMatch(/another TradelyHQ account/);
+    // One live grant at Intuit, the winner's; the company's webhooks reach the winner.
+    await vi.waitFor(async () =>
+      expect((await grantsOf(company)).filter((g) => g === 'live')).toHaveLength(1),
+    );
+    expect(await claims.holder(company)).toBe(winner);
   });
 });
 

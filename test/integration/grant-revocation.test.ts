@@ -202,7 +202,7 @@ describe('Every grant is revoked: replaced grants and records', () => {
   });
 
   it('keeps a revocation record at least as long as a dead-letter queue keeps its job', async () => {
-    const { tenantId, company } = await connectedTenant();
+    const { tenantId } = await connectedTenant();
     intuitRevokeDown();
     const before = Date.now();
     await stack.call(tenantId, 'DELETE', '/integrations/quickbooks');

@@ -186,7 +186,7 @@ describe('A lapsed QuickBooks subscription', () => {
     const connection = (await (
       await stack.call(tenantId, 'GET', '/integrations/quickbooks')
     ).json()) as Json;
-    expect(connection.status).toBe('reconnect_required');
+    expect(connection.status).toBe('subscription_lapsed');
     expect(connection.reconnectReason).toMatch(/subscription .*ended/);
     expect(connection.reconnectReason).toMatch(/Reconnect QuickBooks/);
     const shown = await panel(tenantId);

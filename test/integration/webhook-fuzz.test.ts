@@ -3,7 +3,6 @@ import { paginateScan, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { documentClient } from '#shared/store/dynamo.ts';
-import { tenantPk } from '#shared/store/keys.ts';
 import { syncStateTable } from '#shared/store/tables.ts';
 import { startTestStack, type TestStack, WEBHOOK_TOKEN } from '../support/local-stack.ts';
 
@@ -28,7 +27,7 @@ async function storedWebhookKeys(): Promise<Set<string>> {
     { client: documentClient },
     {
       TableName: syncStateTable.localName,
-      FilterExpression: 'begins_with(sk, :w) OR begins_with(sk, :u)',
+      FilterExpression: 'begins_with(pk, :w) OR begins_with(sk, :u)',
       ExpressionAttributeValues: { ':w': 'WEBHOOK#', ':u': 'UNREADABLE#' },
       ConsistentRead: true,
     },
@@ -44,8 +43,8 @@ async function ownerEventKeys(): Promise<string[]> {
   const { Items = [] } = await documentClient.send(
     new QueryCommand({
       TableName: syncStateTable.localName,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :w)',
-      ExpressionAttributeValues: { ':pk': tenantPk(owner), ':w': 'WEBHOOK#' },
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': `WEBHOOK#${owner}` },
       ConsistentRead: true,
     }),
   );

@@ -13,7 +13,7 @@ it('counts a refused signature in a CloudWatch metric (EMF), storing nothing', a
   );
   const receipt = await receiveWebhook(
     {
-      connections: untouched as never,
+      claims: untouched as never,
       webhooks: untouched as never,
       queue: untouched as never,
       clock: { now: () => 0 },
