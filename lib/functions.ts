@@ -19,13 +19,16 @@ export interface FunctionSpec {
    */
   readonly trigger: 'route' | { readonly queue: QueueName } | 'hourly';
   /**
-   * The sync-state table: read, read and write, or only what the public webhook receiver needs
-   * (put and delete its records, query the realm index).
+   * The sync-state table: read, read and write, or, for the public functions, only their own
+   * partitions: the webhook receiver's delivery records and claim reads (`webhook-records`), the
+   * callback's pending OAuth flows (`oauth-states`).
    */
-  readonly syncTable?: 'read' | 'readwrite' | 'webhook-records';
+  readonly syncTable?: 'read' | 'readwrite' | 'webhook-records' | 'oauth-states';
   /**
-   * Tokens: `tenant_provider_keys` read/write and the token key, to seal (`store`), to open
-   * (`read`) or both. Only these functions may use the key (its policy names their roles).
+   * Tokens: the token key, to open (`read`) or to seal and open (`both`) with `tenant_provider_keys`
+   * read/write; or, for the public callback, to seal a new grant and store it pending (`store`:
+   * `kms:GenerateDataKey`, and `PutItem` on `GRANT#` items only). Only these functions may use the
+   * key (its policy names their roles).
    */
   readonly tokens?: 'store' | 'read' | 'both';
   /** The Intuit app's secret and settings (client id and secret, redirect URI, portal). */
@@ -70,12 +73,13 @@ export const FUNCTIONS = {
     syncTable: 'readwrite',
     intuitApp: true,
   },
-  // Public: seals the new grant and keeps it pending; it can never open a token.
+  // Public: seals the new grant and keeps it pending; it can never open a token, read a tenant's
+  // data or touch a token row.
   'quickbooks-callback': {
     description: "Intuit's OAuth redirect: keeps the grant",
     timeoutSeconds: INTUIT_CALL_SECONDS,
     trigger: 'route',
-    syncTable: 'readwrite',
+    syncTable: 'oauth-states',
     tokens: 'store',
     intuitApp: true,
     sendsTo: ['grants'],

@@ -267,10 +267,15 @@ export class IntegrationStack extends Stack {
     const { syncState, tenantProviderKeys, tokenKey } = this.data;
     if (spec.syncTable === 'webhook-records') {
       this.data.bindWebhookRecords(fn, ENV.syncTable);
+    } else if (spec.syncTable === 'oauth-states') {
+      this.data.bindOAuthStates(fn, ENV.syncTable);
     } else if (spec.syncTable) {
       fn.bindTable(syncState, ENV.syncTable, spec.syncTable);
     }
-    if (spec.tokens) {
+    if (spec.tokens === 'store') {
+      this.data.bindPendingGrants(fn, ENV.keysTable);
+      fn.bindTokenKey(tokenKey, spec.tokens);
+    } else if (spec.tokens) {
       fn.bindTable(tenantProviderKeys, ENV.keysTable, 'readwrite');
       fn.bindTokenKey(tokenKey, spec.tokens);
     } else if (spec.grantSweep) {

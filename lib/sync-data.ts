@@ -30,6 +30,9 @@ export interface SyncDataProps {
   readonly envName: string;
 }
 
+/** A function to which table rights are granted, and the table's name handed. */
+type Grantee = IGrantable & { addEnvironment(k: string, v: string): unknown };
+
 /**
  * The data the stack holds, and the keys that protect it:
  *
@@ -135,24 +138,58 @@ export class SyncData extends Construct {
    * @param fn - the receiver
    * @param envName - environment variable that receives the table name
    */
-  bindWebhookRecords<F extends IGrantable & { addEnvironment(k: string, v: string): unknown }>(
-    fn: F,
-    envName: string,
-  ): F {
+  bindWebhookRecords<F extends Grantee>(fn: F, envName: string): F {
     fn.addEnvironment(envName, this.syncState.tableName);
-    const only = (actions: string[], partitions: string[]) =>
-      fn.grantPrincipal.addToPrincipalPolicy(
-        new PolicyStatement({
-          actions,
-          resources: [this.syncState.tableArn],
-          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': partitions } },
-        }),
-      );
-    only(['dynamodb:PutItem', 'dynamodb:DeleteItem'], ['WEBHOOK#*']);
-    only(['dynamodb:PutItem'], ['SYSTEM#webhooks']);
-    only(['dynamodb:GetItem'], ['REALM#*']);
-    this.tableKey.grant(fn, 'kms:Decrypt');
+    this.onlyPartitions(
+      fn,
+      this.syncState,
+      ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
+      ['WEBHOOK#*'],
+    );
+    this.onlyPartitions(fn, this.syncState, ['dynamodb:PutItem'], ['SYSTEM#webhooks']);
+    this.onlyPartitions(fn, this.syncState, ['dynamodb:GetItem'], ['REALM#*']);
     return fn;
+  }
+
+  /**
+   * Lets the public OAuth callback consume a pending flow (`DeleteItem` on `OAUTH#…` partitions,
+   * `dynamodb:LeadingKeys`) and nothing else of the sync-state table.
+   *
+   * @param fn - the callback
+   * @param envName - environment variable that receives the table name
+   */
+  bindOAuthStates<F extends Grantee>(fn: F, envName: string): F {
+    fn.addEnvironment(envName, this.syncState.tableName);
+    this.onlyPartitions(fn, this.syncState, ['dynamodb:DeleteItem'], ['OAUTH#*']);
+    return fn;
+  }
+
+  /**
+   * Lets the public OAuth callback store a new pending grant (`PutItem` on `GRANT#…` items,
+   * `dynamodb:LeadingKeys`) and nothing else of the token table: no token row, no read.
+   *
+   * @param fn - the callback
+   * @param envName - environment variable that receives the table name
+   */
+  bindPendingGrants<F extends Grantee>(fn: F, envName: string): F {
+    fn.addEnvironment(envName, this.tenantProviderKeys.tableName);
+    this.onlyPartitions(fn, this.tenantProviderKeys, ['dynamodb:PutItem'], ['GRANT#*']);
+    return fn;
+  }
+
+  /**
+   * Grants actions on a table's items whose partition key matches one of the patterns (and the
+   * table key's `kms:Decrypt`, which DynamoDB uses on the caller's behalf).
+   */
+  private onlyPartitions(fn: Grantee, table: TableV2, actions: string[], partitions: string[]) {
+    fn.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions,
+        resources: [table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': partitions } },
+      }),
+    );
+    this.tableKey.grant(fn, 'kms:Decrypt');
   }
 
   /**
@@ -165,10 +202,7 @@ export class SyncData extends Construct {
    * @param fn - the watchdog
    * @param envName - environment variable that receives the table name
    */
-  bindGrantSweep<F extends IGrantable & { addEnvironment(k: string, v: string): unknown }>(
-    fn: F,
-    envName: string,
-  ): F {
+  bindGrantSweep<F extends Grantee>(fn: F, envName: string): F {
     const table = this.tenantProviderKeys;
     fn.addEnvironment(envName, table.tableName);
     fn.grantPrincipal.addToPrincipalPolicy(
@@ -177,14 +211,7 @@ export class SyncData extends Construct {
         resources: [`${table.tableArn}/index/${GRANT_DEADLINE_INDEX}`],
       }),
     );
-    fn.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: ['dynamodb:UpdateItem'],
-        resources: [table.tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['GRANT#*'] } },
-      }),
-    );
-    this.tableKey.grant(fn, 'kms:Decrypt');
+    this.onlyPartitions(fn, table, ['dynamodb:UpdateItem'], ['GRANT#*']);
     return fn;
   }
 

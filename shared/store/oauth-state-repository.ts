@@ -1,7 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from './dynamo.ts';
-import { tenantPk } from './keys.ts';
 
 /** What a pending OAuth flow remembers between `connect` and the callback. */
 export interface PendingOAuth {
@@ -17,6 +16,11 @@ export interface PendingOAuth {
   readonly expiresAt: number;
 }
 
+/**
+ * A tenant's pending flows live in a partition of their own, apart from its data (`TENANT#…`), so
+ * that the public callback may touch only them (IAM `dynamodb:LeadingKeys`, `lib/sync-data.ts`).
+ */
+const statePk = (tenantId: string) => `OAUTH#${tenantId}`;
 const stateSk = (nonce: string) => `OAUTHSTATE#${nonce}`;
 
 /** Pending OAuth flows: written once, consumed at most once. */
@@ -33,7 +37,7 @@ export class OAuthStateRepository {
     await documentClient.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { pk: tenantPk(pending.tenantId), sk: stateSk(pending.nonce), ...pending },
+        Item: { pk: statePk(pending.tenantId), sk: stateSk(pending.nonce), ...pending },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
@@ -56,7 +60,7 @@ export class OAuthStateRepository {
       const { Attributes } = await documentClient.send(
         new DeleteCommand({
           TableName: this.tableName,
-          Key: { pk: tenantPk(tenantId), sk: stateSk(nonce) },
+          Key: { pk: statePk(tenantId), sk: stateSk(nonce) },
           ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now',
           ExpressionAttributeValues: { ':now': nowSeconds },
           ReturnValues: 'ALL_OLD',

@@ -597,6 +597,97 @@ describe('IAM rehearsal: every AWS call of every function against its role', () 
     },
   );
 
+  /**
+   * What a public function could do with a tenant's data or tokens if its code were taken over:
+   * every read and write of the tables on a tenant's partition (`TENANT#…`), every index, and
+   * opening a token under a tenant's encryption context. The answer must be nothing.
+   */
+  async function tenantDataReachable(stack: DeployedStack): Promise<string[]> {
+    const publicFunctions = [
+      ...new Set(routes.filter((r) => r.auth === 'public').map((r) => r.handler)),
+    ];
+    const arn = (name: string) =>
+      `arn:aws:dynamodb:${resolved.region}:${resolved.account}:table/${name}`;
+    const tables = [envOf('SYNC_TABLE_NAME'), envOf('KEYS_TABLE_NAME')].map(arn);
+    const indexes = [`${tables[0]}/index/byRealm`, `${tables[1]}/index/byDeadline`];
+    const tokenKey = envOf('TOKEN_KEY_ARN');
+    const actions = [
+      'GetItem',
+      'Query',
+      'Scan',
+      'PutItem',
+      'UpdateItem',
+      'DeleteItem',
+      'BatchGetItem',
+    ];
+    const probes: PermissionRequest[] = publicFunctions.flatMap((fn) => [
+      ...tables.flatMap((table) =>
+        actions.map((action) => ({
+          fn,
+          action: `dynamodb:${action}`,
+          resource: table,
+          context: { 'dynamodb:LeadingKeys': ['TENANT#probe'] },
+          because: "a tenant's data or token row",
+        })),
+      ),
+      ...indexes.flatMap((index) =>
+        ['Query', 'Scan'].map((action) => ({
+          fn,
+          action: `dynamodb:${action}`,
+          resource: index,
+          context: {},
+          because: 'an index',
+        })),
+      ),
+      {
+        fn,
+        action: 'kms:Decrypt',
+        resource: tokenKey,
+        context: {
+          'kms:EncryptionContext:tenantId': 'probe',
+          'kms:EncryptionContext:provider': 'quickbooks',
+          'kms:EncryptionContextKeys': ['tenantId', 'provider'],
+        },
+        because: "opening a tenant's token",
+      },
+    ]);
+    const denied = new Set(
+      (await evaluate(stack, probes)).map((d) => JSON.stringify(d.fn + d.action + d.resource)),
+    );
+    return probes
+      .filter((p) => !denied.has(JSON.stringify(p.fn + p.action + p.resource)))
+      .map((p) => `${p.fn}: ${p.action} on ${p.resource} (${p.because})`);
+  }
+
+  it("lets no public function read or write a tenant's data or tokens", async () => {
+    expect(await tenantDataReachable(deployed)).toEqual([]);
+    // The rule bites: the callback as it was before (read and write on both tables) fails it.
+    const callback = deployed.functions['quickbooks-callback'] as DeployedFunction;
+    const widened = {
+      name: 'widened',
+      document: {
+        Statement: [
+          {
+            Effect: 'Allow' as const,
+            Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+            Resource: `arn:aws:dynamodb:${resolved.region}:${resolved.account}:table/${envOf('KEYS_TABLE_NAME')}`,
+          },
+        ],
+      },
+    };
+    const before = {
+      ...deployed,
+      functions: {
+        ...deployed.functions,
+        'quickbooks-callback': { ...callback, policies: [...callback.policies, widened] },
+      },
+    };
+    expect(await tenantDataReachable(before)).toEqual([
+      expect.stringMatching(/^quickbooks-callback: dynamodb:GetItem on .*tenant_provider_keys/),
+      expect.stringMatching(/^quickbooks-callback: dynamodb:PutItem on .*tenant_provider_keys/),
+    ]);
+  });
+
   it('fails when the token key policy leaves a token function out, or a call names no tenant', async () => {
     const keyId = Object.keys(resolved.resources).find((id) => id.startsWith('DataTokenKey'));
     const keyPolicy = resolved.resources[keyId as string]?.Properties.KeyPolicy as PolicyDocument;

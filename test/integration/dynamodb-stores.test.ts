@@ -107,7 +107,7 @@ describe('time to live, which only DynamoDB Local turns on (dynalite has no Upda
     const { Item } = await documentClient.send(
       new GetCommand({
         TableName: syncStateTable.localName,
-        Key: { pk: tenantPk(tenantId), sk: 'OAUTHSTATE#expired' },
+        Key: { pk: `OAUTH#${tenantId}`, sk: 'OAUTHSTATE#expired' },
         ConsistentRead: true,
       }),
     );

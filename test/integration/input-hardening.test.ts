@@ -49,16 +49,20 @@ async function settled(): Promise<void> {
 /** Every item of a tenant in both tables: what a refused request must leave exactly as it was. */
 async function tenantItems(tenantId: string): Promise<string> {
   const all = [];
+  // The tenant's data, its pending OAuth flows and its webhook deliveries: its partitions.
+  const partitions = [tenantPk(tenantId), `OAUTH#${tenantId}`, `WEBHOOK#${tenantId}`];
   for (const TableName of [syncStateTable.localName, tenantProviderKeysTable.localName]) {
-    const { Items = [] } = await documentClient.send(
-      new QueryCommand({
-        TableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': tenantPk(tenantId) },
-        ConsistentRead: true,
-      }),
-    );
-    all.push(...Items);
+    for (const pk of partitions) {
+      const { Items = [] } = await documentClient.send(
+        new QueryCommand({
+          TableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          ConsistentRead: true,
+        }),
+      );
+      all.push(...Items);
+    }
   }
   return JSON.stringify(all);
 }
