@@ -105,7 +105,7 @@ async function main(): Promise<void> {
     if (intuit.emulatorUrl) info.emulatorUrl = intuit.emulatorUrl;
     info.intuit = intuit.description;
     process.env.PORTAL_URL ??= `${api.url}/`;
-    process.env.RETURN_URL_ORIGINS ??= api.url;
+    process.env.RETURN_URLS ??= `${api.url}/`;
     process.env.LOCAL_MASTER_KEY_FILE ??= join(
       dataDir ?? mkdtempSync(join(tmpdir(), 'qbo-')),
       'local-master.key',

@@ -34,6 +34,11 @@ export interface StackConfig {
   readonly webhookSecretArn: string | undefined;
   /** Settings → Integrations page the OAuth flow returns to by default. */
   readonly portalUrl: string;
+  /**
+   * The paths of the portal pages the OAuth flow may return to (on every portal origin); the
+   * portal page's path by default.
+   */
+  readonly portalReturnPaths: readonly string[];
   /** Time zone of a new connection until the admin picks one. */
   readonly defaultTimezone: string;
   /** Throttling of the public webhook route. */
@@ -110,6 +115,15 @@ const schema = z.strictObject({
   intuitSecretArn: secretArn.optional(),
   webhookSecretArn: secretArn.optional(),
   portalUrl: z.url({ protocol: /^https$/ }).optional(),
+  portalReturnPaths: csv
+    .pipe(
+      z.array(
+        z
+          .string()
+          .regex(/^\/(?!\/)[^?#\s\\]*$/, 'a path: starts with one /, no query, fragment or spaces'),
+      ),
+    )
+    .optional(),
   // Every tenant's schedule starts in it: Scheduler refuses a zone that is not in the IANA database.
   defaultTimezone: z
     .string()
@@ -193,6 +207,7 @@ export function loadConfig(read: (key: string) => unknown, region?: string): Sta
   if (problems.length > 0) {
     throw new Error(`Invalid stack configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
+  const portalUrl = c.portalUrl ?? `${c.portalOrigins[0]}/settings/integrations`;
   return {
     envName: c.envName,
     jwtIssuer: c.jwtIssuer,
@@ -204,7 +219,8 @@ export function loadConfig(read: (key: string) => unknown, region?: string): Sta
     intuitEnvironment: c.intuitEnvironment,
     intuitSecretArn: c.intuitSecretArn,
     webhookSecretArn: c.webhookSecretArn,
-    portalUrl: c.portalUrl ?? `${c.portalOrigins[0]}/settings/integrations`,
+    portalUrl,
+    portalReturnPaths: c.portalReturnPaths ?? [new URL(portalUrl).pathname],
     defaultTimezone: c.defaultTimezone,
     webhookThrottle: { rateLimit: c.webhookThrottleRate, burstLimit: c.webhookThrottleBurst },
     alarmEmails: c.alarmEmails,

@@ -194,7 +194,13 @@ export class IntegrationStack extends Stack {
       environment: config.intuitEnvironment,
       redirectUri: `${this.http.publicUrl}/oauth/quickbooks/callback`,
       portalUrl: config.portalUrl,
-      returnUrlOrigins: portalOrigins,
+      // Every portal origin's allowed pages, and the console site's own page.
+      returnUrls: [
+        ...config.portalOrigins.flatMap((origin) =>
+          config.portalReturnPaths.map((path) => `${origin}${path}`),
+        ),
+        ...(this.consoleSite ? [`${this.consoleSite.origin}/`] : []),
+      ],
       defaultTimezone: config.defaultTimezone,
     };
     const verifier = this.secret(

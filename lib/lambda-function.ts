@@ -17,7 +17,8 @@ export interface IntuitAppBinding {
   readonly environment: 'sandbox' | 'production';
   readonly redirectUri: string;
   readonly portalUrl: string;
-  readonly returnUrlOrigins: readonly string[];
+  /** The pages (origin and path) the OAuth flow may return to. */
+  readonly returnUrls: readonly string[];
   readonly defaultTimezone: string;
 }
 
@@ -172,7 +173,7 @@ export class AppFunction extends NodejsFunction {
     this.addEnvironment(ENV.intuitEnvironment, app.environment);
     this.addEnvironment(ENV.intuitRedirectUri, app.redirectUri);
     this.addEnvironment(ENV.portalUrl, app.portalUrl);
-    this.addEnvironment(ENV.returnUrlOrigins, app.returnUrlOrigins.join(','));
+    this.addEnvironment(ENV.returnUrls, app.returnUrls.join(','));
     this.addEnvironment(ENV.defaultTimezone, app.defaultTimezone);
     return this;
   }

@@ -46,12 +46,14 @@ export class ValidationError extends AppError {
   /**
    * @param issues - every problem found, by path
    * @param message - summary for a person
+   * @param code - a more precise stable code than `invalid_request`, where callers act on it
    */
   constructor(
     readonly issues: readonly Issue[],
     message = 'The request is not valid.',
+    code = 'invalid_request',
   ) {
-    super('invalid_input', 'invalid_request', message);
+    super('invalid_input', code, message);
     this.name = 'ValidationError';
   }
 }

@@ -33,8 +33,10 @@ type CallbackResult =
   | { readonly message: string; readonly kind: 'status' | 'error' };
 
 /**
- * Reads `?quickbooks=…` as a hint only: a confirmation secret is handed to the API, which alone
- * decides; a failure is shown through the fixed list. Nothing in the URL is ever printed.
+ * Reads the callback's `#quickbooks=…` as a hint only: a confirmation secret is handed to the API,
+ * which alone decides; a failure is shown through the fixed list. Nothing in the URL is ever
+ * printed. The result is read from the fragment alone: a confirmation in the query string (which
+ * servers and their logs see) is ignored.
  */
 function callbackResult(params: URLSearchParams): CallbackResult | undefined {
   const result = params.get('quickbooks');
@@ -97,7 +99,7 @@ async function main(): Promise<void> {
     },
     async connectQuickBooks() {
       try {
-        // Intuit sends the browser back to this page (its origin must be a portal origin).
+        // Intuit sends the browser back to this page (it must be on the allow-list of return pages).
         const returnUrl = `${location.origin}${location.pathname}`;
         const { authorizeUrl } = await api.request<{ authorizeUrl: string }>(
           'POST',
@@ -152,8 +154,8 @@ async function main(): Promise<void> {
 
   // The callback's redirect: drop it from the address at once, so a reload does not repeat it and
   // the confirmation secret does not linger in the history.
-  const fromCallback = callbackResult(new URLSearchParams(location.search));
-  if (location.search) history.replaceState(null, '', location.pathname + location.hash);
+  const fromCallback = callbackResult(new URLSearchParams(location.hash.slice(1)));
+  if (location.hash) history.replaceState(null, '', location.pathname + location.search);
   let confirmation = fromCallback && 'confirm' in fromCallback ? fromCallback.confirm : undefined;
   if (fromCallback && 'message' in fromCallback) announce(fromCallback.message, fromCallback.kind);
 

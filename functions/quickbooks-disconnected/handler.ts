@@ -16,6 +16,6 @@ export const handler = publicRoute({}, async ({ query }) => {
   const realmId = query.realmId ?? query.realmid ?? '';
   if (REALM_ID.test(realmId)) await queue.send({ job: 'disconnect-notice', realmId });
   const portal = new URL(portalUrl);
-  portal.searchParams.set('quickbooks', 'disconnected_in_quickbooks');
+  portal.hash = 'quickbooks=disconnected_in_quickbooks';
   return { statusCode: 302, headers: { location: portal.toString(), 'cache-control': 'no-store' } };
 });

@@ -12,8 +12,8 @@ export interface IntegrationConfig {
   readonly qboApiBaseUrl: string;
   /** Where the browser returns after the OAuth flow when the portal names no other page. */
   readonly portalUrl: string;
-  /** Origins a `returnUrl` may point at (the portal's). */
-  readonly returnUrlOrigins: readonly string[];
+  /** The pages (origin and path) a `returnUrl` may name; the portal page by default. */
+  readonly returnUrls: readonly string[];
   /** Time zone of a new connection until the admin picks one. */
   readonly defaultTimezone: string;
   /** Key that signs OAuth `state` values, derived from the client secret (HKDF). */
@@ -55,9 +55,10 @@ export async function loadIntegrationConfig(): Promise<IntegrationConfig> {
   const environment = env.intuitEnvironment;
   const oauthBaseUrl = env.intuitOAuthBaseUrl;
   const portalUrl = required('portalUrl');
-  const origins = (env.returnUrlOrigins ?? new URL(portalUrl).origin)
+  const portal = new URL(portalUrl);
+  const returnUrls = (env.returnUrls ?? `${portal.origin}${portal.pathname}`)
     .split(',')
-    .map((o) => o.trim())
+    .map((page) => page.trim())
     .filter(Boolean);
   return {
     intuit: {
@@ -69,7 +70,7 @@ export async function loadIntegrationConfig(): Promise<IntegrationConfig> {
     },
     qboApiBaseUrl: (env.qboApiBaseUrl ?? QBO_HOSTS[environment]).replace(/\/$/, ''),
     portalUrl,
-    returnUrlOrigins: origins,
+    returnUrls,
     defaultTimezone: env.defaultTimezone,
     stateSigningKey: Buffer.from(
       hkdfSync('sha256', secrets.clientSecret, 'tradelyhq-quickbooks', 'oauth-state', 32),

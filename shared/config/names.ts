@@ -28,7 +28,7 @@ export const ENV = {
   intuitEnvironment: 'INTUIT_ENVIRONMENT',
   intuitRedirectUri: 'INTUIT_REDIRECT_URI',
   portalUrl: 'PORTAL_URL',
-  returnUrlOrigins: 'RETURN_URL_ORIGINS',
+  returnUrls: 'RETURN_URLS',
   defaultTimezone: 'DEFAULT_TIMEZONE',
   /** The webhook verifier token secret (the receiver only). */
   webhookSecretArn: 'WEBHOOK_SECRET_ARN',

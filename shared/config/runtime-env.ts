@@ -31,7 +31,7 @@ const schema = z.object({
   intuitEnvironment: z._default(z.enum(['sandbox', 'production']), 'sandbox'),
   intuitRedirectUri: text,
   portalUrl: text,
-  returnUrlOrigins: text,
+  returnUrls: text,
   defaultTimezone: z._default(z.string(), 'America/New_York'),
   webhookSecretArn: text,
   adminScope: z._default(z.string(), 'quickbooks.admin'),

@@ -195,10 +195,12 @@ function failureOf(err: unknown): ConnectFailure {
 }
 
 /**
- * The portal page with the callback's result: `?quickbooks=confirm&confirmation=<secret>`, or
- * `?quickbooks=error&reason=<code>`.
+ * The portal page with the callback's result in its fragment: `#quickbooks=confirm&confirmation=
+ * <secret>`, or `#quickbooks=error&reason=<code>`. A browser never sends a fragment to a server,
+ * so the secret stays out of the portal's and its CDN's access logs, and out of the `Referer` of
+ * anything the page loads; the page reads it and then drops it from the address.
  *
- * @param page - the return page
+ * @param page - the return page (from the allow-list; it has no fragment)
  * @param result - a confirmation secret, or a failure code
  */
 export function withResult(
@@ -206,12 +208,10 @@ export function withResult(
   result: { readonly confirmation: string } | { readonly failure: ConnectFailure },
 ): string {
   const url = new URL(page);
-  if ('confirmation' in result) {
-    url.searchParams.set('quickbooks', 'confirm');
-    url.searchParams.set('confirmation', result.confirmation);
-  } else {
-    url.searchParams.set('quickbooks', 'error');
-    url.searchParams.set('reason', result.failure);
-  }
+  url.hash = new URLSearchParams(
+    'confirmation' in result
+      ? { quickbooks: 'confirm', confirmation: result.confirmation }
+      : { quickbooks: 'error', reason: result.failure },
+  ).toString();
   return url.toString();
 }

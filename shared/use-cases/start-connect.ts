@@ -7,7 +7,7 @@ import type { ConnectionRepository } from '#shared/store/connection-repository.t
 export interface StartConnectInput {
   /** The admin who starts it (the token's `sub`); only they can confirm the result. */
   readonly subject: string;
-  /** A page of the portal to come back to; must be on the allow-list. */
+  /** A page of the portal to come back to; its origin and path must be on the allow-list. */
   readonly returnUrl?: string;
   /** The admin confirmed connecting a different QBO company than the one connected before. */
   readonly switchCompany?: boolean;
@@ -18,7 +18,7 @@ export interface StartConnectDeps {
   readonly connections: ConnectionRepository;
   readonly states: OAuthStates;
   readonly intuit: IntuitOAuth;
-  readonly config: { readonly portalUrl: string; readonly returnUrlOrigins: readonly string[] };
+  readonly config: { readonly portalUrl: string; readonly returnUrls: readonly string[] };
 }
 
 /**
@@ -29,7 +29,7 @@ export interface StartConnectDeps {
  * @param tenantId - the tenant, from the verified JWT
  * @param input - see {@link StartConnectInput}
  * @throws AppError `quickbooks_already_connected` (409) while a connection is live
- * @throws ValidationError when the return URL is not a portal page
+ * @throws ValidationError `return_url_not_allowed` when the return URL is not an allowed page
  */
 export async function startConnect(
   deps: StartConnectDeps,
@@ -54,9 +54,12 @@ export async function startConnect(
 }
 
 /**
- * Only pages of an allowed origin, without credentials (`https://evil@portal/` reads as a link to
- * evil): anything else would make the callback an open redirect or a look-alike. The page is kept
- * as the URL parser normalised it, so the callback's Location is exactly what was checked.
+ * Only the pages of the allow-list (origin and path, exactly, as the URL parser normalises them; a
+ * query is kept), without credentials (`https://evil@portal/` reads as a link to evil) and without
+ * a fragment (the callback puts its result there): anything else would make the callback an open
+ * redirect, a look-alike, or hand the confirmation to a page that was never meant to read it. The
+ * page is kept as the URL parser normalised it, so the callback's Location is exactly what was
+ * checked.
  */
 function checkedReturnUrl(
   returnUrl: string | undefined,
@@ -66,13 +69,17 @@ function checkedReturnUrl(
   const url = URL.canParse(returnUrl) ? new URL(returnUrl) : undefined;
   if (
     !url ||
-    !config.returnUrlOrigins.includes(url.origin) ||
+    !config.returnUrls.includes(`${url.origin}${url.pathname}`) ||
     url.username !== '' ||
-    url.password !== ''
+    url.password !== '' ||
+    url.hash !== '' ||
+    returnUrl.includes('#')
   ) {
-    throw new ValidationError([
-      { path: 'returnUrl', message: 'must be a page of the TradelyHQ admin portal' },
-    ]);
+    throw new ValidationError(
+      [{ path: 'returnUrl', message: 'must be one of the admin portal pages on the allow-list' }],
+      'That page of the admin portal may not receive the QuickBooks connection result.',
+      'return_url_not_allowed',
+    );
   }
   return url.href;
 }

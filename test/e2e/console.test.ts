@@ -3,7 +3,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findChromium } from '../support/chromium.ts';
 import { newTenantId } from '../support/local-api.ts';
-import { startTestStack, type TestStack } from '../support/local-stack.ts';
+import { resultOf, startTestStack, type TestStack } from '../support/local-stack.ts';
 import { books } from '../support/push.ts';
 
 /**
@@ -109,7 +109,9 @@ describe.skipIf(noChromium)('Admin console in a real browser', () => {
     await page.getByRole('button', { name: 'Approve' }).click();
     await status.getByText(/^QuickBooks connected to /).waitFor(WAIT);
     await page.getByText('Acme Plumbing', { exact: true }).waitFor(WAIT);
+    // The result came in the fragment and is gone from the address once read.
     expect(new URL(page.url()).search).toBe('');
+    expect(new URL(page.url()).hash).toBe('');
     await expect.poll(() => page.getByText(realmId, { exact: true }).count()).toBe(1);
     // The settings: a time zone, and an income account listed from the company's accounts.
     const income = page.getByLabel('Income account for items mirrored to QuickBooks');
@@ -200,6 +202,28 @@ describe.skipIf(noChromium)('Admin console in a real browser', () => {
     await screenshot('phone');
 
     expect(external, 'requests to anything but loopback').toEqual([]);
+  }, 60_000);
+
+  it('ignores a confirmation in the query string (where servers and their logs see it)', async () => {
+    const tenant = newTenantId('query');
+    const back = await stack.consent(tenant, await stack.world.newCompany('Query Co'));
+    const secret = resultOf(back).get('confirmation') ?? '';
+    expect(secret).not.toBe('');
+    const tab = await page.context().newPage();
+    await tab.goto(
+      `${stack.api.url}/?quickbooks=confirm&confirmation=${encodeURIComponent(secret)}`,
+    );
+    await tab.getByLabel('Tenant id').fill(tenant);
+    await tab.getByRole('button', { name: 'Sign in as this tenant' }).click();
+    await tab.getByRole('button', { name: 'Connect QuickBooks' }).waitFor(WAIT);
+    await tab.close();
+    // Nothing was confirmed: the approval is still there for the admin's own confirm.
+    const status = await stack.call(tenant, 'GET', '/integrations/quickbooks');
+    expect(await status.json()).toMatchObject({ status: 'disconnected' });
+    const confirm = await stack.call(tenant, 'POST', '/integrations/quickbooks/confirm', {
+      confirmation: secret,
+    });
+    expect(confirm.status).toBe(200);
   }, 60_000);
 
   it('shows the tax code map beside the income account and lets the admin set it', async () => {

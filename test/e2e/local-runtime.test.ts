@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { STORE_ENV, STORE_LABEL } from '#local/dynamodb-store.ts';
+import { resultOf } from '../support/local-stack.ts';
 import { exited, type NpmStart, startNpmStart, waitForOutput } from '../support/npm-start.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -151,7 +152,7 @@ describe('npm start against an Intuit of your own (a standalone npm run emulator
       consent.searchParams.set('auto_approve', realmId);
       const callback = (await fetch(consent, { redirect: 'manual' })).headers.get('location');
       const back = (await fetch(callback ?? '', { redirect: 'manual' })).headers.get('location');
-      const confirmation = new URL(back ?? '').searchParams.get('confirmation');
+      const confirmation = resultOf(back ?? '').get('confirmation');
       const confirmed = await fetch(`${url}/integrations/quickbooks/confirm`, {
         method: 'POST',
         headers: { ...auth, ...json },

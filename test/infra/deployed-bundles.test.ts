@@ -28,6 +28,7 @@ import { pushExample } from '../fixtures/push-example.ts';
 import { type AwsCall, type AwsRecorder, startAwsRecorder } from '../support/aws-recorder.ts';
 import { type Assembly, synthesizedAssembly } from '../support/cloud-assembly.ts';
 import { type LambdaInstance, startLambda } from '../support/lambda/runtime.ts';
+import { resultOf } from '../support/local-stack.ts';
 import { WEBHOOK_TOKEN } from '../support/secret-shapes.ts';
 
 const TENANT = 'acme-bundles';
@@ -262,7 +263,7 @@ describe('Deployed bundles: loaded on the Lambda runtime, invoked with AWS event
     expect(callback.statusCode).toBe(302);
     const back = new URL(callback.headers.location ?? '');
     expect(`${back.origin}${back.pathname}`).toBe(envOf('quickbooks-callback', 'PORTAL_URL'));
-    expect(back.searchParams.get('quickbooks')).toBe('confirm');
+    expect(resultOf(back).get('quickbooks')).toBe('confirm');
     const calls = aws.take();
     const tokenKey = envOf('quickbooks-callback', 'TOKEN_KEY_ARN');
     expect(summary(calls)).toEqual([
@@ -276,7 +277,7 @@ describe('Deployed bundles: loaded on the Lambda runtime, invoked with AWS event
       method: 'POST',
       route: '/integrations/quickbooks/confirm',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ confirmation: back.searchParams.get('confirmation') }),
+      body: JSON.stringify({ confirmation: resultOf(back).get('confirmation') }),
     });
     expect(confirmed.statusCode).toBe(200);
     expect(confirmed.json()).toMatchObject({ status: 'connected', realmId: story.realmId });

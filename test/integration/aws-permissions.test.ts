@@ -20,6 +20,7 @@ import type { ApiHandler } from '#shared/http/api-handler.ts';
 import { syncStateTable, tenantProviderKeysTable } from '#shared/store/tables.ts';
 import { type IntuitWorld, startIntuitWorld } from '../support/intuit.ts';
 import { newTenantId } from '../support/local-api.ts';
+import { resultOf } from '../support/local-stack.ts';
 import {
   type AwsCallRecorder,
   recordAwsCalls,
@@ -316,7 +317,7 @@ async function consentFlow(tenantId: string, realmId: string): Promise<string | 
     redirect: 'manual',
   });
   await drain(true);
-  return new URL(back.headers.get('location') ?? '').searchParams.get('confirmation');
+  return resultOf(back.headers.get('location') ?? '').get('confirmation');
 }
 
 /** Intuit's access tokens last an hour: the next QBO call of any function refreshes them. */

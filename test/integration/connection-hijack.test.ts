@@ -7,7 +7,7 @@ import { RealmClaimRepository } from '#shared/store/realm-claim-repository.ts';
 import { syncStateTable, tenantProviderKeysTable } from '#shared/store/tables.ts';
 import { TokenRepository } from '#shared/store/token-repository.ts';
 import { newTenantId } from '../support/local-api.ts';
-import { startTestStack, type TestStack } from '../support/local-stack.ts';
+import { resultOf, startTestStack, type TestStack } from '../support/local-stack.ts';
 import { invoiceBody, pushInvoice } from '../support/push.ts';
 
 let stack: TestStack;
@@ -64,11 +64,11 @@ async function victorApproves(mallory: string, companyX: string): Promise<string
   const callback = await fetch(toCallback.headers.get('location') ?? '', { redirect: 'manual' });
   expect(callback.status).toBe(302);
   const portal = new URL(callback.headers.get('location') ?? '');
-  expect(portal.searchParams.get('quickbooks')).toBe('confirm');
+  expect(resultOf(portal).get('quickbooks')).toBe('confirm');
   // Nothing is connected, and no company is held, until the right admin confirms.
   expect((await statusOf(mallory)).status).toBe('disconnected');
   expect(await tokens.get(mallory)).toBeUndefined();
-  return portal.searchParams.get('confirmation') ?? '';
+  return resultOf(portal).get('confirmation') ?? '';
 }
 
 describe('Connection hijack: only the admin who started a connection can finish it', () => {
@@ -102,9 +102,7 @@ describe('Connection hijack: only the admin who started a connection can finish 
       // The grant Victor gave is revoked at Intuit.
       await vi.waitFor(async () => expect(await grantsOf(companyX)).toEqual(['revoked']));
       // X's own tenant connects X normally.
-      expect((await stack.connect(victim, companyX)).searchParams.get('quickbooks')).toBe(
-        'connected',
-      );
+      expect(resultOf(await stack.connect(victim, companyX)).get('quickbooks')).toBe('connected');
       expect(await statusOf(victim)).toMatchObject({ status: 'connected', realmId: companyX });
     },
   );
@@ -161,7 +159,7 @@ describe('One holder per company, proven by Intuit', () => {
       );
       callback.searchParams.set('realmId', realmId);
       const back = await fetch(callback, { redirect: 'manual' });
-      reasons.push(new URL(back.headers.get('location') ?? '').searchParams.get('reason'));
+      reasons.push(resultOf(back.headers.get('location') ?? '').get('reason'));
     }
     expect(reasons).toEqual(['intuit_error', 'intuit_error']);
   });
@@ -173,7 +171,7 @@ describe('One holder per company, proven by Intuit', () => {
     const answers = await Promise.all(
       [a, b].map((tenantId, i) =>
         stack.call(tenantId, 'POST', '/integrations/quickbooks/confirm', {
-          confirmation: pages[i]?.searchParams.get('confirmation'),
+          confirmation: resultOf(pages[i]).get('confirmation'),
         }),
       ),
     );
@@ -194,13 +192,13 @@ describe('One holder per company, proven by Intuit', () => {
     await stack.connect(old, company);
     // The grant dies at Intuit, but nobody told us yet: the company is still held.
     await stack.world.admin('POST', `/_admin/companies/${company}/revoke`);
-    expect((await stack.connect(next, company)).searchParams.get('reason')).toBe('company_in_use');
+    expect(resultOf(await stack.connect(next, company)).get('reason')).toBe('company_in_use');
     // Intuit's Disconnect URL: the grant worker asks Intuit, which proves the grant dead.
     await fetch(`${stack.api.url}/oauth/quickbooks/disconnected?realmId=${company}`, {
       redirect: 'manual',
     });
     await vi.waitFor(async () => expect((await statusOf(old)).status).toBe('reconnect_required'));
-    expect((await stack.connect(next, company)).searchParams.get('quickbooks')).toBe('connected');
+    expect(resultOf(await stack.connect(next, company)).get('quickbooks')).toBe('connected');
     const was = await statusOf(old);
     expect(was).toMatchObject({ status: 'disconnected' });
     expect(was.warning).toMatch(/connected to another TradelyHQ account/);
@@ -215,7 +213,7 @@ describe('One holder per company, proven by Intuit', () => {
     // The old holder's next QBO call meets Intuit's invalid_grant on its own refresh token.
     await stack.call(old, 'GET', '/integrations/quickbooks/accounts');
     expect((await statusOf(old)).status).toBe('reconnect_required');
-    expect((await stack.connect(next, company)).searchParams.get('quickbooks')).toBe('connected');
+    expect(resultOf(await stack.connect(next, company)).get('quickbooks')).toBe('connected');
     const was = await statusOf(old);
     expect(was.status).toBe('disconnected');
     expect(was.warning).toMatch(/connected to another TradelyHQ account/);
@@ -236,13 +234,13 @@ describe('One holder per company, proven by Intuit', () => {
     const lapsedSince = new Date(Date.now() - 31 * 86_400_000).toISOString();
     await connections.patch(old, { reconnectRequiredAt: lapsedSince });
     await stack.world.admin('POST', `/_admin/companies/${company}/reactivate`);
-    expect((await stack.connect(next, company)).searchParams.get('reason')).toBe('company_in_use');
+    expect(resultOf(await stack.connect(next, company)).get('reason')).toBe('company_in_use');
     expect((await statusOf(old)).status).toBe('subscription_lapsed');
     expect(await tokens.get(old)).toMatchObject({ realmId: company });
     // Nor a holder marked for a reconnect without Intuit saying its grant is dead (an operator's
     // prompt): its grant still works.
     await connections.patch(old, { status: 'reconnect_required' });
-    expect((await stack.connect(next, company)).searchParams.get('reason')).toBe('company_in_use');
+    expect(resultOf(await stack.connect(next, company)).get('reason')).toBe('company_in_use');
     await vi.waitFor(async () =>
       expect((await grantsOf(company)).filter((g) => g === 'live')).toHaveLength(1),
     );
@@ -260,7 +258,7 @@ describe('One holder per company, proven by Intuit', () => {
     const answers = await Promise.all(
       [old, next].map((tenantId, i) =>
         stack.call(tenantId, 'POST', '/integrations/quickbooks/confirm', {
-          confirmation: pages[i]?.searchParams.get('confirmation'),
+          confirmation: resultOf(pages[i]).get('confirmation'),
         }),
       ),
     );

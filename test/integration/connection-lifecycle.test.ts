@@ -7,7 +7,7 @@ import { documentClient } from '#shared/store/dynamo.ts';
 import { syncStateTable, tenantProviderKeysTable } from '#shared/store/tables.ts';
 import { TokenRepository } from '#shared/store/token-repository.ts';
 import { newTenantId } from '../support/local-api.ts';
-import { startTestStack, type TestStack } from '../support/local-stack.ts';
+import { resultOf, startTestStack, type TestStack } from '../support/local-stack.ts';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -34,7 +34,7 @@ describe('Connecting QuickBooks', () => {
     const realmId = await stack.world.newCompany('Smith Plumbing LLC');
     const back = await stack.connect(tenantId, realmId);
     expect(`${back.origin}${back.pathname}`).toBe(stack.portalUrl);
-    expect(back.searchParams.get('quickbooks')).toBe('connected');
+    expect(resultOf(back).get('quickbooks')).toBe('connected');
     expect(await status(tenantId)).toMatchObject({
       status: 'connected',
       realmId,
@@ -88,7 +88,7 @@ describe('Connecting QuickBooks', () => {
     const back = await stack.connect(tenantId, await stack.world.newCompany(), { returnUrl });
     expect(back.pathname).toBe('/portal/onboarding');
     expect(back.searchParams.get('step')).toBe('3');
-    expect(back.searchParams.get('quickbooks')).toBe('connected');
+    expect(resultOf(back).get('quickbooks')).toBe('connected');
   });
 
   it('stores nothing when the admin denies consent', async () => {
@@ -101,7 +101,7 @@ describe('Connecting QuickBooks', () => {
       { redirect: 'manual' },
     );
     const location = new URL(back.headers.get('location') ?? '');
-    expect(location.searchParams.get('reason')).toBe('access_denied');
+    expect(resultOf(location).get('reason')).toBe('access_denied');
     expect(await connections.get(tenantId)).toBeUndefined();
     expect(await tokens.get(tenantId)).toBeUndefined();
   });
@@ -117,7 +117,7 @@ describe('Connecting QuickBooks', () => {
     const reasonOf = async (url: string) => {
       const res = await fetch(url, { redirect: 'manual' });
       expect(res.status).toBe(302);
-      return new URL(res.headers.get('location') ?? '').searchParams.get('reason');
+      return resultOf(res.headers.get('location') ?? '').get('reason');
     };
     const state = new URL(callback).searchParams.get('state') ?? '';
     const forged = `${tenantId}.${state.split('.')[1]}.AAAA${state.split('.')[2]?.slice(4)}`;
@@ -128,10 +128,10 @@ describe('Connecting QuickBooks', () => {
     expect(await reasonOf(`${cb}?realmId=${realmId}&state=not-a-state`)).toBe('invalid_state');
     const real = await fetch(callback, { redirect: 'manual' }); // the real one is kept
     const back = new URL(real.headers.get('location') ?? '');
-    expect(back.searchParams.get('quickbooks')).toBe('confirm');
+    expect(resultOf(back).get('quickbooks')).toBe('confirm');
     expect(await reasonOf(callback)).toBe('invalid_state'); // and cannot be replayed
     expect((await status(tenantId)).status).toBe('disconnected'); // until the admin confirms
-    const confirmation = back.searchParams.get('confirmation');
+    const confirmation = resultOf(back).get('confirmation');
     const confirm = () =>
       stack.call(tenantId, 'POST', '/integrations/quickbooks/confirm', { confirmation });
     expect((await confirm()).status).toBe(200);
@@ -153,9 +153,7 @@ describe('Connecting QuickBooks', () => {
       `${stack.api.url}/oauth/quickbooks/callback?code=x&realmId=1&state=${encodeURIComponent(crossed)}`,
       { redirect: 'manual' },
     );
-    expect(new URL(res.headers.get('location') ?? '').searchParams.get('reason')).toBe(
-      'invalid_state',
-    );
+    expect(resultOf(res.headers.get('location') ?? '').get('reason')).toBe('invalid_state');
     expect(await connections.get(b)).toBeUndefined();
   });
 
@@ -163,7 +161,7 @@ describe('Connecting QuickBooks', () => {
     const realmId = await stack.world.newCompany();
     await stack.connect(newTenantId('a'), realmId);
     const back = await stack.connect(newTenantId('b'), realmId);
-    expect(back.searchParams.get('reason')).toBe('company_in_use');
+    expect(resultOf(back).get('reason')).toBe('company_in_use');
   });
 });
 
@@ -232,7 +230,7 @@ describe('Disconnecting and reconnecting', () => {
     });
     await stack.call(tenantId, 'DELETE', '/integrations/quickbooks');
     const back = await stack.connect(tenantId, realmId);
-    expect(back.searchParams.get('quickbooks')).toBe('connected');
+    expect(resultOf(back).get('quickbooks')).toBe('connected');
     expect(await status(tenantId)).toMatchObject({
       status: 'connected',
       realmId,
@@ -275,10 +273,10 @@ describe('Disconnecting and reconnecting', () => {
     await stack.connect(tenantId, first);
     await stack.call(tenantId, 'DELETE', '/integrations/quickbooks');
     const refused = await stack.connect(tenantId, second);
-    expect(refused.searchParams.get('reason')).toBe('different_company');
+    expect(resultOf(refused).get('reason')).toBe('different_company');
     expect(await status(tenantId)).toMatchObject({ status: 'disconnected', realmId: first });
     const switched = await stack.connect(tenantId, second, { switchCompany: true });
-    expect(switched.searchParams.get('quickbooks')).toBe('connected');
+    expect(resultOf(switched).get('quickbooks')).toBe('connected');
     expect(await status(tenantId)).toMatchObject({ realmId: second, companyName: 'Second Co' });
   });
 });
@@ -332,7 +330,7 @@ describe('A grant that dies at Intuit', () => {
       expect((await status(tenantId)).status).toBe('reconnect_required'),
     );
     const back = await stack.connect(tenantId, realmId);
-    expect(back.searchParams.get('quickbooks')).toBe('connected');
+    expect(resultOf(back).get('quickbooks')).toBe('connected');
     expect(await status(tenantId)).toMatchObject({
       status: 'connected',
       incomeAccountId: '80',

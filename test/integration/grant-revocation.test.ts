@@ -12,7 +12,7 @@ import { TokenRepository } from '#shared/store/token-repository.ts';
 import { REVOKE_OVERDUE_MS, sweepGrants } from '#shared/use-cases/sweep-grants.ts';
 import { intuitServices, services } from '#shared/wiring/services.ts';
 import { newTenantId } from '../support/local-api.ts';
-import { startTestStack, type TestStack } from '../support/local-stack.ts';
+import { resultOf, startTestStack, type TestStack } from '../support/local-stack.ts';
 
 /**
  * "Disconnect always revokes", and so does every other way a grant can end up held by nobody:
@@ -103,7 +103,7 @@ describe('Every grant is revoked: the sweep', () => {
     vi.spyOn(LocalScheduleRegistry.prototype, 'upsert').mockRejectedValueOnce(
       new Error('Scheduler unavailable'),
     );
-    const failed = await confirm(tenantId, back.searchParams.get('confirmation'));
+    const failed = await confirm(tenantId, resultOf(back).get('confirmation'));
     expect(failed.status).toBe(500);
     expect((await statusOf(tenantId)).status).toBe('disconnected');
     expect(await grantsOf(company)).toEqual(['live']);
@@ -121,7 +121,7 @@ describe('Every grant is revoked: the sweep', () => {
     const refused = await fetch(`${stack.api.url}/integrations/quickbooks/confirm`, {
       method: 'POST',
       headers: { authorization: `Bearer ${intruder}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ confirmation: back.searchParams.get('confirmation') }),
+      body: JSON.stringify({ confirmation: resultOf(back).get('confirmation') }),
     });
     // The admin is still told what happened; the revocation waits on its record's deadline.
     expect(refused.status).toBe(403);
@@ -176,9 +176,9 @@ describe('Every grant is revoked: the callback', () => {
     const company = await stack.world.newCompany();
     fail();
     const back = await stack.consent(tenantId, company);
-    expect(back.searchParams.get('quickbooks')).toBe('error');
-    expect(back.searchParams.get('reason')).toBe('internal_error');
-    expect(back.searchParams.get('confirmation')).toBeNull();
+    expect(resultOf(back).get('quickbooks')).toBe('error');
+    expect(resultOf(back).get('reason')).toBe('internal_error');
+    expect(resultOf(back).get('confirmation')).toBeNull();
     expect(await grantsOf(company)).toEqual(['revoked']);
   });
 });
@@ -190,8 +190,8 @@ describe('Every grant is revoked: replaced grants and records', () => {
     // Two flows started before either was confirmed (two tabs): both consented.
     const first = await stack.consent(tenantId, company);
     const second = await stack.consent(tenantId, company);
-    expect((await confirm(tenantId, first.searchParams.get('confirmation'))).status).toBe(200);
-    expect((await confirm(tenantId, second.searchParams.get('confirmation'))).status).toBe(200);
+    expect((await confirm(tenantId, resultOf(first).get('confirmation'))).status).toBe(200);
+    expect((await confirm(tenantId, resultOf(second).get('confirmation'))).status).toBe(200);
     await vi.waitFor(async () => expect(await grantsOf(company)).toEqual(['revoked', 'live']), {
       timeout: 10_000,
     });

@@ -9,7 +9,7 @@ import { tenantPk } from '#shared/store/keys.ts';
 import { SyncErrorRepository } from '#shared/store/sync-error-repository.ts';
 import { syncStateTable, tenantProviderKeysTable } from '#shared/store/tables.ts';
 import { newTenantId } from '../support/local-api.ts';
-import { startTestStack, type TestStack } from '../support/local-stack.ts';
+import { resultOf, startTestStack, type TestStack } from '../support/local-stack.ts';
 import { books, invoiceBody, pushInvoice, queueDrained, syncOf } from '../support/push.ts';
 
 let stack: TestStack;
@@ -29,7 +29,7 @@ beforeAll(async () => {
   realmId = await stack.world.newCompany('Hardening Co');
   await stack.connect(connected, realmId);
   const back = await stack.consent(confirming, await stack.world.newCompany('Confirm Co'));
-  confirmation = back.searchParams.get('confirmation') ?? '';
+  confirmation = resultOf(back).get('confirmation') ?? '';
   await new SyncErrorRepository(syncStateTable.localName).open(
     connected,
     'inv_err',

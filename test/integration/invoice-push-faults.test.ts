@@ -6,7 +6,7 @@ import { documentClient } from '#shared/store/dynamo.ts';
 import { SyncErrorRepository } from '#shared/store/sync-error-repository.ts';
 import { syncStateTable } from '#shared/store/tables.ts';
 import { newTenantId } from '../support/local-api.ts';
-import { startTestStack, type TestStack } from '../support/local-stack.ts';
+import { resultOf, startTestStack, type TestStack } from '../support/local-stack.ts';
 import {
   books,
   invoiceBody,
@@ -147,7 +147,7 @@ describe('Push while the grant is dead', () => {
     await queueDrained();
 
     const back = await stack.connect(tenantId, realmId);
-    expect(back.searchParams.get('quickbooks')).toBe('connected');
+    expect(resultOf(back).get('quickbooks')).toBe('connected');
     await queueDrained();
     expect(await syncOf(stack, tenantId, 'inv_p')).toMatchObject({
       status: 'pushed',

@@ -8,7 +8,7 @@ import {
 import { documentClient } from '#shared/store/dynamo.ts';
 import { syncStateTable, tenantProviderKeysTable } from '#shared/store/tables.ts';
 import { newTenantId } from '../support/local-api.ts';
-import { startTestStack, type TestStack, WEBHOOK_TOKEN } from '../support/local-stack.ts';
+import { resultOf, startTestStack, type TestStack, WEBHOOK_TOKEN } from '../support/local-stack.ts';
 import { invoiceBody, pushInvoice, queueDrained, syncOf } from '../support/push.ts';
 
 let stack: TestStack;
@@ -81,7 +81,7 @@ describe('Secrets never reach DynamoDB, logs or API responses', () => {
     await grantJobsDone();
     await keep(await stack.call(tenantId, 'DELETE', '/integrations/quickbooks'));
     const back = await stack.connect(tenantId, realmId);
-    expect(back.searchParams.get('quickbooks')).toBe('connected');
+    expect(resultOf(back).get('quickbooks')).toBe('connected');
     await stack.world.admin('POST', `/_admin/companies/${realmId}/revoke`);
     stack.world.emulator.clock.advance(3700);
     await keep(

@@ -5,7 +5,7 @@ import { ConnectionRepository } from '#shared/store/connection-repository.ts';
 import { syncStateTable, tenantProviderKeysTable } from '#shared/store/tables.ts';
 import { TokenRepository } from '#shared/store/token-repository.ts';
 import { newTenantId } from '../support/local-api.ts';
-import { startTestStack, type TestStack } from '../support/local-stack.ts';
+import { resultOf, startTestStack, type TestStack } from '../support/local-stack.ts';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -61,7 +61,7 @@ async function callback(query: string | URL): Promise<URL> {
 }
 
 const reasonOf = async (query: string | URL) =>
-  (await callback(query)).searchParams.get('reason') ?? 'connected';
+  resultOf(await callback(query)).get('reason') ?? 'connected';
 
 async function expectNothingStored(tenantId: string): Promise<void> {
   expect(await connections.get(tenantId)).toBeUndefined();
@@ -275,7 +275,7 @@ describe('OAuth return URL: the callback never redirects off the portal', () => 
     });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({
-      code: 'invalid_request',
+      code: 'return_url_not_allowed',
       issues: [{ path: 'returnUrl' }],
     });
   });
@@ -289,20 +289,33 @@ describe('OAuth return URL: the callback never redirects off the portal', () => 
     }
   });
 
-  it('keeps odd but same-origin pages on the portal, normalised', async () => {
+  it('refuses every page of the portal origin that is not on the allow-list, however odd', async () => {
     const pages = [
       onPortal('/portal\\@evil.example'),
       onPortal('/portal/%2F%2Fevil.example'),
       onPortal('//evil.example/'),
+      onPortal('/portal/../admin'),
       onPortal('/portal?next=https://evil.example#frag'),
+      onPortal('/portal#quickbooks=confirm'),
       onPortal('/portal/\r\nSet-Cookie: x=1'),
+      onPortal('/somewhere-else'),
     ];
     for (const page of pages) {
-      const tenantId = newTenantId();
-      const state = await startFlow(tenantId, { returnUrl: page() });
-      const back = await callback(`error=access_denied&state=${encodeURIComponent(state)}`);
-      expect(back.searchParams.get('reason')).toBe('access_denied');
+      const res = await stack.call(newTenantId(), 'POST', '/integrations/quickbooks/connect', {
+        returnUrl: page(),
+      });
+      expect(res.status, page()).toBe(400);
+      expect(await res.json()).toMatchObject({ code: 'return_url_not_allowed' });
     }
+  });
+
+  it('takes an allowed page with a query, and returns to it with the result in the fragment', async () => {
+    const tenantId = newTenantId();
+    const state = await startFlow(tenantId, { returnUrl: onPortal('/portal?tab=quickbooks')() });
+    const back = await callback(`error=access_denied&state=${encodeURIComponent(state)}`);
+    expect(back.pathname).toBe('/portal');
+    expect(back.search).toBe('?tab=quickbooks');
+    expect(resultOf(back).get('reason')).toBe('access_denied');
   });
 
   it('for any return URL: a 400, or a callback that lands on the portal origin', async () => {

@@ -5,7 +5,7 @@ import { SyncErrorRepository } from '#shared/store/sync-error-repository.ts';
 import { syncStateTable } from '#shared/store/tables.ts';
 import { services } from '#shared/wiring/services.ts';
 import { newTenantId } from '../support/local-api.ts';
-import { startTestStack, type TestStack, WEBHOOK_TOKEN } from '../support/local-stack.ts';
+import { resultOf, startTestStack, type TestStack, WEBHOOK_TOKEN } from '../support/local-stack.ts';
 import { books, invoiceBody, pushInvoice, queueDrained, syncOf } from '../support/push.ts';
 
 let stack: TestStack;
@@ -276,7 +276,7 @@ describe('Missed webhooks', () => {
 
     await stack.call(tenantId, 'DELETE', '/integrations/quickbooks');
     const back = await stack.connect(tenantId, realmId);
-    expect(back.searchParams.get('quickbooks')).toBe('connected');
+    expect(resultOf(back).get('quickbooks')).toBe('connected');
     expect(await syncOf(stack, tenantId, 'inv_1')).toMatchObject({
       status: 'paid',
       balance: '0.00',

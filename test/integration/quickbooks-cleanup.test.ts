@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localChangeQueue, localReconcileQueue } from '#shared/adapters/local/local-queues.ts';
 import { newTenantId } from '../support/local-api.ts';
-import { startTestStack, type TestStack } from '../support/local-stack.ts';
+import { resultOf, startTestStack, type TestStack } from '../support/local-stack.ts';
 import { books, invoiceBody, pushInvoice, queueDrained, syncOf } from '../support/push.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read QBO JSON structurally
@@ -205,7 +205,7 @@ describe('A lapsed QuickBooks subscription', () => {
 
     await admin('POST', `/_admin/companies/${realmId}/reactivate`);
     const back = await stack.connect(tenantId, realmId);
-    expect(back.searchParams.get('quickbooks')).toBe('connected');
+    expect(resultOf(back).get('quickbooks')).toBe('connected');
     await settle();
     expect(await syncOf(stack, tenantId, 'inv_2')).toMatchObject({ status: 'pushed' });
     expect(

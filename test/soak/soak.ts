@@ -15,7 +15,7 @@ import {
   localPushQueue,
   localReconcileQueue,
 } from '#shared/adapters/local/local-queues.ts';
-import { startTestStack, type TestStack, WEBHOOK_TOKEN } from '../support/local-stack.ts';
+import { resultOf, startTestStack, type TestStack, WEBHOOK_TOKEN } from '../support/local-stack.ts';
 import { SUITE_PROFILES, type TestProfile } from '../support/profiles.ts';
 import { books, invoiceBody, pushInvoice } from '../support/push.ts';
 import type { SoakReport } from './report.ts';
@@ -404,7 +404,7 @@ async function soak(
     // "QuickBooks is unavailable" and clicks Connect again.
     for (let attempt = 1; ; attempt++) {
       const back = await stack.connect(tenant.id, tenant.realmId);
-      if (back.searchParams.get('quickbooks') === 'connected') break;
+      if (resultOf(back).get('quickbooks') === 'connected') break;
       counts.failedReconnects += 1;
       if (attempt === 5) throw new Error(`reconnect of ${tenant.id} failed: ${back}`);
     }
@@ -418,7 +418,7 @@ async function soak(
       tenant.profile.fields,
     );
     const back = await stack.connect(tenant.id, tenant.realmId);
-    if (back.searchParams.get('quickbooks') !== 'connected') throw new Error(`connect: ${back}`);
+    if (resultOf(back).get('quickbooks') !== 'connected') throw new Error(`connect: ${back}`);
   });
   await webhooks({ duplicate: true, shuffle: true });
   say(`tenants connected (${SUITE_PROFILES.map((p) => p.name).join(' / ')}, in turn); pushing`);

@@ -21,14 +21,14 @@ export interface TestStack {
   /**
    * Connects a tenant to a company through the real flow, as the console does: connect → consent
    * → callback → confirm. Returns the portal page with the outcome, as the console shows it:
-   * `?quickbooks=connected`, or `?quickbooks=error&reason=<code>` (a callback failure, or the
-   * confirm's error code).
+   * `#quickbooks=connected`, or `#quickbooks=error&reason=<code>` (a callback failure, or the
+   * confirm's error code); {@link resultOf} reads it.
    */
   connect(tenantId: string, realmId: string, body?: unknown): Promise<URL>;
   /**
    * The flow up to Intuit's callback (connect → consent → callback), as the tenant's admin: the
-   * page the callback sends the browser to (`?quickbooks=confirm&confirmation=…` when it kept
-   * the grant). Nothing is connected yet.
+   * page the callback sends the browser to (`#quickbooks=confirm&confirmation=…` when it kept
+   * the grant; {@link resultOf} reads it). Nothing is connected yet.
    */
   consent(tenantId: string, realmId: string, body?: unknown): Promise<URL>;
   close(): Promise<void>;
@@ -59,7 +59,14 @@ export async function startTestStack(
     INTUIT_OAUTH_BASE_URL: world.emulator.url,
     QBO_API_BASE_URL: world.emulator.url,
     PORTAL_URL: portalUrl,
-    RETURN_URL_ORIGINS: api.url,
+    // The portal pages the tests return to: Settings, an onboarding page, the portal's root, and
+    // the reference console's page.
+    RETURN_URLS: [
+      portalUrl,
+      `${api.url}/portal/onboarding`,
+      `${api.url}/portal`,
+      `${api.url}/`,
+    ].join(','),
     LOCAL_MASTER_KEY_FILE: join(mkdtempSync(join(tmpdir(), 'qbo-keys-')), 'master.key'),
     QBO_WEBHOOK_VERIFIER_TOKEN: WEBHOOK_TOKEN,
   });
@@ -110,8 +117,18 @@ export async function startTestStack(
 }
 
 /**
- * What the console does with the callback's redirect: a `?quickbooks=confirm` page is confirmed by
- * the signed-in admin, and becomes `?quickbooks=connected` or `?quickbooks=error&reason=<code>`.
+ * The callback's result, from the fragment of the page it sent the browser to
+ * (`#quickbooks=confirm&confirmation=…`, `#quickbooks=error&reason=…`), as the console reads it.
+ *
+ * @param page - the page (a URL, or a `Location` header)
+ */
+export function resultOf(page: URL | string | undefined): URLSearchParams {
+  return new URLSearchParams(new URL(page ?? 'http://invalid/').hash.slice(1));
+}
+
+/**
+ * What the console does with the callback's redirect: a `#quickbooks=confirm` page is confirmed by
+ * the signed-in admin, and becomes `#quickbooks=connected` or `#quickbooks=error&reason=<code>`.
  *
  * @param back - where the callback sent the browser
  * @param confirm - sends `POST /integrations/quickbooks/confirm` with the secret, as the admin
@@ -120,16 +137,15 @@ export async function confirmed(
   back: URL,
   confirm: (confirmation: string) => Promise<Response>,
 ): Promise<URL> {
-  const confirmation = back.searchParams.get('confirmation');
-  if (back.searchParams.get('quickbooks') !== 'confirm' || !confirmation) return back;
+  const result = resultOf(back);
+  const confirmation = result.get('confirmation');
+  if (result.get('quickbooks') !== 'confirm' || !confirmation) return back;
   const res = await confirm(confirmation);
   const page = new URL(back);
-  page.searchParams.delete('confirmation');
-  if (res.ok) {
-    page.searchParams.set('quickbooks', 'connected');
-  } else {
-    page.searchParams.set('quickbooks', 'error');
-    page.searchParams.set('reason', ((await res.json()) as { code: string }).code);
-  }
+  page.hash = new URLSearchParams(
+    res.ok
+      ? { quickbooks: 'connected' }
+      : { quickbooks: 'error', reason: ((await res.json()) as { code: string }).code },
+  ).toString();
   return page;
 }

@@ -20,6 +20,22 @@ describe('Function: loadConfig', () => {
     });
   });
 
+  it('allows the OAuth flow to return to the portal page only, unless more paths are named', () => {
+    expect(loadConfig((key) => valid[key]).portalReturnPaths).toEqual(['/settings/integrations']);
+    const more: Record<string, unknown> = {
+      ...valid,
+      portalReturnPaths: '/settings/integrations, /onboarding/quickbooks',
+    };
+    expect(loadConfig((key) => more[key]).portalReturnPaths).toEqual([
+      '/settings/integrations',
+      '/onboarding/quickbooks',
+    ]);
+    for (const bad of ['settings', '//evil.example/x', '/a?next=x', '/a#frag', '/a b']) {
+      const read = (key: string) => ({ ...valid, portalReturnPaths: bad })[key];
+      expect(() => loadConfig(read), bad).toThrowError(/portalReturnPaths/);
+    }
+  });
+
   it('names every missing or invalid value in one error', () => {
     const read = (key: string) =>
       ({ envName: 'Prod!', portalOrigins: 'http://admin.tradelyhq.com/path' })[key];
