@@ -165,15 +165,21 @@ export class SyncData extends Construct {
   }
 
   /**
-   * Lets the public OAuth callback store a new pending grant (`PutItem` on `GRANT#…` items,
-   * `dynamodb:LeadingKeys`) and nothing else of the token table: no token row, no read.
+   * Lets the public OAuth callback store a new pending grant and add the company it read
+   * (`PutItem`, `UpdateItem` on `GRANT#…` items, `dynamodb:LeadingKeys`) and nothing else of the
+   * token table: no token row, no read.
    *
    * @param fn - the callback
    * @param envName - environment variable that receives the table name
    */
   bindPendingGrants<F extends Grantee>(fn: F, envName: string): F {
     fn.addEnvironment(envName, this.tenantProviderKeys.tableName);
-    this.onlyPartitions(fn, this.tenantProviderKeys, ['dynamodb:PutItem'], ['GRANT#*']);
+    this.onlyPartitions(
+      fn,
+      this.tenantProviderKeys,
+      ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      ['GRANT#*'],
+    );
     return fn;
   }
 
@@ -186,7 +192,11 @@ export class SyncData extends Construct {
       new PolicyStatement({
         actions,
         resources: [table.tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': partitions } },
+        // `ForAllValues` is true of a request with no leading key at all (a Scan): `Null` refuses it.
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': partitions },
+          Null: { 'dynamodb:LeadingKeys': 'false' },
+        },
       }),
     );
     this.tableKey.grant(fn, 'kms:Decrypt');

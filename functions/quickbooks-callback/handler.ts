@@ -1,8 +1,8 @@
 /**
  * `GET /oauth/quickbooks/callback` (public; authenticated by the signed single-use `state`):
  * Intuit's redirect after consent. It connects nothing: the grant is kept pending, and the browser
- * goes back to the portal with `?quickbooks=confirm&confirmation=<secret>` for the admin who started
- * the flow to confirm, or with `?quickbooks=error&reason=<code>`; never a stack. It can seal tokens
+ * goes back to the portal with `#quickbooks=confirm&confirmation=<secret>` (the fragment) for the admin who started
+ * the flow to confirm, or with `#quickbooks=error&reason=<code>`; never a stack. It can seal tokens
  * (GenerateDataKey) but never open any.
  */
 import { publicRoute } from '#shared/http/api-handler.ts';

@@ -111,16 +111,6 @@ export class TokenVault {
   }
 
   /**
-   * Deletes the tenant's tokens.
-   *
-   * @param tenantId - the tenant
-   */
-  async delete(tenantId: string): Promise<void> {
-    this.opened.delete(tenantId);
-    await this.deps.tokens.delete(tenantId);
-  }
-
-  /**
    * A valid access token, refreshed first if it expires within 5 minutes, with at most one refresh
    * at Intuit per tenant at a time. Every refresh also rolls the refresh token's 101-day expiry
    * forward; the nightly reconcile uses the connection every day, so a connected tenant's refresh
@@ -193,12 +183,17 @@ export class TokenVault {
       // Written (the write released it) or not, the lease must never outlive this call.
       if (!saved) await this.deps.tokens.releaseLease(tenantId, owner);
     }
-    // Not saved: a reconnect or a disconnect replaced the grant meanwhile. Its tokens win, and ours,
-    // which nobody will ever hold, are given back to Intuit rather than left alive.
+    // Not saved. When a reconnect or a disconnect replaced the grant meanwhile, its tokens win, and
+    // ours, which nobody will ever hold, are given back to Intuit rather than left alive. When
+    // another refresh of the same grant won (ours outlived its lease), the grant is still held:
+    // ours are only dropped.
     if (!saved) {
-      await this.deps.intuit.revoke(fresh.refreshToken).catch((error: unknown) => {
-        logger.warn('A refreshed grant nobody holds could not be revoked', { tenantId, error });
-      });
+      const now = await this.deps.tokens.get(tenantId);
+      if (!now || now.grantId !== row.grantId) {
+        await this.deps.intuit.revoke(fresh.refreshToken).catch((error: unknown) => {
+          logger.warn('A refreshed grant nobody holds could not be revoked', { tenantId, error });
+        });
+      }
       return this.getAccessToken(tenantId);
     }
     logger.info('Access token refreshed', {

@@ -231,6 +231,72 @@ export class GrantRepository {
   }
 
   /**
+   * Moves a grant past its deadline to `revoke`, only if it is still in `from`, without reading it
+   * back (the sweep never receives a sealed grant).
+   *
+   * @param ref - its id
+   * @param from - the state it was seen in
+   * @param now - epoch ms
+   * @param revokeReason - why
+   * @returns whether it moved
+   */
+  async retire(
+    ref: string,
+    from: GrantState,
+    now: number,
+    revokeReason: RevokeReason,
+  ): Promise<boolean> {
+    try {
+      await documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: this.key(ref),
+          UpdateExpression:
+            'SET #state = :revoke, stateAt = :now, sweepAt = :deadline, revokeReason = :why',
+          ConditionExpression: '#state = :from',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':from': from,
+            ':revoke': 'revoke',
+            ':now': now,
+            ':deadline': iso(now + GRANT_DEADLINES.revoke),
+            ':why': revokeReason,
+          },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Adds what the callback read of the company to its pending grant (before the confirmation is
+   * handed out, so a grant is never confirmed without it).
+   *
+   * @param ref - the pending grant's id
+   * @param companyName - CompanyInfo's name
+   * @param company - the company's settings
+   */
+  async describe(ref: string, companyName: string, company: CompanyProfile): Promise<void> {
+    await documentClient.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: this.key(ref),
+        UpdateExpression: 'SET companyName = :name, company = :company',
+        ConditionExpression: '#state = :pending',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: {
+          ':name': companyName,
+          ':company': company,
+          ':pending': 'pending',
+        },
+      }),
+    );
+  }
+
+  /**
    * Gives a revocation the sweep queued again a new deadline, before the next hourly sweep.
    *
    * @param ref - its id

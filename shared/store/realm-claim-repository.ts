@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from './dynamo.ts';
 import { realmPk } from './keys.ts';
 
@@ -27,6 +27,28 @@ export class RealmClaimRepository {
       new GetCommand({ TableName: this.tableName, Key: this.key(realmId), ConsistentRead: true }),
     );
     return typeof Item?.tenantId === 'string' ? Item.tenantId : undefined;
+  }
+
+  /**
+   * Claims a company for a tenant only if nobody holds it: a connection made before claims
+   * existed gets its claim item (what routes the company's webhooks).
+   *
+   * @param realmId - the QBO company
+   * @param tenantId - the tenant connected to it
+   * @param now - epoch ms
+   */
+  async claimIfUnheld(realmId: string, tenantId: string, now: number): Promise<void> {
+    try {
+      await documentClient.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...this.key(realmId), tenantId, claimedAt: new Date(now).toISOString() },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
   }
 
   /**

@@ -58,18 +58,19 @@ export const syncStateTable: TableDefinition = {
 };
 
 /**
- * `tenant_provider_keys`: only envelope-encrypted OAuth token blobs: each tenant's grant with its
- * version and expiry timestamps, and grants no connection holds yet or any more (pending
- * confirmations, revocations; purged by TTL a week after they stop mattering). Kept apart so that
- * only token functions can read it.
- */
-/**
  * Grants that no connection holds, by the time something must happen to them (`grant-repository.ts`):
  * one partition, `sweepPk = GRANT`, sorted by `sweepAt`. Only grant records have these attributes,
  * so the index holds nothing else; it projects no token.
  */
 export const GRANT_DEADLINE_INDEX = 'byDeadline';
 
+/**
+ * `tenant_provider_keys`: only envelope-encrypted OAuth token blobs: each tenant's grant with its
+ * version and expiry timestamps, and grants no connection holds yet or any more (pending
+ * confirmations, revocations; purged by TTL once their refresh token has expired, never before
+ * 15 days). Kept apart so that only token functions, and the public callback for its own pending
+ * grant, can touch it.
+ */
 export const tenantProviderKeysTable: TableDefinition = {
   localName: 'tenant_provider_keys',
   partitionKey: pk,

@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SealedBlob } from '#shared/oauth/envelope.ts';
 import type { TokenExpiries } from '#shared/oauth/tokens.ts';
 import { documentClient } from './dynamo.ts';
@@ -16,6 +17,8 @@ export interface StoredTokens extends TokenExpiries {
   readonly leaseUntil?: number;
   /** Set when Intuit refused this grant (`invalid_grant`): nobody tries it again. */
   readonly deadReason?: string;
+  /** Which grant the row holds: new on every connect, kept by its refreshes. */
+  readonly grantId?: string;
 }
 
 /** What a write of new tokens stores. */
@@ -82,7 +85,8 @@ export class TokenRepository {
       Key: this.key(tenantId),
       UpdateExpression:
         'SET #version = if_not_exists(#version, :zero) + :one, #realmId = :realmId, #blob = :blob, ' +
-        '#at = :at, #rt = :rt, #hard = :hard REMOVE #leaseOwner, #leaseUntil, #dead',
+        '#at = :at, #rt = :rt, #hard = :hard, grantId = :grantId ' +
+        'REMOVE #leaseOwner, #leaseUntil, #dead',
       ...(guarded
         ? {
             ConditionExpression:
@@ -98,6 +102,7 @@ export class TokenRepository {
         ':zero': 0,
         ':one': 1,
         ':realmId': write.realmId,
+        ':grantId': randomUUID(),
         ...(guarded && replacing !== null ? { ':read': replacing } : {}),
         ...values(write),
       },
@@ -235,17 +240,6 @@ export class TokenRepository {
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
     }
-  }
-
-  /**
-   * Deletes a tenant's tokens (disconnect).
-   *
-   * @param tenantId - the tenant
-   */
-  async delete(tenantId: string): Promise<void> {
-    await documentClient.send(
-      new DeleteCommand({ TableName: this.tableName, Key: this.key(tenantId) }),
-    );
   }
 
   /**

@@ -48,7 +48,7 @@ export interface Confirmer {
  *
  * @param deps - see {@link ConfirmConnectDeps}
  * @param caller - tenant and user of the verified token
- * @param confirmation - the secret from `?quickbooks=confirm&confirmation=`
+ * @param confirmation - the secret from `#quickbooks=confirm&confirmation=`
  * @returns the connection, as `GET /integrations/quickbooks` shows it
  * @throws AppError `confirmation_expired` (410), `confirmation_mismatch` (403),
  *   `different_company` (409), `company_in_use` (409)
@@ -121,7 +121,15 @@ export async function confirmConnect(
   };
   // The schedule first: a connection is never shown as connected without its nightly reconcile.
   await deps.schedules.upsert(tenantId, connection.timezone);
-  const replacedRef = await adopt(deps, grant, connection, claim.items, now);
+  const replacedRef = await adopt(deps, grant, connection, claim.items, now).catch(
+    async (err: unknown) => {
+      // Refused in the transaction: the schedule just set goes too, unless a connection had it.
+      if (!previous || previous.status === 'disconnected') {
+        await deps.schedules.delete(tenantId).catch(() => undefined);
+      }
+      throw err;
+    },
+  );
   if (previous && previous.realmId !== grant.realmId) {
     await deps.claims.release(previous.realmId, tenantId);
   }
@@ -156,8 +164,8 @@ const ADOPT_ATTEMPTS = 3;
 /**
  * One transaction makes the grant the tenant's connection: its tokens into the tenant's row, its
  * record deleted, the connection written, the company claimed (and a dead holder's hold ended,
- * see {@link planClaim}), and the grant it replaces (the tenant's earlier one, if any) kept as a
- * revocation. So a confirm that fails anywhere before leaves its grant `confirming` (the sweep
+ * see {@link planClaim}), and the grant it replaces (the tenant's earlier one, for another
+ * company) kept as a revocation. So a confirm that fails anywhere before leaves its grant `confirming` (the sweep
  * revokes it), one that succeeds leaves no grant unaccounted for, and a takeover and the old
  * holder's reconnect cannot both win.
  *
@@ -175,7 +183,12 @@ async function adopt(
   const tenantId = grant.tenantId;
   for (let attempt = 1; ; attempt += 1) {
     const held = await deps.tokens.get(tenantId);
-    const replacedRef = held ? `replaced-${tenantId}-${randomUUID()}` : undefined;
+    // The grant replaced is revoked when it is for another company. One for the same company is
+    // only overwritten: whether Intuit's revoke of one grant ends the app's other grants for that
+    // company is undocumented (docs/qbo-facts.md#revocation), and if it does, revoking the old one
+    // would end the connection being made.
+    const replacedRef =
+      held && held.realmId !== grant.realmId ? `replaced-${tenantId}-${randomUUID()}` : undefined;
     // The first three in this order: a refusal is told apart by its index.
     const refused = await writeTogether([
       {

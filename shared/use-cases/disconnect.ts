@@ -7,8 +7,10 @@ import type { Clock } from '#shared/ports/clock.ts';
 import type { GrantQueue } from '#shared/ports/grant-queue.ts';
 import type { ScheduleRegistry } from '#shared/ports/schedule-registry.ts';
 import type { ConnectionRepository } from '#shared/store/connection-repository.ts';
+import { writeTogether } from '#shared/store/dynamo.ts';
 import type { GrantRepository } from '#shared/store/grant-repository.ts';
 import type { RealmClaimRepository } from '#shared/store/realm-claim-repository.ts';
+import type { TokenRepository } from '#shared/store/token-repository.ts';
 import { queueRevocation, revokeHeldGrant } from './revoke-held-grant.ts';
 
 /** The outcome of a disconnect, as the portal shows it. */
@@ -30,7 +32,8 @@ export interface DisconnectDeps {
   readonly claims: RealmClaimRepository;
   readonly grants: GrantRepository;
   readonly grantQueue: GrantQueue;
-  readonly vault: Pick<TokenVault, 'takeForRevocation' | 'delete' | 'open'>;
+  readonly tokens: TokenRepository;
+  readonly vault: Pick<TokenVault, 'takeForRevocation' | 'open'>;
   readonly intuit: IntuitOAuth;
   readonly schedules: ScheduleRegistry;
   readonly clock: Clock;
@@ -53,37 +56,18 @@ export async function disconnect(
   tenantId: string,
 ): Promise<DisconnectResult> {
   const before = await deps.connections.get(tenantId);
-  const sealed = await deps.vault.takeForRevocation(tenantId);
-  const ref = `disconnect-${tenantId}-${randomUUID()}`;
-  if (sealed) {
-    await deps.grants.put(
-      {
-        ref,
-        state: 'revoke',
-        revokeReason: 'disconnect',
-        tenantId,
-        realmId: sealed.realmId,
-        blob: sealed.blob,
-        accessTokenExpiresAt: sealed.accessTokenExpiresAt,
-        refreshTokenExpiresAt: sealed.refreshTokenExpiresAt,
-        refreshTokenHardExpiresAt: sealed.refreshTokenHardExpiresAt,
-        expiresAt: deps.clock.now(),
-      },
-      deps.clock.now(),
-    );
-  }
-  await deps.vault.delete(tenantId);
+  const ref = await handOver(deps, tenantId);
   await deps.schedules.delete(tenantId);
   await deps.connections.patch(tenantId, {
     status: 'disconnected',
     reconnectReason: null,
-    ...(sealed ? { revokedAtIntuit: false } : {}),
+    ...(ref ? { revokedAtIntuit: false } : {}),
   });
   if (before) await deps.claims.release(before.realmId, tenantId);
 
   let revokedAtIntuit = false;
   let revokeError: string | null = null;
-  if (sealed) {
+  if (ref) {
     try {
       await revokeHeldGrant(deps, ref);
       revokedAtIntuit = true;
@@ -94,4 +78,47 @@ export async function disconnect(
   }
   logger.info('QuickBooks disconnected', { tenantId, revokedAtIntuit, revokeError });
   return { status: 'disconnected', revokedAtIntuit, revokeError };
+}
+
+/** Times a disconnect reads the tenant's tokens again when a confirm replaced them under it. */
+const HAND_OVER_ATTEMPTS = 3;
+
+/**
+ * Moves the tenant's grant from its token row into a revocation record, in one transaction, and
+ * only the version read under the refresh lease: should a confirm write a new grant meanwhile, it
+ * is read again and handed over too, never deleted unrevoked.
+ *
+ * @returns the revocation's id, or `undefined` when the tenant holds no grant
+ */
+async function handOver(deps: DisconnectDeps, tenantId: string): Promise<string | undefined> {
+  for (let attempt = 1; ; attempt += 1) {
+    const sealed = await deps.vault.takeForRevocation(tenantId);
+    if (!sealed) return undefined;
+    const now = deps.clock.now();
+    const ref = `disconnect-${tenantId}-${randomUUID()}`;
+    const refused = await writeTogether([
+      {
+        Put: deps.grants.putItem(
+          {
+            ref,
+            state: 'revoke',
+            revokeReason: 'disconnect',
+            tenantId,
+            realmId: sealed.realmId,
+            blob: sealed.blob,
+            accessTokenExpiresAt: sealed.accessTokenExpiresAt,
+            refreshTokenExpiresAt: sealed.refreshTokenExpiresAt,
+            refreshTokenHardExpiresAt: sealed.refreshTokenHardExpiresAt,
+            expiresAt: now,
+          },
+          now,
+        ),
+      },
+      { Delete: deps.tokens.deleteItem(tenantId, sealed.version) },
+    ]);
+    if (refused.length === 0) return ref;
+    if (attempt >= HAND_OVER_ATTEMPTS) {
+      throw new Error('The tenant tokens kept changing during a disconnect');
+    }
+  }
 }

@@ -34,7 +34,7 @@ export interface ReceiveConsentDeps {
 }
 
 /**
- * Why a connection attempt failed; each becomes `?quickbooks=error&reason=<code>` on the portal,
+ * Why a connection attempt failed; each becomes `#quickbooks=error&reason=<code>` on the portal,
  * which maps the code to its own words. The list is fixed: nothing else ever reaches the URL.
  */
 export const CONNECT_FAILURES = [
@@ -66,7 +66,7 @@ export function confirmationRef(confirmation: string): string {
  * Intuit's redirect back after consent. It connects nothing: it verifies and consumes the state,
  * exchanges the code, proves the grant is for the company Intuit names (CompanyInfo and Preferences read
  * with the new token, kept for the connection), and keeps the grant sealed and pending. The browser goes back to the portal with
- * `?quickbooks=confirm&confirmation=<secret>`, a fresh single-use secret that has nothing to do with
+ * `#quickbooks=confirm&confirmation=<secret>` (in the fragment), a fresh single-use secret that has nothing to do with
  * the state; only the admin who started the flow can confirm it with their own token
  * (`confirmConnect`). Whoever approved at Intuit, a grant nobody confirms is revoked after 10
  * minutes. Nothing about which tenant holds which company is decided, or revealed, here.
@@ -125,9 +125,16 @@ class IntuitCallFailed extends Error {
   override readonly name = 'IntuitCallFailed';
 }
 
+/** Each company read of the callback gives up after this long, inside the function's 29 s. */
+const COMPANY_READ_TIMEOUT_MS = 8_000;
+
 /**
- * Keeps an exchanged grant: proves it is for the company Intuit names (CompanyInfo and
- * Preferences read with it), seals it pending, and queues its expiry.
+ * Keeps an exchanged grant. It is put on record first, sealed and pending with its deadline, so
+ * that whatever happens next (a failure, or the function ended by its timeout) the grant cannot be
+ * forgotten: the hourly sweep revokes what was never confirmed. Then it proves the grant is for
+ * the company Intuit names (CompanyInfo and Preferences read with it), adds what it read to the
+ * record, and queues its expiry. Only then does the browser get the confirmation, so a record
+ * left half-written can never be confirmed.
  *
  * @returns where to send the browser: the portal with the confirmation
  * @throws IntuitCallFailed when reading the company failed; anything else as it came
@@ -138,22 +145,9 @@ async function keep(
   realmId: string,
   granted: TokenSet,
 ): Promise<string> {
-  let company: CompanyRead;
-  try {
-    const fixed = { accessToken: granted.accessToken, realmId, version: 0 };
-    const qbo = new QboClient({
-      baseUrl: deps.config.qboApiBaseUrl,
-      tokens: { getAccessToken: async () => fixed },
-    });
-    company = await readCompany(qbo, realmId);
-  } catch (err) {
-    throw new IntuitCallFailed('Reading the company failed', { cause: err });
-  }
-
   const confirmation = randomBytes(32).toString('base64url');
   const ref = confirmationRef(confirmation);
   const now = deps.clock.now();
-  const expiresAt = now + CONFIRMATION_TTL_MS;
   await deps.grants.put(
     {
       ref,
@@ -161,18 +155,29 @@ async function keep(
       tenantId: flow.tenantId,
       subject: flow.subject,
       realmId,
-      companyName: company.companyName,
-      company: company.profile,
       returnUrl: flow.returnUrl,
       allowCompanySwitch: flow.allowCompanySwitch,
       blob: await deps.vault.seal(flow.tenantId, granted),
       accessTokenExpiresAt: granted.accessTokenExpiresAt,
       refreshTokenExpiresAt: granted.refreshTokenExpiresAt,
       refreshTokenHardExpiresAt: granted.refreshTokenHardExpiresAt,
-      expiresAt,
+      expiresAt: now + CONFIRMATION_TTL_MS,
     },
     now,
   );
+  let company: CompanyRead;
+  try {
+    const fixed = { accessToken: granted.accessToken, realmId, version: 0 };
+    const qbo = new QboClient({
+      baseUrl: deps.config.qboApiBaseUrl,
+      tokens: { getAccessToken: async () => fixed },
+      timeoutMs: COMPANY_READ_TIMEOUT_MS,
+    });
+    company = await readCompany(qbo, realmId);
+  } catch (err) {
+    throw new IntuitCallFailed('Reading the company failed', { cause: err });
+  }
+  await deps.grants.describe(ref, company.companyName, company.profile);
   // A grant nobody confirms is revoked when its confirmation expires.
   await deps.grantQueue.send(
     { job: 'expire', ref },

@@ -9,6 +9,7 @@ import { readCompany } from '#shared/qbo/company-profile.ts';
 import type { QboInvoice } from '#shared/qbo/qbo-invoice.ts';
 import { quote, rows } from '#shared/qbo/query.ts';
 import type { InvoiceRecord } from '#shared/store/invoice-repository.ts';
+import type { RealmClaimRepository } from '#shared/store/realm-claim-repository.ts';
 import type {
   ReconcileRun,
   ReconcileRunRepository,
@@ -20,6 +21,7 @@ import { catchUpChanges } from './catch-up-changes.ts';
 /** What the reconcile needs: the change worker's dependencies and the run records. */
 export interface ReconcileDeps extends ApplyChangeDeps {
   readonly runs: ReconcileRunRepository;
+  readonly claims: Pick<RealmClaimRepository, 'claimIfUnheld'>;
 }
 
 /** QBO answers at most 1000 rows per query. */
@@ -70,6 +72,10 @@ export async function reconcileTenant(
       startedAt: new Date(deps.clock.now()).toISOString(),
     };
     if (!(await deps.runs.start(run))) return 'already_ran';
+    // A connection made before claims existed gets its claim item, which routes its webhooks.
+    if (connection.status === 'connected') {
+      await deps.claims.claimIfUnheld(connection.realmId, tenantId, deps.clock.now());
+    }
     let finished: ReconcileRun;
     let company: CompanyProfile | undefined;
     try {

@@ -17,8 +17,8 @@ const REASON: Record<Exclude<GrantState, 'revoke'>, RevokeReason> = {
 export interface GrantSweep {
   /** Grants past their deadline whose revocation was queued (again). */
   readonly queued: number;
-  /** Revocations older than {@link REVOKE_OVERDUE_MS}. */
-  readonly revokesOverdue: number;
+  /** The tenants whose grants have waited longer than {@link REVOKE_OVERDUE_MS} to be revoked. */
+  readonly revokesOverdue: readonly string[];
 }
 
 /**
@@ -32,27 +32,24 @@ export interface GrantSweep {
  * @param deps - the grants, the grant queue and the clock
  */
 export async function sweepGrants(deps: {
-  readonly grants: Pick<GrantRepository, 'due' | 'move' | 'postpone'>;
+  readonly grants: Pick<GrantRepository, 'due' | 'retire' | 'postpone'>;
   readonly grantQueue: GrantQueue;
   readonly clock: Clock;
 }): Promise<GrantSweep> {
   const now = deps.clock.now();
   let queued = 0;
-  let revokesOverdue = 0;
+  const revokesOverdue: string[] = [];
   for await (const due of deps.grants.due(now)) {
     const revoking =
       due.state === 'revoke'
         ? await deps.grants.postpone(due.ref, now)
-        : (await deps.grants.move(due.ref, due.state, 'revoke', {
-            now,
-            revokeReason: REASON[due.state],
-          })) !== undefined;
+        : await deps.grants.retire(due.ref, due.state, now, REASON[due.state]);
     // Moved on meanwhile (confirmed, revoked): nothing left to do.
     if (!revoking) continue;
     await deps.grantQueue.send({ job: 'revoke', ref: due.ref });
     queued += 1;
     if (due.state === 'revoke' && now - due.stateAt > REVOKE_OVERDUE_MS) {
-      revokesOverdue += 1;
+      revokesOverdue.push(due.tenantId);
       logger.warn('A grant has waited over 6 hours to be revoked at Intuit', {
         tenantId: due.tenantId,
         waitingHours: Math.floor((now - due.stateAt) / 3600_000),
@@ -65,6 +62,9 @@ export async function sweepGrants(deps: {
       });
     }
   }
-  publishCounts({ GrantRevocationsRequeued: queued, GrantRevokesOverdue: revokesOverdue });
+  publishCounts({
+    GrantRevocationsRequeued: queued,
+    GrantRevokesOverdue: revokesOverdue.length,
+  });
   return { queued, revokesOverdue };
 }

@@ -30,11 +30,15 @@ export async function verifyDisconnectNotice(
   realmId: string,
 ): Promise<'connected' | 'reconnect_required' | 'unknown'> {
   const holder = await deps.claims.holder(realmId);
-  const connection = holder ? await deps.connections.get(holder) : undefined;
-  const holds =
-    connection?.realmId === realmId &&
-    (connection.status === 'connected' || connection.status === 'subscription_lapsed');
-  if (!connection || !holds) return 'unknown';
+  // Connections made before claims existed (until their next reconcile claims) are on the index.
+  const candidates = holder
+    ? [await deps.connections.get(holder)]
+    : await deps.connections.tenantsOfRealm(realmId);
+  const connection = candidates.find(
+    (c) =>
+      c?.realmId === realmId && (c.status === 'connected' || c.status === 'subscription_lapsed'),
+  );
+  if (!connection) return 'unknown';
   // One check per company per minute, whatever the number of notices.
   if (!(await deps.connections.claimGrantCheck(connection.tenantId, deps.clock.now(), 60_000))) {
     return 'connected';

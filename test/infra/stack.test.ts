@@ -295,7 +295,10 @@ describe('Stack: functions', () => {
         expect.objectContaining({
           Action: 'dynamodb:UpdateItem',
           Resource: { 'Fn::GetAtt': [keysTable, 'Arn'] },
-          Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['GRANT#*'] } },
+          Condition: {
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['GRANT#*'] },
+            Null: { 'dynamodb:LeadingKeys': 'false' },
+          },
         }),
       ]),
     );

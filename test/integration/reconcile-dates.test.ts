@@ -8,6 +8,7 @@ import { ConnectionRepository } from '#shared/store/connection-repository.ts';
 import { InvoiceRepository } from '#shared/store/invoice-repository.ts';
 import { MappingRepository } from '#shared/store/mapping-repository.ts';
 import { QboLinkRepository } from '#shared/store/qbo-link-repository.ts';
+import { RealmClaimRepository } from '#shared/store/realm-claim-repository.ts';
 import { ReconcileRunRepository } from '#shared/store/reconcile-run-repository.ts';
 import { SyncErrorRepository } from '#shared/store/sync-error-repository.ts';
 import { syncStateTable } from '#shared/store/tables.ts';
@@ -36,6 +37,7 @@ const deps: ReconcileDeps = {
   mappings: new MappingRepository(table),
   links: new QboLinkRepository(table),
   syncErrors: new SyncErrorRepository(table),
+  claims: new RealmClaimRepository(table),
   events: new MemoryEventPublisher(),
   qbo: () => companyOnly,
   clock: { now: () => now },
