@@ -1,4 +1,8 @@
-import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
   TransactWriteCommand,
@@ -41,5 +45,21 @@ export async function writeTogether(items: readonly TransactItem[]): Promise<num
     );
     if (refused.length === 0) throw err;
     return refused;
+  }
+}
+
+/**
+ * Sends a conditional write and says whether its condition held: `false` instead of
+ * `ConditionalCheckFailedException`, anything else thrown as it came.
+ *
+ * @param write - the write, already sent
+ */
+export async function conditionHeld(write: Promise<unknown>): Promise<boolean> {
+  try {
+    await write;
+    return true;
+  } catch (err) {
+    if (err instanceof ConditionalCheckFailedException) return false;
+    throw err;
   }
 }

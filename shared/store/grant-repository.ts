@@ -1,4 +1,3 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   GetCommand,
@@ -10,7 +9,7 @@ import { MESSAGE_RETENTION_DAYS } from '#shared/config/queues.ts';
 import type { CompanyProfile } from '#shared/domain/company.ts';
 import type { SealedBlob } from '#shared/oauth/envelope.ts';
 import type { TokenExpiries } from '#shared/oauth/tokens.ts';
-import { documentClient } from './dynamo.ts';
+import { conditionHeld, documentClient } from './dynamo.ts';
 import { GRANT_DEADLINE_INDEX } from './tables.ts';
 
 /**
@@ -200,34 +199,17 @@ export class GrantRepository {
     to: Exclude<GrantState, 'pending'>,
     options: { now: number; expired?: boolean; revokeReason?: RevokeReason },
   ): Promise<HeldGrant | undefined> {
-    const timed = options.expired !== undefined;
-    try {
-      const { Attributes } = await documentClient.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: this.key(ref),
-          UpdateExpression: `SET #state = :to, stateAt = :now, sweepAt = :deadline${
-            options.revokeReason ? ', revokeReason = :why' : ''
-          }`,
-          ConditionExpression: `#state = :from${
-            timed ? (options.expired ? ' AND expiresAt <= :now' : ' AND expiresAt > :now') : ''
-          }`,
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: {
-            ':from': from,
-            ':to': to,
-            ':now': options.now,
-            ':deadline': iso(options.now + GRANT_DEADLINES[to]),
-            ...(options.revokeReason ? { ':why': options.revokeReason } : {}),
-          },
-          ReturnValues: 'ALL_NEW',
+    let moved: Record<string, unknown> | undefined;
+    const held = await conditionHeld(
+      documentClient
+        .send(
+          new UpdateCommand({ ...this.moveInput(ref, from, to, options), ReturnValues: 'ALL_NEW' }),
+        )
+        .then(({ Attributes }) => {
+          moved = Attributes;
         }),
-      );
-      return Attributes ? fromItem(Attributes) : undefined;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return undefined;
-      throw err;
-    }
+    );
+    return held && moved ? fromItem(moved) : undefined;
   }
 
   /**
@@ -240,35 +222,40 @@ export class GrantRepository {
    * @param revokeReason - why
    * @returns whether it moved
    */
-  async retire(
+  retire(ref: string, from: GrantState, now: number, revokeReason: RevokeReason): Promise<boolean> {
+    return conditionHeld(
+      documentClient.send(
+        new UpdateCommand(this.moveInput(ref, from, 'revoke', { now, revokeReason })),
+      ),
+    );
+  }
+
+  /** The update of {@link move} and {@link retire}. */
+  private moveInput(
     ref: string,
     from: GrantState,
-    now: number,
-    revokeReason: RevokeReason,
-  ): Promise<boolean> {
-    try {
-      await documentClient.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: this.key(ref),
-          UpdateExpression:
-            'SET #state = :revoke, stateAt = :now, sweepAt = :deadline, revokeReason = :why',
-          ConditionExpression: '#state = :from',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: {
-            ':from': from,
-            ':revoke': 'revoke',
-            ':now': now,
-            ':deadline': iso(now + GRANT_DEADLINES.revoke),
-            ':why': revokeReason,
-          },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
-      throw err;
-    }
+    to: Exclude<GrantState, 'pending'>,
+    options: { now: number; expired?: boolean; revokeReason?: RevokeReason },
+  ) {
+    const timed = options.expired !== undefined;
+    return {
+      TableName: this.tableName,
+      Key: this.key(ref),
+      UpdateExpression: `SET #state = :to, stateAt = :now, sweepAt = :deadline${
+        options.revokeReason ? ', revokeReason = :why' : ''
+      }`,
+      ConditionExpression: `#state = :from${
+        timed ? (options.expired ? ' AND expiresAt <= :now' : ' AND expiresAt > :now') : ''
+      }`,
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: {
+        ':from': from,
+        ':to': to,
+        ':now': options.now,
+        ':deadline': iso(options.now + GRANT_DEADLINES[to]),
+        ...(options.revokeReason ? { ':why': options.revokeReason } : {}),
+      },
+    };
   }
 
   /**
@@ -303,9 +290,9 @@ export class GrantRepository {
    * @param now - epoch ms
    * @returns whether it was still waiting to be revoked
    */
-  async postpone(ref: string, now: number): Promise<boolean> {
-    try {
-      await documentClient.send(
+  postpone(ref: string, now: number): Promise<boolean> {
+    return conditionHeld(
+      documentClient.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: this.key(ref),
@@ -317,12 +304,8 @@ export class GrantRepository {
             ':deadline': iso(now + GRANT_DEADLINES.requeued),
           },
         }),
-      );
-      return true;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
-      throw err;
-    }
+      ),
+    );
   }
 
   /**

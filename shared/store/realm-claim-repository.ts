@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { documentClient } from './dynamo.ts';
+import { conditionHeld, documentClient } from './dynamo.ts';
 import { realmPk } from './keys.ts';
 
 /**
@@ -38,17 +38,15 @@ export class RealmClaimRepository {
    * @param now - epoch ms
    */
   async claimIfUnheld(realmId: string, tenantId: string, now: number): Promise<void> {
-    try {
-      await documentClient.send(
+    await conditionHeld(
+      documentClient.send(
         new PutCommand({
           TableName: this.tableName,
           Item: { ...this.key(realmId), tenantId, claimedAt: new Date(now).toISOString() },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
-      );
-    } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
-    }
+      ),
+    );
   }
 
   /**

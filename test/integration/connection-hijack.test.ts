@@ -71,6 +71,18 @@ async function victorApproves(mallory: string, companyX: string): Promise<string
   return resultOf(portal).get('confirmation') ?? '';
 }
 
+/** Each tenant's admin consents to the company, then all confirm at the same moment. */
+async function consentThenConfirmAtOnce(tenants: string[], company: string): Promise<Response[]> {
+  const pages = await Promise.all(tenants.map((tenantId) => stack.consent(tenantId, company)));
+  return Promise.all(
+    tenants.map((tenantId, i) =>
+      stack.call(tenantId, 'POST', '/integrations/quickbooks/confirm', {
+        confirmation: resultOf(pages[i]).get('confirmation'),
+      }),
+    ),
+  );
+}
+
 describe('Connection hijack: only the admin who started a connection can finish it', () => {
   it.each([
     [
@@ -167,14 +179,7 @@ describe('One holder per company, proven by Intuit', () => {
   it('lets exactly one of two simultaneous confirms for one company win', async () => {
     const company = await stack.world.newCompany('Race Co');
     const [a, b] = [newTenantId('a'), newTenantId('b')];
-    const pages = await Promise.all([stack.consent(a, company), stack.consent(b, company)]);
-    const answers = await Promise.all(
-      [a, b].map((tenantId, i) =>
-        stack.call(tenantId, 'POST', '/integrations/quickbooks/confirm', {
-          confirmation: resultOf(pages[i]).get('confirmation'),
-        }),
-      ),
-    );
+    const answers = await consentThenConfirmAtOnce([a, b], company);
     expect(answers.map((r) => r.status).sort()).toEqual([200, 409]);
     const loser = answers[0]?.status === 409 ? answers[0] : answers[1];
     expect(await loser?.json()).toMatchObject({ code: 'company_in_use' });
@@ -254,14 +259,7 @@ describe('One holder per company, proven by Intuit', () => {
     await stack.call(old, 'GET', '/integrations/quickbooks/accounts');
     expect((await statusOf(old)).status).toBe('reconnect_required');
     // Both consent, then both confirm at the same moment.
-    const pages = await Promise.all([stack.consent(old, company), stack.consent(next, company)]);
-    const answers = await Promise.all(
-      [old, next].map((tenantId, i) =>
-        stack.call(tenantId, 'POST', '/integrations/quickbooks/confirm', {
-          confirmation: resultOf(pages[i]).get('confirmation'),
-        }),
-      ),
-    );
+    const answers = await consentThenConfirmAtOnce([old, next], company);
     expect(answers.map((r) => r.status).sort()).toEqual([200, 409]);
     const winner = answers[0]?.status === 200 ? old : next;
     const loser = winner === old ? next : old;
