@@ -5,9 +5,9 @@
 
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { buildStacks } from '#lib/app.ts';
 import { loadConfig } from '#lib/config.ts';
 import { GuardValidator } from '#lib/guard.ts';
-import { IntegrationStack } from '#lib/integration-stack.ts';
 
 const app = new App();
 const region = process.env.CDK_DEFAULT_REGION ?? 'us-east-1';
@@ -20,13 +20,7 @@ const config = (() => {
     process.exit(1);
   }
 })();
-new IntegrationStack(app, `TradelyHQ-QuickBooks-${config.envName}`, {
-  config,
-  env: {
-    account: process.env.CDK_DEFAULT_ACCOUNT ?? '123456789012',
-    region,
-  },
-});
+buildStacks(app, config, { account: process.env.CDK_DEFAULT_ACCOUNT ?? '123456789012', region });
 // Policy as code, both policy-validation plugins: an unacknowledged cdk-nag AwsSolutions finding
 // or CloudFormation Guard (Control Tower) finding fails the synth.
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new GuardValidator());

@@ -41,14 +41,20 @@ export interface StackConfig {
   readonly portalReturnPaths: readonly string[];
   /** Time zone of a new connection until the admin picks one. */
   readonly defaultTimezone: string;
-  /** Throttling of the public webhook route. */
+  /**
+   * Per-client limits in front of the public routes (CloudFront with an AWS WAF web ACL, `lib/edge.ts`);
+   * undefined when turned off with `-c edgeLimit=false`.
+   */
+  readonly edge: EdgeConfig | undefined;
+  /** Throttling of the public webhook route when the edge is off (one bucket for all clients). */
   readonly webhookThrottle: { readonly rateLimit: number; readonly burstLimit: number };
   /** Who the alarms e-mail (the on-call list). */
   readonly alarmEmails: readonly string[];
   /**
    * A custom domain for the API (Intuit's redirect, Disconnect and webhook URLs then stay the same
-   * if the stack is ever replaced): the host name and an ACM certificate for it in the stack's
-   * region. Omitted: the API's execute-api endpoint.
+   * if the stack is ever replaced): the host name and an ACM certificate for it, in us-east-1 when
+   * the edge serves it (CloudFront), else in the stack's region. Omitted: the edge's
+   * `*.cloudfront.net` name, or the API's execute-api endpoint with the edge off.
    */
   readonly customDomain:
     | { readonly domainName: string; readonly certificateArn: string }
@@ -65,6 +71,17 @@ export interface StackConfig {
    * everyone else (the account root included), so nobody can quietly rewrite who may unwrap tokens.
    */
   readonly keyPolicyAdminRoleArn: string | undefined;
+}
+
+/** The edge in front of the public routes. */
+export interface EdgeConfig {
+  /**
+   * An existing CloudFront-scope web ACL to use instead of the one the companion stack in
+   * us-east-1 creates.
+   */
+  readonly webAclArn: string | undefined;
+  /** Requests one address may send the webhook route in 5 minutes; the route table's otherwise. */
+  readonly webhookPerClientLimit: number | undefined;
 }
 
 /**
@@ -92,6 +109,13 @@ const secretArn = z
     /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+-[A-Za-z0-9]{6}$/,
     'a complete Secrets Manager ARN, ending in the six characters Secrets Manager adds to the name',
   );
+
+/** An on/off switch: `-c consoleSite=true` arrives as a string, cdk.json may hold a boolean. */
+const flag = (fallback: boolean) =>
+  z
+    .union([z.boolean(), z.enum(['true', 'false'])], { error: 'true or false' })
+    .transform((v) => v === true || v === 'true')
+    .default(fallback);
 
 const httpsOrigin = z
   .url({ protocol: /^https$/ })
@@ -130,6 +154,16 @@ const schema = z.strictObject({
     .refine(isTimeZone, 'an IANA time zone such as America/Chicago')
     .default('America/New_York'),
   alarmEmails: csv.pipe(z.array(z.email())).default([]),
+  edgeLimit: flag(true),
+  edgeWebAclArn: z
+    .string()
+    .regex(
+      /^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/[\w-]+\/[\w-]+$/,
+      'the ARN of a CloudFront-scope (global, us-east-1) AWS WAF web ACL',
+    )
+    .optional(),
+  // AWS WAF's smallest rate limit is 10 requests in the window.
+  webhookPerClientLimit: z.coerce.number().int().min(10).optional(),
   webhookThrottleRate: z.coerce.number().int().positive().default(20),
   webhookThrottleBurst: z.coerce.number().int().positive().default(40),
   domainName: z
@@ -140,11 +174,7 @@ const schema = z.strictObject({
     .string()
     .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/.+$/, 'an ACM certificate ARN')
     .optional(),
-  // `-c consoleSite=true` arrives as a string, cdk.json may hold a boolean.
-  consoleSite: z
-    .union([z.boolean(), z.enum(['true', 'false'])], { error: 'true or false' })
-    .transform((v) => v === true || v === 'true')
-    .default(false),
+  consoleSite: flag(false),
   adminScope: z
     .string()
     .regex(/^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/, 'an OAuth scope name')
@@ -197,12 +227,27 @@ export function loadConfig(read: (key: string) => unknown, region?: string): Sta
   if ((c.domainName === undefined) !== (c.certificateArn === undefined)) {
     problems.push('domainName, certificateArn: set both for a custom domain, or neither');
   }
+  if (!c.edgeLimit && (c.edgeWebAclArn || c.webhookPerClientLimit)) {
+    problems.push(
+      'edgeWebAclArn, webhookPerClientLimit: they set the edge, which edgeLimit=false turns off',
+    );
+  }
   const arns = { intuitSecretArn: c.intuitSecretArn, webhookSecretArn: c.webhookSecretArn };
-  for (const [key, arn] of Object.entries({ ...arns, certificateArn: c.certificateArn })) {
+  for (const [key, arn] of Object.entries(arns)) {
     const arnRegion = arn?.split(':')[3];
     if (region && arnRegion && arnRegion !== region) {
       problems.push(`${key}: in ${arnRegion}, but the stack deploys to ${region}`);
     }
+  }
+  // CloudFront takes its certificate only from us-east-1; a regional API domain from its own region.
+  const certificateRegion = c.edgeLimit ? 'us-east-1' : region;
+  const certificateIn = c.certificateArn?.split(':')[3];
+  if (certificateRegion && certificateIn && certificateIn !== certificateRegion) {
+    problems.push(
+      c.edgeLimit
+        ? `certificateArn: in ${certificateIn}, but the custom domain is served by CloudFront, which takes certificates only from us-east-1`
+        : `certificateArn: in ${certificateIn}, but the stack deploys to ${certificateRegion}`,
+    );
   }
   if (problems.length > 0) {
     throw new Error(`Invalid stack configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
@@ -222,6 +267,9 @@ export function loadConfig(read: (key: string) => unknown, region?: string): Sta
     portalUrl,
     portalReturnPaths: c.portalReturnPaths ?? [new URL(portalUrl).pathname],
     defaultTimezone: c.defaultTimezone,
+    edge: c.edgeLimit
+      ? { webAclArn: c.edgeWebAclArn, webhookPerClientLimit: c.webhookPerClientLimit }
+      : undefined,
     webhookThrottle: { rateLimit: c.webhookThrottleRate, burstLimit: c.webhookThrottleBurst },
     alarmEmails: c.alarmEmails,
     customDomain:

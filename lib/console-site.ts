@@ -9,10 +9,11 @@ import {
   ViewerProtocolPolicy,
 } from 'aws-cdk-lib/aws-cloudfront';
 import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { buildConsole, consoleContentSecurityPolicy } from '#console/build.ts';
+import { accessLogBucket } from './access-logs.ts';
 import { acknowledgeGuard } from './guard.ts';
 
 /** Props of {@link ConsoleSite}. */
@@ -48,35 +49,12 @@ export class ConsoleSite extends Construct {
    */
   constructor(scope: Construct, id: string, props: ConsoleSiteProps) {
     super(scope, id);
-    const expiration = Duration.days(props.logRetentionDays ?? 30);
-    const logs = new Bucket(this, 'AccessLogs', {
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      encryption: BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      // CloudFront standard logging writes with ACLs; nothing else reads or writes here.
-      objectOwnership: ObjectOwnership.OBJECT_WRITER,
-      lifecycleRules: [{ expiration }],
-    });
-    const logsReason =
-      'This is the access-log bucket of the console bucket and its CloudFront distribution; ' +
-      'logging it into itself would loop, and it holds only logs, kept for the log retention.';
-    Validations.of(logs).acknowledge({ id: 'AwsSolutions-S1', reason: logsReason });
-    acknowledgeGuard(logs, {
-      s3_bucket_logging_enabled_check: logsReason,
-      s3_bucket_acl_prohibited_check:
-        'CloudFront standard logging writes its log files with ACLs (object writer ownership); ' +
-        'the bucket blocks all public access and nothing else writes here.',
-      s3_bucket_versioning_enabled_check:
-        'Log files are written once and expire after the log retention; versions would only keep ' +
-        'expired logs longer.',
-      s3_bucket_default_encryption_kms_check:
-        'Encrypted with S3-managed keys: CloudFront standard logging cannot deliver into a bucket ' +
-        'encrypted with a customer-managed KMS key unless its key policy admits the log service, ' +
-        'and the logs are request lines of a public static site.',
-      s3_bucket_object_lock_enabled_check:
-        'Logs expire after the log retention by a lifecycle rule; Object Lock would forbid that.',
-      s3_event_notifications_enabled_check: 'Nothing reacts to a new log file.',
-    });
+    const logs = accessLogBucket(
+      this,
+      'AccessLogs',
+      'the console bucket and its CloudFront distribution',
+      props.logRetentionDays ?? 30,
+    );
     this.bucket = new Bucket(this, 'Files', {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       encryption: BucketEncryption.S3_MANAGED,

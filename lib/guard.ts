@@ -38,6 +38,7 @@ export class GuardValidator implements IPolicyValidationPluginBeta1 {
 export type GuardRule =
   | 'api_gw_v2_authorization_type_configured_check'
   | 'cloudfront_custom_ssl_certificate_check'
+  | 'cloudfront_default_root_object_configured_check'
   | 'cloudfront_origin_failover_enabled_check'
   | 'cloudfront_security_policy_check'
   | 'cloudfront_sni_enabled_check'

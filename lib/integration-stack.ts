@@ -18,6 +18,7 @@ import { ENV } from '#shared/config/names.ts';
 import type { QueueName } from '#shared/config/queues.ts';
 import type { StackConfig } from './config.ts';
 import { ConsoleSite } from './console-site.ts';
+import { ACCOUNT_THROTTLE, ApiEdge } from './edge.ts';
 import {
   type FunctionName,
   type FunctionSpec,
@@ -38,6 +39,11 @@ import { Webhooks } from './webhooks.ts';
 export interface IntegrationStackProps extends StackProps {
   /** Validated configuration (`lib/config.ts`). */
   readonly config: StackConfig;
+  /**
+   * The CloudFront-scope web ACL with the per-client limits (`lib/edge.ts`); required unless the
+   * configuration turns the edge off.
+   */
+  readonly edgeWebAclArn?: string;
 }
 
 /**
@@ -63,6 +69,10 @@ export class IntegrationStack extends Stack {
   readonly observability: Observability;
   /** The HTTP API. */
   readonly http: IntegrationHttpApi;
+  /** CloudFront and the per-client limits in front of the API, unless turned off. */
+  readonly edge: ApiEdge | undefined;
+  /** The API's base URL for every caller: the edge's, or the API's own with the edge off. */
+  readonly publicUrl: string;
   /** Every function, by its folder name under `functions/` (`lib/functions.ts`). */
   readonly functions: Readonly<Record<FunctionName, AppFunction>>;
   /** The reference admin console's static site, when `consoleSite` is set. */
@@ -166,7 +176,9 @@ export class IntegrationStack extends Stack {
       ? new ConsoleSite(this, 'Console', {
           apiOrigins: config.customDomain
             ? [`https://${config.customDomain.domainName}`]
-            : [`https://*.execute-api.${this.region}.amazonaws.com`],
+            : config.edge
+              ? ['https://*.cloudfront.net']
+              : [`https://*.execute-api.${this.region}.amazonaws.com`],
           logRetentionDays: config.logRetentionDays,
         })
       : undefined;
@@ -183,16 +195,35 @@ export class IntegrationStack extends Stack {
       jwtAudience: config.jwtAudience,
       corsOrigins: portalOrigins,
       throttle: config.apiThrottle,
-      routeThrottles: { 'POST /webhooks/quickbooks': config.webhookThrottle },
+      routeThrottles: publicRouteThrottles(config),
       scopes: config.scopes,
       logRetention,
-      customDomain: config.customDomain,
+      customDomain: config.edge ? undefined : config.customDomain,
     });
+    this.edge = config.edge
+      ? new ApiEdge(this, 'Edge', {
+          api: this.http.api,
+          webAclArn: required(
+            props.edgeWebAclArn,
+            'the edge is on, but no edgeWebAclArn was given',
+          ),
+          logRetentionDays: config.logRetentionDays,
+          customDomain: config.customDomain,
+        })
+      : undefined;
+    this.publicUrl = this.edge?.url ?? this.http.publicUrl;
+    for (const route of routes) {
+      if (route.auth !== 'public' || !this.edge) continue;
+      built[route.handler as FunctionName].addEnvironment(
+        ENV.edgeOriginSecret,
+        this.edge.originSecret,
+      );
+    }
     // The redirect URI is the API's own callback route, so it is known only once the API exists.
     const app: IntuitAppBinding = {
       secret: this.intuitSecret(config),
       environment: config.intuitEnvironment,
-      redirectUri: `${this.http.publicUrl}/oauth/quickbooks/callback`,
+      redirectUri: `${this.publicUrl}/oauth/quickbooks/callback`,
       portalUrl: config.portalUrl,
       // Every portal origin's allowed pages, and the console site's own page.
       returnUrls: [
@@ -220,7 +251,7 @@ export class IntegrationStack extends Stack {
     this.alarms();
     if (this.consoleSite) {
       this.consoleSite.publish({
-        apiUrl: this.http.publicUrl,
+        apiUrl: this.publicUrl,
         intuitEnvironment: config.intuitEnvironment,
       });
       new CfnOutput(this, 'ConsoleUrl', {
@@ -229,12 +260,16 @@ export class IntegrationStack extends Stack {
       });
     }
     new CfnOutput(this, 'ApiEndpoint', {
-      value: this.http.publicUrl,
-      description: 'Base URL of the API; the Intuit redirect URI and Disconnect URL live under it',
+      value: this.publicUrl,
+      description:
+        'Base URL of the API; the Intuit redirect URI, Disconnect URL and webhook URL live under it',
     });
-    if (this.http.domain) {
+    const domainTarget = config.customDomain
+      ? (this.edge?.distribution.distributionDomainName ?? this.http.domain?.regionalDomainName)
+      : undefined;
+    if (domainTarget) {
       new CfnOutput(this, 'CustomDomainTarget', {
-        value: this.http.domain.regionalDomainName,
+        value: domainTarget,
         description: 'Point the custom domain here (CNAME, or a Route 53 alias)',
       });
     }
@@ -393,6 +428,25 @@ export class IntegrationStack extends Stack {
     });
     return secret;
   }
+}
+
+/**
+ * The public routes' own throttles. With the edge on, its per-client limits guard them, and no
+ * bucket smaller than the account's may sit behind it: junk sent around the edge (refused at once)
+ * would fill it. With the edge off, the webhook route keeps one bucket for every caller.
+ */
+function publicRouteThrottles(config: StackConfig): Record<string, typeof config.webhookThrottle> {
+  if (!config.edge) return { 'POST /webhooks/quickbooks': config.webhookThrottle };
+  return Object.fromEntries(
+    routes
+      .filter((r) => r.auth === 'public')
+      .map((r) => [`${r.method} ${r.path}`, ACCOUNT_THROTTLE]),
+  );
+}
+
+function required<T>(value: T | undefined, problem: string): T {
+  if (value === undefined) throw new Error(`IntegrationStack: ${problem}`);
+  return value;
 }
 
 function pascal(name: string): string {

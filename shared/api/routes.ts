@@ -35,6 +35,11 @@ export interface PublicRoute extends RouteBase {
   readonly auth: 'public';
   /** Why it may be public; it is also the reason given to cdk-nag for the missing authorizer. */
   readonly publicBecause: string;
+  /**
+   * The most requests one client (one IP address) may make to the route in 5 minutes, enforced at
+   * the edge (`lib/edge.ts`, AWS WAF's default window); more are answered 429.
+   */
+  readonly perClientLimit: number;
 }
 
 /** Every route of the API. */
@@ -46,6 +51,8 @@ export const routes: readonly RouteDefinition[] = [
     auth: 'public',
     publicBecause:
       'Liveness probe for uptime checks; reads no data and returns only {"status":"ok"}.',
+    // An uptime checker polls every few seconds at most.
+    perClientLimit: 300,
   },
   {
     method: 'GET',
@@ -77,6 +84,8 @@ export const routes: readonly RouteDefinition[] = [
       "Intuit's OAuth redirect lands here in the admin's browser; it is authenticated by the " +
       'signed, single-use, 10-minute state, and connects nothing: the admin who started the ' +
       'flow confirms it with their own token.',
+    // One per connect; a whole office behind one address connecting again and again stays under.
+    perClientLimit: 100,
   },
   {
     method: 'GET',
@@ -86,6 +95,7 @@ export const routes: readonly RouteDefinition[] = [
     publicBecause:
       "The Intuit app's Disconnect URL, reached by a user's browser from inside QuickBooks; it " +
       'trusts nothing in the request, holds no token key, and only queues a check of the grant.',
+    perClientLimit: 100,
   },
   {
     method: 'GET',
@@ -138,6 +148,11 @@ export const routes: readonly RouteDefinition[] = [
     publicBecause:
       "Intuit's webhook deliveries carry no bearer token; each is authenticated by the " +
       'intuit-signature HMAC-SHA256 of its raw body with the verifier token, checked first.',
+    // 100 a second from one address. Intuit publishes no sender addresses and one sender carries
+    // many companies, each sent one delivery at a time: sized for 50,000 companies each sending a
+    // delivery a minute from as few as 9 addresses (docs/security.md). `webhookPerClientLimit`
+    // in context changes it.
+    perClientLimit: 30_000,
   },
   {
     method: 'GET',

@@ -32,6 +32,8 @@ export const ENV = {
   defaultTimezone: 'DEFAULT_TIMEZONE',
   /** The webhook verifier token secret (the receiver only). */
   webhookSecretArn: 'WEBHOOK_SECRET_ARN',
+  /** The secret header CloudFront adds in front of the public routes (`shared/http/edge-origin.ts`). */
+  edgeOriginSecret: 'EDGE_ORIGIN_SECRET',
   /** The OAuth scopes of admin routes and of the push routes. */
   adminScope: 'ADMIN_SCOPE',
   pushScope: 'PUSH_SCOPE',

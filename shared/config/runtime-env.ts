@@ -34,6 +34,7 @@ const schema = z.object({
   returnUrls: text,
   defaultTimezone: z._default(z.string(), 'America/New_York'),
   webhookSecretArn: text,
+  edgeOriginSecret: text,
   adminScope: z._default(z.string(), 'quickbooks.admin'),
   pushScope: z._default(z.string(), 'quickbooks.push'),
   tenantClaim: z._default(z.string(), 'tenant_id'),

@@ -8,9 +8,11 @@ import type {
 } from 'aws-lambda';
 import type { z } from 'zod';
 import { type RouteAccess, routes } from '#shared/api/routes.ts';
+import { runtimeEnv } from '#shared/config/runtime-env.ts';
 import { AppError, type ErrorKind, toError, ValidationError } from '#shared/errors.ts';
 import { beginRequest } from '#shared/observability/correlation.ts';
 import { logger } from '#shared/observability/logger.ts';
+import { cameThroughEdge } from './edge-origin.ts';
 import { scopesFor, scopesOf } from './scopes.ts';
 import { tenantFromClaims } from './tenant.ts';
 
@@ -183,8 +185,32 @@ const jsonBodyWhenPresent: middy.MiddlewareObj<ApiEvent, APIGatewayProxyStructur
   },
 };
 
-function wrap(run: (event: ApiEvent) => Promise<ApiResult>, raw = false): ApiHandler {
-  const chain = middy<ApiEvent, APIGatewayProxyStructuredResultV2>()
+/**
+ * Refuses a public route's request that did not come through the edge, before anything else runs:
+ * whatever reaches the API's own endpoint has gone around the per-client limits.
+ */
+const onlyThroughEdge: middy.MiddlewareObj<ApiEvent, APIGatewayProxyStructuredResultV2> = {
+  before: async ({ event }) => {
+    if (!cameThroughEdge(event.headers ?? {}, runtimeEnv().edgeOriginSecret)) {
+      throw new AppError(
+        'forbidden',
+        'not_through_edge',
+        "Call this route at the API's public URL, not at its execute-api endpoint.",
+      );
+    }
+  },
+};
+
+/** How {@link wrap} treats a route. */
+interface RouteKind {
+  /** Public: only what came through the edge. */
+  readonly public?: boolean;
+  /** The body exactly as sent: no parser may touch it before the signature check. */
+  readonly raw?: boolean;
+}
+
+function wrap(run: (event: ApiEvent) => Promise<ApiResult>, kind: RouteKind = {}): ApiHandler {
+  let chain = middy<ApiEvent, APIGatewayProxyStructuredResultV2>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use({ before: async (request) => beginRequest(request.event.requestContext.requestId) })
     .use({
@@ -192,13 +218,12 @@ function wrap(run: (event: ApiEvent) => Promise<ApiResult>, raw = false): ApiHan
         request.response = errorResponse(request.error);
       },
     });
-  // A raw route sees the body exactly as sent: no parser may touch it before the signature check.
-  return (raw ? chain : chain.use(bodyWithinLimit).use(jsonBodyWhenPresent)).handler(
-    async (event) => {
-      const result = await run(event);
-      return json(result.statusCode, result.body, result.headers);
-    },
-  );
+  if (kind.public) chain = chain.use(onlyThroughEdge);
+  if (!kind.raw) chain = chain.use(bodyWithinLimit).use(jsonBodyWhenPresent);
+  return chain.handler(async (event) => {
+    const result = await run(event);
+    return json(result.statusCode, result.body, result.headers);
+  });
 }
 
 /** Each JWT route's access, by API Gateway route key (`POST /invoices/{invoiceId}/push`). */
@@ -258,7 +283,7 @@ export function publicRoute<B = undefined>(
   spec: { readonly body?: z.ZodType<B> },
   fn: (request: ApiRequest<B>) => Promise<ApiResult>,
 ): ApiHandler {
-  return wrap(async (event) => fn(toRequest(event, spec.body)));
+  return wrap(async (event) => fn(toRequest(event, spec.body)), { public: true });
 }
 
 /**
@@ -268,10 +293,13 @@ export function publicRoute<B = undefined>(
  * @param fn - the route's function
  */
 export function rawPublicRoute(fn: (request: RawRequest) => Promise<ApiResult>): ApiHandler {
-  return wrap(async (event) => {
-    const body = event.body ?? '';
-    const rawBody = Buffer.from(body, event.isBase64Encoded ? 'base64' : 'utf8');
-    const { body: _parsed, ...rest } = toRequest(event, undefined);
-    return fn({ ...rest, rawBody });
-  }, true);
+  return wrap(
+    async (event) => {
+      const body = event.body ?? '';
+      const rawBody = Buffer.from(body, event.isBase64Encoded ? 'base64' : 'utf8');
+      const { body: _parsed, ...rest } = toRequest(event, undefined);
+      return fn({ ...rest, rawBody });
+    },
+    { public: true, raw: true },
+  );
 }

@@ -145,7 +145,10 @@ interface HttpAnswer {
   body: string;
 }
 
-/** Sends an HTTP API request to a route's function as API Gateway would, with a tenant's JWT. */
+/**
+ * Sends an HTTP API request to a route's function as API Gateway would, with a tenant's JWT, having
+ * come through the edge (CloudFront's headers added).
+ */
 async function route(name: FunctionName, request: HttpRequest, tenantId = TENANT) {
   const now = Math.floor(Date.now() / 1000);
   const claims = {
@@ -157,7 +160,8 @@ async function route(name: FunctionName, request: HttpRequest, tenantId = TENANT
     tenant_id: tenantId,
     scope: 'quickbooks.admin quickbooks.push',
   };
-  const event = httpApiEvent({ claims, ...request });
+  const headers = { ...assembly.edgeHeaders, ...request.headers };
+  const event = httpApiEvent({ claims, ...request, headers });
   const answer = await invoke<HttpAnswer>(name, event);
   return { ...answer, json: () => JSON.parse(answer.body) as Record<string, unknown> };
 }
@@ -224,6 +228,15 @@ describe('Deployed bundles: loaded on the Lambda runtime, invoked with AWS event
     const answer = await route('health', { method: 'GET', route: '/health' });
     expect(answer).toMatchObject({ statusCode: 200 });
     expect(answer.json()).toEqual({ status: 'ok' });
+    expect(aws.take()).toEqual([]);
+    // Straight at the API's own endpoint, around the edge's per-client limits: refused unread.
+    expect(Object.keys(assembly.edgeHeaders)).toEqual(['x-tradelyhq-origin']);
+    const direct = await invoke<HttpAnswer>(
+      'quickbooks-webhook',
+      httpApiEvent({ method: 'POST', route: '/webhooks/quickbooks', body: '[]' }),
+    );
+    expect(direct.statusCode).toBe(403);
+    expect(JSON.parse(direct.body)).toMatchObject({ code: 'not_through_edge' });
     expect(aws.take()).toEqual([]);
   });
 

@@ -56,6 +56,11 @@ export interface Assembly {
   readonly dir: string;
   readonly resources: Record<string, Resource>;
   readonly functions: Record<FunctionName, DeployedFunction>;
+  /**
+   * The headers CloudFront adds to every request it forwards to the API (its origin's custom
+   * headers, resolved as the functions' environment is, so a secret reads the same on both sides).
+   */
+  readonly edgeHeaders: Record<string, string>;
   /** A resource's value as `Ref` or `Fn::GetAtt` would give it once deployed. */
   resolve(value: Json): string;
 }
@@ -98,7 +103,10 @@ export async function synthesizedAssembly(queueEndpoint: string): Promise<Assemb
 }
 
 function readAssembly(dir: string, queueEndpoint: string): Assembly {
-  const stackFile = readdirSync(dir).find((f) => f.endsWith('.template.json'));
+  // The integration stack, not its us-east-1 companion with the web ACL.
+  const stackFile = readdirSync(dir).find(
+    (f) => f.endsWith('.template.json') && !f.endsWith('-edge.template.json'),
+  );
   if (!stackFile) throw new Error(`No template in ${dir}`);
   const template = JSON.parse(readFileSync(join(dir, stackFile), 'utf8')) as {
     Resources: Record<string, Resource>;
@@ -155,7 +163,18 @@ function readAssembly(dir: string, queueEndpoint: string): Assembly {
       return [name, deployed];
     }),
   ) as Record<FunctionName, DeployedFunction>;
-  return { dir, resources, functions, resolve: resolver };
+  const distribution = Object.values(resources).find(
+    (r) => r.Type === 'AWS::CloudFront::Distribution',
+  )?.Properties as
+    | { DistributionConfig: { Origins: { OriginCustomHeaders?: Record<string, Json>[] }[] } }
+    | undefined;
+  const edgeHeaders = Object.fromEntries(
+    (distribution?.DistributionConfig.Origins[0]?.OriginCustomHeaders ?? []).map((h) => [
+      String(h.HeaderName),
+      resolver(h.HeaderValue as Json),
+    ]),
+  );
+  return { dir, resources, functions, edgeHeaders, resolve: resolver };
 }
 
 /** The deployed name of a resource: its own name property, else a name made from its id. */
@@ -220,6 +239,7 @@ function attribute(template: Template, id: string, attr: string): string {
     'AWS::Events::EventBus': { Ref: name, Arn: arn('events', `event-bus/${name}`), Name: name },
     'AWS::IAM::Role': { Ref: name, Arn: `arn:aws:iam::${ACCOUNT}:role/${name}` },
     'AWS::Scheduler::ScheduleGroup': { Ref: name, Arn: arn('scheduler', `schedule-group/${name}`) },
+    'AWS::CloudFront::Distribution': { DomainName: 'd111111abcdef8.cloudfront.net' },
     'AWS::ApiGatewayV2::Api': {
       Ref: 'a1b2c3d4e5',
       ApiEndpoint: `https://a1b2c3d4e5.execute-api.${REGION}.amazonaws.com`,

@@ -112,6 +112,9 @@ export function resolveTemplate(
     if (type === 'AWS::ApiGatewayV2::Api' && attribute === 'ApiEndpoint') {
       return `https://${ref(id)}.execute-api.${region}.amazonaws.com`;
     }
+    if (type === 'AWS::CloudFront::Distribution' && attribute === 'DomainName') {
+      return `${id.toLowerCase().slice(0, 14)}.cloudfront.net`;
+    }
     throw new Error(`Fn::GetAtt ${id}.${attribute} (${type}): not known to the rehearsal`);
   }
   function resolve(value: unknown): unknown {
