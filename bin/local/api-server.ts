@@ -232,10 +232,9 @@ async function handleLocal(
   if (req.method === 'GET' && url.pathname === '/_local/info') {
     return send(res, 200, { apiUrl: ctx.url, ...ctx.info });
   }
-  // Helpers other than the token read the stores too: not before the runtime is ready.
-  if (!ctx.ready() && url.pathname !== '/_local/token') {
-    return send(res, 503, { message: 'Starting' });
-  }
+  // The helpers read the stores, and a token is good only for an API that answers: a script
+  // that waits for its token can call the API at once.
+  if (!ctx.ready()) return send(res, 503, { message: 'Starting' });
   if (req.method === 'POST' && body.length > 0 && !isJson(req)) {
     return send(res, 415, {
       code: 'unsupported_media_type',

@@ -3,7 +3,7 @@
  * local server's `/_local/demo/*` routes, so the whole story can be shown without leaving the page.
  */
 import type { ConnectionView, InvoiceView } from './api.ts';
-import type { ConsoleContext } from './context.ts';
+import type { ConsoleContext, Place } from './context.ts';
 import { byId, h, renderIfChanged } from './dom.ts';
 
 function invoicePicker(id: string, invoices: readonly InvoiceView[]): HTMLSelectElement {
@@ -46,8 +46,12 @@ export function renderDemo(
     if (!realmId || connection.status === 'disconnected') {
       return [h('p', { class: 'hint' }, 'Connect a QuickBooks company first.')];
     }
-    const demo = (path: string, body: Record<string, unknown>, done: string) =>
-      ctx.act(() => ctx.api.request('POST', `/_local/demo/${path}`, { realmId, ...body }), done);
+    const demo = (place: Place, path: string, body: Record<string, unknown>, done: string) =>
+      ctx.act(
+        place,
+        () => ctx.api.request('POST', `/_local/demo/${path}`, { realmId, ...body }),
+        done,
+      );
     const payInvoice = invoicePicker('demo-pay-invoice', invoices);
     const payAmount = h('input', { id: 'demo-pay-amount', name: 'amount', inputmode: 'decimal' });
     const editInvoice = invoicePicker('demo-edit-invoice', invoices);
@@ -64,6 +68,7 @@ export function renderDemo(
           onsubmit: (event: Event) => {
             event.preventDefault();
             void demo(
+              'demo-payment',
               'payment',
               {
                 invoiceId: payInvoice.value,
@@ -79,6 +84,7 @@ export function renderDemo(
         h('label', { for: 'demo-pay-amount' }, 'Amount (empty: the open balance)'),
         payAmount,
         h('button', { type: 'submit' }, 'Record payment'),
+        ctx.noteSlot('demo-payment'),
       ),
       h(
         'form',
@@ -86,6 +92,7 @@ export function renderDemo(
           onsubmit: (event: Event) => {
             event.preventDefault();
             void demo(
+              'demo-edit',
               'hand-edit',
               { invoiceId: editInvoice.value, memo: memo.value },
               'Invoice edited by hand in QuickBooks.',
@@ -98,6 +105,7 @@ export function renderDemo(
         h('label', { for: 'demo-edit-memo' }, 'New memo in QuickBooks'),
         memo,
         h('button', { type: 'submit' }, 'Hand-edit invoice'),
+        ctx.noteSlot('demo-edit'),
       ),
       h(
         'div',
@@ -112,10 +120,12 @@ export function renderDemo(
           'button',
           {
             type: 'button',
-            onclick: () => void demo('revoke', {}, 'The grant was revoked in QuickBooks.'),
+            onclick: () =>
+              void demo('demo-revoke', 'revoke', {}, 'The grant was revoked in QuickBooks.'),
           },
           'Revoke the grant',
         ),
+        ctx.noteSlot('demo-revoke'),
       ),
       h(
         'div',
@@ -126,10 +136,15 @@ export function renderDemo(
           {
             type: 'button',
             onclick: () =>
-              void ctx.act(() => ctx.api.request('POST', '/reconcile'), 'Reconcile started.'),
+              void ctx.act(
+                'demo-reconcile',
+                () => ctx.api.request('POST', '/reconcile'),
+                'Reconcile started.',
+              ),
           },
           'Run the 2 AM reconcile now',
         ),
+        ctx.noteSlot('demo-reconcile'),
       ),
     ];
   });

@@ -17,14 +17,20 @@ const STATUS_LABELS: Record<string, string> = {
   deleted_in_quickbooks: 'Deleted in QuickBooks',
 };
 
-function statusCell(invoice: InvoiceView): Node {
+function statusCell(invoice: InvoiceView, connection: ConnectionView): Node {
   const label = STATUS_LABELS[invoice.status] ?? invoice.status;
+  const fixInSettings =
+    invoice.lastError !== null &&
+    connection.setupNeeded.some((need) => need.refusal === invoice.lastError?.code);
   return h(
     'td',
     {},
     h('span', { class: `badge ${invoice.status}` }, label),
-    invoice.waitingForReconnect && h('span', { class: 'hint' }, ' waiting for the reconnect'),
-    invoice.lastError && h('span', { class: 'hint' }, ` ${invoice.lastError.message}`),
+    invoice.waitingForReconnect &&
+      h('span', { class: 'hint line' }, 'Waiting for QuickBooks to be reconnected.'),
+    invoice.lastError && h('span', { class: 'hint line' }, invoice.lastError.message),
+    fixInSettings &&
+      h('a', { class: 'line', href: '#integrations' }, 'Set it in Settings → Integrations'),
   );
 }
 
@@ -94,7 +100,7 @@ export function renderInvoices(
                 ),
                 h('td', { class: 'num' }, `${invoice.total} ${invoice.currency}`),
                 h('td', { class: 'num' }, invoice.balance ?? '—'),
-                statusCell(invoice),
+                statusCell(invoice, connection),
                 qboLink(ctx, connection, invoice),
               ),
             ),
@@ -170,11 +176,15 @@ export function testInvoiceForm(ctx: ConsoleContext): HTMLElement {
           totals: { subtotal: total, tax: '0.00', total },
         };
         const doc = docNumber.value;
-        void ctx.act(async () => {
-          await ctx.api.request('POST', `/invoices/${encodeURIComponent(invoiceId)}/push`, body);
-          sent += 1;
-          nextNumber();
-        }, `Invoice ${doc} sent: it is queued for QuickBooks.`);
+        void ctx.act(
+          'test-invoice',
+          async () => {
+            await ctx.api.request('POST', `/invoices/${encodeURIComponent(invoiceId)}/push`, body);
+            sent += 1;
+            nextNumber();
+          },
+          `Invoice ${doc} sent: it is queued for QuickBooks.`,
+        );
       },
     },
     h('h3', {}, 'Send test invoice'),
@@ -192,5 +202,6 @@ export function testInvoiceForm(ctx: ConsoleContext): HTMLElement {
     h('label', { for: 'test-amount' }, 'Amount (USD)'),
     amount,
     h('button', { type: 'submit', class: 'primary' }, 'Send test invoice'),
+    ctx.noteSlot('test-invoice'),
   );
 }

@@ -4,9 +4,9 @@
  * local mode) the demo helper up to date by reading the API every few seconds.
  */
 import { ApiClient, ApiError } from './api.ts';
-import type { ConsoleConfig, ConsoleContext, Snapshot } from './context.ts';
+import type { ConsoleConfig, ConsoleContext, Place, Snapshot } from './context.ts';
 import { renderDemo } from './demo.ts';
-import { byId } from './dom.ts';
+import { byId, h } from './dom.ts';
 import { renderInvoices, testInvoiceForm } from './invoices.ts';
 import { Session } from './session.ts';
 import { renderSettings } from './settings.ts';
@@ -78,37 +78,59 @@ async function main(): Promise<void> {
     live.textContent = message;
   };
 
+  // Each place's last message; its slots (redrawn or not) show it.
+  const notes = new Map<Place, { message: string; kind: 'status' | 'error' }>();
+  const fill = (slot: HTMLElement, place: Place) => {
+    const note = notes.get(place);
+    slot.className = `note ${note?.kind ?? ''}`;
+    slot.setAttribute('role', note?.kind === 'error' ? 'alert' : 'status');
+    slot.textContent = note?.message ?? '';
+  };
+
   const ctx: ConsoleContext = {
     api,
     config,
     announce,
+    switchOffer: undefined,
     refresh: () => {
       refreshing ??= draw().finally(() => {
         refreshing = undefined;
       });
       return refreshing;
     },
-    async act(action, done) {
+    tell(place, message, kind = 'status') {
+      notes.set(place, { message, kind });
+      for (const slot of document.querySelectorAll<HTMLElement>(`[data-note="${place}"]`)) {
+        fill(slot, place);
+      }
+    },
+    noteSlot(place) {
+      const slot = h('p', { 'data-note': place, 'aria-live': 'polite' });
+      fill(slot, place);
+      return slot;
+    },
+    async act(place, action, done) {
+      ctx.tell(place, '');
       try {
         await action();
-        if (done) announce(done);
+        if (done) ctx.tell(place, done);
       } catch (err) {
-        announce((err as Error).message, 'error');
+        ctx.tell(place, (err as Error).message, 'error');
       }
       await ctx.refresh();
     },
-    async connectQuickBooks() {
+    async connectQuickBooks(options = {}) {
       try {
         // Intuit sends the browser back to this page (it must be on the allow-list of return pages).
         const returnUrl = `${location.origin}${location.pathname}`;
         const { authorizeUrl } = await api.request<{ authorizeUrl: string }>(
           'POST',
           '/integrations/quickbooks/connect',
-          { returnUrl },
+          { returnUrl, ...(options.switchCompany ? { switchCompany: true } : {}) },
         );
         location.assign(authorizeUrl);
       } catch (err) {
-        announce((err as Error).message, 'error');
+        ctx.tell('connect', (err as Error).message, 'error');
       }
     },
   };
@@ -123,7 +145,7 @@ async function main(): Promise<void> {
       ]);
       const snapshot: Snapshot = { connection, syncErrors, invoices };
       renderSettings(ctx, snapshot.connection);
-      renderSyncErrors(ctx, snapshot.syncErrors, connection.status === 'connected');
+      renderSyncErrors(ctx, snapshot.syncErrors, connection);
       renderInvoices(ctx, snapshot.invoices, connection);
       if (config.mode === 'local') renderDemo(ctx, connection, invoices);
     } catch (err) {
@@ -157,20 +179,31 @@ async function main(): Promise<void> {
   const fromCallback = callbackResult(new URLSearchParams(location.hash.slice(1)));
   if (location.hash) history.replaceState(null, '', location.pathname + location.search);
   let confirmation = fromCallback && 'confirm' in fromCallback ? fromCallback.confirm : undefined;
-  if (fromCallback && 'message' in fromCallback) announce(fromCallback.message, fromCallback.kind);
+  if (fromCallback && 'message' in fromCallback) {
+    ctx.tell('connect', fromCallback.message, fromCallback.kind);
+  }
 
   /** Finishes "Connect QuickBooks" with the signed-in admin's token (only theirs is accepted). */
   const confirmConnection = async () => {
     const secret = confirmation;
     confirmation = undefined;
     if (!secret) return;
-    await ctx.act(async () => {
-      const connected = await api.request<{ companyName: string }>(
-        'POST',
-        '/integrations/quickbooks/confirm',
-        { confirmation: secret },
-      );
-      announce(`QuickBooks connected to ${connected.companyName}.`);
+    await ctx.act('connect', async () => {
+      try {
+        const connected = await api.request<{ companyName: string }>(
+          'POST',
+          '/integrations/quickbooks/confirm',
+          { confirmation: secret },
+        );
+        ctx.switchOffer = undefined;
+        ctx.tell('connect', `QuickBooks connected to ${connected.companyName}.`);
+      } catch (err) {
+        // The API asks for the switch to be confirmed: Settings offers it, saying what it means.
+        if (err instanceof ApiError && err.code === 'different_company') {
+          ctx.switchOffer = err.message;
+        }
+        throw err;
+      }
     });
   };
 

@@ -10,6 +10,8 @@ import { h } from './dom.ts';
 const TENANT_KEY = 'qbo-console.tenantId';
 const TOKEN_KEY = 'qbo-console.token';
 const DEFAULT_TENANT = 'acme';
+/** Half-seconds to wait for a local server that is still starting (DynamoDB Local takes ~8 s). */
+const STARTING_WAITS = 60;
 
 /** What the sign-in form reports. */
 export interface SessionEvents {
@@ -53,12 +55,19 @@ export class Session {
   }
 
   private async signInAsTenant(tenantId: string): Promise<void> {
-    const res = await fetch(`${this.config.apiUrl}/_local/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ tenantId }),
-      credentials: 'omit',
-    });
+    const ask = () =>
+      fetch(`${this.config.apiUrl}/_local/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ tenantId }),
+        credentials: 'omit',
+      });
+    let res = await ask();
+    // `npm start` serves the console before its store is up, and tokens only once the API answers.
+    for (let wait = 0; res.status === 503 && wait < STARTING_WAITS; wait++) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      res = await ask();
+    }
     const out = (await res.json()) as { token?: string; message?: string };
     if (!res.ok || !out.token)
       throw new Error(out.message ?? `The token was refused (${res.status}).`);

@@ -92,19 +92,36 @@ function taxCodeChoices(connection: ConnectionView) {
       ),
     ),
   );
-  const nodes = keys.flatMap((key, i) => [
-    h(
-      'label',
-      { for: `tax-code-${i}` },
-      TAX_KEY_LABELS[key] ?? `QuickBooks tax code for lines with tax code "${key}"`,
-    ),
-    selects[i] as HTMLSelectElement,
-  ]);
+  const needed = new Set(connection.setupNeeded.map((n) => n.setting));
+  const nodes = keys.flatMap((key, i) => {
+    const select = selects[i] as HTMLSelectElement;
+    if (needed.has(`taxCodeMap.${key}`)) select.setAttribute('aria-describedby', 'setup-needed');
+    return [
+      h(
+        'label',
+        { for: `tax-code-${i}` },
+        TAX_KEY_LABELS[key] ?? `QuickBooks tax code for lines with tax code "${key}"`,
+        needed.has(`taxCodeMap.${key}`) && h('strong', { class: 'warn' }, ' (required)'),
+      ),
+      select,
+    ];
+  });
   const map = () => {
     const chosen = selects.filter((s) => s.value !== '').map((s) => [s.name, s.value]);
     return chosen.length > 0 ? Object.fromEntries(chosen) : null;
   };
   return { nodes, map };
+}
+
+/** What must be set before which invoices can be pushed, as the API says (`setupNeeded`). */
+function setupNeeded(connection: ConnectionView): Node | false {
+  if (connection.setupNeeded.length === 0) return false;
+  return h(
+    'div',
+    { id: 'setup-needed', class: 'setup-needed', role: 'group', 'aria-labelledby': 'setup-title' },
+    h('h3', { id: 'setup-title' }, 'Needed before invoices can be sent'),
+    h('ul', {}, ...connection.setupNeeded.map((need) => h('li', {}, need.message))),
+  );
 }
 
 function settingsForm(ctx: ConsoleContext, connection: ConnectionView): HTMLFormElement {
@@ -133,6 +150,7 @@ function settingsForm(ctx: ConsoleContext, connection: ConnectionView): HTMLForm
       onsubmit: (event: Event) => {
         event.preventDefault();
         void ctx.act(
+          'settings',
           () =>
             ctx.api.request('PUT', '/integrations/quickbooks/settings', {
               timezone: timezone.value,
@@ -150,6 +168,7 @@ function settingsForm(ctx: ConsoleContext, connection: ConnectionView): HTMLForm
     typeof list === 'string' && h('p', { class: 'hint' }, list),
     ...tax.nodes,
     h('button', { type: 'submit' }, 'Save settings'),
+    ctx.noteSlot('settings'),
   );
 }
 
@@ -161,8 +180,8 @@ function disconnectDialog(ctx: ConsoleContext): HTMLDialogElement {
     h(
       'p',
       { id: 'disconnect-text' },
-      "The connection's tokens are revoked at Intuit and deleted from tenant_provider_keys, and the " +
-        'nightly reconcile stops. Invoices already pushed stay in QuickBooks unchanged.',
+      "The connection's tokens are revoked at Intuit and deleted from TradelyHQ, and the nightly " +
+        'reconcile stops. Invoices already pushed stay in QuickBooks unchanged.',
     ),
     h(
       'form',
@@ -173,22 +192,91 @@ function disconnectDialog(ctx: ConsoleContext): HTMLDialogElement {
   );
   dialog.addEventListener('close', () => {
     if (dialog.returnValue !== 'disconnect') return;
-    void ctx.act(async () => {
-      const out = await ctx.api.request<{ revokedAtIntuit: boolean }>(
-        'DELETE',
-        '/integrations/quickbooks',
-      );
-      accounts = undefined;
-      taxCodes = undefined;
-      if (!out.revokedAtIntuit) {
-        ctx.announce(
-          'Disconnected here; Intuit could not be reached to revoke the tokens.',
-          'error',
+    // The outcome shows next to Connect QuickBooks, which is what the panel shows next.
+    void ctx.act(
+      'connect',
+      async () => {
+        const out = await ctx.api.request<{ revokedAtIntuit: boolean }>(
+          'DELETE',
+          '/integrations/quickbooks',
         );
-      }
-    }, 'QuickBooks disconnected. Invoices already pushed stay in QuickBooks unchanged.');
+        accounts = undefined;
+        taxCodes = undefined;
+        if (!out.revokedAtIntuit) {
+          throw new Error(
+            'Disconnected here; Intuit could not be reached to revoke the tokens. TradelyHQ ' +
+              'keeps trying, and the status below says when Intuit has confirmed.',
+          );
+        }
+      },
+      'QuickBooks disconnected. Invoices already pushed stay in QuickBooks unchanged.',
+    );
   });
   return dialog;
+}
+
+/**
+ * The offer to connect another company than the one connected before, when the API refused it
+ * (`different_company`): what switching means, and the confirmation the API asks for.
+ */
+function switchOffer(ctx: ConsoleContext, connection: ConnectionView): Node | false {
+  if (!ctx.switchOffer) return false;
+  const before = connection.companyName ?? 'the company connected before';
+  const connectedNow = connection.status === 'connected';
+  return h(
+    'div',
+    { class: 'switch', role: 'group', 'aria-labelledby': 'switch-title' },
+    h('h3', { id: 'switch-title' }, 'Connect a different QuickBooks company?'),
+    h('p', {}, ctx.switchOffer),
+    h(
+      'p',
+      {},
+      connectedNow
+        ? `Connected now: ${before}.`
+        : `Connected before: ${before} (now disconnected).`,
+      ' Connecting another company:',
+    ),
+    h(
+      'ul',
+      {},
+      h(
+        'li',
+        {},
+        `Invoices already sent stay in ${before}, with its QuickBooks ids; they are not copied.`,
+      ),
+      h('li', {}, 'New invoices go to the company you choose next.'),
+      h(
+        'li',
+        {},
+        'The income account, the tax code map and the last reconcile start again for it: set them below once it is connected.',
+      ),
+    ),
+    h(
+      'div',
+      { class: 'actions' },
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'primary',
+          onclick: () => void ctx.connectQuickBooks({ switchCompany: true }),
+        },
+        'Connect a different company',
+      ),
+      h(
+        'button',
+        {
+          type: 'button',
+          onclick: () => {
+            ctx.switchOffer = undefined;
+            ctx.tell('connect', '');
+            void ctx.refresh();
+          },
+        },
+        `Keep ${before}`,
+      ),
+    ),
+  );
 }
 
 /**
@@ -210,7 +298,7 @@ export function renderSettings(ctx: ConsoleContext, connection: ConnectionView):
   const body = byId('integrations-body');
   // Never redraw under the admin's feet while the disconnect confirmation is open.
   if (body.querySelector('dialog[open]')) return;
-  const key = JSON.stringify([connection, accounts, taxCodes]);
+  const key = JSON.stringify([connection, accounts, taxCodes, ctx.switchOffer]);
   renderIfChanged(body, key, () => {
     if (connection.status === 'disconnected') {
       return [
@@ -232,6 +320,8 @@ export function renderSettings(ctx: ConsoleContext, connection: ConnectionView):
           { type: 'button', class: 'primary', onclick: () => void ctx.connectQuickBooks() },
           'Connect QuickBooks',
         ),
+        ctx.noteSlot('connect'),
+        switchOffer(ctx, connection),
       ];
     }
     const dialog = disconnectDialog(ctx);
@@ -262,7 +352,7 @@ export function renderSettings(ctx: ConsoleContext, connection: ConnectionView):
         h('dt', {}, 'Last reconcile'),
         h('dd', {}, when(connection.lastReconcile)),
       ),
-      h('p', { class: 'hint' }, 'Tokens are encrypted at rest in tenant_provider_keys.'),
+      h('p', { class: 'hint' }, "QuickBooks' tokens are kept encrypted, for this tenant only."),
       h('h3', {}, 'What syncs automatically'),
       h(
         'ul',
@@ -292,6 +382,9 @@ export function renderSettings(ctx: ConsoleContext, connection: ConnectionView):
           { type: 'button', class: 'primary', onclick: () => void ctx.connectQuickBooks() },
           'Reconnect QuickBooks',
         ),
+      ctx.noteSlot('connect'),
+      switchOffer(ctx, connection),
+      setupNeeded(connection),
       settingsForm(ctx, connection),
       h(
         'button',

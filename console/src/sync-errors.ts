@@ -3,14 +3,14 @@
  * QuickBooks disagree, and for the one the admin opens its field-level diff and actions.
  */
 import { ACCEPTABLE_FIELDS, type SyncErrorKind } from '#shared/domain/sync-error.ts';
-import type { SyncErrorsView, SyncErrorView } from './api.ts';
+import type { ConnectionView, SyncErrorsView, SyncErrorView } from './api.ts';
 import type { ConsoleContext } from './context.ts';
 import { byId, h, renderIfChanged, scrollable, when } from './dom.ts';
 
 const KIND_LABELS: Record<SyncErrorKind, string> = {
   drift: 'Changed in QuickBooks',
   push_failed: 'Push failed',
-  validation: 'Rejected by QuickBooks',
+  validation: 'Refused',
   total_mismatch: 'Totals differ',
   missing_in_quickbooks: 'Never arrived in QuickBooks',
   deleted_in_quickbooks: 'Deleted in QuickBooks',
@@ -19,6 +19,13 @@ const KIND_LABELS: Record<SyncErrorKind, string> = {
 };
 
 let selected: string | undefined;
+
+/** The error's kind in the admin's words; a refused push says who refused it. */
+function kindLabel(error: SyncErrorView): string {
+  if (error.refusal?.by === 'tradelyhq') return 'Refused before sending to QuickBooks';
+  if (error.refusal?.by === 'quickbooks') return 'Refused by QuickBooks';
+  return KIND_LABELS[error.kind] ?? error.kind;
+}
 
 function show(value: unknown): string {
   if (value === null || value === undefined || value === '') return '(empty)';
@@ -33,7 +40,12 @@ function canAccept(error: SyncErrorView): boolean {
   );
 }
 
-function details(ctx: ConsoleContext, error: SyncErrorView): HTMLElement {
+function details(
+  ctx: ConsoleContext,
+  error: SyncErrorView,
+  connection: ConnectionView,
+): HTMLElement {
+  const fixInSettings = connection.setupNeeded.some((n) => n.refusal === error.refusal?.code);
   const path = `/sync-errors/${encodeURIComponent(error.id)}`;
   const reason = h('input', {
     id: 'dismiss-reason',
@@ -47,9 +59,16 @@ function details(ctx: ConsoleContext, error: SyncErrorView): HTMLElement {
     h(
       'h3',
       { id: 'error-details-title', tabindex: '-1' },
-      `Invoice ${error.docNumber ?? error.invoiceId}: ${KIND_LABELS[error.kind] ?? error.kind}`,
+      `Invoice ${error.docNumber ?? error.invoiceId}: ${kindLabel(error)}`,
     ),
     h('p', {}, error.message),
+    fixInSettings &&
+      h(
+        'p',
+        {},
+        h('a', { href: '#integrations' }, 'Set it in Settings → Integrations'),
+        ', then re-sync.',
+      ),
     error.diff.length > 0 &&
       scrollable(
         'table',
@@ -90,6 +109,7 @@ function details(ctx: ConsoleContext, error: SyncErrorView): HTMLElement {
           class: 'primary',
           onclick: () =>
             void ctx.act(
+              'sync-error',
               () => ctx.api.request('POST', `${path}/resync`),
               `Re-sync of ${error.docNumber ?? error.invoiceId} queued: TradelyHQ's version goes to QuickBooks.`,
             ),
@@ -103,6 +123,7 @@ function details(ctx: ConsoleContext, error: SyncErrorView): HTMLElement {
             type: 'button',
             onclick: () =>
               void ctx.act(
+                'sync-error',
                 () => ctx.api.request('POST', `${path}/accept`),
                 "QuickBooks' value kept.",
               ),
@@ -117,6 +138,7 @@ function details(ctx: ConsoleContext, error: SyncErrorView): HTMLElement {
         onsubmit: (event: Event) => {
           event.preventDefault();
           void ctx.act(
+            'sync-error',
             () => ctx.api.request('POST', `${path}/dismiss`, { reason: reason.value }),
             'Dismissed: this difference is not reported again unless it changes.',
           );
@@ -126,6 +148,7 @@ function details(ctx: ConsoleContext, error: SyncErrorView): HTMLElement {
       reason,
       h('button', { type: 'submit' }, 'Dismiss'),
     ),
+    ctx.noteSlot('sync-error'),
   );
 }
 
@@ -134,13 +157,14 @@ function details(ctx: ConsoleContext, error: SyncErrorView): HTMLElement {
  *
  * @param ctx - the console
  * @param view - `GET /sync-errors`
- * @param connected - whether QuickBooks is connected (the reconcile can run)
+ * @param connection - the connection (the reconcile runs only connected; what Settings needs)
  */
 export function renderSyncErrors(
   ctx: ConsoleContext,
   view: SyncErrorsView,
-  connected: boolean,
+  connection: ConnectionView,
 ): void {
+  const connected = connection.status === 'connected';
   renderIfChanged(
     byId('reconnect-banner'),
     JSON.stringify([view.reconnectRequired, view.reconnectReason]),
@@ -167,7 +191,7 @@ export function renderSyncErrors(
   const open = view.errors.find((e) => e.id === selected);
   renderIfChanged(
     byId('sync-errors-body'),
-    JSON.stringify([view.errors, selected, connected]),
+    JSON.stringify([view.errors, selected, connected, connection.setupNeeded]),
     () => [
       h(
         'button',
@@ -176,12 +200,14 @@ export function renderSyncErrors(
           disabled: !connected,
           onclick: () =>
             void ctx.act(
+              'sync-errors',
               () => ctx.api.request('POST', '/reconcile'),
               'Reconcile started: every pushed invoice is compared with QuickBooks.',
             ),
         },
         'Run the reconcile now',
       ),
+      ctx.noteSlot('sync-errors'),
       view.errors.length === 0
         ? h('p', { class: 'empty' }, 'No sync errors: TradelyHQ and QuickBooks agree.')
         : scrollable(
@@ -223,21 +249,21 @@ export function renderSyncErrors(
                         'aria-controls': 'error-details',
                         onclick: () => {
                           selected = selected === error.id ? undefined : error.id;
-                          renderSyncErrors(ctx, view, connected);
+                          renderSyncErrors(ctx, view, connection);
                           document.getElementById('error-details-title')?.focus();
                         },
                       },
                       error.docNumber ?? error.invoiceId,
                     ),
                   ),
-                  h('td', {}, KIND_LABELS[error.kind] ?? error.kind),
+                  h('td', {}, kindLabel(error)),
                   h('td', {}, error.message),
                   h('td', {}, when(error.lastSeen)),
                 ),
               ),
             ),
           ),
-      h('div', { id: 'error-details' }, open && details(ctx, open)),
+      h('div', { id: 'error-details' }, open && details(ctx, open, connection)),
     ],
   );
 }

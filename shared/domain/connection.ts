@@ -1,5 +1,5 @@
 import type { CompanyProfile } from './company.ts';
-import type { TaxCodeMap } from './tax.ts';
+import { type SetupNeed, type TaxCodeMap, taxSetupNeeds } from './tax.ts';
 
 /**
  * A tenant's connection to QuickBooks Online, as the tenant sees it.
@@ -85,6 +85,11 @@ export interface ConnectionView {
   readonly company: CompanyProfile | null;
   /** Line key (`lines[].taxCode`, `taxable`, `exempt`) → QBO TaxCode Id; `null` when none is set. */
   readonly taxCodeMap: TaxCodeMap | null;
+  /**
+   * What must still be set before which invoices can be pushed (the push's own rules,
+   * {@link taxSetupNeeds}); empty when nothing is missing, or when not connected.
+   */
+  readonly setupNeeded: readonly SetupNeed[];
 }
 
 /** What a QBO company id (realm id) looks like: a number, as a string of 1-32 digits. */
@@ -115,6 +120,7 @@ export function toConnectionView(connection: Connection | undefined, now: number
       revokedAtIntuit: null,
       company: null,
       taxCodeMap: null,
+      setupNeeded: [],
     };
   }
   return {
@@ -132,6 +138,10 @@ export function toConnectionView(connection: Connection | undefined, now: number
       connection.status === 'disconnected' ? (connection.revokedAtIntuit ?? null) : null,
     company: connection.company ?? null,
     taxCodeMap: connection.taxCodeMap ?? null,
+    setupNeeded:
+      connection.status === 'disconnected'
+        ? []
+        : taxSetupNeeds(connection.company, connection.taxCodeMap),
   };
 }
 

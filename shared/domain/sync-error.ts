@@ -27,6 +27,12 @@ export interface DiffEntry {
   readonly quickbooks: string | null;
 }
 
+/** Who refused a push, and the stable code of the refusal. */
+export interface SyncRefusal {
+  readonly by: 'tradelyhq' | 'quickbooks';
+  readonly code: string;
+}
+
 /** An entry of the Sync Errors panel: one per invoice at most. */
 export interface SyncError {
   readonly tenantId: string;
@@ -36,6 +42,12 @@ export interface SyncError {
   readonly docNumber: string | null;
   readonly kind: SyncErrorKind;
   readonly message: string;
+  /**
+   * For a push that was refused: by TradelyHQ before anything was sent (a setting or the invoice
+   * to change), or by QuickBooks (its message is then in QuickBooks' own words), with the stable
+   * code (TradelyHQ's, e.g. `tax_code_unmapped`, or QuickBooks' fault code, e.g. `6000`).
+   */
+  readonly refusal?: SyncRefusal;
   readonly diff: readonly DiffEntry[];
   /** ISO-8601 instants. */
   readonly firstSeen: string;

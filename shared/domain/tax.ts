@@ -1,3 +1,4 @@
+import type { CompanyProfile } from './company.ts';
 import type { InvoiceSnapshot, SnapshotLine } from './invoice.ts';
 import { formatAmount, parseScaled } from './money.ts';
 
@@ -22,8 +23,103 @@ export interface TaxCodeRates {
  *
  * @param line - a snapshot line
  */
-export function taxKey(line: SnapshotLine): string {
+export function taxKey(line: Pick<SnapshotLine, 'taxCode' | 'taxable'>): string {
   return line.taxCode ?? (line.taxable ? 'taxable' : 'exempt');
+}
+
+/**
+ * How a company takes TradelyHQ's tax (docs/company-profiles.md), the one decision both the
+ * push's tax plan and the settings' list of what is needed read:
+ *
+ * - `us-lines`: `TAX`/`NON` on each line and `TotalTax` (a US company on manual sales tax, or a
+ *   connection made before the company was read);
+ * - `us-sales-tax-off`: a US company with sales tax off, where a taxed invoice is refused;
+ * - `us-automated`: `TAX`/`NON` and QBO's documented override of its own computation;
+ * - `company-codes`: outside the US, one of the company's codes on every line, from the map.
+ *
+ * @param company - the company's profile, when it has been read
+ */
+export function taxTreatment(
+  company: CompanyProfile | null | undefined,
+): 'us-lines' | 'us-sales-tax-off' | 'us-automated' | 'company-codes' {
+  if (!company || (company.country === 'US' && company.salesTax === 'manual')) return 'us-lines';
+  if (company.country === 'US' && company.salesTax === 'none') return 'us-sales-tax-off';
+  return company.country === 'US' ? 'us-automated' : 'company-codes';
+}
+
+/**
+ * The company code for a line under `company-codes`: the map's entry for its key, else its own
+ * `taxCode` when that is one of the company's codes; null when it has none.
+ *
+ * @param line - the line (its `taxCode` and `taxable`)
+ * @param map - the tenant's tax code map
+ * @param isCompanyCode - whether an id is one of the company's tax codes
+ */
+export function mappedCode(
+  line: Pick<SnapshotLine, 'taxCode' | 'taxable'>,
+  map: TaxCodeMap,
+  isCompanyCode: (id: string) => boolean,
+): string | null {
+  return (
+    map[taxKey(line)] ??
+    (line.taxCode !== null && isCompanyCode(line.taxCode) ? line.taxCode : null)
+  );
+}
+
+/** A setting without which some invoices are refused before anything is sent to QuickBooks. */
+export interface SetupNeed {
+  /** The setting: `taxCodeMap.taxable`, `taxCodeMap.exempt`, or one in QuickBooks itself. */
+  readonly setting: string;
+  /** The refusal such an invoice meets (its `lastError.code` and the sync error's `code`). */
+  readonly refusal: string;
+  /** Which invoices wait for it, and what to do, in the admin's words. */
+  readonly message: string;
+}
+
+const LINE_KINDS = [
+  { key: 'taxable', lines: 'a taxable line', label: 'taxable lines' },
+  { key: 'exempt', lines: 'a tax-exempt line', label: 'exempt lines' },
+] as const;
+
+/**
+ * What must be set before which invoices can be pushed, read from the same rules as the push's
+ * tax plan ({@link taxTreatment}, {@link mappedCode}), so the settings and the refusals agree.
+ *
+ * @param company - the company's profile, when it has been read
+ * @param map - the tenant's tax code map
+ */
+export function taxSetupNeeds(
+  company: CompanyProfile | null | undefined,
+  map: TaxCodeMap | null | undefined,
+): SetupNeed[] {
+  switch (taxTreatment(company)) {
+    case 'us-sales-tax-off':
+      return [
+        {
+          setting: 'quickbooks.salesTax',
+          refusal: 'sales_tax_off',
+          message:
+            'Sales tax is turned off in this QuickBooks company: an invoice that charges tax is ' +
+            'refused until it is turned on in QuickBooks (Taxes → Sales tax).',
+        },
+      ];
+    case 'company-codes':
+      return LINE_KINDS.flatMap(({ key, lines, label }) =>
+        mappedCode({ taxCode: null, taxable: key === 'taxable' }, map ?? {}, () => false) === null
+          ? [
+              {
+                setting: `taxCodeMap.${key}`,
+                refusal: 'tax_code_unmapped',
+                message:
+                  `Choose the QuickBooks tax code for ${label}: until then, an invoice with ` +
+                  `${lines} is refused before it is sent to QuickBooks.`,
+              },
+            ]
+          : [],
+      );
+    default:
+      return [];
+  }
 }
 
 /** Half-up division of non-negative bigints. */

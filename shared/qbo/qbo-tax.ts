@@ -3,11 +3,13 @@ import type { InvoiceSnapshot } from '#shared/domain/invoice.ts';
 import { toQboNumber } from '#shared/domain/money.ts';
 import { PushRefusal } from '#shared/domain/push-refusal.ts';
 import {
+  mappedCode,
   predictedTax,
   shownAmount,
   type TaxCodeMap,
   type TaxCodeRates,
   taxKey,
+  taxTreatment,
 } from '#shared/domain/tax.ts';
 import type { QboClient } from './qbo-client.ts';
 import { readTaxCodes } from './tax-codes.ts';
@@ -21,7 +23,7 @@ export interface TaxPlan {
 }
 
 /** Where the admin sets the map, as every refusal names it. */
-const MAP_SETTING = 'the tax code map in Settings → Integrations (taxCodeMap)';
+const MAP_SETTING = 'the tax code map in Settings → Integrations';
 
 /**
  * A US company on manual sales tax, and every connection made before the company was read:
@@ -65,14 +67,17 @@ export async function planTax(
   },
   snapshot: InvoiceSnapshot,
 ): Promise<TaxPlan> {
-  const company = settings.company;
   const map = settings.taxCodeMap ?? {};
-  if (!company || (company.country === 'US' && company.salesTax === 'manual')) {
-    return usTaxPlan(snapshot);
+  switch (taxTreatment(settings.company)) {
+    case 'us-lines':
+      return usTaxPlan(snapshot);
+    case 'us-sales-tax-off':
+      return salesTaxOff(snapshot);
+    case 'us-automated':
+      return automatedOverride(qbo, map, snapshot);
+    case 'company-codes':
+      return companyCodes(snapshot, map, await readTaxCodes(qbo));
   }
-  if (company.country === 'US' && company.salesTax === 'none') return salesTaxOff(snapshot);
-  if (company.country === 'US') return automatedOverride(qbo, map, snapshot);
-  return companyCodes(snapshot, map, await readTaxCodes(qbo));
 }
 
 function salesTaxOff(snapshot: InvoiceSnapshot): TaxPlan {
@@ -121,7 +126,7 @@ function companyCodes(
   const unknown = new Set<string>();
   const chosen = snapshot.lines.map((line) => {
     const key = taxKey(line);
-    const id = map[key] ?? (line.taxCode !== null && byId.has(line.taxCode) ? line.taxCode : null);
+    const id = mappedCode(line, map, (code) => byId.has(code));
     if (id === null) unmapped.add(key);
     else if (!byId.has(id)) unknown.add(`${key} → ${id}`);
     return id === null ? undefined : byId.get(id);

@@ -1,5 +1,10 @@
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { DiffEntry, SyncError, SyncErrorKind } from '#shared/domain/sync-error.ts';
+import type {
+  DiffEntry,
+  SyncError,
+  SyncErrorKind,
+  SyncRefusal,
+} from '#shared/domain/sync-error.ts';
 import { documentClient } from './dynamo.ts';
 import { tenantPk } from './keys.ts';
 import { pageOf } from './paging.ts';
@@ -62,6 +67,7 @@ export class SyncErrorRepository {
       message: string;
       docNumber: string | null;
       diff?: readonly DiffEntry[];
+      refusal?: SyncRefusal;
     },
     now: string,
   ): Promise<SyncError> {
@@ -84,6 +90,7 @@ export class SyncErrorRepository {
       docNumber: entry.docNumber,
       kind: entry.kind,
       message: entry.message,
+      ...(entry.refusal ? { refusal: entry.refusal } : {}),
       diff: entry.diff ?? [],
       firstSeen: stillOpen ? existing.firstSeen : now,
       lastSeen: now,

@@ -1,6 +1,6 @@
 import type { Connection } from '#shared/domain/connection.ts';
 import { PushRefusal } from '#shared/domain/push-refusal.ts';
-import type { SyncErrorKind } from '#shared/domain/sync-error.ts';
+import type { SyncErrorKind, SyncRefusal } from '#shared/domain/sync-error.ts';
 import { toError } from '#shared/errors.ts';
 import {
   IntuitUnavailableError,
@@ -473,7 +473,17 @@ async function failed(
       status,
       lastError: { code: err.code, message: text },
     });
-    await deps.syncErrors.open(tenantId, invoiceId, { kind, docNumber, message: text }, now);
+    const refusal: SyncRefusal | undefined = deleted
+      ? undefined
+      : err instanceof PushRefusal
+        ? { by: 'tradelyhq', code: err.code }
+        : { by: 'quickbooks', code: err.faultCode ?? err.code };
+    await deps.syncErrors.open(
+      tenantId,
+      invoiceId,
+      { kind, docNumber, message: text, ...(refusal ? { refusal } : {}) },
+      now,
+    );
     publishCounts({ InvoicePushFailed: 1 }, { tenantId });
     await publish(
       deps,

@@ -121,7 +121,12 @@ describe.skipIf(noChromium)('Admin console in a real browser', () => {
       .getByLabel('Time zone of the nightly reconcile (2 AM)')
       .selectOption('America/Chicago');
     await page.getByRole('button', { name: 'Save settings' }).click();
-    await status.getByText('Settings saved.').waitFor(WAIT);
+    // Where the admin clicked: next to Save settings, not only at the top of the page.
+    await page
+      .locator('form.settings')
+      .getByRole('status')
+      .getByText('Settings saved.')
+      .waitFor(WAIT);
     const saved = await stack.call(tenantId, 'GET', '/integrations/quickbooks');
     expect(await saved.json()).toMatchObject({ timezone: 'America/Chicago' });
     await screenshot('connected');
@@ -204,6 +209,39 @@ describe.skipIf(noChromium)('Admin console in a real browser', () => {
     expect(external, 'requests to anything but loopback').toEqual([]);
   }, 60_000);
 
+  it('switches company: connect A, disconnect, connect B, confirm the switch', async () => {
+    const tenant = newTenantId('switch');
+    const first = await stack.world.newCompany('Switch First Co');
+    const second = await stack.world.newCompany('Switch Second Co');
+    await stack.connect(tenant, first);
+    expect((await stack.call(tenant, 'DELETE', '/integrations/quickbooks')).status).toBe(200);
+    const tab = await page.context().newPage();
+    await tab.goto(`${stack.api.url}/`);
+    await tab.getByLabel('Tenant id').fill(tenant);
+    await tab.getByRole('button', { name: 'Sign in as this tenant' }).click();
+    await tab.getByRole('button', { name: 'Connect QuickBooks' }).click();
+    await tab.getByRole('radio', { name: /Switch Second Co/ }).check(WAIT);
+    await tab.getByRole('button', { name: 'Approve' }).click();
+    // Refused by the API until the switch is confirmed; the console says what a switch means.
+    const offer = tab.getByRole('group', { name: 'Connect a different QuickBooks company?' });
+    await offer.getByText(/different QuickBooks company from Switch First Co/).waitFor(WAIT);
+    await offer.getByText('Connected before: Switch First Co (now disconnected).').waitFor(WAIT);
+    await offer.getByText(/Invoices already sent stay in Switch First Co/).waitFor(WAIT);
+    await tab.screenshot({ path: `${screenshots}switch-company.png`, fullPage: true });
+    await offer.getByRole('button', { name: 'Connect a different company' }).click();
+    await tab.getByRole('radio', { name: /Switch Second Co/ }).check(WAIT);
+    await tab.getByRole('button', { name: 'Approve' }).click();
+    await tab
+      .getByRole('status')
+      .getByText('QuickBooks connected to Switch Second Co.')
+      .waitFor(WAIT);
+    await offer.waitFor({ state: 'detached', ...WAIT });
+    const now = await stack.call(tenant, 'GET', '/integrations/quickbooks');
+    expect(await now.json()).toMatchObject({ status: 'connected', realmId: second });
+    await tab.close();
+    expect(external, 'requests to anything but loopback').toEqual([]);
+  }, 60_000);
+
   it('ignores a confirmation in the query string (where servers and their logs see it)', async () => {
     const tenant = newTenantId('query');
     const back = await stack.consent(tenant, await stack.world.newCompany('Query Co'));
@@ -242,21 +280,28 @@ describe.skipIf(noChromium)('Admin console in a real browser', () => {
     await tab.goto(`${stack.api.url}/`);
     await tab.getByLabel('Tenant id').fill(tenant);
     await tab.getByRole('button', { name: 'Sign in as this tenant' }).click();
-    const taxable = tab.getByLabel('QuickBooks tax code for taxable lines');
+    // Before any push, Settings says what a CA company needs, and which fields are required.
+    const needed = tab.getByRole('group', { name: 'Needed before invoices can be sent' });
+    await needed.getByText(/^Choose the QuickBooks tax code for taxable lines: /).waitFor(WAIT);
+    await needed.getByText(/^Choose the QuickBooks tax code for exempt lines: /).waitFor(WAIT);
+    const taxable = tab.getByLabel('QuickBooks tax code for taxable lines (required)');
     await taxable.getByRole('option', { name: 'HST ON (13 %)' }).waitFor({ state: 'attached' });
+    await tab.screenshot({ path: `${screenshots}setup-needed.png`, fullPage: true });
     await taxable.selectOption({ label: 'HST ON (13 %)' });
     await tab
-      .getByLabel('QuickBooks tax code for exempt lines')
+      .getByLabel('QuickBooks tax code for exempt lines (required)')
       .selectOption({ label: 'Exempt (0 %)' });
     await tab.getByRole('button', { name: 'Save settings' }).click();
     await tab.getByRole('status').getByText('Settings saved.').waitFor(WAIT);
+    await needed.waitFor({ state: 'detached', ...WAIT });
     const saved = await stack.call(tenant, 'GET', '/integrations/quickbooks');
     expect(await saved.json()).toMatchObject({
       taxCodeMap: { taxable: id('HST ON'), exempt: id('Exempt') },
     });
     await tab.reload();
-    await taxable.getByRole('option', { name: 'HST ON (13 %)' }).waitFor({ state: 'attached' });
-    await expect.poll(() => taxable.inputValue()).toBe(id('HST ON'));
+    const mapped = tab.getByLabel('QuickBooks tax code for taxable lines', { exact: true });
+    await mapped.getByRole('option', { name: 'HST ON (13 %)' }).waitFor({ state: 'attached' });
+    await expect.poll(() => mapped.inputValue()).toBe(id('HST ON'));
     await tab.screenshot({ path: `${screenshots}tax-code-map.png`, fullPage: true });
     await tab.close();
     expect(external, 'requests to anything but loopback').toEqual([]);

@@ -141,6 +141,7 @@ interface SyncError {
   readonly invoiceId: string;
   readonly kind: string;
   readonly message: string;
+  readonly refusal?: { readonly by: string; readonly code: string };
 }
 
 async function openErrors(tenantId: string): Promise<SyncError[]> {
@@ -248,7 +249,7 @@ describe('a push whose tax QBO would book differently is refused before anything
       tenant,
       'inv_1',
       invoice('CAD', true, ca.mixed),
-      /tax code map in Settings → Integrations \(taxCodeMap\) has none for "exempt", "taxable"/,
+      /tax code map in Settings → Integrations has none for "exempt", "taxable"/,
     );
   });
 
@@ -261,6 +262,32 @@ describe('a push whose tax QBO would book differently is refused before anything
       invoice('CAD', true, ca.mixed),
       /QuickBooks would charge 32\.45 CAD tax, but this invoice charges 84\.37 CAD/,
     );
+  });
+
+  it('Settings names what the push would refuse, before any push, and the refusal says who refused', async () => {
+    const tenant = await connectProfile({ ...ca, map: undefined });
+    const view = async () =>
+      (await (await stack.call(tenant.tenantId, 'GET', '/integrations/quickbooks')).json()) as {
+        setupNeeded: { setting: string; refusal: string; message: string }[];
+      };
+    expect((await view()).setupNeeded).toEqual([
+      expect.objectContaining({ setting: 'taxCodeMap.taxable', refusal: 'tax_code_unmapped' }),
+      expect.objectContaining({ setting: 'taxCodeMap.exempt', refusal: 'tax_code_unmapped' }),
+    ]);
+    expect((await view()).setupNeeded[0]?.message).toMatch(
+      /^Choose the QuickBooks tax code for taxable lines: until then, an invoice with a taxable line is refused before it is sent to QuickBooks\.$/,
+    );
+    await refused(tenant, 'inv_1', invoice('CAD', true, ca.mixed), /tax code map/);
+    const [error] = await openErrors(tenant.tenantId);
+    expect(error?.refusal).toEqual({ by: 'tradelyhq', code: 'tax_code_unmapped' });
+    const { taxCodes } = (await (
+      await stack.call(tenant.tenantId, 'GET', '/integrations/quickbooks/tax-codes')
+    ).json()) as { taxCodes: { id: string; name: string }[] };
+    const id = (name: string) => taxCodes.find((c) => c.name === name)?.id;
+    await stack.call(tenant.tenantId, 'PUT', '/integrations/quickbooks/settings', {
+      taxCodeMap: { taxable: id('HST ON') },
+    });
+    expect((await view()).setupNeeded.map((n) => n.setting)).toEqual(['taxCodeMap.exempt']);
   });
 
   it("outside the US, a line's own taxCode that is one of the company's Ids needs no map", async () => {
@@ -278,7 +305,7 @@ describe('a push whose tax QBO would book differently is refused before anything
 
   it('the fix is the setting: after mapping the right code, a re-sync pushes it exactly', async () => {
     const tenant = await connectProfile({ ...ca, map: undefined });
-    await refused(tenant, 'inv_1', invoice('CAD', true, ca.mixed), /taxCodeMap/);
+    await refused(tenant, 'inv_1', invoice('CAD', true, ca.mixed), /tax code map/);
     const { taxCodes } = (await (
       await stack.call(tenant.tenantId, 'GET', '/integrations/quickbooks/tax-codes')
     ).json()) as { taxCodes: { id: string; name: string }[] };

@@ -65,6 +65,8 @@ describe('GET /integrations/quickbooks', () => {
       revokedAtIntuit: null,
       company: US_AUTOMATED,
       taxCodeMap: null,
+      // A US company on automated sales tax needs nothing set before it can push.
+      setupNeeded: [],
     });
   });
 

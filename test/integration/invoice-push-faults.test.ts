@@ -109,6 +109,8 @@ describe('Push under QBO faults', () => {
     const error = await syncErrors.get(tenantId, 'inv_v');
     expect(error).toMatchObject({ kind: 'validation', state: 'open', docNumber: 'V-1' });
     expect(error?.message).toMatch(/^QuickBooks said: /);
+    // Refused by QuickBooks itself, with its own fault code, not before sending.
+    expect(error?.refusal).toEqual({ by: 'quickbooks', code: expect.stringMatching(/^\d+$/) });
     expect(requests).toBe(1);
   });
 });

@@ -323,7 +323,11 @@ describe('Tax and totals', () => {
       errors: { kind: string; message: string }[];
     };
     expect(errors).toEqual([
-      expect.objectContaining({ kind: 'validation', message: expect.stringMatching(/taxCodeMap/) }),
+      expect.objectContaining({
+        kind: 'validation',
+        message: expect.stringMatching(/tax code map/),
+        refusal: { by: 'tradelyhq', code: expect.any(String) },
+      }),
     ]);
     const held = await books(stack, realmId);
     expect([held.invoices, held.customers, held.items].map((list) => list.length)).toEqual(

@@ -31,20 +31,27 @@ describe('npm start while DynamoDB Local is still starting', () => {
     expect(loaded).toEqual([]);
   });
 
-  it('already serves the console and development tokens, so a browser opened early works', async () => {
+  it('already serves the console, but no development token: a token means the API answers', async () => {
     expect((await fetch(`${api.url}/`)).status).toBe(200);
     const token = await fetch(`${api.url}/_local/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ tenantId: 'early' }),
     });
-    expect(token.status).toBe(200);
+    expect(token.status).toBe(503);
+    expect(await token.json()).toEqual({ message: 'Starting' });
   });
 
-  it('serves the routes once the runtime says it is ready', async () => {
+  it('serves the routes and tokens once the runtime says it is ready', async () => {
     api.markReady();
     const health = await fetch(`${api.url}/health`);
     expect(await health.json()).toEqual({ status: 'ok' });
     expect(loaded).toEqual(['health']);
+    const token = await fetch(`${api.url}/_local/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ tenantId: 'early' }),
+    });
+    expect(token.status).toBe(200);
   });
 });
