@@ -9,6 +9,8 @@
  *   npm start -- [--port 3000] [--in-memory] [--data-dir .data] [--dynamodb local|embedded]
  */
 
+// First: it sets what other modules read when they load.
+import './local/env-defaults.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,12 +53,6 @@ async function main(): Promise<void> {
   }
   // Handlers read their configuration at load, exactly as in Lambda; set it before any is loaded.
   useLocalAdapters(localAdapters);
-  process.env.TENANT_CLAIM ??= 'tenant_id';
-  process.env.POWERTOOLS_SERVICE_NAME ??= 'tradelyhq-quickbooks';
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'INFO';
-  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true'; // EMF lines are for CloudWatch only
-  process.env.POWERTOOLS_TRACE_ENABLED ??= 'false'; // no X-Ray daemon here
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'; // Node 20 here, 24 in Lambda
   process.env.AWS_REGION ??= LOCAL_AWS.region;
   process.env.AWS_ACCESS_KEY_ID ??= LOCAL_AWS.accessKeyId;
   process.env.AWS_SECRET_ACCESS_KEY ??= LOCAL_AWS.secretAccessKey;
@@ -90,10 +86,11 @@ async function main(): Promise<void> {
     port,
     routes,
     loadHandler,
-    tenantClaim: process.env.TENANT_CLAIM,
+    tenantClaim: process.env.TENANT_CLAIM ?? 'tenant_id',
     info,
     console: true,
     startNotReady: true,
+    accessLog: (line) => console.log(line),
   });
   const cleanups: (() => Promise<void>)[] = [() => api.close()];
   const stopAll = async () => {

@@ -24,11 +24,19 @@ const STYLE = `
  *
  * @param params - the authorize request's query (carried through as hidden fields)
  * @param companies - companies that may be connected
+ * @param preselect - the company to preselect (the one this browser approved before); otherwise
+ *   the only company, or none, so that nobody approves another tenant's company by default
  */
 export function renderConsentPage(
   params: URLSearchParams,
   companies: readonly CompanyChoice[],
+  preselect?: string,
 ): string {
+  const chosen = companies.some((c) => c.realmId === preselect)
+    ? preselect
+    : companies.length === 1
+      ? companies[0]?.realmId
+      : undefined;
   const hidden = ['client_id', 'redirect_uri', 'scope', 'state', 'response_type']
     .map(
       (name) =>
@@ -37,8 +45,8 @@ export function renderConsentPage(
     .join('\n      ');
   const options = companies
     .map(
-      (c, i) =>
-        `<label><input type="radio" name="realmId" value="${escapeHtml(c.realmId)}"${i === 0 ? ' checked' : ''}> ${escapeHtml(c.name)} <span class="note">(realm ${escapeHtml(c.realmId)})</span></label>`,
+      (c) =>
+        `<label><input type="radio" name="realmId" value="${escapeHtml(c.realmId)}"${c.realmId === chosen ? ' checked' : ''} required> ${escapeHtml(c.name)} <span class="note">(realm ${escapeHtml(c.realmId)})</span></label>`,
     )
     .join('\n        ');
   const scope = escapeHtml(params.get('scope') ?? '');
@@ -63,7 +71,7 @@ export function renderConsentPage(
       </fieldset>
       <p>
         <button type="submit" name="decision" value="approve" class="approve" autofocus>Approve</button>
-        <button type="submit" name="decision" value="deny" class="deny">Deny</button>
+        <button type="submit" name="decision" value="deny" class="deny" formnovalidate>Deny</button>
       </p>
     </form>
     <p class="note">QuickBooks Online emulator: nothing here talks to Intuit.</p>

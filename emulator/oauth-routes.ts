@@ -164,7 +164,25 @@ function authorize(deps: OAuthRouteDeps, ctx: RequestContext): void {
   const companies = Object.values(deps.state.companies)
     .filter((c) => c.subscription === 'active')
     .map((c) => ({ realmId: c.realmId, name: c.name }));
-  send(ctx.res, 200, renderConsentPage(ctx.query, companies), 'text/html; charset=utf-8');
+  send(
+    ctx.res,
+    200,
+    renderConsentPage(ctx.query, companies, lastApproved(ctx)),
+    'text/html; charset=utf-8',
+  );
+}
+
+/** The cookie of the company this browser approved last: its Intuit user's company. */
+const LAST_COMPANY_COOKIE = 'qbo_emulator_company';
+
+/**
+ * The company this browser approved last. Intuit's page lists only the signed-in user's
+ * companies; the emulator lists every company of every tenant, so it preselects the one this
+ * browser chose before (a reconnect), never merely the first of someone else's.
+ */
+function lastApproved(ctx: RequestContext): string | undefined {
+  const cookies = ctx.req.headers.cookie ?? '';
+  return new RegExp(`(?:^|;\\s*)${LAST_COMPANY_COOKIE}=(\\d{1,32})`).exec(cookies)?.[1];
 }
 
 function decide(deps: OAuthRouteDeps, ctx: RequestContext): void {
@@ -191,6 +209,10 @@ function decide(deps: OAuthRouteDeps, ctx: RequestContext): void {
     send(ctx.res, 400, renderErrorPage('Unknown company.'), 'text/html');
     return;
   }
+  ctx.res.setHeader(
+    'Set-Cookie',
+    `${LAST_COMPANY_COOKIE}=${realmId}; Path=/connect/oauth2; HttpOnly; SameSite=Lax`,
+  );
   approve(deps, ctx, request, realmId);
 }
 

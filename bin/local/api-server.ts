@@ -18,6 +18,7 @@ import { apiGatewayClaims, lambdaContext, toApiGatewayEvent } from './api-gatewa
 import { DemoActionError, LocalConsole } from './console-routes.ts';
 import { DevIssuer } from './dev-issuer.ts';
 import { runLocalOp } from './ops-routes.ts';
+import { testInvoiceRoute } from './test-invoice.ts';
 
 /** API Gateway's own limit on an HTTP API payload. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -39,10 +40,15 @@ export interface LocalApiOptions {
   /**
    * Answer API routes with `503 {"message":"Starting"}` until {@link LocalApi.markReady}: handlers
    * read their configuration (DynamoDB's endpoint among it) when first loaded, so none may load
-   * before the runtime has set it. The console and the development issuer answer at once.
+   * before the runtime has set it. The console answers at once; development tokens once ready.
    * @default false
    */
   readonly startNotReady?: boolean;
+  /**
+   * Where a line per API request that changes something, redirects or is refused goes
+   * (`npm start`: the terminal), e.g. `20:10:50.123 POST /invoices/inv_1/push → 202 (push-invoice, 14 ms)`.
+   */
+  readonly accessLog?: (line: string) => void;
 }
 
 /** A running local API. */
@@ -188,9 +194,17 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: HandleCont
     const handler = await ctx.loadHandler(route.handler);
     const started = performance.now();
     const result = await handler(event, lambdaContext(route.handler));
+    const ms = performance.now() - started;
     const counted = ctx.invocations.get(route.handler) ?? { count: 0, ms: 0 };
     counted.count += 1;
-    counted.ms += performance.now() - started;
+    counted.ms += ms;
+    // One line per change, redirect or refusal; the console's polling reads are not events.
+    const status = result.statusCode ?? 200;
+    if (method !== 'GET' || status >= 300) {
+      ctx.accessLog?.(
+        `${new Date().toISOString().slice(11, 23)} ${method} ${url.pathname} → ${status} (${route.handler}, ${Math.round(ms)} ms)`,
+      );
+    }
     ctx.invocations.set(route.handler, counted);
     // As API Gateway does: the request id (the logs' correlation_id) goes back to the caller.
     res.setHeader('apigw-requestid', event.requestContext.requestId);
@@ -252,6 +266,21 @@ async function handleLocal(
     } catch (err) {
       return send(res, 400, { code: 'op_failed', message: (err as Error).message });
     }
+  }
+  if (req.method === 'POST' && url.pathname === '/_local/demo/test-invoice' && ctx.adminConsole) {
+    const claims = await authorize(req.headers.authorization, ctx.issuer);
+    if (!claims) return send(res, 401, { message: 'Unauthorized' });
+    let input: unknown;
+    try {
+      input = JSON.parse(body.toString() || '{}');
+    } catch {
+      return send(res, 400, {
+        code: 'invalid_json',
+        message: 'The request body is not valid JSON.',
+      });
+    }
+    const answer = await testInvoiceRoute(claims, input);
+    return send(res, answer.statusCode, answer.body);
   }
   const demo = /^\/_local\/demo\/([a-z-]+)$/.exec(url.pathname);
   if (req.method === 'POST' && demo && ctx.adminConsole) {

@@ -126,8 +126,20 @@ async function admin(method: string, url: string, body?: unknown): Promise<unkno
     headers: { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  const out = (await res.json()) as { error?: string };
-  if (!res.ok)
-    throw new DemoActionError(res.status, out.error ?? `The emulator answered ${res.status}.`);
+  const out = (await res.json()) as {
+    error?: string;
+    Fault?: { Error?: { Message?: string; Detail?: string; code?: string }[] };
+  };
+  if (!res.ok) {
+    // The emulator answers as QuickBooks does: its Message, and the Detail that says what.
+    const fault = out.Fault?.Error?.[0];
+    const said = fault
+      ? `QuickBooks said: ${fault.Message ?? 'an error'}${fault.Detail ? ` — ${fault.Detail}` : ''}${fault.code ? ` [${fault.code}]` : ''}`
+      : undefined;
+    throw new DemoActionError(
+      res.status,
+      said ?? out.error ?? `The emulator answered ${res.status}.`,
+    );
+  }
   return out;
 }

@@ -1,6 +1,6 @@
 /**
- * Invoices: every invoice pushed to QuickBooks with its sync status and a link to it there; in
- * local mode a "Send test invoice" form stands in for TradelyHQ core's "Authorize & Send".
+ * Invoices: every invoice pushed to QuickBooks with its sync status and a link to it there (the
+ * local "Send test invoice" form: `test-invoice.ts`).
  */
 import type { ConnectionView, InvoiceView } from './api.ts';
 import type { ConsoleContext } from './context.ts';
@@ -99,7 +99,11 @@ export function renderInvoices(
                     h('span', { class: 'hint' }, ` QuickBooks no. ${invoice.qboDocNumber}`),
                 ),
                 h('td', { class: 'num' }, `${invoice.total} ${invoice.currency}`),
-                h('td', { class: 'num' }, invoice.balance ?? '—'),
+                h(
+                  'td',
+                  { class: 'num' },
+                  invoice.balance === null ? '—' : `${invoice.balance} ${invoice.currency}`,
+                ),
                 statusCell(invoice, connection),
                 qboLink(ctx, connection, invoice),
               ),
@@ -107,101 +111,4 @@ export function renderInvoices(
           ),
         ),
   ]);
-}
-
-/**
- * The "Send test invoice" form (local mode): one line, posted to `POST /invoices/{id}/push` the
- * way TradelyHQ core does on "Authorize & Send".
- *
- * @param ctx - the console
- */
-export function testInvoiceForm(ctx: ConsoleContext): HTMLElement {
-  let sent = 0;
-  const docNumber = h('input', {
-    id: 'test-doc',
-    name: 'docNumber',
-    required: true,
-    maxlength: '21',
-  });
-  const client = h('input', {
-    id: 'test-client',
-    name: 'client',
-    required: true,
-    value: 'Jane Smith',
-  });
-  const item = h('input', { id: 'test-item', name: 'item', required: true, value: 'Labor' });
-  const amount = h('input', {
-    id: 'test-amount',
-    name: 'amount',
-    required: true,
-    inputmode: 'decimal',
-    pattern: '\\d{1,9}(\\.\\d{2})?',
-    value: '250.00',
-  });
-  const nextNumber = () => {
-    docNumber.value = `TEST-${Date.now().toString().slice(-6)}${sent}`;
-  };
-  nextNumber();
-  return h(
-    'form',
-    {
-      class: 'test-invoice',
-      onsubmit: (event: Event) => {
-        event.preventDefault();
-        const total = Number(amount.value).toFixed(2);
-        const invoiceId = `inv_${docNumber.value.replace(/[^A-Za-z0-9_-]/g, '_')}`;
-        const today = new Date().toISOString().slice(0, 10);
-        const body = {
-          revision: 1,
-          docNumber: docNumber.value,
-          issueDate: today,
-          currency: 'USD',
-          memo: 'Sent from the reference console',
-          client: {
-            id: `cl_${client.value.toLowerCase().replace(/\W+/g, '_')}`,
-            displayName: client.value,
-          },
-          lines: [
-            {
-              lineId: 'ln_1',
-              itemCode: item.value.toUpperCase().replace(/\W+/g, '-'),
-              itemName: item.value,
-              quantity: '1',
-              unitPrice: total,
-              amount: total,
-              taxable: false,
-            },
-          ],
-          discount: null,
-          totals: { subtotal: total, tax: '0.00', total },
-        };
-        const doc = docNumber.value;
-        void ctx.act(
-          'test-invoice',
-          async () => {
-            await ctx.api.request('POST', `/invoices/${encodeURIComponent(invoiceId)}/push`, body);
-            sent += 1;
-            nextNumber();
-          },
-          `Invoice ${doc} sent: it is queued for QuickBooks.`,
-        );
-      },
-    },
-    h('h3', {}, 'Send test invoice'),
-    h(
-      'p',
-      { class: 'hint' },
-      'Stands in for TradelyHQ core: what "Authorize & Send" on an invoice does.',
-    ),
-    h('label', { for: 'test-doc' }, 'Invoice number'),
-    docNumber,
-    h('label', { for: 'test-client' }, 'Client'),
-    client,
-    h('label', { for: 'test-item' }, 'Item'),
-    item,
-    h('label', { for: 'test-amount' }, 'Amount (USD)'),
-    amount,
-    h('button', { type: 'submit', class: 'primary' }, 'Send test invoice'),
-    ctx.noteSlot('test-invoice'),
-  );
 }

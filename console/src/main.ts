@@ -7,10 +7,11 @@ import { ApiClient, ApiError } from './api.ts';
 import type { ConsoleConfig, ConsoleContext, Place, Snapshot } from './context.ts';
 import { renderDemo } from './demo.ts';
 import { byId, h } from './dom.ts';
-import { renderInvoices, testInvoiceForm } from './invoices.ts';
+import { renderInvoices } from './invoices.ts';
 import { Session } from './session.ts';
 import { renderSettings } from './settings.ts';
 import { renderSyncErrors } from './sync-errors.ts';
+import { TestInvoice } from './test-invoice.ts';
 
 const POLL_MS = 1500;
 
@@ -148,6 +149,7 @@ async function main(): Promise<void> {
       renderSyncErrors(ctx, snapshot.syncErrors, connection);
       renderInvoices(ctx, snapshot.invoices, connection);
       if (config.mode === 'local') renderDemo(ctx, connection, invoices);
+      testInvoice?.follow(connection);
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) {
         session.signOut();
@@ -161,11 +163,13 @@ async function main(): Promise<void> {
 
   function showSignedOut(): void {
     byId('app').hidden = true;
+    byId('sign-out').hidden = true;
     window.clearInterval(timer);
   }
 
   function showSignedIn(): void {
     byId('app').hidden = false;
+    byId('sign-out').hidden = false;
     byId('signed-in-as').textContent = session.label;
     void ctx.refresh();
     window.clearInterval(timer);
@@ -199,16 +203,15 @@ async function main(): Promise<void> {
         ctx.tell('connect', `QuickBooks connected to ${connected.companyName}.`);
       } catch (err) {
         // The API asks for the switch to be confirmed: Settings offers it, saying what it means.
-        if (err instanceof ApiError && err.code === 'different_company') {
-          ctx.switchOffer = err.message;
-        }
-        throw err;
+        if (!(err instanceof ApiError && err.code === 'different_company')) throw err;
+        ctx.switchOffer = err.message;
       }
     });
   };
 
   byId('demo').hidden = config.mode !== 'local';
-  if (config.mode === 'local') byId('test-invoice').replaceChildren(testInvoiceForm(ctx));
+  const testInvoice = config.mode === 'local' ? new TestInvoice(ctx) : undefined;
+  if (testInvoice) byId('test-invoice').replaceChildren(testInvoice.element);
   session.mountSignIn(byId('sign-in'), {
     onSignedIn: () => {
       showSignedIn();

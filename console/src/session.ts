@@ -131,6 +131,9 @@ export class Session {
         'button',
         {
           type: 'button',
+          id: 'sign-out',
+          // Shown once signed in (main.ts).
+          hidden: true,
           onclick: () => {
             this.signOut();
             events.onSignedOut();

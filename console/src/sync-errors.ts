@@ -216,7 +216,7 @@ export function renderSyncErrors(
             h(
               'caption',
               {},
-              `${view.errors.length} open sync error(s); choose one to see what differs`,
+              `${view.errors.length} open sync ${view.errors.length === 1 ? 'error' : 'errors'}; choose one to see what differs`,
             ),
             h(
               'thead',

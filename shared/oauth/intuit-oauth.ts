@@ -235,7 +235,7 @@ function classify(err: unknown): Error {
       : '';
   if (code === 'invalid_grant') {
     return new ReconnectRequiredError(
-      'Intuit answered invalid_grant: the authorization is no longer valid',
+      'QuickBooks no longer accepts this connection (it was disconnected in QuickBooks, or expired)',
     );
   }
   const status = httpStatus(err);

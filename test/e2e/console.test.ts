@@ -133,7 +133,7 @@ describe.skipIf(noChromium)('Admin console in a real browser', () => {
 
     // 3. Send a test invoice, as TradelyHQ core's "Authorize & Send" would: it shows pushed.
     await page.getByLabel('Invoice number').fill('INV-2001');
-    await page.getByLabel('Amount (USD)').fill('480.00');
+    await page.getByLabel('Line 1 amount (USD)').fill('480.00');
     await page.getByRole('button', { name: 'Send test invoice' }).click();
     await invoiceRow('INV-2001').getByText('Pushed', { exact: true }).waitFor(WAIT);
     await screenshot('invoice-pushed');
@@ -270,7 +270,8 @@ describe.skipIf(noChromium)('Admin console in a real browser', () => {
       name: 'Maple Renovations',
       country: 'CA',
     });
-    await stack.connect(tenant, ((await created.json()) as { realmId: string }).realmId);
+    const realmOf = ((await created.json()) as { realmId: string }).realmId;
+    await stack.connect(tenant, realmOf);
     const { taxCodes } = (await (
       await stack.call(tenant, 'GET', '/integrations/quickbooks/tax-codes')
     ).json()) as { taxCodes: { id: string; name: string }[] };
@@ -303,6 +304,42 @@ describe.skipIf(noChromium)('Admin console in a real browser', () => {
     await mapped.getByRole('option', { name: 'HST ON (13 %)' }).waitFor({ state: 'attached' });
     await expect.poll(() => mapped.inputValue()).toBe(id('HST ON'));
     await tab.screenshot({ path: `${screenshots}tax-code-map.png`, fullPage: true });
+
+    // A test invoice follows the company: CAD, two taxable lines, the tax the product predicts.
+    await tab.getByLabel('Invoice number').fill('CA-100');
+    await tab.getByLabel('Line 1 item').fill('Labour');
+    await tab.getByLabel('Line 1 amount (CAD)').fill('100.00');
+    await tab.getByLabel('Line 1 is taxable').check();
+    await tab.getByLabel('Line 2 item (optional)').fill('Parts');
+    await tab.getByLabel('Line 2 amount (CAD)').fill('50.00');
+    await tab.getByLabel('Line 2 is taxable').check();
+    await tab
+      .getByText(
+        /^Tax 19\.50 CAD \(as TradelyHQ predicts QuickBooks will book it\), total 169\.50 CAD\.$/,
+      )
+      .waitFor(WAIT);
+    await tab.getByRole('button', { name: 'Send test invoice' }).click();
+    await tab
+      .locator('form.test-invoice')
+      .getByRole('status')
+      .getByText('Invoice CA-100 sent: it is queued for QuickBooks.')
+      .waitFor(WAIT);
+    await tab
+      .getByRole('table', { name: 'Invoices sent to QuickBooks' })
+      .getByRole('row', { name: /^CA-100 / })
+      .getByText('Pushed', { exact: true })
+      .waitFor(WAIT);
+    const [booked] = (await books(stack, realmOf)).invoices as {
+      CurrencyRef: { value: string };
+      TotalAmt: number;
+      TxnTaxDetail: { TotalTax: number };
+    }[];
+    expect(booked).toMatchObject({
+      CurrencyRef: { value: 'CAD' },
+      TotalAmt: 169.5,
+      TxnTaxDetail: { TotalTax: 19.5 },
+    });
+    await tab.screenshot({ path: `${screenshots}test-invoice-cad.png`, fullPage: true });
     await tab.close();
     expect(external, 'requests to anything but loopback').toEqual([]);
   }, 60_000);

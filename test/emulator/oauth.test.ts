@@ -83,6 +83,36 @@ describe('Emulator: OAuth', () => {
       expect(html).toContain('<legend>Choose a company</legend>');
     });
 
+    it("preselects the company this browser approved before, never another tenant's by default", async () => {
+      const first = await h.newCompany('Preselect One');
+      const second = await h.newCompany('Preselect Two');
+      const url = h.authorizeUrl(first).replace(/&auto_approve=[^&]+/, '');
+      const checked = (html: string) =>
+        [...html.matchAll(/value="(\d+)" checked/g)].map((m) => m[1]);
+      // Several companies, none chosen before: the admin must pick one (Deny still works).
+      const fresh = await (await fetch(url)).text();
+      expect(checked(fresh)).toEqual([]);
+      expect(fresh).toMatch(/value="deny" class="deny" formnovalidate/);
+      const decision = await fetch(`${h.url}/connect/oauth2/decision`, {
+        method: 'POST',
+        body: new URLSearchParams({
+          client_id: h.emulator.clientId,
+          redirect_uri: REDIRECT_URI,
+          response_type: 'code',
+          scope: ACCOUNTING,
+          state: 'pick',
+          realmId: second,
+          decision: 'approve',
+        }),
+        redirect: 'manual',
+      });
+      const cookie = (decision.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+      expect(cookie).toBe(`qbo_emulator_company=${second}`);
+      // The same browser reconnecting: its company is preselected.
+      const again = await (await fetch(url, { headers: { cookie } })).text();
+      expect(checked(again)).toEqual([second]);
+    });
+
     it('redirects back with code, state and realmId when the user approves', async () => {
       const realmId = await h.newCompany();
       const form = new URLSearchParams({

@@ -78,4 +78,86 @@ describe('POST /_local/demo/{action}', () => {
     expect(res.status).toBe(404);
     expect(await res.json()).toMatchObject({ code: 'demo_failed' });
   });
+
+  it("keeps QuickBooks' own words: a payment of an invoice the company does not have", async () => {
+    const tenantId = newTenantId();
+    const realmId = await stack.world.newCompany();
+    await stack.connect(tenantId, realmId);
+    const res = await demo('payment', { realmId, invoiceId: '999' });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(((await res.json()) as { message: string }).message).toMatch(
+      /^QuickBooks said: .+ — .+ \[\d+\]$/,
+    );
+  });
+});
+
+describe('POST /_local/demo/test-invoice: the console test invoice follows the company', () => {
+  const form = {
+    docNumber: 'T-1',
+    client: 'Jane Smith',
+    lines: [
+      { item: 'Labour', amount: '100.00', taxable: true },
+      { item: 'Parts', amount: '50.00', taxable: true },
+    ],
+  };
+  const draft = (tenantId: string, body: unknown) =>
+    stack.call(tenantId, 'POST', '/_local/demo/test-invoice', body);
+
+  it('needs the signed-in tenant', async () => {
+    const res = await demo('test-invoice', form);
+    expect(res.status).toBe(401);
+  });
+
+  it('outside the US: the home currency, and the tax the push predicts from the mapped codes', async () => {
+    const tenantId = newTenantId();
+    const created = await stack.world.admin('POST', '/_admin/companies', {
+      name: 'Maple Test',
+      country: 'CA',
+    });
+    await stack.connect(tenantId, ((await created.json()) as { realmId: string }).realmId);
+    const refused = await draft(tenantId, form);
+    expect(refused.status).toBe(409);
+    expect(await refused.json()).toMatchObject({
+      code: 'setup_needed',
+      message: expect.stringMatching(/^Choose the QuickBooks tax code for taxable lines/),
+    });
+    const { taxCodes } = (await (
+      await stack.call(tenantId, 'GET', '/integrations/quickbooks/tax-codes')
+    ).json()) as { taxCodes: { id: string; name: string }[] };
+    const id = (name: string) => taxCodes.find((c) => c.name === name)?.id;
+    await stack.call(tenantId, 'PUT', '/integrations/quickbooks/settings', {
+      taxCodeMap: { taxable: id('HST ON'), exempt: id('Exempt') },
+    });
+    const body = await draft(tenantId, form);
+    expect(body.status).toBe(200);
+    expect(await body.json()).toMatchObject({
+      currency: 'CAD',
+      totals: { subtotal: '150.00', tax: '19.50', total: '169.50' },
+    });
+  });
+
+  it("in the US: TradelyHQ's own tax at the admin's rate, on the taxable lines only", async () => {
+    const tenantId = newTenantId();
+    await stack.connect(tenantId, await stack.world.newCompany());
+    const body = await draft(tenantId, {
+      ...form,
+      lines: [form.lines[0], { ...form.lines[1], taxable: false }],
+      usTaxRate: '8.25',
+    });
+    expect(await body.json()).toMatchObject({
+      currency: 'USD',
+      totals: { subtotal: '150.00', tax: '8.25', total: '158.25' },
+    });
+  });
+
+  it('refuses a form it cannot read, saying what', async () => {
+    const tenantId = newTenantId();
+    await stack.connect(tenantId, await stack.world.newCompany());
+    const res = await draft(tenantId, {
+      ...form,
+      lines: [{ item: 'X', amount: 'lots', taxable: true }],
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ code: 'invalid_amount' });
+  });
 });
