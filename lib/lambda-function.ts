@@ -8,6 +8,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { ENV } from '#shared/config/names.ts';
+import { SERVICE_NAME } from '#shared/observability/metric-names.ts';
 import { acknowledgeGuard, acknowledgeLogGroup } from './guard.ts';
 import { acknowledgeKmsGrantWildcards } from './nag.ts';
 
@@ -97,7 +98,7 @@ export class AppFunction extends NodejsFunction {
       logGroup,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: 'tradelyhq-quickbooks',
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
       },
       bundling: {

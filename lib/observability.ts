@@ -17,6 +17,11 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import {
+  METRICS_NAMESPACE,
+  type MetricName,
+  SERVICE_NAME,
+} from '#shared/observability/metric-names.ts';
 
 /** Props of {@link Observability}. */
 export interface ObservabilityProps {
@@ -25,11 +30,6 @@ export interface ObservabilityProps {
   /** E-mail addresses subscribed to the alarm topic. */
   readonly alarmEmails: readonly string[];
 }
-
-/** Namespace of the functions' own metrics. */
-export const METRICS_NAMESPACE = 'TradelyHQ/QuickBooks';
-/** The `service` dimension Powertools adds to every metric. */
-export const SERVICE_NAME = 'tradelyhq-quickbooks';
 
 /**
  * Where the on-call team hears about problems: an encrypted, TLS-only SNS topic that every alarm
@@ -74,7 +74,7 @@ export class Observability extends Construct {
    */
   topContributors(
     id: string,
-    metricName: string,
+    metricName: MetricName,
     key: 'tenantId' | 'realmId',
     logGroups: readonly ILogGroup[],
   ): CfnInsightRule {
@@ -103,7 +103,7 @@ export class Observability extends Construct {
    * @param metricName - e.g. `InvoicePushFailed`
    * @param period - aggregation period
    */
-  static appMetric(metricName: string, period = Duration.minutes(5)): Metric {
+  static appMetric(metricName: MetricName, period = Duration.minutes(5)): Metric {
     return new Metric({
       namespace: METRICS_NAMESPACE,
       metricName,
@@ -121,7 +121,7 @@ export class Observability extends Construct {
    * @param threshold - alarm above this many in 5 minutes
    * @param description - what it means and where the runbook is
    */
-  alarmOnCount(id: string, metricName: string, threshold: number, description: string): Alarm {
+  alarmOnCount(id: string, metricName: MetricName, threshold: number, description: string): Alarm {
     return this.alarm(id, Observability.appMetric(metricName), threshold, description);
   }
 
@@ -177,7 +177,7 @@ export class Observability extends Construct {
     deadLetterQueues: Readonly<Record<string, IQueue>>,
     functions: readonly IFunction[],
   ): Dashboard {
-    const app = (title: string, names: readonly string[]) =>
+    const app = (title: string, names: readonly MetricName[]) =>
       new GraphWidget({ title, width: 12, left: names.map((n) => Observability.appMetric(n)) });
     return new Dashboard(this, 'Dashboard', {
       widgets: [

@@ -3,8 +3,10 @@
  * read some of these when they load (the metrics buffer, the AWS SDK's version check), so setting
  * them in `main()` came too late and printed CloudWatch EMF lines and Node 20 warnings locally.
  */
+import { SERVICE_NAME } from '#shared/observability/metric-names.ts';
+
 process.env.TENANT_CLAIM ??= 'tenant_id';
-process.env.POWERTOOLS_SERVICE_NAME ??= 'tradelyhq-quickbooks';
+process.env.POWERTOOLS_SERVICE_NAME ??= SERVICE_NAME;
 process.env.POWERTOOLS_LOG_LEVEL ??= 'INFO';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true'; // EMF lines are for CloudWatch only
 process.env.POWERTOOLS_TRACE_ENABLED ??= 'false'; // no X-Ray daemon here

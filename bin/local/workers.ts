@@ -1,4 +1,4 @@
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import {
   localChangeQueue,
   localGrantQueue,
@@ -6,8 +6,9 @@ import {
   localReconcileQueue,
 } from '#shared/adapters/local/local-queues.ts';
 import { localSchedules } from '#shared/adapters/local/local-schedule-registry.ts';
+import { lambdaContext } from './api-gateway-event.ts';
 
-type Worker = (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
+type Worker = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
 
 /**
  * Starts the queue workers of local mode: each local queue delivers to the same Lambda handler that
@@ -16,16 +17,15 @@ type Worker = (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
  * @returns a function that stops them
  */
 export async function startLocalWorkers(): Promise<() => void> {
-  const push = (await import('../../functions/push-worker/handler.ts')) as { handler: Worker };
-  const change = (await import('../../functions/change-worker/handler.ts')) as { handler: Worker };
-  const reconcile = (await import('../../functions/reconcile-worker/handler.ts')) as {
-    handler: Worker;
+  // Each invocation with its function's Lambda context, so its log lines name it.
+  const worker = async (name: string) => {
+    const { handler } = (await import(`../../functions/${name}/handler.ts`)) as { handler: Worker };
+    return (event: SQSEvent) => handler(event, lambdaContext(name));
   };
-  const grants = (await import('../../functions/grant-worker/handler.ts')) as { handler: Worker };
-  localPushQueue.start(push.handler);
-  localGrantQueue.start(grants.handler);
-  localChangeQueue.start(change.handler);
-  localReconcileQueue.start(reconcile.handler);
+  localPushQueue.start(await worker('push-worker'));
+  localGrantQueue.start(await worker('grant-worker'));
+  localChangeQueue.start(await worker('change-worker'));
+  localReconcileQueue.start(await worker('reconcile-worker'));
   // The tenants' 2 AM schedules send to the reconcile queue, as Scheduler does in AWS.
   localSchedules.setTarget((request) => localReconcileQueue.send(JSON.stringify(request)));
   return () => {

@@ -53,17 +53,16 @@ export function taxTreatment(
  *
  * @param line - the line (its `taxCode` and `taxable`)
  * @param map - the tenant's tax code map
- * @param isCompanyCode - whether an id is one of the company's tax codes
+ * @param isCompanyCode - whether an id is one of the company's tax codes (none given: a line's
+ *   own code never counts)
  */
 export function mappedCode(
   line: Pick<SnapshotLine, 'taxCode' | 'taxable'>,
   map: TaxCodeMap,
-  isCompanyCode: (id: string) => boolean,
+  isCompanyCode?: (id: string) => boolean,
 ): string | null {
-  return (
-    map[taxKey(line)] ??
-    (line.taxCode !== null && isCompanyCode(line.taxCode) ? line.taxCode : null)
-  );
+  const own = line.taxCode !== null && isCompanyCode?.(line.taxCode) === true;
+  return map[taxKey(line)] ?? (own ? line.taxCode : null);
 }
 
 /** A setting without which some invoices are refused before anything is sent to QuickBooks. */
@@ -105,7 +104,7 @@ export function taxSetupNeeds(
       ];
     case 'company-codes':
       return LINE_KINDS.flatMap(({ key, lines, label }) =>
-        mappedCode({ taxCode: null, taxable: key === 'taxable' }, map ?? {}, () => false) === null
+        mappedCode({ taxCode: null, taxable: key === 'taxable' }, map ?? {}) === null
           ? [
               {
                 setting: `taxCodeMap.${key}`,

@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { SERVICE_NAME } from './metric-names.ts';
 
 /** Keys whose values are never logged, wherever they appear in a log item. */
 const SECRET_KEYS =
@@ -25,4 +26,4 @@ export function redact(key: string, value: unknown): unknown {
  * The one logger of a function. Level from `POWERTOOLS_LOG_LEVEL` (default INFO), service name
  * from `POWERTOOLS_SERVICE_NAME`; both are set by the CDK function construct and the local runtime.
  */
-export const logger = new Logger({ serviceName: 'tradelyhq-quickbooks', jsonReplacerFn: redact });
+export const logger = new Logger({ serviceName: SERVICE_NAME, jsonReplacerFn: redact });

@@ -1,13 +1,11 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { METRICS_NAMESPACE, type MetricName, SERVICE_NAME } from './metric-names.ts';
 
 /**
  * The one metrics buffer of a function (CloudWatch EMF). Namespace `TradelyHQ/QuickBooks`.
  * Local mode and tests set `POWERTOOLS_METRICS_DISABLED` so nothing is printed.
  */
-export const metrics = new Metrics({
-  namespace: 'TradelyHQ/QuickBooks',
-  serviceName: 'tradelyhq-quickbooks',
-});
+export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
 
 /** Whom a count is about: the tenant and the QuickBooks company. */
 export interface CountedFor {
@@ -24,7 +22,10 @@ export interface CountedFor {
  * @param counts - metric name → count
  * @param about - the tenant and company the counts are about
  */
-export function publishCounts(counts: Readonly<Record<string, number>>, about?: CountedFor): void {
+export function publishCounts(
+  counts: Readonly<Partial<Record<MetricName, number>>>,
+  about?: CountedFor,
+): void {
   let any = false;
   for (const [name, value] of Object.entries(counts)) {
     if (value > 0) {

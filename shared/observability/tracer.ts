@@ -1,10 +1,11 @@
 import { Tracer } from '@aws-lambda-powertools/tracer';
+import { SERVICE_NAME } from './metric-names.ts';
 
 /**
  * The one X-Ray tracer of a function (Powertools). Active in Lambda; off locally and in tests
  * (`POWERTOOLS_TRACE_ENABLED=false`).
  */
-export const tracer = new Tracer({ serviceName: 'tradelyhq-quickbooks' });
+export const tracer = new Tracer({ serviceName: SERVICE_NAME });
 
 /**
  * Runs a call as an X-Ray subsegment of the current invocation (e.g. one QBO request), with

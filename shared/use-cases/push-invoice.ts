@@ -18,6 +18,7 @@ import { planTax } from '#shared/qbo/qbo-tax.ts';
 import { quote, rows } from '#shared/qbo/query.ts';
 import type { InvoiceRecord } from '#shared/store/invoice-repository.ts';
 import { ReadAhead } from '#shared/store/read-ahead.ts';
+import { backoffSeconds } from '#shared/worker/backoff.ts';
 import { markReconnectRequired } from './mark-reconnect-required.ts';
 import { ensureCustomer, ensureItems, type MirrorContext, mappingRefs } from './mirror.ts';
 import { pushBacklog } from './push-backlog.ts';
@@ -55,17 +56,6 @@ const DONE: PushOutcome = { done: true };
 const SUBSCRIPTION_LAPSED = '6190';
 /** QBO's fault for a DocNumber another invoice already has (custom transaction numbers on). */
 const DUPLICATE_DOC_NUMBER = '6140';
-/** Errors of these kinds close once QBO has the invoice as TradelyHQ sent it. */
-/**
- * Backoff before retry `attempt` (1-based): 10 s doubling to 15 minutes, with ±50 % jitter. With
- * the queue's 40 receives that rides out about eight hours of Intuit outage.
- *
- * @param attempt - the receive count of the message
- */
-export function backoffSeconds(attempt: number): number {
-  const base = Math.min(900, 10 * 2 ** Math.max(0, attempt - 1));
-  return Math.round(base * (0.5 + Math.random()));
-}
 
 /**
  * The push worker: brings QBO up to the invoice revision in a queue message, exactly once.

@@ -1,21 +1,9 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
+import type { ChangeNotice } from '#shared/ports/change-queue.ts';
 
-/** One change Intuit notified, in either payload format. */
-export interface ChangeNotice {
-  readonly realmId: string;
-  /** QBO entity name as Intuit spells it in the legacy format: `Invoice`, `Payment`, … */
-  readonly entity: string;
-  readonly entityId: string;
-  /** `Create`, `Update`, `Delete`, `Void`, `Merge`, `Emailed`. */
-  readonly operation: string;
-  /** When it happened, as Intuit wrote it (formats vary; kept as text). */
-  readonly occurredAt: string;
-  /** Stable across Intuit's retries: the CloudEvents id, or a hash of the legacy fields. */
-  readonly dedupeKey: string;
-  /** On a Merge: the record merged away (`entityId` is the one kept). */
-  readonly deletedId?: string;
-}
+/** One change Intuit notified, in either payload format: the change queue's own type. */
+export type { ChangeNotice };
 
 const legacyEntity = z.object({
   name: z.string().min(1).max(64),

@@ -1,8 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { CfnElement } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { METRIC_NAMES, METRICS_NAMESPACE } from '#shared/observability/metric-names.ts';
 import { buildStack } from '../support/stack.ts';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
@@ -145,5 +147,69 @@ describe('Stack: observability', () => {
         UpdateReplacePolicy: 'Retain',
       });
     }
+  });
+});
+
+/** The metric names every `publishCounts(...)` call in the code names (its first object's keys). */
+function publishedInCode(): Set<string> {
+  const names = new Set<string>();
+  const walk = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+    );
+  for (const file of [...walk('shared'), ...walk('functions')]) {
+    const text = readFileSync(file, 'utf8');
+    for (const call of text.matchAll(/publishCounts\(\s*\{([^}]*)\}/g)) {
+      for (const key of (call[1] ?? '').matchAll(/([A-Z]\w+)\s*:/g)) names.add(key[1] ?? '');
+    }
+  }
+  return names;
+}
+
+/** The app metrics a template watches: alarms, the dashboard, Contributor Insights rules. */
+function watchedIn(template: Record<string, Resource>): Set<string> {
+  const watched = new Set<string>();
+  for (const r of Object.values(template)) {
+    const text = JSON.stringify(r.Properties);
+    if (r.Type === 'AWS::CloudWatch::Alarm' && r.Properties.Namespace === METRICS_NAMESPACE) {
+      watched.add(String(r.Properties.MetricName));
+    }
+    if (r.Type === 'AWS::CloudWatch::Dashboard') {
+      // The body is JSON text: each metric is ["<namespace>","<name>",...].
+      for (const after of text.split(METRICS_NAMESPACE).slice(1)) {
+        watched.add(/^\W*(\w+)/.exec(after)?.[1] ?? '');
+      }
+    }
+    if (r.Type === 'AWS::CloudWatch::InsightRule') {
+      for (const m of text.matchAll(/ValueOf\W*\$\.(\w+)/g)) watched.add(m[1] ?? '');
+    }
+  }
+  return watched;
+}
+
+describe('Stack: metrics named once', () => {
+  it('publishes every name of the table somewhere in the code, and no other', () => {
+    expect([...publishedInCode()].sort()).toEqual([...METRIC_NAMES].sort());
+  });
+
+  it('watches (alarms, dashboard, Contributor Insights) only metrics the code publishes', () => {
+    const watched = watchedIn(resources);
+    expect(watched.size).toBeGreaterThan(10);
+    const published = publishedInCode();
+    expect([...watched].filter((n) => !published.has(n))).toEqual([]);
+  });
+
+  it('fails when an alarm watches a metric no code publishes', () => {
+    const template = {
+      ...resources,
+      WatchesNothing: {
+        Type: 'AWS::CloudWatch::Alarm',
+        Properties: { Namespace: METRICS_NAMESPACE, MetricName: 'InvoicesTeleported' },
+      },
+    };
+    const published = publishedInCode();
+    expect([...watchedIn(template)].filter((n) => !published.has(n))).toEqual([
+      'InvoicesTeleported',
+    ]);
   });
 });
