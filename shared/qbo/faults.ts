@@ -20,6 +20,37 @@ export type QboFailureKind =
   | 'stale_object'
   | 'not_found';
 
+/**
+ * The QBO fault codes this stack acts on, each named once (Intuit's error code list:
+ * https://developer.intuit.com/app/developer/qbo/docs/develop/troubleshooting/error-codes).
+ */
+export const QBO_FAULT = {
+  /** Error code 100: a general authentication failure. */
+  authentication: '100',
+  /** 120: authorization failure (not an admin any more). */
+  authorization: '120',
+  /** 610: Object Not Found (also an inactive customer or item named by a line). */
+  objectNotFound: '610',
+  /** 2030: Invalid ID. */
+  invalidId: '2030',
+  /** 2500: Invalid Reference Id (an inactive or unknown reference). */
+  invalidReference: '2500',
+  /** 3001: ThrottleExceeded. */
+  throttled: '3001',
+  /** 3100: ApplicationAuthorizationFailed. */
+  applicationAuthorization: '3100',
+  /** 3200: ApplicationAuthenticationFailed (token). */
+  applicationAuthentication: '3200',
+  /** 5010: Stale Object Error (an old SyncToken). */
+  staleObject: '5010',
+  /** 6140: Duplicate Document Number (custom transaction numbers on). */
+  duplicateDocNumber: '6140',
+  /** 6190: Invalid Company Status (the subscription lapsed: read-only). */
+  subscriptionLapsed: '6190',
+  /** 6240: Duplicate Name Exists. */
+  duplicateName: '6240',
+} as const;
+
 /** One error entry of a QBO fault, in either of its shapes. */
 export interface QboFaultDetail {
   readonly code: string;
@@ -135,11 +166,15 @@ export function classifyResponse(
 ): QboError {
   const codes = new Set(faults.map((f) => f.code));
   let failure: QboFailureKind;
-  if (status === 429 || codes.has('3001')) failure = 'throttled';
-  else if (status === 401 || codes.has('3200') || codes.has('100')) failure = 'auth';
-  else if (status === 403 || codes.has('3100') || codes.has('120')) failure = 'forbidden';
-  else if (codes.has('5010')) failure = 'stale_object';
-  else if (status === 404 || codes.has('610') || codes.has('2030')) failure = 'not_found';
+  const f = QBO_FAULT;
+  if (status === 429 || codes.has(f.throttled)) failure = 'throttled';
+  else if (status === 401 || codes.has(f.applicationAuthentication) || codes.has(f.authentication))
+    failure = 'auth';
+  else if (status === 403 || codes.has(f.applicationAuthorization) || codes.has(f.authorization))
+    failure = 'forbidden';
+  else if (codes.has(f.staleObject)) failure = 'stale_object';
+  else if (status === 404 || codes.has(f.objectNotFound) || codes.has(f.invalidId))
+    failure = 'not_found';
   else if (status >= 500) failure = 'transient';
   else failure = 'validation';
   // A 5xx after the request was sent may still have committed a write.

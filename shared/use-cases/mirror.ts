@@ -1,6 +1,6 @@
 import type { InvoiceSnapshot, SnapshotLine } from '#shared/domain/invoice.ts';
 import { PushRefusal } from '#shared/domain/push-refusal.ts';
-import { QboError } from '#shared/qbo/faults.ts';
+import { QBO_FAULT, QboError } from '#shared/qbo/faults.ts';
 import { cleanName, fitText, itemKey, NAME_LIMITS, suffixedName } from '#shared/qbo/names.ts';
 import type { QboClient } from '#shared/qbo/qbo-client.ts';
 import { quote, rows } from '#shared/qbo/query.ts';
@@ -57,7 +57,8 @@ interface QboNamed {
   readonly CurrencyRef?: { readonly value?: string };
 }
 
-const isDuplicateName = (err: unknown) => err instanceof QboError && err.faultCode === '6240';
+const isDuplicateName = (err: unknown) =>
+  err instanceof QboError && err.faultCode === QBO_FAULT.duplicateName;
 
 /**
  * The QBO Customer of a TradelyHQ client, mirrored on first use: the recorded mapping, else a

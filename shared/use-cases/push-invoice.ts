@@ -1,16 +1,9 @@
 import type { Connection } from '#shared/domain/connection.ts';
 import { PushRefusal } from '#shared/domain/push-refusal.ts';
-import type { SyncErrorKind, SyncRefusal } from '#shared/domain/sync-error.ts';
-import { toError } from '#shared/errors.ts';
-import {
-  IntuitUnavailableError,
-  NotConnectedError,
-  ReconnectRequiredError,
-} from '#shared/oauth/errors.ts';
+import { NotConnectedError } from '#shared/oauth/errors.ts';
 import { logger } from '#shared/observability/logger.ts';
-import { publishCounts } from '#shared/observability/metrics.ts';
 import type { PushMessage } from '#shared/ports/push-queue.ts';
-import { QboError } from '#shared/qbo/faults.ts';
+import { QBO_FAULT, QboError } from '#shared/qbo/faults.ts';
 import { withCompanySettings } from '#shared/qbo/invoice-settings.ts';
 import type { QboClient } from '#shared/qbo/qbo-client.ts';
 import { privateNoteMarker, type QboInvoice, toQboInvoiceBody } from '#shared/qbo/qbo-invoice.ts';
@@ -18,22 +11,13 @@ import { planTax } from '#shared/qbo/qbo-tax.ts';
 import { quote, rows } from '#shared/qbo/query.ts';
 import type { InvoiceRecord } from '#shared/store/invoice-repository.ts';
 import { ReadAhead } from '#shared/store/read-ahead.ts';
-import { backoffSeconds } from '#shared/worker/backoff.ts';
-import { markReconnectRequired } from './mark-reconnect-required.ts';
 import { ensureCustomer, ensureItems, type MirrorContext, mappingRefs } from './mirror.ts';
 import { pushBacklog } from './push-backlog.ts';
+import { DONE, type PushOutcome, pushFailed } from './push-failure.ts';
 import { duplicateNumberRefusal, findOursByNote, pushSettings } from './push-settings.ts';
-import {
-  createRequestId,
-  iso,
-  isRefusal,
-  type PushDeps,
-  publish,
-  recordPushed,
-  save,
-} from './push-steps.ts';
+import { createRequestId, isRefusal, type PushDeps, recordPushed, save } from './push-steps.ts';
 
-export type { PushDeps };
+export type { PushDeps, PushOutcome };
 
 /** When a push looks for a backlog to batch with. */
 export interface BatchingOptions {
@@ -45,17 +29,6 @@ export interface BatchingOptions {
 
 /** A message queued at least this long looks for a backlog. */
 const BACKLOG_AFTER_MS = 2_000;
-
-/** What to do with the queue message. */
-export type PushOutcome =
-  | { readonly done: true }
-  | { readonly done: false; readonly retryAfterSeconds: number };
-
-const DONE: PushOutcome = { done: true };
-/** QBO's fault for a write to a company whose subscription lapsed (read-only). */
-const SUBSCRIPTION_LAPSED = '6190';
-/** QBO's fault for a DocNumber another invoice already has (custom transaction numbers on). */
-const DUPLICATE_DOC_NUMBER = '6140';
 
 /**
  * The push worker: brings QBO up to the invoice revision in a queue message, exactly once.
@@ -117,16 +90,9 @@ export async function pushInvoice(
     if (backlog.batched) return DONE;
     return await push(deps, backlog.record, connection, ahead);
   } catch (err) {
-    return failed(deps, message, err, { attempt, lastAttempt, startedAt });
+    return pushFailed(deps, message, err, { attempt, lastAttempt, startedAt });
   }
 }
-
-/**
- * A reconnect that completes while a push is failing for want of one resumes the parked pushes
- * before this one is parked: connections newer than the attempt (with this margin for the
- * instant the reconnect took as its time) mean "try again now" rather than "wait".
- */
-const RECONNECT_RACE_MARGIN_MS = 5_000;
 
 /**
  * One push of the record to the connected company. `ahead`: the sync error read with the record. `healing`:
@@ -201,7 +167,7 @@ async function push(
         refusedCreates: (current.refusedCreates ?? 0) + 1,
       });
     }
-    if (err instanceof QboError && err.faultCode === DUPLICATE_DOC_NUMBER) {
+    if (err instanceof QboError && err.faultCode === QBO_FAULT.duplicateDocNumber) {
       throw await duplicateNumberRefusal(qbo, snapshot.docNumber, err.faults[0]?.detail);
     }
     if (!healing && isInactiveReference(err)) {
@@ -234,7 +200,8 @@ async function push(
  * "Invalid Reference Id" or 610 "Object Not Found" (Intuit lists both for "made inactive").
  */
 function isInactiveReference(err: unknown): boolean {
-  if (!(err instanceof QboError) || (err.faultCode !== '2500' && err.faultCode !== '610')) {
+  const inactive = [QBO_FAULT.invalidReference, QBO_FAULT.objectNotFound] as const;
+  if (!(err instanceof QboError) || !inactive.some((code) => err.faultCode === code)) {
     return false;
   }
   // QBO often names no element; one that names another field (a tax code) is not a name.
@@ -371,148 +338,4 @@ async function findOurs(
     candidates.find((i) => (i.PrivateNote ?? '').includes(privateNoteMarker(invoiceId))) ??
     candidates.find((i) => i.CustomerRef?.value === customerId)
   );
-}
-
-async function failed(
-  deps: PushDeps,
-  message: PushMessage,
-  err: unknown,
-  at: { readonly attempt: number; readonly lastAttempt: boolean; readonly startedAt: number },
-): Promise<PushOutcome> {
-  const { attempt, lastAttempt } = at;
-  const { tenantId, invoiceId } = message;
-  const record = await deps.invoices.get(tenantId, invoiceId);
-  if (!record || record.revision !== message.revision) return DONE;
-  const reason = toError(err);
-  const docNumber = record.snapshot.docNumber;
-  const now = iso(deps);
-
-  if (err instanceof QboError && err.faultCode === SUBSCRIPTION_LAPSED) {
-    // The company's subscription ended: a fact about the connection, shown once in the banner,
-    // not an error of this invoice. The push waits for the reconnect like any parked push.
-    await markReconnectRequired(
-      deps,
-      tenantId,
-      'The QuickBooks subscription of this company has ended or has a billing problem, so ' +
-        'QuickBooks is read-only (QuickBooks said "Invalid Company Status"). Renew it in QuickBooks',
-      'subscription_lapsed',
-    );
-    await save(deps, record, {
-      status: 'queued',
-      parked: true,
-      lastError: {
-        code: 'subscription_lapsed',
-        message:
-          'Waiting for the QuickBooks subscription to be renewed and QuickBooks reconnected.',
-      },
-    });
-    publishCounts({ InvoicePushParked: 1 }, { tenantId });
-    return DONE;
-  }
-
-  const waitsForReconnect =
-    err instanceof ReconnectRequiredError ||
-    err instanceof NotConnectedError ||
-    (err instanceof QboError && err.failure === 'auth');
-  if (waitsForReconnect) {
-    // Parked, not failed: it goes out by itself when the tenant reconnects.
-    await save(deps, record, {
-      status: 'queued',
-      parked: true,
-      lastError: {
-        code: 'waiting_for_reconnect',
-        message: 'Waiting for QuickBooks to be reconnected.',
-      },
-    });
-    publishCounts({ InvoicePushParked: 1 }, { tenantId });
-    await deps.syncErrors.open(
-      tenantId,
-      invoiceId,
-      {
-        kind: 'auth',
-        docNumber,
-        message:
-          'Not sent to QuickBooks yet: reconnect QuickBooks and it will go out automatically.',
-      },
-      now,
-    );
-    const connection = await deps.connections.get(tenantId);
-    const reconnectedMeanwhile =
-      connection?.status === 'connected' &&
-      Date.parse(connection.connectedAt) > at.startedAt - RECONNECT_RACE_MARGIN_MS;
-    return reconnectedMeanwhile ? { done: false, retryAfterSeconds: 1 } : DONE;
-  }
-
-  if (
-    err instanceof PushRefusal ||
-    (err instanceof QboError &&
-      (err.failure === 'validation' || err.failure === 'not_found' || err.failure === 'forbidden'))
-  ) {
-    const deleted =
-      err instanceof QboError && err.failure === 'not_found' && record.qboInvoiceId !== null;
-    const kind: SyncErrorKind = deleted
-      ? 'deleted_in_quickbooks'
-      : err instanceof PushRefusal
-        ? err.syncKind
-        : 'validation';
-    const status = deleted ? 'deleted_in_quickbooks' : 'failed';
-    const text = deleted
-      ? 'The invoice was deleted in QuickBooks; re-sync to create it again.'
-      : reason.message;
-    const current = await save(deps, record, {
-      status,
-      lastError: { code: err.code, message: text },
-    });
-    const refusal: SyncRefusal | undefined = deleted
-      ? undefined
-      : err instanceof PushRefusal
-        ? { by: 'tradelyhq', code: err.code }
-        : { by: 'quickbooks', code: err.faultCode ?? err.code };
-    await deps.syncErrors.open(
-      tenantId,
-      invoiceId,
-      { kind, docNumber, message: text, ...(refusal ? { refusal } : {}) },
-      now,
-    );
-    publishCounts({ InvoicePushFailed: 1 }, { tenantId });
-    await publish(
-      deps,
-      current,
-      deleted ? 'invoice.deleted_in_quickbooks' : 'invoice.push_failed',
-      {
-        reason: text,
-      },
-    );
-    return DONE;
-  }
-
-  const throttled = err instanceof QboError && err.failure === 'throttled';
-  const transient =
-    throttled ||
-    err instanceof IntuitUnavailableError ||
-    (err instanceof QboError && err.failure === 'transient');
-  if (!transient) logger.error('Push failed unexpectedly', { tenantId, invoiceId, error: reason });
-  const text = `Could not reach QuickBooks (${reason.message}); retrying.`;
-  if (lastAttempt) {
-    const finalText = `Gave up after ${attempt} attempts: ${reason.message}`;
-    const current = await save(deps, record, {
-      status: 'failed',
-      lastError: { code: 'push_failed', message: finalText },
-    });
-    await deps.syncErrors.open(
-      tenantId,
-      invoiceId,
-      { kind: 'push_failed', docNumber, message: finalText },
-      now,
-    );
-    publishCounts({ InvoicePushFailed: 1 }, { tenantId });
-    await publish(deps, current, 'invoice.push_failed', { reason: finalText });
-    return { done: false, retryAfterSeconds: 0 };
-  }
-  await save(deps, record, { status: 'queued', lastError: { code: 'retrying', message: text } });
-  publishCounts({ InvoicePushRetried: 1 }, { tenantId });
-  return {
-    done: false,
-    retryAfterSeconds: throttled ? 60 + Math.round(Math.random() * 15) : backoffSeconds(attempt),
-  };
 }
