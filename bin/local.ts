@@ -86,7 +86,7 @@ async function main(): Promise<void> {
     port,
     routes,
     loadHandler,
-    tenantClaim: process.env.TENANT_CLAIM ?? 'tenant_id',
+    tenantClaim: process.env[ENV.tenantClaim] ?? 'tenant_id',
     info,
     console: true,
     startNotReady: true,
@@ -101,8 +101,8 @@ async function main(): Promise<void> {
     cleanups.push(() => intuit.close());
     if (intuit.emulatorUrl) info.emulatorUrl = intuit.emulatorUrl;
     info.intuit = intuit.description;
-    process.env.PORTAL_URL ??= `${api.url}/`;
-    process.env.RETURN_URLS ??= `${api.url}/`;
+    process.env[ENV.portalUrl] ??= `${api.url}/`;
+    process.env[ENV.returnUrls] ??= `${api.url}/`;
     process.env.LOCAL_MASTER_KEY_FILE ??= join(
       dataDir ?? mkdtempSync(join(tmpdir(), 'qbo-')),
       'local-master.key',

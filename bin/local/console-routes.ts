@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { buildConsole, type ConsoleFiles, consoleContentSecurityPolicy } from '#console/build.ts';
+import { ENV } from '#shared/config/names.ts';
 import { REALM_ID } from '#shared/domain/connection.ts';
 
 /** Headers of every console file: no caching of a development build, and the usual hardening. */
@@ -53,7 +54,7 @@ export class LocalConsole {
     const name = pathname === '/' ? 'index.html' : pathname.slice(1);
     if (name === 'config.json') {
       const emulator = this.emulatorUrl;
-      const sandbox = process.env.INTUIT_ENVIRONMENT !== 'production' ? 'sandbox.' : '';
+      const sandbox = process.env[ENV.intuitEnvironment] !== 'production' ? 'sandbox.' : '';
       res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'application/json' });
       res.end(
         JSON.stringify({

@@ -3,9 +3,10 @@
  * read some of these when they load (the metrics buffer, the AWS SDK's version check), so setting
  * them in `main()` came too late and printed CloudWatch EMF lines and Node 20 warnings locally.
  */
+import { ENV } from '#shared/config/names.ts';
 import { SERVICE_NAME } from '#shared/observability/metric-names.ts';
 
-process.env.TENANT_CLAIM ??= 'tenant_id';
+process.env[ENV.tenantClaim] ??= 'tenant_id';
 process.env.POWERTOOLS_SERVICE_NAME ??= SERVICE_NAME;
 process.env.POWERTOOLS_LOG_LEVEL ??= 'INFO';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true'; // EMF lines are for CloudWatch only
