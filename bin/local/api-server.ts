@@ -225,6 +225,18 @@ function decodedParams(names: readonly string[], match: RegExpExecArray) {
   }
 }
 
+/** What a local helper answers to a body that is not JSON. */
+const INVALID_JSON = { code: 'invalid_json', message: 'The request body is not valid JSON.' };
+
+/** The body as JSON (an empty body reads as `{}`), or undefined when it is not JSON. */
+function jsonOf(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString() || '{}');
+  } catch {
+    return undefined;
+  }
+}
+
 /** API Gateway's JWT authorizer: a `Bearer` token that verifies, or nothing. */
 async function authorize(header: string | undefined, issuer: DevIssuer) {
   const token = /^Bearer (.+)$/i.exec(header ?? '')?.[1];
@@ -270,15 +282,8 @@ async function handleLocal(
   if (req.method === 'POST' && url.pathname === '/_local/demo/test-invoice' && ctx.adminConsole) {
     const claims = await authorize(req.headers.authorization, ctx.issuer);
     if (!claims) return send(res, 401, { message: 'Unauthorized' });
-    let input: unknown;
-    try {
-      input = JSON.parse(body.toString() || '{}');
-    } catch {
-      return send(res, 400, {
-        code: 'invalid_json',
-        message: 'The request body is not valid JSON.',
-      });
-    }
+    const input = jsonOf(body);
+    if (input === undefined) return send(res, 400, INVALID_JSON);
     const answer = await testInvoiceRoute(claims, input);
     return send(res, answer.statusCode, answer.body);
   }
@@ -315,15 +320,10 @@ async function handleLocal(
     return send(res, 200, { events: localEvents.list(tenantId) });
   }
   if (req.method === 'POST' && url.pathname === '/_local/token') {
-    let input: { tenantId?: unknown; subject?: unknown; scopes?: unknown };
-    try {
-      input = JSON.parse(body.toString() || '{}') as typeof input;
-    } catch {
-      return send(res, 400, {
-        code: 'invalid_json',
-        message: 'The request body is not valid JSON.',
-      });
-    }
+    const input = jsonOf(body) as
+      | { tenantId?: unknown; subject?: unknown; scopes?: unknown }
+      | undefined;
+    if (input === undefined) return send(res, 400, INVALID_JSON);
     const { tenantId, subject, scopes } = input;
     const word = (v: unknown) => typeof v === 'string' && /^[\w.:@-]{1,128}$/.test(v);
     if (
