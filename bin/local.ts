@@ -15,7 +15,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Cron } from 'croner';
 import { localSchedules } from '#shared/adapters/local/local-schedule-registry.ts';
 import { routes } from '#shared/api/routes.ts';
 import { ENV } from '#shared/config/names.ts';
@@ -118,14 +117,6 @@ async function main(): Promise<void> {
     const restored = await restoreSchedules(syncStateTable.localName, localSchedules);
     const stopWorkers = await startLocalWorkers();
     cleanups.push(async () => stopWorkers());
-    // The hourly EventBridge rule's function: the fleet census and the grant sweep.
-    const watchdog = (await import('../functions/fleet-watchdog/handler.ts')) as {
-      handler: () => Promise<unknown>;
-    };
-    const hourly = new Cron('0 * * * *', { catch: true }, async () => {
-      await watchdog.handler();
-    });
-    cleanups.push(async () => hourly.stop());
     info.dynamoEndpoint = dynamo.endpoint;
     info.restoredSchedules = String(restored);
     api.markReady();

@@ -211,6 +211,8 @@ export const FUNCTIONS = {
     syncTable: 'readwrite',
     tokens: 'both',
     intuitApp: true,
+    // It re-queues a confirmation expiry that came early.
+    sendsTo: ['grants'],
     callsQbo: true,
   },
   'change-worker': {
@@ -234,7 +236,7 @@ export const FUNCTIONS = {
     callsQbo: true,
   },
   // One small query per tenant: minutes, not seconds, at thousands of tenants.
-  // It also sweeps grants past their deadline (a second hourly function would be a second rule).
+  // It also sweeps grants past their deadline.
   'fleet-watchdog': {
     description: 'Hourly: reconnects needed, overdue reconciles, open sync errors, grant sweep',
     timeoutSeconds: 300,
@@ -257,3 +259,26 @@ export const functionsWhere = (test: (spec: FunctionSpec) => boolean): FunctionN
   functionEntries()
     .filter(([, spec]) => test(spec))
     .map(([name]) => name);
+
+/**
+ * The function or queue key's construct id: `push-worker` → `PushWorker`.
+ *
+ * @param name - a key of {@link FUNCTIONS} or of the queue table
+ */
+export const pascal = (name: string): string =>
+  name.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
+
+/**
+ * The function a queue triggers: the one row whose trigger names it.
+ *
+ * @param queue - a key of the queue table
+ */
+export const workerOf = (queue: QueueName): FunctionName => {
+  const [worker, ...others] = functionsWhere(
+    (s) => typeof s.trigger === 'object' && s.trigger.queue === queue,
+  );
+  if (!worker || others.length > 0) {
+    throw new Error(`lib/functions.ts: queue ${queue} needs exactly one worker row`);
+  }
+  return worker;
+};

@@ -15,7 +15,7 @@ import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { routes } from '#shared/api/routes.ts';
 import { ENV } from '#shared/config/names.ts';
-import type { QueueName } from '#shared/config/queues.ts';
+import { type QueueName, queueEntries } from '#shared/config/queues.ts';
 import type { StackConfig } from './config.ts';
 import { ConsoleSite } from './console-site.ts';
 import { ACCOUNT_THROTTLE, ApiEdge } from './edge.ts';
@@ -24,16 +24,16 @@ import {
   type FunctionSpec,
   functionEntries,
   functionsWhere,
+  pascal,
+  workerOf,
 } from './functions.ts';
-import { Grants } from './grants.ts';
 import { limitGrantsToAwsServices } from './guard.ts';
 import { IntegrationHttpApi } from './http-api.ts';
-import { InvoicePipeline } from './invoice-pipeline.ts';
 import { AppFunction, type IntuitAppBinding } from './lambda-function.ts';
 import { NightlyReconcile } from './nightly-reconcile.ts';
 import { Observability } from './observability.ts';
+import { type WorkQueue, workQueues } from './queues.ts';
 import { SyncData } from './sync-data.ts';
-import { Webhooks } from './webhooks.ts';
 
 /** Props of {@link IntegrationStack}. */
 export interface IntegrationStackProps extends StackProps {
@@ -55,14 +55,10 @@ export class IntegrationStack extends Stack {
   readonly data: SyncData;
   /** Encrypts the queues and the alarm topic. */
   readonly queueKey: Key;
-  /** The nightly reconcile's schedules and queue. */
+  /** The nightly reconcile's schedules. */
   readonly reconcile: NightlyReconcile;
-  /** The invoice push queue and its worker. */
-  readonly pipeline: InvoicePipeline;
-  /** The webhook change queue and its worker. */
-  readonly webhooks: Webhooks;
-  /** The grant queue and its worker (revocations, confirmation expiries, Disconnect notices). */
-  readonly grants: Grants;
+  /** The work queues, one per row of `shared/config/queues.ts`. */
+  readonly queues: Readonly<Record<QueueName, WorkQueue>>;
   /** Where TradelyHQ core hears about invoice status changes. */
   readonly eventBus: EventBus;
   /** Alarm topic and alarms. */
@@ -107,51 +103,24 @@ export class IntegrationStack extends Stack {
       functionEntries().map(([name, spec]) => [name, this.buildFunction(name, spec, config)]),
     ) as Record<FunctionName, AppFunction>;
     this.functions = built;
-    const consumer = (queue: QueueName) =>
-      built[
-        functionsWhere(
-          (s) => typeof s.trigger === 'object' && s.trigger.queue === queue,
-        )[0] as FunctionName
-      ];
 
-    this.reconcile.consumeWith(consumer('reconcile'));
-    this.observability.alarmOnDeadLetters(
-      'ReconcileDeadLetters',
-      this.reconcile.queueDeadLetters,
-      'Reconcile runs',
-    );
+    this.queues = workQueues(this, {
+      key: this.queueKey,
+      observability: this.observability,
+      workerOf: (queue) => built[workerOf(queue)],
+    });
+    this.reconcile.deliverTo(this.queues.reconcile.queue);
     this.observability.alarmOnDeadLetters(
       'ScheduleDeadLetters',
       this.reconcile.scheduleDeadLetters,
       'Scheduled reconcile requests Scheduler could not deliver',
     );
-    this.pipeline = new InvoicePipeline(this, 'Pipeline', {
-      queueKey: this.queueKey,
-      worker: consumer('push'),
-      observability: this.observability,
-    });
-    this.grants = new Grants(this, 'Grants', {
-      queueKey: this.queueKey,
-      worker: consumer('grants'),
-      observability: this.observability,
-    });
-    this.webhooks = new Webhooks(this, 'Webhooks', {
-      queueKey: this.queueKey,
-      worker: consumer('changes'),
-      observability: this.observability,
-    });
-    const queues: Record<QueueName, { grantSend(fn: AppFunction): void }> = {
-      push: this.pipeline,
-      changes: this.webhooks,
-      reconcile: this.reconcile,
-      grants: this.grants,
-    };
     for (const [name, spec] of functionEntries()) {
-      for (const queue of spec.sendsTo ?? []) queues[queue].grantSend(built[name]);
+      for (const queue of spec.sendsTo ?? []) this.queues[queue].grantSend(built[name]);
       if (spec.schedules) built[name].bindSchedules(this.reconcile, spec.schedules);
       if (spec.trigger === 'hourly') {
-        new Rule(this, 'FleetWatchdogHourly', {
-          description: 'Runs the fleet watchdog every hour',
+        new Rule(this, `${pascal(name)}Hourly`, {
+          description: `Runs ${name} every hour`,
           schedule: Schedule.rate(Duration.hours(1)),
           targets: [new LambdaFunction(built[name], { retryAttempts: 2 })],
         });
@@ -276,13 +245,13 @@ export class IntegrationStack extends Stack {
     // What `npm run ops -- … --aws` reads from the environment (docs/runbook.md).
     const opsOutputs: Record<string, string> = {
       SyncTableName: this.data.syncState.tableName,
-      ReconcileQueueUrl: this.reconcile.queue.queueUrl,
-      PushQueueArn: this.pipeline.queue.queueArn,
-      PushDlqArn: this.pipeline.deadLetterQueue.queueArn,
-      ChangesQueueArn: this.webhooks.queue.queueArn,
-      ChangesDlqArn: this.webhooks.deadLetterQueue.queueArn,
-      ReconcileQueueArn: this.reconcile.queue.queueArn,
-      ReconcileDlqArn: this.reconcile.queueDeadLetters.queueArn,
+      ReconcileQueueUrl: this.queues.reconcile.queue.queueUrl,
+      ...Object.fromEntries(
+        queueEntries().flatMap(([name]) => [
+          [`${pascal(name)}QueueArn`, this.queues[name].queue.queueArn],
+          [`${pascal(name)}DlqArn`, this.queues[name].deadLetterQueue.queueArn],
+        ]),
+      ),
       ScheduleDlqUrl: this.reconcile.scheduleDeadLetters.queueUrl,
     };
     for (const [id, value] of Object.entries(opsOutputs)) new CfnOutput(this, id, { value });
@@ -387,11 +356,10 @@ export class IntegrationStack extends Stack {
     o.topContributors('InvalidGrantsByTenant', 'InvalidGrant', 'tenantId', qboCallers);
     o.dashboard(
       {
-        push: this.pipeline.deadLetterQueue,
-        changes: this.webhooks.deadLetterQueue,
-        reconcile: this.reconcile.queueDeadLetters,
-        schedules: this.reconcile.scheduleDeadLetters,
-        grants: this.grants.deadLetterQueue,
+        ...Object.fromEntries(
+          Object.values(this.queues).map((q) => [q.holds, q.deadLetterQueue] as const),
+        ),
+        'Scheduled reconcile requests': this.reconcile.scheduleDeadLetters,
       },
       Object.values(this.functions),
     );
@@ -447,8 +415,4 @@ function publicRouteThrottles(config: StackConfig): Record<string, typeof config
 function required<T>(value: T | undefined, problem: string): T {
   if (value === undefined) throw new Error(`IntegrationStack: ${problem}`);
   return value;
-}
-
-function pascal(name: string): string {
-  return name.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
 }

@@ -7,12 +7,10 @@ import {
   ServicePrincipal,
 } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '#shared/config/names.ts';
-import { QUEUES } from '#shared/config/queues.ts';
 import type { AppFunction } from './lambda-function.ts';
 import { acknowledgeKmsGrantWildcards } from './nag.ts';
 import { secureQueue } from './queues.ts';
@@ -25,14 +23,13 @@ export interface NightlyReconcileProps {
 
 /**
  * The nightly reconcile's plumbing: a dedicated schedule group for the per-tenant schedules (made at
- * run time by the connection lifecycle, `cron(0 2 * * ? *)` in each tenant's time zone), the
- * reconcile queue they send to, a dead-letter queue for deliveries Scheduler gives up on, and the
- * role Scheduler assumes, which may only send to those two queues.
+ * run time by the connection lifecycle, `cron(0 2 * * ? *)` in each tenant's time zone), a
+ * dead-letter queue for deliveries Scheduler gives up on, and the role Scheduler assumes, which may
+ * only send to that queue and to the reconcile queue they deliver to ({@link deliverTo}).
  */
 export class NightlyReconcile extends Construct {
   readonly group: ScheduleGroup;
-  readonly queue: Queue;
-  readonly queueDeadLetters: Queue;
+  #queue: Queue | undefined;
   /** Where Scheduler puts a delivery it could not make after its retries. */
   readonly scheduleDeadLetters: Queue;
   readonly schedulerRole: Role;
@@ -45,14 +42,6 @@ export class NightlyReconcile extends Construct {
   constructor(scope: Construct, id: string, props: NightlyReconcileProps) {
     super(scope, id);
     this.group = new ScheduleGroup(this, 'Schedules', {});
-    // Busy runs come back every minute while another run of the tenant holds the lock.
-    const reconcile = secureQueue(this, 'Queue', {
-      key: props.queueKey,
-      visibilityTimeout: Duration.seconds(QUEUES.reconcile.visibilitySeconds),
-      maxReceiveCount: QUEUES.reconcile.maxReceives,
-    });
-    this.queue = reconcile.queue;
-    this.queueDeadLetters = reconcile.deadLetterQueue;
     this.scheduleDeadLetters = secureQueue(this, 'ScheduleDeliveries', {
       key: props.queueKey,
       visibilityTimeout: Duration.minutes(1),
@@ -72,33 +61,25 @@ export class NightlyReconcile extends Construct {
       description:
         'Lets EventBridge Scheduler send nightly reconcile requests to the reconcile queue',
     });
-    this.queue.grantSendMessages(this.schedulerRole);
     this.scheduleDeadLetters.grantSendMessages(this.schedulerRole);
     acknowledgeKmsGrantWildcards(this.schedulerRole, 'sending to queues');
   }
 
   /**
-   * Makes a function the reconcile worker: it consumes the reconcile queue (partial batch
-   * failures) and may postpone a message (the start jitter).
+   * Where the schedules deliver: the reconcile queue (a row of `shared/config/queues.ts`, built in
+   * this construct's scope so that its logical IDs stay where they were). Scheduler may send to it.
    *
-   * @param worker - the reconcile worker
+   * @param queue - the reconcile queue
    */
-  consumeWith(worker: AppFunction): void {
-    worker.addEventSource(
-      new SqsEventSource(this.queue, { batchSize: 1, reportBatchItemFailures: true }),
-    );
-    this.queue.grant(worker, 'sqs:ChangeMessageVisibility');
-    worker.addEnvironment(ENV.reconcileQueueUrl, this.queue.queueUrl);
+  deliverTo(queue: Queue): void {
+    this.#queue = queue;
+    queue.grantSendMessages(this.schedulerRole);
   }
 
-  /**
-   * Lets a function queue a reconcile ("run now").
-   *
-   * @param fn - the function
-   */
-  grantSend(fn: AppFunction): void {
-    this.queue.grantSendMessages(fn);
-    fn.addEnvironment(ENV.reconcileQueueUrl, this.queue.queueUrl);
+  /** The reconcile queue, once {@link deliverTo} named it. */
+  get queue(): Queue {
+    if (!this.#queue) throw new Error('NightlyReconcile: deliverTo(queue) comes first');
+    return this.#queue;
   }
 
   /**

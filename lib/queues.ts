@@ -2,9 +2,17 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption, RedrivePermission } from 'aws-cdk-lib/aws-sqs';
-import type { Construct } from 'constructs';
-import { MESSAGE_RETENTION_DAYS } from '#shared/config/queues.ts';
+import { Construct, type IConstruct } from 'constructs';
+import { ENV } from '#shared/config/names.ts';
+import {
+  MESSAGE_RETENTION_DAYS,
+  type QueueName,
+  type QueueSpec,
+  queueEntries,
+} from '#shared/config/queues.ts';
+import { pascal } from './functions.ts';
 import type { AppFunction } from './lambda-function.ts';
+import { acknowledgeKmsGrantWildcards } from './nag.ts';
 import type { Observability } from './observability.ts';
 
 /** Props of {@link secureQueue}. */
@@ -19,6 +27,11 @@ export interface SecureQueueProps {
   readonly maxReceiveCount?: number;
   /** FIFO (ordered per message group, deduplicated) instead of standard. @default false */
   readonly fifo?: boolean;
+  /**
+   * Where the queue itself is made, as `Default`; its dead-letter queue is still `<id>Dlq` in
+   * `scope`. @default made in `scope` as `<id>`
+   */
+  readonly queueScope?: Construct;
 }
 
 /**
@@ -48,7 +61,7 @@ export function secureQueue(
     // SQS allows anyway, since naming the source queue here would make a reference cycle.
     redriveAllowPolicy: { redrivePermission: RedrivePermission.ALLOW_ALL },
   });
-  const queue = new Queue(scope, id, {
+  const queue = new Queue(props.queueScope ?? scope, props.queueScope ? 'Default' : id, {
     ...common,
     visibilityTimeout: props.visibilityTimeout,
     retentionPeriod: props.retentionPeriod ?? Duration.days(MESSAGE_RETENTION_DAYS),
@@ -57,59 +70,117 @@ export function secureQueue(
   return { queue, deadLetterQueue };
 }
 
-/** Props of {@link workQueue}. */
+/** Props of a {@link WorkQueue}. */
 export interface WorkQueueProps {
+  /** Its key in `shared/config/queues.ts`. */
+  readonly name: QueueName;
+  /** Its row there. */
+  readonly spec: QueueSpec;
   /** Encrypts the queue and its dead-letter queue. */
   readonly key: IKey;
-  /** The consumer; its timeout sets the visibility timeout (six times, AWS's advice). */
+  /** Its only consumer; its timeout sets the visibility timeout (six times, AWS's advice). */
   readonly worker: AppFunction;
-  /** FIFO or not, receives before the dead-letter queue, visibility (`shared/config/queues.ts`). */
-  readonly definition: {
-    readonly fifo: boolean;
-    readonly maxReceives: number;
-    readonly visibilitySeconds: number;
-  };
-  /** The environment variable that gives the worker the queue's URL. */
-  readonly urlVariable: string;
-  /** Alarms on the dead-letter queue: construct id and what the messages are. */
-  readonly alarm: {
-    readonly observability: Observability;
-    readonly id: string;
-    readonly what: string;
-  };
+  /** Alarms on the dead-letter queue. */
+  readonly observability: Observability;
 }
 
 /**
- * A work queue (see {@link secureQueue}) consumed one message per invocation by a worker that
- * reports partial batch failures and postpones a failed message with backoff
+ * A work queue from its row (see {@link secureQueue}), consumed one message per invocation by a
+ * worker that reports partial batch failures and postpones a failed message with backoff
  * (`ChangeMessageVisibility`); the dead-letter queue alarms on its first message. One message per
  * invocation, because with FIFO a failing message would fail the rest of its group in the same
  * batch and raise their receive counts without their ever being tried.
  *
- * @param scope - parent construct
- * @param id - id of the queue; the dead-letter queue is `<id>Dlq`
- * @param props - see {@link WorkQueueProps}
+ * The queue is this construct's default child and the dead-letter queue its sibling `<id>Dlq`:
+ * the paths, and so the logical IDs, that the queues had before this construct existed.
  */
-export function workQueue(
-  scope: Construct,
-  id: string,
-  props: WorkQueueProps,
-): { queue: Queue; deadLetterQueue: Queue } {
-  const queues = secureQueue(scope, id, {
-    key: props.key,
-    fifo: props.definition.fifo,
-    visibilityTimeout: Duration.seconds(props.definition.visibilitySeconds),
-    maxReceiveCount: props.definition.maxReceives,
+export class WorkQueue extends Construct {
+  readonly queue: Queue;
+  readonly deadLetterQueue: Queue;
+  readonly #urlVariable: string;
+  readonly #holds: string;
+
+  /**
+   * @param scope - parent construct
+   * @param id - the queue's id; the dead-letter queue is `<id>Dlq` beside it
+   * @param props - see {@link WorkQueueProps}
+   */
+  constructor(scope: Construct, id: string, props: WorkQueueProps) {
+    super(scope, id);
+    const { spec, worker } = props;
+    const queues = secureQueue(scope, id, {
+      key: props.key,
+      fifo: spec.fifo,
+      visibilityTimeout: Duration.seconds(spec.visibilitySeconds),
+      maxReceiveCount: spec.maxReceives,
+      // The queue is made here as `Default` (a name CDK leaves out of logical IDs), its DLQ beside.
+      queueScope: this,
+    });
+    this.queue = queues.queue;
+    this.deadLetterQueue = queues.deadLetterQueue;
+    this.#urlVariable = ENV[spec.url];
+    this.#holds = spec.holds;
+    worker.addEventSource(
+      new SqsEventSource(this.queue, { batchSize: 1, reportBatchItemFailures: true }),
+    );
+    this.queue.grant(worker, 'sqs:ChangeMessageVisibility');
+    worker.addEnvironment(this.#urlVariable, this.queue.queueUrl);
+    props.observability.alarmOnDeadLetters(
+      spec.alarmId ?? `${pascal(props.name)}DeadLetters`,
+      this.deadLetterQueue,
+      spec.holds,
+    );
+  }
+
+  /** What its messages are (the dashboard's label). */
+  get holds(): string {
+    return this.#holds;
+  }
+
+  /**
+   * Lets a function send to the queue: `SendMessage` and the key's data-key calls, and its URL.
+   *
+   * @param fn - the function
+   */
+  grantSend(fn: AppFunction): void {
+    this.queue.grantSendMessages(fn);
+    acknowledgeKmsGrantWildcards(fn.role as IConstruct, `sending to the ${this.#holds} queue`);
+    fn.addEnvironment(this.#urlVariable, this.queue.queueUrl);
+  }
+}
+
+/**
+ * Every queue of `shared/config/queues.ts`, each where its row says and consumed by the function
+ * whose row in `lib/functions.ts` names it as its trigger.
+ *
+ * @param stack - the stack
+ * @param props - the key, the alarms, and each queue's worker
+ */
+export function workQueues(
+  stack: Construct,
+  props: {
+    readonly key: IKey;
+    readonly observability: Observability;
+    readonly workerOf: (queue: QueueName) => AppFunction;
+  },
+): Record<QueueName, WorkQueue> {
+  const built = queueEntries().map(([name, spec]) => {
+    const path = (spec.constructPath ?? `${pascal(name)}Queue`).split('/');
+    const id = path.pop() as string;
+    // A parent that already exists is reused: the reconcile queue sits in the nightly reconcile's.
+    const scope = path.reduce<Construct>(
+      (parent, part) =>
+        (parent.node.tryFindChild(part) as Construct) ?? new Construct(parent, part),
+      stack,
+    );
+    const queue = new WorkQueue(scope, id, {
+      name,
+      spec,
+      key: props.key,
+      worker: props.workerOf(name),
+      observability: props.observability,
+    });
+    return [name, queue] as const;
   });
-  props.worker.addEventSource(
-    new SqsEventSource(queues.queue, { batchSize: 1, reportBatchItemFailures: true }),
-  );
-  queues.queue.grant(props.worker, 'sqs:ChangeMessageVisibility');
-  props.worker.addEnvironment(props.urlVariable, queues.queue.queueUrl);
-  props.alarm.observability.alarmOnDeadLetters(
-    props.alarm.id,
-    queues.deadLetterQueue,
-    props.alarm.what,
-  );
-  return queues;
+  return Object.fromEntries(built) as Record<QueueName, WorkQueue>;
 }

@@ -3,12 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { foreignRequest } from '#emulator/same-host.ts';
 import type { LocalQueue } from '#shared/adapters/local/local-queue.ts';
-import {
-  localChangeQueue,
-  localGrantQueue,
-  localPushQueue,
-  localReconcileQueue,
-} from '#shared/adapters/local/local-queues.ts';
+import { localQueues } from '#shared/adapters/local/local-queues.ts';
 import { localEvents } from '#shared/adapters/local/memory-event-publisher.ts';
 import type { RouteDefinition } from '#shared/api/routes.ts';
 import type { ApiHandler } from '#shared/http/api-handler.ts';
@@ -303,12 +298,11 @@ async function handleLocal(
       deadLetters: queue.deadLettered(),
       stats: queue.stats,
     });
-    return send(res, 200, {
-      push: view(localPushQueue),
-      changes: view(localChangeQueue),
-      reconcile: view(localReconcileQueue),
-      grants: view(localGrantQueue),
-    });
+    return send(
+      res,
+      200,
+      Object.fromEntries(Object.entries(localQueues).map(([name, q]) => [name, view(q)])),
+    );
   }
   if (req.method === 'GET' && url.pathname === '/_local/invocations') {
     // API functions' invocations and summed durations (the cost benchmark reads them).

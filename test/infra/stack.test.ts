@@ -441,21 +441,23 @@ describe('Stack: webhooks', () => {
   });
 
   it('queues changes on an encrypted FIFO queue with a DLQ that alarms, consumed by the worker', () => {
-    const queue = resources[logicalIdOf(built.stack.webhooks.queue)]?.Properties;
+    const queue = resources[logicalIdOf(built.stack.queues.changes.queue)]?.Properties;
     expect(queue).toMatchObject({
       FifoQueue: true,
       KmsMasterKeyId: { 'Fn::GetAtt': [logicalIdOf(built.stack.queueKey), 'Arn'] },
       RedrivePolicy: expect.objectContaining({ maxReceiveCount: 40 }),
     });
     built.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(built.stack.webhooks.queue), 'Arn'] },
+      EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(built.stack.queues.changes.queue), 'Arn'] },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
     built.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Dimensions: [
         {
           Name: 'QueueName',
-          Value: { 'Fn::GetAtt': [logicalIdOf(built.stack.webhooks.deadLetterQueue), 'QueueName'] },
+          Value: {
+            'Fn::GetAtt': [logicalIdOf(built.stack.queues.changes.deadLetterQueue), 'QueueName'],
+          },
         },
       ],
       AlarmActions: [{ Ref: logicalIdOf(built.stack.observability.alarmTopic) }],
@@ -499,8 +501,8 @@ describe('Stack: webhooks', () => {
 
 describe('Stack: invoice push pipeline', () => {
   it('has a KMS-encrypted FIFO push queue with a FIFO dead-letter queue after 40 receives', () => {
-    const queue = resources[logicalIdOf(built.stack.pipeline.queue)]?.Properties;
-    const dlq = logicalIdOf(built.stack.pipeline.deadLetterQueue);
+    const queue = resources[logicalIdOf(built.stack.queues.push.queue)]?.Properties;
+    const dlq = logicalIdOf(built.stack.queues.push.deadLetterQueue);
     expect(queue).toMatchObject({
       FifoQueue: true,
       KmsMasterKeyId: { 'Fn::GetAtt': [logicalIdOf(built.stack.queueKey), 'Arn'] },
@@ -516,13 +518,13 @@ describe('Stack: invoice push pipeline', () => {
   it('sets the visibility timeout to six times the worker timeout', () => {
     const worker =
       resources[logicalIdOf(built.stack.functions['push-worker'] as IConstruct)]?.Properties;
-    const queue = resources[logicalIdOf(built.stack.pipeline.queue)]?.Properties;
+    const queue = resources[logicalIdOf(built.stack.queues.push.queue)]?.Properties;
     expect(queue?.VisibilityTimeout).toBe((worker?.Timeout as number) * 6);
   });
 
   it('feeds the worker with partial batch failures, and lets it postpone messages', () => {
     built.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(built.stack.pipeline.queue), 'Arn'] },
+      EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(built.stack.queues.push.queue), 'Arn'] },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       BatchSize: 1,
     });
@@ -537,7 +539,7 @@ describe('Stack: invoice push pipeline', () => {
   });
 
   it('alarms on the first dead-lettered push, to the alarm topic', () => {
-    const dlq = logicalIdOf(built.stack.pipeline.deadLetterQueue);
+    const dlq = logicalIdOf(built.stack.queues.push.deadLetterQueue);
     built.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ApproximateNumberOfMessagesVisible',
       Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlq, 'QueueName'] } }],
@@ -564,7 +566,7 @@ describe('Stack: nightly reconcile plumbing', () => {
 
   it('alarms on dead-lettered reconciles and on schedule deliveries Scheduler gave up on', () => {
     for (const dlq of [
-      built.stack.reconcile.queueDeadLetters,
+      built.stack.queues.reconcile.deadLetterQueue,
       built.stack.reconcile.scheduleDeadLetters,
     ]) {
       built.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -578,9 +580,7 @@ describe('Stack: nightly reconcile plumbing', () => {
 
   it('has a schedule group, an encrypted reconcile queue with a DLQ, and TLS-only queue policies', () => {
     built.template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
-    const queueKey = logicalIdOf(
-      built.stack.reconcile.queue.node.scope?.node.scope?.node.findChild('QueueKey') as IConstruct,
-    );
+    const queueKey = logicalIdOf(built.stack.queueKey);
     built.template.hasResourceProperties('AWS::SQS::Queue', {
       KmsMasterKeyId: { 'Fn::GetAtt': [queueKey, 'Arn'] },
       RedrivePolicy: Match.objectLike({ maxReceiveCount: 5 }),

@@ -90,7 +90,8 @@ export class LocalQueue implements MessageDelay {
   private remote: RemoteQueue | undefined;
 
   /** @param options - see {@link LocalQueueOptions} */
-  constructor(private readonly options: LocalQueueOptions) {}
+  /** @param options - its definition (read back by the tests) */
+  constructor(readonly options: LocalQueueOptions) {}
 
   /**
    * Sends a message.

@@ -1,5 +1,5 @@
 import { ENV } from '#shared/config/names.ts';
-import { QUEUES, type QueueName } from '#shared/config/queues.ts';
+import { type QueueName, queueEntries } from '#shared/config/queues.ts';
 import { correlationAttributes } from '#shared/observability/correlation.ts';
 import { type ChangeMessage, type ChangeQueue, changeKeys } from '#shared/ports/change-queue.ts';
 import type { GrantQueue } from '#shared/ports/grant-queue.ts';
@@ -15,29 +15,30 @@ const timeScale = Number(process.env.LOCAL_QUEUE_TIME_SCALE ?? '1') || 1;
  */
 const concurrency = Number(process.env.LOCAL_QUEUE_CONCURRENCY ?? '10') || 10;
 
-/** A local queue defined as the stack defines the SQS one (`shared/config/queues.ts`). */
-function localQueue(
-  name: string,
-  queue: QueueName,
-  maxReceives: number = QUEUES[queue].maxReceives,
-) {
-  return new LocalQueue({
+/**
+ * This process's queues (local mode and tests), one per row of `shared/config/queues.ts`, defined
+ * as the stack defines the SQS ones. The push queue's receive count may be lowered by the
+ * variable its worker reads too, so both agree on which receive is the last.
+ */
+export const localQueues = Object.fromEntries(
+  queueEntries().map(([name, spec]) => [
     name,
-    fifo: QUEUES[queue].fifo,
-    visibilityTimeoutSeconds: QUEUES[queue].visibilitySeconds,
-    maxReceiveCount: maxReceives,
-    timeScale,
-    concurrency,
-  });
-}
+    new LocalQueue({
+      name: spec.fifo ? `${name}.fifo` : name,
+      fifo: spec.fifo,
+      visibilityTimeoutSeconds: spec.visibilitySeconds,
+      maxReceiveCount:
+        name === 'push'
+          ? Number(process.env[ENV.pushMaxReceives] ?? spec.maxReceives)
+          : spec.maxReceives,
+      timeScale,
+      concurrency,
+    }),
+  ]),
+) as Record<QueueName, LocalQueue>;
 
-/** The local FIFO push queue of this process (local mode and tests). */
-export const localPushQueue = localQueue(
-  'push.fifo',
-  'push',
-  // The worker reads the same variable, so both agree on which receive is the last.
-  Number(process.env[ENV.pushMaxReceives] ?? QUEUES.push.maxReceives),
-);
+/** The local FIFO push queue. */
+export const localPushQueue = localQueues.push;
 
 /** {@link PushQueue} on the local FIFO queue, with the same groups and deduplication as SQS. */
 export const localPushSender: PushQueue = {
@@ -54,7 +55,7 @@ export const localPushSender: PushQueue = {
 };
 
 /** The local FIFO change queue (webhook receiver → change worker). */
-export const localChangeQueue = localQueue('changes.fifo', 'changes');
+export const localChangeQueue = localQueues.changes;
 
 /** {@link ChangeQueue} on the local FIFO queue. */
 export const localChangeSender: ChangeQueue = {
@@ -71,7 +72,7 @@ export const localChangeSender: ChangeQueue = {
 };
 
 /** The local reconcile queue (the schedules' target and "run now"). */
-export const localReconcileQueue = localQueue('reconcile', 'reconcile');
+export const localReconcileQueue = localQueues.reconcile;
 
 /** {@link ReconcileQueue} on the local reconcile queue. */
 export const localReconcileSender: ReconcileQueue = {
@@ -81,7 +82,7 @@ export const localReconcileSender: ReconcileQueue = {
 };
 
 /** The local grant queue (revocations, confirmation expiries, Disconnect-URL checks). */
-export const localGrantQueue = localQueue('grants', 'grants');
+export const localGrantQueue = localQueues.grants;
 
 /** {@link GrantQueue} on the local grant queue. */
 export const localGrantSender: GrantQueue = {
