@@ -6,18 +6,14 @@ import { paymentStatus } from '#shared/domain/payment-state.ts';
 import { logger } from '#shared/observability/logger.ts';
 import { publishCounts } from '#shared/observability/metrics.ts';
 import type { ChangeMessage } from '#shared/ports/change-queue.ts';
-import type { Clock } from '#shared/ports/clock.ts';
-import type { DomainEventType, EventPublisher } from '#shared/ports/event-publisher.ts';
+import type { DomainEventType } from '#shared/ports/event-publisher.ts';
 import { QboError } from '#shared/qbo/faults.ts';
 import { itemKey } from '#shared/qbo/names.ts';
 import type { QboClient } from '#shared/qbo/qbo-client.ts';
 import { ledgerOf, type QboInvoice } from '#shared/qbo/qbo-invoice.ts';
-import type { ConnectionRepository } from '#shared/store/connection-repository.ts';
-import type { InvoiceRepository } from '#shared/store/invoice-repository.ts';
 import type { MappingRepository } from '#shared/store/mapping-repository.ts';
-import type { QboLinkRepository } from '#shared/store/qbo-link-repository.ts';
 import { ReadAhead } from '#shared/store/read-ahead.ts';
-import type { SyncErrorRepository } from '#shared/store/sync-error-repository.ts';
+import type { InvoiceSyncDeps } from './invoice-sync-deps.ts';
 
 /** Options of {@link applyInvoiceState}, for bulk callers such as the reconcile. */
 export interface ApplyOptions {
@@ -31,18 +27,6 @@ export interface ApplyOptions {
   readonly ahead?: ReadAhead;
   /** When (epoch ms) the read of `qboInvoice` was sent, to record it as the record's `qboReadAt`. */
   readonly readAt?: number;
-}
-
-/** What the change worker needs. */
-export interface ApplyChangeDeps {
-  readonly connections: ConnectionRepository;
-  readonly invoices: InvoiceRepository;
-  readonly mappings: MappingRepository;
-  readonly links: QboLinkRepository;
-  readonly syncErrors: SyncErrorRepository;
-  readonly events: EventPublisher;
-  readonly qbo: (tenantId: string) => QboClient;
-  readonly clock: Clock;
 }
 
 const EVENT_OF: Partial<Record<InvoiceStatus, DomainEventType>> = {
@@ -64,12 +48,12 @@ interface QboPayment {
  * to; an Invoice, itself), so duplicates and out-of-order deliveries all end in QBO's current
  * state. Invoices this stack did not push are ignored.
  *
- * @param deps - see {@link ApplyChangeDeps}
+ * @param deps - see {@link InvoiceSyncDeps}
  * @param message - the change
  * @returns how many of our invoices changed status
  */
 export async function applyQboChange(
-  deps: ApplyChangeDeps,
+  deps: InvoiceSyncDeps,
   message: ChangeMessage,
 ): Promise<number> {
   const { tenantId, notice } = message;
@@ -152,7 +136,7 @@ function reflects(record: InvoiceRecord, message: ChangeMessage): boolean {
  * survivor, so the next push uses it with no admin action (QBO refuses the merged-away one as
  * inactive). The survivor is read for its current name.
  */
-async function followMerge(deps: ApplyChangeDeps, message: ChangeMessage, qbo: QboClient) {
+async function followMerge(deps: InvoiceSyncDeps, message: ChangeMessage, qbo: QboClient) {
   const { tenantId, notice } = message;
   if (notice.operation !== 'Merge' || !notice.deletedId) return;
   const customer = notice.entity === 'Customer';
@@ -182,14 +166,14 @@ async function followMerge(deps: ApplyChangeDeps, message: ChangeMessage, qbo: Q
  * `deleted_in_quickbooks` when it is gone, and a drift sync error when someone hand-edited what
  * TradelyHQ sent (closed again once the two agree). An event is published once per real change.
  *
- * @param deps - see {@link ApplyChangeDeps}
+ * @param deps - see {@link InvoiceSyncDeps}
  * @param tenantId - the tenant
  * @param invoiceId - TradelyHQ's invoice id
  * @param qboInvoice - QBO's invoice now, or `undefined` when it was deleted
  * @returns whether the status changed
  */
 export async function applyInvoiceState(
-  deps: ApplyChangeDeps,
+  deps: InvoiceSyncDeps,
   tenantId: string,
   invoiceId: string,
   qboInvoice: QboInvoice | undefined,
@@ -245,7 +229,7 @@ export async function applyInvoiceState(
 }
 
 async function recordDrift(
-  deps: ApplyChangeDeps,
+  deps: InvoiceSyncDeps,
   record: InvoiceRecord,
   qboInvoice: QboInvoice | undefined,
   now: string,

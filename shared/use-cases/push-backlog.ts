@@ -12,16 +12,10 @@ import type { QboClient } from '#shared/qbo/qbo-client.ts';
 import { type QboInvoice, toQboInvoiceBody } from '#shared/qbo/qbo-invoice.ts';
 import { planTax, type TaxPlan } from '#shared/qbo/qbo-tax.ts';
 import { ReadAhead } from '#shared/store/read-ahead.ts';
+import type { InvoiceSyncDeps } from './invoice-sync-deps.ts';
 import { ensureCustomer, ensureItems, type MirrorContext, mappingRefs } from './mirror.ts';
 import { pushSettings } from './push-settings.ts';
-import {
-  createRequestId,
-  iso,
-  isRefusal,
-  type PushDeps,
-  recordPushed,
-  save,
-} from './push-steps.ts';
+import { createRequestId, iso, isRefusal, recordPushed, save } from './push-steps.ts';
 
 /** Most operations QBO takes in one batch request (Intuit's limits page; docs/qbo-facts.md). */
 export const MAX_BATCH_ITEMS = 30;
@@ -67,14 +61,14 @@ interface Claimed {
  * - A batch counts as one request of the company's minute and one of its 40 batches a minute; with
  *   those spent, invoices go out one by one.
  *
- * @param deps - see {@link PushDeps}
+ * @param deps - see {@link InvoiceSyncDeps}
  * @param own - the invoice of the message being processed (a first create)
  * @param connection - the tenant's connection (connected)
  * @param ahead - the own invoice's sync error, read ahead
  * @param minBacklog - other waiting invoices needed for a batch
  */
 export async function pushBacklog(
-  deps: PushDeps,
+  deps: InvoiceSyncDeps,
   own: InvoiceRecord,
   connection: Connection,
   ahead: ReadAhead,
@@ -128,7 +122,7 @@ function waitsForFirstCreate(record: InvoiceRecord, realmId: string): boolean {
 
 /** Reads the backlog's invoices (and their sync errors) in one go and claims those still waiting. */
 async function claim(
-  deps: PushDeps,
+  deps: InvoiceSyncDeps,
   own: InvoiceRecord,
   ids: readonly string[],
   realmId: string,
@@ -170,7 +164,7 @@ async function claim(
  * QBO refuses is given back to its own message, which reports it as a single push would.
  */
 async function mirrorAll(
-  deps: PushDeps,
+  deps: InvoiceSyncDeps,
   qbo: QboClient,
   claimed: readonly Claimed[],
   connection: Connection,
@@ -225,7 +219,7 @@ async function mirrorAll(
 
 /** Sends the batch and settles every item as a single push would settle its create. */
 async function sendBatch(
-  deps: PushDeps,
+  deps: InvoiceSyncDeps,
   qbo: QboClient,
   own: InvoiceRecord,
   items: readonly Claimed[],
@@ -329,7 +323,7 @@ function itemFault(response: Record<string, unknown>): QboError {
  * a requestid of its own, as after a single push's refusal).
  */
 async function release(
-  deps: PushDeps,
+  deps: InvoiceSyncDeps,
   record: InvoiceRecord,
   how: { readonly pending: boolean; readonly refused?: boolean },
 ): Promise<InvoiceRecord> {
@@ -340,6 +334,6 @@ async function release(
   });
 }
 
-async function latest(deps: PushDeps, record: InvoiceRecord): Promise<InvoiceRecord> {
+async function latest(deps: InvoiceSyncDeps, record: InvoiceRecord): Promise<InvoiceRecord> {
   return (await deps.invoices.get(record.tenantId, record.invoiceId)) ?? record;
 }

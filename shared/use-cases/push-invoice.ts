@@ -11,13 +11,14 @@ import { planTax } from '#shared/qbo/qbo-tax.ts';
 import { quote, rows } from '#shared/qbo/query.ts';
 import type { InvoiceRecord } from '#shared/store/invoice-repository.ts';
 import { ReadAhead } from '#shared/store/read-ahead.ts';
+import type { InvoiceSyncDeps } from './invoice-sync-deps.ts';
 import { ensureCustomer, ensureItems, type MirrorContext, mappingRefs } from './mirror.ts';
 import { pushBacklog } from './push-backlog.ts';
 import { DONE, type PushOutcome, pushFailed } from './push-failure.ts';
 import { duplicateNumberRefusal, findOursByNote, pushSettings } from './push-settings.ts';
-import { createRequestId, isRefusal, type PushDeps, recordPushed, save } from './push-steps.ts';
+import { createRequestId, isRefusal, recordPushed, save } from './push-steps.ts';
 
-export type { PushDeps, PushOutcome };
+export type { PushOutcome };
 
 /** When a push looks for a backlog to batch with. */
 export interface BatchingOptions {
@@ -55,14 +56,14 @@ const BACKLOG_AFTER_MS = 2_000;
  * - A first create whose message group has a backlog goes out in one batch request with the
  *   backlog's (see `push-backlog.ts`).
  *
- * @param deps - see {@link PushDeps}
+ * @param deps - see {@link InvoiceSyncDeps}
  * @param message - which revision of which invoice
  * @param attempt - the message's receive count (1 on first delivery)
  * @param lastAttempt - whether a failure now sends the message to the dead-letter queue
  * @param batching - see {@link BatchingOptions}
  */
 export async function pushInvoice(
-  deps: PushDeps,
+  deps: InvoiceSyncDeps,
   message: PushMessage,
   attempt: number,
   lastAttempt: boolean,
@@ -99,7 +100,7 @@ export async function pushInvoice(
  * this pass follows one whose customer or item QBO refused as inactive; it does not heal again.
  */
 async function push(
-  deps: PushDeps,
+  deps: InvoiceSyncDeps,
   record: InvoiceRecord,
   connection: Connection,
   ahead: ReadAhead,
@@ -215,7 +216,7 @@ function isInactiveReference(err: unknown): boolean {
  * replacements. Whether any was.
  */
 async function retireRefusedNames(
-  deps: PushDeps,
+  deps: InvoiceSyncDeps,
   ctx: MirrorContext,
   snapshot: InvoiceRecord['snapshot'],
   refs: { readonly customerId: string; readonly itemIds: ReadonlyMap<string, string> },

@@ -14,12 +14,12 @@ import type {
   ReconcileRun,
   ReconcileRunRepository,
 } from '#shared/store/reconcile-run-repository.ts';
-import type { ApplyChangeDeps } from './apply-qbo-change.ts';
 import { applyInvoiceState, readOrGone } from './apply-qbo-change.ts';
 import { catchUpChanges } from './catch-up-changes.ts';
+import type { InvoiceSyncDeps } from './invoice-sync-deps.ts';
 
 /** What the reconcile needs: the change worker's dependencies and the run records. */
-export interface ReconcileDeps extends ApplyChangeDeps {
+export interface ReconcileDeps extends InvoiceSyncDeps {
   readonly runs: ReconcileRunRepository;
   readonly claims: Pick<RealmClaimRepository, 'claimIfUnheld'>;
 }
