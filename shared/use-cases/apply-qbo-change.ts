@@ -13,6 +13,7 @@ import type { QboClient } from '#shared/qbo/qbo-client.ts';
 import { ledgerOf, type QboInvoice } from '#shared/qbo/qbo-invoice.ts';
 import type { MappingRepository } from '#shared/store/mapping-repository.ts';
 import { ReadAhead } from '#shared/store/read-ahead.ts';
+import { CONFLICT, retryOnConflict } from '#shared/store/retry-on-conflict.ts';
 import type { InvoiceSyncDeps } from './invoice-sync-deps.ts';
 
 /** Options of {@link applyInvoiceState}, for bulk callers such as the reconcile. */
@@ -179,9 +180,8 @@ export async function applyInvoiceState(
   qboInvoice: QboInvoice | undefined,
   options: ApplyOptions = {},
 ): Promise<boolean> {
-  for (let tries = 0; tries < 10; tries++) {
-    const record =
-      tries === 0 && options.record ? options.record : await deps.invoices.get(tenantId, invoiceId);
+  const key = { tenantId, invoiceId };
+  return retryOnConflict(deps.invoices, key, options.record, async (record) => {
     // Not ours, or QBO does not have our latest revision yet (queued, pushing, failed): the push
     // records QBO's state itself once it lands.
     if (!record?.qboInvoiceId || record.pushedRevision !== record.revision) return false;
@@ -209,7 +209,7 @@ export async function applyInvoiceState(
     const saved = unchanged
       ? record
       : await deps.invoices.update(record, { ...changes, ...readAt }, now, 'seen in QuickBooks');
-    if (!saved) continue; // changed meanwhile: read again
+    if (!saved) return CONFLICT; // changed meanwhile: read again
     await recordDrift(deps, saved, qboInvoice, now, options);
     if (status === record.status) return false;
     publishCounts({ InvoiceStatusChanged: 1 }, { tenantId: record.tenantId });
@@ -224,8 +224,7 @@ export async function applyInvoiceState(
       await deps.events.publish([{ type, tenantId, invoiceId, at: now, detail }]);
     }
     return true;
-  }
-  throw new Error(`Invoice ${invoiceId} kept changing; will retry`);
+  });
 }
 
 async function recordDrift(

@@ -16,6 +16,7 @@ import { ledgerOf, type QboInvoice } from '#shared/qbo/qbo-invoice.ts';
 import { requestId } from '#shared/qbo/request-id.ts';
 import type { InvoiceChanges } from '#shared/store/invoice-repository.ts';
 import type { ReadAhead } from '#shared/store/read-ahead.ts';
+import { CONFLICT, retryOnConflict } from '#shared/store/retry-on-conflict.ts';
 import type { InvoiceSyncDeps } from './invoice-sync-deps.ts';
 
 /**
@@ -61,15 +62,13 @@ export async function save(
   changes: InvoiceChanges,
   note?: string,
 ): Promise<InvoiceRecord> {
-  let current = record;
-  for (let tries = 0; tries < 10; tries++) {
-    const saved = await deps.invoices.update(current, changes, iso(deps), note);
-    if (saved) return saved;
-    const fresh = await deps.invoices.get(record.tenantId, record.invoiceId);
-    if (!fresh) return current;
-    current = fresh;
-  }
-  throw new Error(`Invoice ${record.invoiceId} kept changing; will retry`);
+  let last = record;
+  return retryOnConflict(deps.invoices, record, record, async (current) => {
+    // Gone meanwhile: nothing to write over; the record as last read.
+    if (!current) return last;
+    last = current;
+    return (await deps.invoices.update(current, changes, iso(deps), note)) ?? CONFLICT;
+  });
 }
 
 /**
