@@ -7,10 +7,10 @@ import { logger } from '#shared/observability/logger.ts';
 import { publishCounts } from '#shared/observability/metrics.ts';
 import type { ChangeMessage } from '#shared/ports/change-queue.ts';
 import type { DomainEventType } from '#shared/ports/event-publisher.ts';
-import { QboError } from '#shared/qbo/faults.ts';
 import { itemKey } from '#shared/qbo/names.ts';
 import type { QboClient } from '#shared/qbo/qbo-client.ts';
 import { ledgerOf, type QboInvoice } from '#shared/qbo/qbo-invoice.ts';
+import { readOrGone } from '#shared/qbo/query.ts';
 import type { MappingRepository } from '#shared/store/mapping-repository.ts';
 import { ReadAhead } from '#shared/store/read-ahead.ts';
 import { CONFLICT, retryOnConflict } from '#shared/store/retry-on-conflict.ts';
@@ -329,20 +329,4 @@ export async function expectedRefs(
   // QBO's own number when it numbered the invoice: that is not a drift.
   const docNumber = record.qboDocNumber ?? undefined;
   return { customerId, itemIds, ...(docNumber ? { docNumber } : {}) };
-}
-
-/**
- * Reads one QBO object; `undefined` when QBO says it does not exist.
- *
- * @param qbo - the company's client
- * @param path - e.g. `invoice/42`
- */
-export async function readOrGone<T>(qbo: QboClient, path: string): Promise<T | undefined> {
-  try {
-    return await qbo.send<T>({ method: 'GET', path });
-  } catch (err) {
-    // QBO answers a deleted object with "Object Not Found" (610) or 400 / 404.
-    if (err instanceof QboError && err.failure === 'not_found') return undefined;
-    throw err;
-  }
 }

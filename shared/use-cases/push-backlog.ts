@@ -5,11 +5,12 @@ import { PushRefusal } from '#shared/domain/push-refusal.ts';
 import { logger } from '#shared/observability/logger.ts';
 import { publishCounts } from '#shared/observability/metrics.ts';
 import { messageGroup } from '#shared/ports/push-queue.ts';
-import { classifyResponse, parseFaults, QboError } from '#shared/qbo/faults.ts';
+import { QboError } from '#shared/qbo/faults.ts';
 import { withCompanySettings } from '#shared/qbo/invoice-settings.ts';
+import { type BatchCreated, createInvoices } from '#shared/qbo/invoice-writes.ts';
 import { itemKey } from '#shared/qbo/names.ts';
 import type { QboClient } from '#shared/qbo/qbo-client.ts';
-import { type QboInvoice, toQboInvoiceBody } from '#shared/qbo/qbo-invoice.ts';
+import { toQboInvoiceBody } from '#shared/qbo/qbo-invoice.ts';
 import { planTax, type TaxPlan } from '#shared/qbo/qbo-tax.ts';
 import { ReadAhead } from '#shared/store/read-ahead.ts';
 import type { InvoiceSyncDeps } from './invoice-sync-deps.ts';
@@ -225,10 +226,8 @@ async function sendBatch(
   items: readonly Claimed[],
   realmId: string,
 ): Promise<BacklogResult> {
-  const request = items.map((c, i) => ({
-    bId: `b${i}`,
-    operation: 'create',
-    Invoice: withCompanySettings(
+  const bodyOf = (c: Claimed) =>
+    withCompanySettings(
       toQboInvoiceBody(
         c.record.invoiceId,
         c.record.snapshot,
@@ -240,17 +239,11 @@ async function sendBatch(
       ),
       c.company ?? null,
       { currency: c.record.snapshot.currency, qboDocNumber: null },
-    ),
-  }));
+    );
   const sentAt = deps.clock.now();
-  let answer: { BatchItemResponse?: Record<string, unknown>[] };
+  let outcomes: BatchCreated<Claimed>[];
   try {
-    answer = await qbo.send({
-      method: 'POST',
-      path: 'batch',
-      body: { BatchItemRequest: request },
-      slotWaitMs: BATCH_SLOT_WAIT_MS,
-    });
+    outcomes = await createInvoices(qbo, items, bodyOf, BATCH_SLOT_WAIT_MS);
   } catch (err) {
     // A lost answer may have created any of them: each stays pending, to be looked up first.
     const pending = !(err instanceof QboError) || err.ambiguous;
@@ -261,20 +254,17 @@ async function sendBatch(
     }
     throw err;
   }
-  const byId = new Map((answer.BatchItemResponse ?? []).map((r) => [String(r.bId), r]));
   let result: BacklogResult = { batched: true };
   let ownError: unknown;
   await Promise.all(
-    items.map(async (c, i) => {
+    outcomes.map(async ({ item: c, created }) => {
       const mine = c.record.invoiceId === own.invoiceId;
-      const response = byId.get(`b${i}`);
-      const saved = response?.Invoice as QboInvoice | undefined;
-      if (saved) {
+      if (!(created instanceof QboError)) {
         await recordPushed(deps, {
           record: c.record,
           current: c.record,
           realmId,
-          saved,
+          saved: created,
           customer: c.customer as NonNullable<Claimed['customer']>,
           itemIds: c.itemIds as ReadonlyMap<string, string>,
           sentAt,
@@ -284,13 +274,11 @@ async function sendBatch(
         });
         return;
       }
-      // No answer for the item: as ambiguous as a lost answer.
-      const err = response ? itemFault(response) : new QboError('transient', 0, [], true);
-      const refused = isRefusal(err);
+      const refused = isRefusal(created);
       const current = await release(deps, c.record, { pending: !refused, refused });
       if (!mine) return;
       if (refused) result = { batched: false, record: current };
-      else ownError = err;
+      else ownError = created;
     }),
   );
   logger.info('Invoices created in QuickBooks in one batch', {
@@ -301,20 +289,6 @@ async function sendBatch(
   publishCounts({ QboBatches: 1 }, { tenantId: own.tenantId, realmId });
   if (ownError) throw ownError;
   return result;
-}
-
-/** A batch item's fault as the {@link QboError} a single request with it would have thrown. */
-function itemFault(response: Record<string, unknown>): QboError {
-  const fault = response.Fault as { type?: string } | undefined;
-  const status =
-    fault?.type === 'SystemFault'
-      ? 500
-      : fault?.type === 'AuthenticationFault'
-        ? 401
-        : fault?.type === 'AuthorizationFault'
-          ? 403
-          : 400;
-  return classifyResponse(status, parseFaults(JSON.stringify({ Fault: fault })), true);
 }
 
 /**
