@@ -14,7 +14,7 @@ import { toQboInvoiceBody } from '#shared/qbo/qbo-invoice.ts';
 import { planTax, type TaxPlan } from '#shared/qbo/qbo-tax.ts';
 import { ReadAhead } from '#shared/store/read-ahead.ts';
 import type { InvoiceSyncDeps } from './invoice-sync-deps.ts';
-import { ensureCustomer, ensureItems, type MirrorContext, mappingRefs } from './mirror.ts';
+import { ensureCustomer, ensureItem, type MirrorContext, mappingRefs } from './mirror.ts';
 import { pushSettings } from './push-settings.ts';
 import { createRequestId, iso, isRefusal, recordPushed, save } from './push-steps.ts';
 
@@ -33,13 +33,18 @@ export type BacklogResult =
   /** Not batched: push it alone, from this record (the latest read). */
   | { readonly batched: false; readonly record: InvoiceRecord };
 
+/** An invoice claimed for the batch, and its sync error read ahead. */
 interface Claimed {
   readonly record: InvoiceRecord;
   readonly ahead: ReadAhead;
-  customer?: { readonly qboId: string; readonly notice?: string };
-  itemIds?: ReadonlyMap<string, string>;
-  tax?: TaxPlan;
-  company?: CompanyProfile | null;
+}
+
+/** A claimed invoice whose customer and items QBO has and whose tax is planned: ready to send. */
+interface Ready extends Claimed {
+  readonly customer: { readonly qboId: string; readonly notice?: string };
+  readonly itemIds: ReadonlyMap<string, string>;
+  readonly tax: TaxPlan;
+  readonly company: CompanyProfile | null;
 }
 
 /**
@@ -93,7 +98,7 @@ export async function pushBacklog(
   // join it.
   const company = await pushSettings(deps, connection, qbo, own.snapshot.currency);
   const claimed = await claim(deps, own, ids, realmId, ahead);
-  let mirrored: Claimed[];
+  let mirrored: Ready[];
   try {
     mirrored = await mirrorAll(deps, qbo, claimed, connection, company);
   } catch (err) {
@@ -170,7 +175,7 @@ async function mirrorAll(
   claimed: readonly Claimed[],
   connection: Connection,
   company: CompanyProfile | null,
-): Promise<Claimed[]> {
+): Promise<Ready[]> {
   const { tenantId, realmId } = connection;
   const ctx: MirrorContext = {
     mappings: deps.mappings,
@@ -188,28 +193,20 @@ async function mirrorAll(
   // requests per invoice in the cost benchmark).
   const customers = new Map<string, ReturnType<typeof ensureCustomer>>();
   const items = new Map<string, Promise<string>>();
-  const ready: Claimed[] = [];
+  const taxSettings = { company, taxCodeMap: connection.taxCodeMap };
+  const ready: Ready[] = [];
   for (const c of claimed) {
     const { client, lines } = c.record.snapshot;
     try {
-      if (!customers.has(client.id)) customers.set(client.id, ensureCustomer(ctx, client));
-      c.customer = await customers.get(client.id);
+      const customer = await once(customers, client.id, () => ensureCustomer(ctx, client));
       const itemIds = new Map<string, string>();
       for (const line of lines) {
         const key = itemKey(line);
-        if (!items.has(key)) {
-          items.set(
-            key,
-            ensureItems(ctx, [line]).then((ids) => ids.get(key) as string),
-          );
-        }
-        itemIds.set(key, (await items.get(key)) as string);
+        itemIds.set(key, await once(items, key, () => ensureItem(ctx, key, line)));
       }
-      c.itemIds = itemIds;
       // Refused here (PushRefusal), a tax QBO would book differently leaves the invoice alone.
-      c.tax = await planTax(qbo, { company, taxCodeMap: connection.taxCodeMap }, c.record.snapshot);
-      c.company = company;
-      ready.push(c);
+      const tax = await planTax(qbo, taxSettings, c.record.snapshot);
+      ready.push({ ...c, customer, itemIds, tax, company });
     } catch (err) {
       if (!(err instanceof PushRefusal) && !isRefusal(err)) throw err;
       await release(deps, c.record, { pending: false });
@@ -218,30 +215,37 @@ async function mirrorAll(
   return ready;
 }
 
+/** The map's value for the key, made and kept on first use. */
+function once<V>(made: Map<string, V>, key: string, make: () => V): V {
+  let value = made.get(key);
+  if (value === undefined) {
+    value = make();
+    made.set(key, value);
+  }
+  return value;
+}
+
 /** Sends the batch and settles every item as a single push would settle its create. */
 async function sendBatch(
   deps: InvoiceSyncDeps,
   qbo: QboClient,
   own: InvoiceRecord,
-  items: readonly Claimed[],
+  items: readonly Ready[],
   realmId: string,
 ): Promise<BacklogResult> {
-  const bodyOf = (c: Claimed) =>
+  const bodyOf = (c: Ready) =>
     withCompanySettings(
       toQboInvoiceBody(
         c.record.invoiceId,
         c.record.snapshot,
-        {
-          customerId: c.customer?.qboId as string,
-          itemIds: c.itemIds as ReadonlyMap<string, string>,
-        },
-        c.tax as TaxPlan,
+        { customerId: c.customer.qboId, itemIds: c.itemIds },
+        c.tax,
       ),
-      c.company ?? null,
+      c.company,
       { currency: c.record.snapshot.currency, qboDocNumber: null },
     );
   const sentAt = deps.clock.now();
-  let outcomes: BatchCreated<Claimed>[];
+  let outcomes: BatchCreated<Ready>[];
   try {
     outcomes = await createInvoices(qbo, items, bodyOf, BATCH_SLOT_WAIT_MS);
   } catch (err) {
@@ -265,12 +269,12 @@ async function sendBatch(
           current: c.record,
           realmId,
           saved: created,
-          customer: c.customer as NonNullable<Claimed['customer']>,
-          itemIds: c.itemIds as ReadonlyMap<string, string>,
+          customer: c.customer,
+          itemIds: c.itemIds,
           sentAt,
           updated: false,
           ahead: c.ahead,
-          company: c.company ?? null,
+          company: c.company,
         });
         return;
       }
