@@ -1,3 +1,6 @@
+import { QboError } from './faults.ts';
+import type { QboClient } from './qbo-client.ts';
+
 /**
  * A string literal for QBO's query language: single quotes around, `\` and `'` escaped with a
  * backslash (the language has no other escapes).
@@ -12,4 +15,20 @@ export function quote(value: string): string {
 export function rows<T>(answer: { QueryResponse?: Record<string, unknown> }, entity: string): T[] {
   const found = answer.QueryResponse?.[entity];
   return Array.isArray(found) ? (found as T[]) : [];
+}
+
+/**
+ * Reads one QBO object; `undefined` when QBO says it does not exist.
+ *
+ * @param qbo - the company's client
+ * @param path - e.g. `invoice/42`
+ */
+export async function readOrGone<T>(qbo: QboClient, path: string): Promise<T | undefined> {
+  try {
+    return await qbo.send<T>({ method: 'GET', path });
+  } catch (err) {
+    // QBO answers a deleted object with "Object Not Found" (610) or 400 / 404.
+    if (err instanceof QboError && err.failure === 'not_found') return undefined;
+    throw err;
+  }
 }

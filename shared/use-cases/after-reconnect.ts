@@ -1,12 +1,12 @@
 import { toError } from '#shared/errors.ts';
 import { logger } from '#shared/observability/logger.ts';
 import type { PushQueue } from '#shared/ports/push-queue.ts';
-import type { ApplyChangeDeps } from './apply-qbo-change.ts';
 import { catchUpChanges } from './catch-up-changes.ts';
+import type { InvoiceSyncDeps } from './invoice-sync-deps.ts';
 import { resumeParkedPushes } from './resume-parked-pushes.ts';
 
 /** What {@link afterReconnect} needs: the change-worker dependencies and the push queue. */
-export type AfterReconnectDeps = ApplyChangeDeps & { readonly pushQueue: PushQueue };
+export type AfterReconnectDeps = InvoiceSyncDeps & { readonly pushQueue: PushQueue };
 
 /**
  * What follows a (re)connect: pushes that waited for it go out, and changes made in QBO while

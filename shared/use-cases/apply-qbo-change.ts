@@ -6,18 +6,15 @@ import { paymentStatus } from '#shared/domain/payment-state.ts';
 import { logger } from '#shared/observability/logger.ts';
 import { publishCounts } from '#shared/observability/metrics.ts';
 import type { ChangeMessage } from '#shared/ports/change-queue.ts';
-import type { Clock } from '#shared/ports/clock.ts';
-import type { DomainEventType, EventPublisher } from '#shared/ports/event-publisher.ts';
-import { QboError } from '#shared/qbo/faults.ts';
+import type { DomainEventType } from '#shared/ports/event-publisher.ts';
 import { itemKey } from '#shared/qbo/names.ts';
 import type { QboClient } from '#shared/qbo/qbo-client.ts';
 import { ledgerOf, type QboInvoice } from '#shared/qbo/qbo-invoice.ts';
-import type { ConnectionRepository } from '#shared/store/connection-repository.ts';
-import type { InvoiceRepository } from '#shared/store/invoice-repository.ts';
+import { readOrGone } from '#shared/qbo/query.ts';
 import type { MappingRepository } from '#shared/store/mapping-repository.ts';
-import type { QboLinkRepository } from '#shared/store/qbo-link-repository.ts';
 import { ReadAhead } from '#shared/store/read-ahead.ts';
-import type { SyncErrorRepository } from '#shared/store/sync-error-repository.ts';
+import { CONFLICT, retryOnConflict } from '#shared/store/retry-on-conflict.ts';
+import type { InvoiceSyncDeps } from './invoice-sync-deps.ts';
 
 /** Options of {@link applyInvoiceState}, for bulk callers such as the reconcile. */
 export interface ApplyOptions {
@@ -31,18 +28,6 @@ export interface ApplyOptions {
   readonly ahead?: ReadAhead;
   /** When (epoch ms) the read of `qboInvoice` was sent, to record it as the record's `qboReadAt`. */
   readonly readAt?: number;
-}
-
-/** What the change worker needs. */
-export interface ApplyChangeDeps {
-  readonly connections: ConnectionRepository;
-  readonly invoices: InvoiceRepository;
-  readonly mappings: MappingRepository;
-  readonly links: QboLinkRepository;
-  readonly syncErrors: SyncErrorRepository;
-  readonly events: EventPublisher;
-  readonly qbo: (tenantId: string) => QboClient;
-  readonly clock: Clock;
 }
 
 const EVENT_OF: Partial<Record<InvoiceStatus, DomainEventType>> = {
@@ -64,12 +49,12 @@ interface QboPayment {
  * to; an Invoice, itself), so duplicates and out-of-order deliveries all end in QBO's current
  * state. Invoices this stack did not push are ignored.
  *
- * @param deps - see {@link ApplyChangeDeps}
+ * @param deps - see {@link InvoiceSyncDeps}
  * @param message - the change
  * @returns how many of our invoices changed status
  */
 export async function applyQboChange(
-  deps: ApplyChangeDeps,
+  deps: InvoiceSyncDeps,
   message: ChangeMessage,
 ): Promise<number> {
   const { tenantId, notice } = message;
@@ -152,7 +137,7 @@ function reflects(record: InvoiceRecord, message: ChangeMessage): boolean {
  * survivor, so the next push uses it with no admin action (QBO refuses the merged-away one as
  * inactive). The survivor is read for its current name.
  */
-async function followMerge(deps: ApplyChangeDeps, message: ChangeMessage, qbo: QboClient) {
+async function followMerge(deps: InvoiceSyncDeps, message: ChangeMessage, qbo: QboClient) {
   const { tenantId, notice } = message;
   if (notice.operation !== 'Merge' || !notice.deletedId) return;
   const customer = notice.entity === 'Customer';
@@ -182,22 +167,21 @@ async function followMerge(deps: ApplyChangeDeps, message: ChangeMessage, qbo: Q
  * `deleted_in_quickbooks` when it is gone, and a drift sync error when someone hand-edited what
  * TradelyHQ sent (closed again once the two agree). An event is published once per real change.
  *
- * @param deps - see {@link ApplyChangeDeps}
+ * @param deps - see {@link InvoiceSyncDeps}
  * @param tenantId - the tenant
  * @param invoiceId - TradelyHQ's invoice id
  * @param qboInvoice - QBO's invoice now, or `undefined` when it was deleted
  * @returns whether the status changed
  */
 export async function applyInvoiceState(
-  deps: ApplyChangeDeps,
+  deps: InvoiceSyncDeps,
   tenantId: string,
   invoiceId: string,
   qboInvoice: QboInvoice | undefined,
   options: ApplyOptions = {},
 ): Promise<boolean> {
-  for (let tries = 0; tries < 10; tries++) {
-    const record =
-      tries === 0 && options.record ? options.record : await deps.invoices.get(tenantId, invoiceId);
+  const key = { tenantId, invoiceId };
+  return retryOnConflict(deps.invoices, key, options.record, async (record) => {
     // Not ours, or QBO does not have our latest revision yet (queued, pushing, failed): the push
     // records QBO's state itself once it lands.
     if (!record?.qboInvoiceId || record.pushedRevision !== record.revision) return false;
@@ -225,7 +209,7 @@ export async function applyInvoiceState(
     const saved = unchanged
       ? record
       : await deps.invoices.update(record, { ...changes, ...readAt }, now, 'seen in QuickBooks');
-    if (!saved) continue; // changed meanwhile: read again
+    if (!saved) return CONFLICT; // changed meanwhile: read again
     await recordDrift(deps, saved, qboInvoice, now, options);
     if (status === record.status) return false;
     publishCounts({ InvoiceStatusChanged: 1 }, { tenantId: record.tenantId });
@@ -240,12 +224,11 @@ export async function applyInvoiceState(
       await deps.events.publish([{ type, tenantId, invoiceId, at: now, detail }]);
     }
     return true;
-  }
-  throw new Error(`Invoice ${invoiceId} kept changing; will retry`);
+  });
 }
 
 async function recordDrift(
-  deps: ApplyChangeDeps,
+  deps: InvoiceSyncDeps,
   record: InvoiceRecord,
   qboInvoice: QboInvoice | undefined,
   now: string,
@@ -346,20 +329,4 @@ export async function expectedRefs(
   // QBO's own number when it numbered the invoice: that is not a drift.
   const docNumber = record.qboDocNumber ?? undefined;
   return { customerId, itemIds, ...(docNumber ? { docNumber } : {}) };
-}
-
-/**
- * Reads one QBO object; `undefined` when QBO says it does not exist.
- *
- * @param qbo - the company's client
- * @param path - e.g. `invoice/42`
- */
-export async function readOrGone<T>(qbo: QboClient, path: string): Promise<T | undefined> {
-  try {
-    return await qbo.send<T>({ method: 'GET', path });
-  } catch (err) {
-    // QBO answers a deleted object with "Object Not Found" (610) or 400 / 404.
-    if (err instanceof QboError && err.failure === 'not_found') return undefined;
-    throw err;
-  }
 }

@@ -1,6 +1,7 @@
 import { logger } from '#shared/observability/logger.ts';
 import type { QboInvoice } from '#shared/qbo/qbo-invoice.ts';
-import { type ApplyChangeDeps, applyInvoiceState } from './apply-qbo-change.ts';
+import { applyInvoiceState } from './apply-qbo-change.ts';
+import type { InvoiceSyncDeps } from './invoice-sync-deps.ts';
 
 /** CDC looks back at most 30 days; stay a day inside. */
 const CDC_WINDOW_MS = 29 * 24 * 3600_000;
@@ -16,13 +17,13 @@ type CdcInvoice = QboInvoice & { readonly status?: string };
  * deleted ones come as stubs), and each of ours is brought to QBO's state exactly as a webhook
  * would. Runs after a reconnect and in the nightly reconcile.
  *
- * @param deps - see {@link ApplyChangeDeps}
+ * @param deps - see {@link InvoiceSyncDeps}
  * @param tenantId - the tenant
  * @param since - epoch ms of the last catch-up (or the connection time)
  * @returns how many of our invoices changed status, and the time to resume from next time
  */
 export async function catchUpChanges(
-  deps: ApplyChangeDeps,
+  deps: InvoiceSyncDeps,
   tenantId: string,
   since: number,
 ): Promise<{ changed: number; nextSince: number }> {

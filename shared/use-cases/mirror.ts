@@ -195,7 +195,19 @@ export async function ensureItems(
   return ids;
 }
 
-async function ensureItem(ctx: MirrorContext, key: string, line: SnapshotLine): Promise<string> {
+/**
+ * The QBO Item of one line, mirrored as {@link ensureItems} mirrors each.
+ *
+ * @param ctx - see {@link MirrorContext}
+ * @param key - the line's {@link itemKey}
+ * @param line - the invoice line
+ * @returns the item's Id
+ */
+export async function ensureItem(
+  ctx: MirrorContext,
+  key: string,
+  line: SnapshotLine,
+): Promise<string> {
   const known = await ctx.mappings.get(ctx.tenantId, 'ITEMMAP', ctx.realmId, key, ctx.ahead);
   if (known && !known.stale) return known.qboId;
   const replacing = known?.qboId;

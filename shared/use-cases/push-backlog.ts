@@ -5,23 +5,18 @@ import { PushRefusal } from '#shared/domain/push-refusal.ts';
 import { logger } from '#shared/observability/logger.ts';
 import { publishCounts } from '#shared/observability/metrics.ts';
 import { messageGroup } from '#shared/ports/push-queue.ts';
-import { classifyResponse, parseFaults, QboError } from '#shared/qbo/faults.ts';
+import { QboError } from '#shared/qbo/faults.ts';
 import { withCompanySettings } from '#shared/qbo/invoice-settings.ts';
+import { type BatchCreated, createInvoices } from '#shared/qbo/invoice-writes.ts';
 import { itemKey } from '#shared/qbo/names.ts';
 import type { QboClient } from '#shared/qbo/qbo-client.ts';
-import { type QboInvoice, toQboInvoiceBody } from '#shared/qbo/qbo-invoice.ts';
+import { toQboInvoiceBody } from '#shared/qbo/qbo-invoice.ts';
 import { planTax, type TaxPlan } from '#shared/qbo/qbo-tax.ts';
 import { ReadAhead } from '#shared/store/read-ahead.ts';
-import { ensureCustomer, ensureItems, type MirrorContext, mappingRefs } from './mirror.ts';
+import type { InvoiceSyncDeps } from './invoice-sync-deps.ts';
+import { ensureCustomer, ensureItem, type MirrorContext, mappingRefs } from './mirror.ts';
 import { pushSettings } from './push-settings.ts';
-import {
-  createRequestId,
-  iso,
-  isRefusal,
-  type PushDeps,
-  recordPushed,
-  save,
-} from './push-steps.ts';
+import { createRequestId, iso, isRefusal, recordPushed, save } from './push-steps.ts';
 
 /** Most operations QBO takes in one batch request (Intuit's limits page; docs/qbo-facts.md). */
 export const MAX_BATCH_ITEMS = 30;
@@ -38,13 +33,18 @@ export type BacklogResult =
   /** Not batched: push it alone, from this record (the latest read). */
   | { readonly batched: false; readonly record: InvoiceRecord };
 
+/** An invoice claimed for the batch, and its sync error read ahead. */
 interface Claimed {
   readonly record: InvoiceRecord;
   readonly ahead: ReadAhead;
-  customer?: { readonly qboId: string; readonly notice?: string };
-  itemIds?: ReadonlyMap<string, string>;
-  tax?: TaxPlan;
-  company?: CompanyProfile | null;
+}
+
+/** A claimed invoice whose customer and items QBO has and whose tax is planned: ready to send. */
+interface Ready extends Claimed {
+  readonly customer: { readonly qboId: string; readonly notice?: string };
+  readonly itemIds: ReadonlyMap<string, string>;
+  readonly tax: TaxPlan;
+  readonly company: CompanyProfile | null;
 }
 
 /**
@@ -67,14 +67,14 @@ interface Claimed {
  * - A batch counts as one request of the company's minute and one of its 40 batches a minute; with
  *   those spent, invoices go out one by one.
  *
- * @param deps - see {@link PushDeps}
+ * @param deps - see {@link InvoiceSyncDeps}
  * @param own - the invoice of the message being processed (a first create)
  * @param connection - the tenant's connection (connected)
  * @param ahead - the own invoice's sync error, read ahead
  * @param minBacklog - other waiting invoices needed for a batch
  */
 export async function pushBacklog(
-  deps: PushDeps,
+  deps: InvoiceSyncDeps,
   own: InvoiceRecord,
   connection: Connection,
   ahead: ReadAhead,
@@ -98,7 +98,7 @@ export async function pushBacklog(
   // join it.
   const company = await pushSettings(deps, connection, qbo, own.snapshot.currency);
   const claimed = await claim(deps, own, ids, realmId, ahead);
-  let mirrored: Claimed[];
+  let mirrored: Ready[];
   try {
     mirrored = await mirrorAll(deps, qbo, claimed, connection, company);
   } catch (err) {
@@ -128,7 +128,7 @@ function waitsForFirstCreate(record: InvoiceRecord, realmId: string): boolean {
 
 /** Reads the backlog's invoices (and their sync errors) in one go and claims those still waiting. */
 async function claim(
-  deps: PushDeps,
+  deps: InvoiceSyncDeps,
   own: InvoiceRecord,
   ids: readonly string[],
   realmId: string,
@@ -170,12 +170,12 @@ async function claim(
  * QBO refuses is given back to its own message, which reports it as a single push would.
  */
 async function mirrorAll(
-  deps: PushDeps,
+  deps: InvoiceSyncDeps,
   qbo: QboClient,
   claimed: readonly Claimed[],
   connection: Connection,
   company: CompanyProfile | null,
-): Promise<Claimed[]> {
+): Promise<Ready[]> {
   const { tenantId, realmId } = connection;
   const ctx: MirrorContext = {
     mappings: deps.mappings,
@@ -193,28 +193,20 @@ async function mirrorAll(
   // requests per invoice in the cost benchmark).
   const customers = new Map<string, ReturnType<typeof ensureCustomer>>();
   const items = new Map<string, Promise<string>>();
-  const ready: Claimed[] = [];
+  const taxSettings = { company, taxCodeMap: connection.taxCodeMap };
+  const ready: Ready[] = [];
   for (const c of claimed) {
     const { client, lines } = c.record.snapshot;
     try {
-      if (!customers.has(client.id)) customers.set(client.id, ensureCustomer(ctx, client));
-      c.customer = await customers.get(client.id);
+      const customer = await once(customers, client.id, () => ensureCustomer(ctx, client));
       const itemIds = new Map<string, string>();
       for (const line of lines) {
         const key = itemKey(line);
-        if (!items.has(key)) {
-          items.set(
-            key,
-            ensureItems(ctx, [line]).then((ids) => ids.get(key) as string),
-          );
-        }
-        itemIds.set(key, (await items.get(key)) as string);
+        itemIds.set(key, await once(items, key, () => ensureItem(ctx, key, line)));
       }
-      c.itemIds = itemIds;
       // Refused here (PushRefusal), a tax QBO would book differently leaves the invoice alone.
-      c.tax = await planTax(qbo, { company, taxCodeMap: connection.taxCodeMap }, c.record.snapshot);
-      c.company = company;
-      ready.push(c);
+      const tax = await planTax(qbo, taxSettings, c.record.snapshot);
+      ready.push({ ...c, customer, itemIds, tax, company });
     } catch (err) {
       if (!(err instanceof PushRefusal) && !isRefusal(err)) throw err;
       await release(deps, c.record, { pending: false });
@@ -223,40 +215,39 @@ async function mirrorAll(
   return ready;
 }
 
+/** The map's value for the key, made and kept on first use. */
+function once<V>(made: Map<string, V>, key: string, make: () => V): V {
+  let value = made.get(key);
+  if (value === undefined) {
+    value = make();
+    made.set(key, value);
+  }
+  return value;
+}
+
 /** Sends the batch and settles every item as a single push would settle its create. */
 async function sendBatch(
-  deps: PushDeps,
+  deps: InvoiceSyncDeps,
   qbo: QboClient,
   own: InvoiceRecord,
-  items: readonly Claimed[],
+  items: readonly Ready[],
   realmId: string,
 ): Promise<BacklogResult> {
-  const request = items.map((c, i) => ({
-    bId: `b${i}`,
-    operation: 'create',
-    Invoice: withCompanySettings(
+  const bodyOf = (c: Ready) =>
+    withCompanySettings(
       toQboInvoiceBody(
         c.record.invoiceId,
         c.record.snapshot,
-        {
-          customerId: c.customer?.qboId as string,
-          itemIds: c.itemIds as ReadonlyMap<string, string>,
-        },
-        c.tax as TaxPlan,
+        { customerId: c.customer.qboId, itemIds: c.itemIds },
+        c.tax,
       ),
-      c.company ?? null,
+      c.company,
       { currency: c.record.snapshot.currency, qboDocNumber: null },
-    ),
-  }));
+    );
   const sentAt = deps.clock.now();
-  let answer: { BatchItemResponse?: Record<string, unknown>[] };
+  let outcomes: BatchCreated<Ready>[];
   try {
-    answer = await qbo.send({
-      method: 'POST',
-      path: 'batch',
-      body: { BatchItemRequest: request },
-      slotWaitMs: BATCH_SLOT_WAIT_MS,
-    });
+    outcomes = await createInvoices(qbo, items, bodyOf, BATCH_SLOT_WAIT_MS);
   } catch (err) {
     // A lost answer may have created any of them: each stays pending, to be looked up first.
     const pending = !(err instanceof QboError) || err.ambiguous;
@@ -267,36 +258,31 @@ async function sendBatch(
     }
     throw err;
   }
-  const byId = new Map((answer.BatchItemResponse ?? []).map((r) => [String(r.bId), r]));
   let result: BacklogResult = { batched: true };
   let ownError: unknown;
   await Promise.all(
-    items.map(async (c, i) => {
+    outcomes.map(async ({ item: c, created }) => {
       const mine = c.record.invoiceId === own.invoiceId;
-      const response = byId.get(`b${i}`);
-      const saved = response?.Invoice as QboInvoice | undefined;
-      if (saved) {
+      if (!(created instanceof QboError)) {
         await recordPushed(deps, {
           record: c.record,
           current: c.record,
           realmId,
-          saved,
-          customer: c.customer as NonNullable<Claimed['customer']>,
-          itemIds: c.itemIds as ReadonlyMap<string, string>,
+          saved: created,
+          customer: c.customer,
+          itemIds: c.itemIds,
           sentAt,
           updated: false,
           ahead: c.ahead,
-          company: c.company ?? null,
+          company: c.company,
         });
         return;
       }
-      // No answer for the item: as ambiguous as a lost answer.
-      const err = response ? itemFault(response) : new QboError('transient', 0, [], true);
-      const refused = isRefusal(err);
+      const refused = isRefusal(created);
       const current = await release(deps, c.record, { pending: !refused, refused });
       if (!mine) return;
       if (refused) result = { batched: false, record: current };
-      else ownError = err;
+      else ownError = created;
     }),
   );
   logger.info('Invoices created in QuickBooks in one batch', {
@@ -309,27 +295,13 @@ async function sendBatch(
   return result;
 }
 
-/** A batch item's fault as the {@link QboError} a single request with it would have thrown. */
-function itemFault(response: Record<string, unknown>): QboError {
-  const fault = response.Fault as { type?: string } | undefined;
-  const status =
-    fault?.type === 'SystemFault'
-      ? 500
-      : fault?.type === 'AuthenticationFault'
-        ? 401
-        : fault?.type === 'AuthorizationFault'
-          ? 403
-          : 400;
-  return classifyResponse(status, parseFaults(JSON.stringify({ Fault: fault })), true);
-}
-
 /**
  * Gives a claimed invoice back to its own message: queued again, its create still pending when it
  * may have happened (the message looks it up first), or counted as refused (its next create gets
  * a requestid of its own, as after a single push's refusal).
  */
 async function release(
-  deps: PushDeps,
+  deps: InvoiceSyncDeps,
   record: InvoiceRecord,
   how: { readonly pending: boolean; readonly refused?: boolean },
 ): Promise<InvoiceRecord> {
@@ -340,6 +312,6 @@ async function release(
   });
 }
 
-async function latest(deps: PushDeps, record: InvoiceRecord): Promise<InvoiceRecord> {
+async function latest(deps: InvoiceSyncDeps, record: InvoiceRecord): Promise<InvoiceRecord> {
   return (await deps.invoices.get(record.tenantId, record.invoiceId)) ?? record;
 }

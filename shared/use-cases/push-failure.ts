@@ -17,8 +17,9 @@ import type { PushMessage } from '#shared/ports/push-queue.ts';
 import { QBO_FAULT, QboError } from '#shared/qbo/faults.ts';
 import type { InvoiceRecord } from '#shared/store/invoice-repository.ts';
 import { backoffSeconds } from '#shared/worker/backoff.ts';
+import type { InvoiceSyncDeps } from './invoice-sync-deps.ts';
 import { markReconnectRequired } from './mark-reconnect-required.ts';
-import { iso, type PushDeps, publish, save } from './push-steps.ts';
+import { iso, publish, save } from './push-steps.ts';
 
 /** What to do with the queue message. */
 export type PushOutcome =
@@ -84,7 +85,7 @@ export function classifyPushFailure(err: unknown, created: boolean): PushFailure
 
 /** One failure of one push, as each row of the policy sees it. */
 interface Failure {
-  readonly deps: PushDeps;
+  readonly deps: InvoiceSyncDeps;
   readonly record: InvoiceRecord;
   readonly err: unknown;
   readonly attempt: number;
@@ -119,13 +120,13 @@ const POLICY: Record<PushFailure, (failure: Failure) => Promise<PushOutcome>> = 
  * Applies the failure policy to a failed push of the message's revision (a newer revision has its
  * own message: nothing to do for this one).
  *
- * @param deps - see {@link PushDeps}
+ * @param deps - see {@link InvoiceSyncDeps}
  * @param message - the push that failed
  * @param err - what it threw
  * @param at - the receive count, whether it was the last, and when the push began
  */
 export async function pushFailed(
-  deps: PushDeps,
+  deps: InvoiceSyncDeps,
   message: PushMessage,
   err: unknown,
   at: { readonly attempt: number; readonly lastAttempt: boolean; readonly startedAt: number },

@@ -5,19 +5,26 @@ import { logger } from '#shared/observability/logger.ts';
 import type { PushMessage } from '#shared/ports/push-queue.ts';
 import { QBO_FAULT, QboError } from '#shared/qbo/faults.ts';
 import { withCompanySettings } from '#shared/qbo/invoice-settings.ts';
+import {
+  createInvoice,
+  findOursByNote,
+  findOursByNumber,
+  updateInvoice,
+} from '#shared/qbo/invoice-writes.ts';
 import type { QboClient } from '#shared/qbo/qbo-client.ts';
-import { privateNoteMarker, type QboInvoice, toQboInvoiceBody } from '#shared/qbo/qbo-invoice.ts';
+import { type QboInvoice, toQboInvoiceBody } from '#shared/qbo/qbo-invoice.ts';
 import { planTax } from '#shared/qbo/qbo-tax.ts';
-import { quote, rows } from '#shared/qbo/query.ts';
+import { readOrGone } from '#shared/qbo/query.ts';
 import type { InvoiceRecord } from '#shared/store/invoice-repository.ts';
 import { ReadAhead } from '#shared/store/read-ahead.ts';
+import type { InvoiceSyncDeps } from './invoice-sync-deps.ts';
 import { ensureCustomer, ensureItems, type MirrorContext, mappingRefs } from './mirror.ts';
 import { pushBacklog } from './push-backlog.ts';
 import { DONE, type PushOutcome, pushFailed } from './push-failure.ts';
-import { duplicateNumberRefusal, findOursByNote, pushSettings } from './push-settings.ts';
-import { createRequestId, isRefusal, type PushDeps, recordPushed, save } from './push-steps.ts';
+import { duplicateNumberRefusal, pushSettings } from './push-settings.ts';
+import { createRequestId, isRefusal, recordPushed, save } from './push-steps.ts';
 
-export type { PushDeps, PushOutcome };
+export type { PushOutcome };
 
 /** When a push looks for a backlog to batch with. */
 export interface BatchingOptions {
@@ -55,14 +62,14 @@ const BACKLOG_AFTER_MS = 2_000;
  * - A first create whose message group has a backlog goes out in one batch request with the
  *   backlog's (see `push-backlog.ts`).
  *
- * @param deps - see {@link PushDeps}
+ * @param deps - see {@link InvoiceSyncDeps}
  * @param message - which revision of which invoice
  * @param attempt - the message's receive count (1 on first delivery)
  * @param lastAttempt - whether a failure now sends the message to the dead-letter queue
  * @param batching - see {@link BatchingOptions}
  */
 export async function pushInvoice(
-  deps: PushDeps,
+  deps: InvoiceSyncDeps,
   message: PushMessage,
   attempt: number,
   lastAttempt: boolean,
@@ -99,7 +106,7 @@ export async function pushInvoice(
  * this pass follows one whose customer or item QBO refused as inactive; it does not heal again.
  */
 async function push(
-  deps: PushDeps,
+  deps: InvoiceSyncDeps,
   record: InvoiceRecord,
   connection: Connection,
   ahead: ReadAhead,
@@ -149,15 +156,15 @@ async function push(
     existing =
       company?.customTxnNumbers === false
         ? await findOursByNote(qbo, invoiceId, customer.qboId, snapshot.issueDate)
-        : await findOurs(qbo, invoiceId, snapshot.docNumber, customer.qboId);
+        : await findOursByNumber(qbo, invoiceId, snapshot.docNumber, customer.qboId);
   }
   // QBO's answer shows the invoice as it is once this request is sent (see apply-qbo-change.ts).
   const sentAt = deps.clock.now();
   let saved: QboInvoice;
   try {
     saved = existing
-      ? await update(qbo, existing, body)
-      : await create(qbo, body, pendingCreate as string);
+      ? await updateInvoice(qbo, existing, body)
+      : await createInvoice(qbo, body, pendingCreate as string);
   } catch (err) {
     if (!existing && isRefusal(err)) {
       // A refusal proves that nothing was created under this requestid: the next create, after
@@ -215,7 +222,7 @@ function isInactiveReference(err: unknown): boolean {
  * replacements. Whether any was.
  */
 async function retireRefusedNames(
-  deps: PushDeps,
+  deps: InvoiceSyncDeps,
   ctx: MirrorContext,
   snapshot: InvoiceRecord['snapshot'],
   refs: { readonly customerId: string; readonly itemIds: ReadonlyMap<string, string> },
@@ -248,94 +255,13 @@ async function retireRefusedNames(
   return retired;
 }
 
+/** A customer or item as QBO has it now; `undefined` when it is gone. */
 async function readName(
   qbo: QboClient,
   entity: 'Customer' | 'Item',
   id: string,
 ): Promise<{ readonly Active?: boolean; readonly Type?: string } | undefined> {
-  try {
-    const out = await qbo.send<Record<string, { Active?: boolean; Type?: string }>>({
-      method: 'GET',
-      path: `${entity.toLowerCase()}/${id}`,
-    });
-    return out[entity];
-  } catch (err) {
-    if (err instanceof QboError && err.failure === 'not_found') return undefined;
-    throw err;
-  }
-}
-
-async function create(qbo: QboClient, body: Record<string, unknown>, requestid: string) {
-  const out = await qbo.send<{ Invoice: QboInvoice }>({
-    method: 'POST',
-    path: 'invoice',
-    query: { requestid },
-    body,
-  });
-  return out.Invoice;
-}
-
-/** A full update with the SyncToken; a stale token (5010) is re-read and sent again. */
-async function update(
-  qbo: QboClient,
-  target: { Id: string; SyncToken: string },
-  body: Record<string, unknown>,
-): Promise<QboInvoice> {
-  let syncToken = target.SyncToken;
-  for (let tries = 0; ; tries++) {
-    try {
-      const out = await qbo.send<{ Invoice: QboInvoice }>({
-        method: 'POST',
-        path: 'invoice',
-        body: { ...body, Id: target.Id, SyncToken: syncToken, sparse: false },
-      });
-      return out.Invoice;
-    } catch (err) {
-      if (err instanceof QboError && err.failure === 'not_found')
-        throw await notFoundCause(qbo, target.Id, err);
-      if (!(err instanceof QboError) || err.failure !== 'stale_object' || tries >= 2) throw err;
-      const fresh = await qbo.send<{ Invoice: QboInvoice }>({
-        method: 'GET',
-        path: `invoice/${target.Id}`,
-      });
-      syncToken = fresh.Invoice.SyncToken;
-    }
-  }
-}
-
-/**
- * QBO answers "Object Not Found" (610) both for a deleted invoice and for an inactive customer or
- * item it names: only a read of the invoice tells which. Deleted → the error as it is; still there
- * → a validation error an admin can fix (reactivate, or re-map), never "deleted".
- */
-async function notFoundCause(qbo: QboClient, invoiceId: string, err: QboError): Promise<QboError> {
-  try {
-    await qbo.send({ method: 'GET', path: `invoice/${invoiceId}` });
-  } catch (readErr) {
-    if (readErr instanceof QboError && readErr.failure === 'not_found') return err;
-    throw readErr;
-  }
-  return new QboError('validation', err.status, err.faults, false, err.intuitTid);
-}
-
-/**
- * After a create whose answer was lost: the invoice QBO may already have, found by DocNumber and
- * told apart from a hand-made namesake by our PrivateNote marker or our customer.
- */
-async function findOurs(
-  qbo: QboClient,
-  invoiceId: string,
-  docNumber: string,
-  customerId: string,
-): Promise<{ Id: string; SyncToken: string } | undefined> {
-  const answer = await qbo.send<{ QueryResponse?: Record<string, unknown> }>({
-    method: 'GET',
-    path: 'query',
-    query: { query: `SELECT * FROM Invoice WHERE DocNumber = ${quote(docNumber)}` },
-  });
-  const candidates = rows<QboInvoice>(answer, 'Invoice');
-  return (
-    candidates.find((i) => (i.PrivateNote ?? '').includes(privateNoteMarker(invoiceId))) ??
-    candidates.find((i) => i.CustomerRef?.value === customerId)
-  );
+  const path = `${entity.toLowerCase()}/${id}`;
+  const out = await readOrGone<Record<string, { Active?: boolean; Type?: string }>>(qbo, path);
+  return out?.[entity];
 }

@@ -3,9 +3,8 @@ import { currencyProblem } from '#shared/domain/company-currency.ts';
 import type { Connection } from '#shared/domain/connection.ts';
 import { PushRefusal } from '#shared/domain/push-refusal.ts';
 import { readCompany } from '#shared/qbo/company-profile.ts';
+import { invoicesNumbered } from '#shared/qbo/invoice-writes.ts';
 import type { QboClient } from '#shared/qbo/qbo-client.ts';
-import { privateNoteMarker, type QboInvoice } from '#shared/qbo/qbo-invoice.ts';
-import { quote, rows } from '#shared/qbo/query.ts';
 import type { ConnectionRepository } from '#shared/store/connection-repository.ts';
 
 /**
@@ -52,12 +51,7 @@ export async function duplicateNumberRefusal(
   docNumber: string,
   detail: string | undefined,
 ): Promise<PushRefusal> {
-  const answer = await qbo.send<{ QueryResponse?: Record<string, unknown> }>({
-    method: 'GET',
-    path: 'query',
-    query: { query: `SELECT * FROM Invoice WHERE DocNumber = ${quote(docNumber)}` },
-  });
-  const holder = rows<QboInvoice>(answer, 'Invoice')[0];
+  const [holder] = await invoicesNumbered(qbo, docNumber);
   const holderId = holder?.Id ?? /TxnId=(\w+)/.exec(detail ?? '')?.[1];
   const ours = /\[TradelyHQ invoice ([^\]]+)\]/.exec(holder?.PrivateNote ?? '')?.[1];
   const who = holder
@@ -76,33 +70,5 @@ export async function duplicateNumberRefusal(
     `Invoice number ${docNumber} is already used by ${which}, and QuickBooks refuses a second ` +
       'invoice with the same number. Give this invoice another number in TradelyHQ and send it ' +
       'again, or renumber or delete that QuickBooks invoice and re-sync.',
-  );
-}
-
-/**
- * After a create whose answer was lost, in a company that numbers invoices itself (no DocNumber
- * was sent): the invoice QBO may already have, among the customer's invoices of that date, by our
- * PrivateNote marker.
- *
- * @param qbo - a client of the company
- * @param invoiceId - TradelyHQ's invoice id
- * @param customerId - the QBO customer
- * @param txnDate - the invoice's date
- */
-export async function findOursByNote(
-  qbo: QboClient,
-  invoiceId: string,
-  customerId: string,
-  txnDate: string,
-): Promise<{ Id: string; SyncToken: string } | undefined> {
-  const answer = await qbo.send<{ QueryResponse?: Record<string, unknown> }>({
-    method: 'GET',
-    path: 'query',
-    query: {
-      query: `SELECT * FROM Invoice WHERE CustomerRef = ${quote(customerId)} AND TxnDate = ${quote(txnDate)} MAXRESULTS 1000`,
-    },
-  });
-  return rows<QboInvoice>(answer, 'Invoice').find((i) =>
-    (i.PrivateNote ?? '').includes(privateNoteMarker(invoiceId)),
   );
 }

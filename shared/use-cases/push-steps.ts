@@ -9,30 +9,15 @@ import { paymentStatus } from '#shared/domain/payment-state.ts';
 import { logger } from '#shared/observability/logger.ts';
 import { publishCounts } from '#shared/observability/metrics.ts';
 import type { Clock } from '#shared/ports/clock.ts';
-import type { DomainEvent, EventPublisher } from '#shared/ports/event-publisher.ts';
+import type { DomainEvent } from '#shared/ports/event-publisher.ts';
 import { QboError } from '#shared/qbo/faults.ts';
 import { itemKey, shortenedNotices } from '#shared/qbo/names.ts';
-import type { QboClient } from '#shared/qbo/qbo-client.ts';
 import { ledgerOf, type QboInvoice } from '#shared/qbo/qbo-invoice.ts';
 import { requestId } from '#shared/qbo/request-id.ts';
-import type { ConnectionRepository } from '#shared/store/connection-repository.ts';
-import type { InvoiceChanges, InvoiceRepository } from '#shared/store/invoice-repository.ts';
-import type { MappingRepository } from '#shared/store/mapping-repository.ts';
-import type { QboLinkRepository } from '#shared/store/qbo-link-repository.ts';
+import type { InvoiceChanges } from '#shared/store/invoice-repository.ts';
 import type { ReadAhead } from '#shared/store/read-ahead.ts';
-import type { SyncErrorRepository } from '#shared/store/sync-error-repository.ts';
-
-/** What the push worker needs. */
-export interface PushDeps {
-  readonly invoices: InvoiceRepository;
-  readonly mappings: MappingRepository;
-  readonly syncErrors: SyncErrorRepository;
-  readonly connections: ConnectionRepository;
-  readonly links: QboLinkRepository;
-  readonly events: EventPublisher;
-  readonly qbo: (tenantId: string) => QboClient;
-  readonly clock: Clock;
-}
+import { CONFLICT, retryOnConflict } from '#shared/store/retry-on-conflict.ts';
+import type { InvoiceSyncDeps } from './invoice-sync-deps.ts';
 
 /**
  * The requestid of an invoice's create: from tenant, company, invoice, revision, re-creations and
@@ -72,20 +57,18 @@ export function isRefusal(err: unknown): boolean {
  * @param note - a note for the status history
  */
 export async function save(
-  deps: Pick<PushDeps, 'invoices' | 'clock'>,
+  deps: Pick<InvoiceSyncDeps, 'invoices' | 'clock'>,
   record: InvoiceRecord,
   changes: InvoiceChanges,
   note?: string,
 ): Promise<InvoiceRecord> {
-  let current = record;
-  for (let tries = 0; tries < 10; tries++) {
-    const saved = await deps.invoices.update(current, changes, iso(deps), note);
-    if (saved) return saved;
-    const fresh = await deps.invoices.get(record.tenantId, record.invoiceId);
-    if (!fresh) return current;
-    current = fresh;
-  }
-  throw new Error(`Invoice ${record.invoiceId} kept changing; will retry`);
+  let last = record;
+  return retryOnConflict(deps.invoices, record, record, async (current) => {
+    // Gone meanwhile: nothing to write over; the record as last read.
+    if (!current) return last;
+    last = current;
+    return (await deps.invoices.update(current, changes, iso(deps), note)) ?? CONFLICT;
+  });
 }
 
 /**
@@ -97,7 +80,7 @@ export async function save(
  * @param detail - its detail
  */
 export async function publish(
-  deps: Pick<PushDeps, 'events' | 'clock'>,
+  deps: Pick<InvoiceSyncDeps, 'events' | 'clock'>,
   record: InvoiceRecord,
   type: DomainEvent['type'],
   detail: Record<string, unknown>,
@@ -140,10 +123,10 @@ export interface PushedRevision {
  * ledger, the refs the drift check expects), a `total_mismatch` sync error when QBO computed
  * another total (else any open error closed), and `invoice.pushed`.
  *
- * @param deps - see {@link PushDeps}
+ * @param deps - see {@link InvoiceSyncDeps}
  * @param pushed - see {@link PushedRevision}
  */
-export async function recordPushed(deps: PushDeps, pushed: PushedRevision): Promise<void> {
+export async function recordPushed(deps: InvoiceSyncDeps, pushed: PushedRevision): Promise<void> {
   const { record, realmId, saved, customer, itemIds } = pushed;
   const { tenantId, invoiceId, snapshot } = record;
   // Webhooks name QBO ids: remember which TradelyHQ invoice this one is.

@@ -7,19 +7,19 @@ import { publishCounts } from '#shared/observability/metrics.ts';
 import type { ReconcileRequest } from '#shared/ports/reconcile-queue.ts';
 import { readCompany } from '#shared/qbo/company-profile.ts';
 import type { QboInvoice } from '#shared/qbo/qbo-invoice.ts';
-import { quote, rows } from '#shared/qbo/query.ts';
+import { quote, readOrGone, rows } from '#shared/qbo/query.ts';
 import type { InvoiceRecord } from '#shared/store/invoice-repository.ts';
 import type { RealmClaimRepository } from '#shared/store/realm-claim-repository.ts';
 import type {
   ReconcileRun,
   ReconcileRunRepository,
 } from '#shared/store/reconcile-run-repository.ts';
-import type { ApplyChangeDeps } from './apply-qbo-change.ts';
-import { applyInvoiceState, readOrGone } from './apply-qbo-change.ts';
+import { applyInvoiceState } from './apply-qbo-change.ts';
 import { catchUpChanges } from './catch-up-changes.ts';
+import type { InvoiceSyncDeps } from './invoice-sync-deps.ts';
 
 /** What the reconcile needs: the change worker's dependencies and the run records. */
-export interface ReconcileDeps extends ApplyChangeDeps {
+export interface ReconcileDeps extends InvoiceSyncDeps {
   readonly runs: ReconcileRunRepository;
   readonly claims: Pick<RealmClaimRepository, 'claimIfUnheld'>;
 }
