@@ -15,7 +15,7 @@ const deps = await intuitServices();
 export const handler = queueWorker(
   {
     schema: changeMessageSchema,
-    fifo: true,
+    consumes: 'changes',
     queue: deps.changeQueue,
     logKeys: (change) => ({ tenantId: change.tenantId, realmId: change.notice.realmId }),
     // QBO unreachable or throttled: try again later, backing off, rather than at once.

@@ -33,7 +33,7 @@ async function run(work: GrantJob): Promise<void> {
 export const handler = queueWorker(
   {
     schema: grantJobSchema,
-    fifo: false,
+    consumes: 'grants',
     queue,
     logKeys: (work) => ({ job: work.job }),
     // Most expiry jobs find their grant confirmed long ago: nothing to do, and nothing to log.

@@ -19,7 +19,7 @@ const BATCH_MIN_BACKLOG = runtimeEnv().qboBatchMinBacklog;
 export const handler = queueWorker(
   {
     schema: pushMessageSchema,
-    fifo: true,
+    consumes: 'push',
     queue: deps.pushQueue,
     logKeys: (push) => ({ tenantId: push.tenantId, invoiceId: push.invoiceId }),
     // pushInvoice decides every failure it knows; anything else waits for the visibility timeout.

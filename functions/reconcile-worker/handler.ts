@@ -17,7 +17,7 @@ const JITTER_SECONDS = runtimeEnv().reconcileJitterSeconds;
 export const handler = queueWorker(
   {
     schema: reconcileRequestSchema,
-    fifo: false,
+    consumes: 'reconcile',
     queue: deps.reconcileQueue,
     logKeys: (run) => ({ tenantId: run.tenantId }),
     onError: { retry: 'visibility', what: 'A reconcile' },

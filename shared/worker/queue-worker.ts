@@ -12,6 +12,7 @@ import {
 } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type * as z from 'zod/mini';
+import { QUEUES, type QueueName } from '#shared/config/queues.ts';
 import { beginRecord } from '#shared/observability/correlation.ts';
 import { logger } from '#shared/observability/logger.ts';
 import type { MessageDelay } from '#shared/ports/push-queue.ts';
@@ -37,8 +38,11 @@ export type RecordOutcome =
 export interface QueueWorkerSpec<M> {
   /** The message schema (the port's); a body it refuses fails its record. */
   readonly schema: z.ZodMiniType<M>;
-  /** FIFO: a failed record fails the rest of its message group, so the group stays in order. */
-  readonly fifo: boolean;
+  /**
+   * The queue it consumes (its row in `shared/config/queues.ts`). When FIFO, a failed record fails
+   * the rest of its message group, so the group stays in order.
+   */
+  readonly consumes: QueueName;
   /** The queue, to postpone a message. */
   readonly queue: MessageDelay;
   /** The log keys of a message (tenant, company, invoice). */
@@ -92,7 +96,7 @@ export function queueWorker<M>(
   return async (event, context) => {
     // Which function logged what (local mode runs every function in one process).
     if (context) logger.addContext(context);
-    return spec.fifo
+    return QUEUES[spec.consumes].fifo
       ? processPartialResponse(event, handleRecord, new SqsFifoPartialProcessorAsync(), {
           skipGroupOnError: true,
           throwOnFullBatchFailure: false,

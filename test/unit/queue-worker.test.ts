@@ -20,7 +20,7 @@ function harness(overrides: Partial<QueueWorkerSpec<Push>> = {}) {
   const delays: [string, number][] = [];
   const spec = {
     schema: pushMessageSchema,
-    fifo: true,
+    consumes: 'push' as const,
     queue: {
       delay: async (receipt: string, seconds: number) => {
         delays.push([receipt, seconds]);
@@ -63,7 +63,7 @@ describe('Function: queueWorker', () => {
   });
 
   it('fails a record whose body its schema refuses, without running it', async () => {
-    const { spec } = harness({ fifo: false });
+    const { spec } = harness({ consumes: 'grants' });
     const run = vi.fn(async () => undefined);
     const event = sqsEvent('arn:aws:sqs:us-east-1:123456789012:grants', [
       { body: JSON.stringify({ tenantId: '', invoiceId: 'x', revision: 0 }) },
