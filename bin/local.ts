@@ -20,7 +20,7 @@ import { routes } from '#shared/api/routes.ts';
 import { ENV } from '#shared/config/names.ts';
 import type { ApiHandler } from '#shared/http/api-handler.ts';
 import { syncStateTable, tenantProviderKeysTable } from '#shared/store/tables.ts';
-import { useLocalAdapters } from '#shared/wiring/services.ts';
+import { services, useLocalAdapters } from '#shared/wiring/services.ts';
 import { PortInUseError, startLocalApi } from './local/api-server.ts';
 import { ensureTables, LOCAL_AWS, StoreUnavailableError } from './local/dynamodb-local.ts';
 import {
@@ -114,7 +114,7 @@ async function main(): Promise<void> {
     process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
     await ensureTables(dynamo.endpoint, [syncStateTable, tenantProviderKeysTable]);
     cleanups.push(async () => localSchedules.stopAll());
-    const restored = await restoreSchedules(syncStateTable.localName, localSchedules);
+    const restored = await restoreSchedules(services().connections, localSchedules);
     const stopWorkers = await startLocalWorkers();
     cleanups.push(async () => stopWorkers());
     info.dynamoEndpoint = dynamo.endpoint;

@@ -13,14 +13,10 @@
  */
 import { parseArgs } from 'node:util';
 import { SQSClient, StartMessageMoveTaskCommand } from '@aws-sdk/client-sqs';
-import { SqsReconcileQueue } from '#shared/adapters/aws/sqs-reconcile-queue.ts';
+import { awsClient } from '#shared/adapters/aws/clients.ts';
 import { requiredEnv } from '#shared/config/env.ts';
-import { required } from '#shared/config/runtime-env.ts';
-import { systemClock } from '#shared/ports/clock.ts';
-import { ConnectionRepository } from '#shared/store/connection-repository.ts';
-import { SyncErrorRepository } from '#shared/store/sync-error-repository.ts';
-import { fleetHealth } from '#shared/use-cases/fleet-health.ts';
-import { forceReconnectPrompt, rerunReconcile } from '#shared/use-cases/ops.ts';
+import { runOpsCommand } from '#shared/use-cases/ops.ts';
+import { services } from '#shared/wiring/services.ts';
 
 const USAGE =
   'usage: npm run ops -- health | redrive <push|changes|reconcile> | reconcile <tenantId> [--since ISO] | reconnect-prompt <tenantId> [--reason text]  [--local URL | --aws]';
@@ -63,37 +59,21 @@ async function local(url: string): Promise<unknown> {
   return body;
 }
 
-async function aws(): Promise<unknown> {
-  const args = input();
-  const table = required('syncTable');
-  const deps = {
-    connections: new ConnectionRepository(table),
-    syncErrors: new SyncErrorRepository(table),
-    reconcile: new SqsReconcileQueue(required('reconcileQueueUrl')),
-    clock: systemClock,
-  };
-  switch (command) {
-    case 'health':
-      return fleetHealth(deps);
-    case 'redrive': {
-      const name = String(args.queue).toUpperCase();
-      const out = await new SQSClient({}).send(
-        new StartMessageMoveTaskCommand({
-          SourceArn: requiredEnv(`${name}_DLQ_ARN`),
-          DestinationArn: requiredEnv(`${name}_QUEUE_ARN`),
-        }),
-      );
-      return { taskHandle: out.TaskHandle };
-    }
-    case 'reconcile':
-      return rerunReconcile(deps, String(args.tenantId), args.since as string | undefined);
-    default:
-      return forceReconnectPrompt(
-        deps,
-        String(args.tenantId),
-        String(args.reason ?? 'Requested by support'),
-      );
-  }
+/** AWS's redrive: an SQS message move task from the queue's dead-letter queue back into it. */
+async function redriveOnSqs(queue: string) {
+  const name = queue.toUpperCase();
+  const out = await awsClient(SQSClient).send(
+    new StartMessageMoveTaskCommand({
+      SourceArn: requiredEnv(`${name}_DLQ_ARN`),
+      DestinationArn: requiredEnv(`${name}_QUEUE_ARN`),
+    }),
+  );
+  return { taskHandle: out.TaskHandle };
+}
+
+/** The command against AWS: the composition root's services, on the AWS adapters. */
+function aws(): Promise<unknown> {
+  return runOpsCommand(services(), redriveOnSqs, command ?? '', input());
 }
 
 try {

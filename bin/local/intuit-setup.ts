@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { type RunningEmulator, startEmulator } from '#emulator/server.ts';
+import { ENV } from '#shared/config/names.ts';
 
 /** Where local mode's Intuit lives: the emulator it started, or one the user named. */
 export interface LocalIntuit {
@@ -22,11 +23,21 @@ export class IntuitSetupError extends Error {
 
 /** The variables that name an Intuit of the user's: any of them means "not our own emulator". */
 const INTUIT_OVERRIDES = [
-  'INTUIT_OAUTH_BASE_URL',
-  'QBO_API_BASE_URL',
-  'INTUIT_CLIENT_ID',
-  'INTUIT_CLIENT_SECRET',
+  ENV.intuitOAuthBaseUrl,
+  ENV.qboApiBaseUrl,
+  ENV.intuitClientId,
+  ENV.intuitClientSecret,
 ] as const;
+
+/**
+ * The webhook verifier token the local Intuit signs with: the first of `QBO_WEBHOOK_VERIFIER_TOKEN`,
+ * which is set to a random one when unset.
+ */
+function verifierToken(): string {
+  const tokens = process.env[ENV.webhookVerifierToken] ?? randomBytes(24).toString('base64url');
+  process.env[ENV.webhookVerifierToken] = tokens;
+  return tokens.split(',')[0] ?? tokens;
+}
 
 /**
  * Points the handlers at an Intuit. When any of `INTUIT_OAUTH_BASE_URL`, `QBO_API_BASE_URL`,
@@ -46,22 +57,21 @@ export async function setUpIntuit(options: {
   dataDir: string | undefined;
 }): Promise<LocalIntuit> {
   const env = process.env;
-  env.INTUIT_REDIRECT_URI ??= `${options.apiUrl}/oauth/quickbooks/callback`;
+  env[ENV.intuitRedirectUri] ??= `${options.apiUrl}/oauth/quickbooks/callback`;
   if (INTUIT_OVERRIDES.some((name) => env[name])) {
-    const missing = ['INTUIT_CLIENT_ID', 'INTUIT_CLIENT_SECRET'].filter((name) => !env[name]);
+    const missing = [ENV.intuitClientId, ENV.intuitClientSecret].filter((name) => !env[name]);
     if (missing.length > 0) {
       throw new IntuitSetupError(
         `${missing.join(' and ')} must be set too when local mode uses an Intuit of yours ` +
           `(${INTUIT_OVERRIDES.filter((name) => env[name]).join(', ')} set).`,
       );
     }
-    env.QBO_WEBHOOK_VERIFIER_TOKEN ??= randomBytes(24).toString('base64url');
-    const where = env.INTUIT_OAUTH_BASE_URL ?? "Intuit's sandbox";
+    const where = env[ENV.intuitOAuthBaseUrl] ?? "Intuit's sandbox";
     return {
       emulatorUrl: undefined,
       description:
         `${where} (yours: register ${options.apiUrl}/webhooks/quickbooks with verifier token ` +
-        `${env.QBO_WEBHOOK_VERIFIER_TOKEN.split(',')[0]})`,
+        `${verifierToken()})`,
       close: async () => {},
     };
   }
@@ -84,24 +94,23 @@ export async function setUpIntuit(options: {
     throw err;
   }
   // Intuit would be configured in its developer portal; the emulator gets the same by admin call.
-  env.QBO_WEBHOOK_VERIFIER_TOKEN ??= randomBytes(24).toString('base64url');
   const registered = await fetch(`${emulator.url}/_admin/webhooks`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
       url: `${options.apiUrl}/webhooks/quickbooks`,
-      verifierToken: env.QBO_WEBHOOK_VERIFIER_TOKEN.split(',')[0],
+      verifierToken: verifierToken(),
       format: env.EMULATOR_WEBHOOK_FORMAT ?? 'cloudevents',
     }),
   });
   if (!registered.ok)
     throw new Error(`The emulator refused the webhook endpoint: ${registered.status}`);
   Object.assign(env, {
-    INTUIT_CLIENT_ID: emulator.clientId,
-    INTUIT_CLIENT_SECRET: emulator.clientSecret,
-    INTUIT_ENVIRONMENT: 'sandbox',
-    INTUIT_OAUTH_BASE_URL: emulator.url,
-    QBO_API_BASE_URL: emulator.url,
+    [ENV.intuitClientId]: emulator.clientId,
+    [ENV.intuitClientSecret]: emulator.clientSecret,
+    [ENV.intuitEnvironment]: 'sandbox',
+    [ENV.intuitOAuthBaseUrl]: emulator.url,
+    [ENV.qboApiBaseUrl]: emulator.url,
   });
   return {
     emulatorUrl: emulator.url,

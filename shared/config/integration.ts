@@ -2,6 +2,7 @@ import { hkdfSync } from 'node:crypto';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 // zod/mini: the same checks as zod in a seventh of the bundle; see FUNCTION_BUNDLING.
 import * as z from 'zod/mini';
+import { awsClient } from '#shared/adapters/aws/clients.ts';
 import type { IntuitAppConfig } from '#shared/oauth/intuit-oauth.ts';
 import { required, runtimeEnv } from './runtime-env.ts';
 
@@ -37,7 +38,7 @@ const secretSchema = z.object({
 async function loadSecrets(): Promise<z.infer<typeof secretSchema>> {
   const arn = runtimeEnv().intuitSecretArn;
   if (arn) {
-    const out = await new SecretsManagerClient({}).send(
+    const out = await awsClient(SecretsManagerClient).send(
       new GetSecretValueCommand({ SecretId: arn }),
     );
     return secretSchema.parse(JSON.parse(out.SecretString ?? '{}'));
@@ -91,7 +92,7 @@ const verifierSchema = z.object({
 export async function loadVerifierTokens(): Promise<string[]> {
   const arn = runtimeEnv().webhookSecretArn;
   if (arn) {
-    const out = await new SecretsManagerClient({}).send(
+    const out = await awsClient(SecretsManagerClient).send(
       new GetSecretValueCommand({ SecretId: arn }),
     );
     return verifierSchema.parse(JSON.parse(out.SecretString ?? '{}')).webhookVerifierTokens;

@@ -8,20 +8,17 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { tracer } from '#shared/observability/tracer.ts';
+import { awsClient } from '#shared/adapters/aws/clients.ts';
 
 /**
- * The document client every repository uses, created once per process. Its endpoint comes from the
+ * The document client every repository uses, on the process's one traced DynamoDB client
+ * (`awsClient`), created when the first repository module loads. Its endpoint comes from the
  * SDK's own configuration: in AWS the regional endpoint; locally and in tests
  * `AWS_ENDPOINT_URL_DYNAMODB` points it at DynamoDB Local, so repositories have no local branch.
  */
-export const documentClient = DynamoDBDocumentClient.from(
-  // Traced: every DynamoDB call is an X-Ray subsegment in Lambda.
-  tracer.captureAWSv3Client(new DynamoDBClient({})),
-  {
-    marshallOptions: { removeUndefinedValues: true },
-  },
-);
+export const documentClient = DynamoDBDocumentClient.from(awsClient(DynamoDBClient), {
+  marshallOptions: { removeUndefinedValues: true },
+});
 
 /** One action of a transaction, as the repositories' `…Item` methods make them. */
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];

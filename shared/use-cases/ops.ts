@@ -1,13 +1,63 @@
 import type { Clock } from '#shared/ports/clock.ts';
 import type { ReconcileQueue } from '#shared/ports/reconcile-queue.ts';
 import type { ConnectionRepository } from '#shared/store/connection-repository.ts';
+import type { SyncErrorRepository } from '#shared/store/sync-error-repository.ts';
+import { fleetHealth } from './fleet-health.ts';
 import { markReconnectRequired } from './mark-reconnect-required.ts';
 
-/** What the operator commands need (docs/runbook.md). */
+/** What the operator commands need (docs/runbook.md): the composition root's `services()`. */
 export interface OpsDeps {
   readonly connections: ConnectionRepository;
-  readonly reconcile: ReconcileQueue;
+  readonly syncErrors: Pick<SyncErrorRepository, 'countOpen'>;
+  readonly reconcileQueue: ReconcileQueue;
   readonly clock: Clock;
+}
+
+/**
+ * Moves a queue's dead letters back into it, as the platform can: SQS's message move task in AWS,
+ * the local queue's own redrive in local mode.
+ *
+ * @param queue - the queue as the operator named it (`push`, `changes`, `reconcile`)
+ * @returns what the platform reports
+ */
+export type Redrive = (queue: string) => Promise<unknown>;
+
+/**
+ * Runs one of the runbook's commands by name, with the same use cases against AWS
+ * (`npm run ops -- … --aws`) and the local stack (`/_local/ops/<command>`).
+ *
+ * @param deps - see {@link OpsDeps}
+ * @param redrive - see {@link Redrive}
+ * @param command - `health`, `redrive`, `reconcile` or `reconnect-prompt`
+ * @param input - the command's arguments: `queue`, `tenantId`, `since`, `reason`
+ * @returns the command's result, or `undefined` for an unknown command
+ */
+export async function runOpsCommand(
+  deps: OpsDeps,
+  redrive: Redrive,
+  command: string,
+  input: Readonly<Record<string, unknown>>,
+): Promise<unknown> {
+  switch (command) {
+    case 'health':
+      return fleetHealth(deps);
+    case 'redrive':
+      return redrive(String(input.queue));
+    case 'reconcile':
+      return rerunReconcile(
+        deps,
+        String(input.tenantId),
+        typeof input.since === 'string' ? input.since : undefined,
+      );
+    case 'reconnect-prompt':
+      return forceReconnectPrompt(
+        deps,
+        String(input.tenantId),
+        String(input.reason ?? 'Requested by support'),
+      );
+    default:
+      return undefined;
+  }
 }
 
 /**
@@ -19,7 +69,7 @@ export interface OpsDeps {
  * @param catchUpSince - replay changes since this ISO-8601 instant (within CDC's 30 days)
  */
 export async function rerunReconcile(
-  deps: OpsDeps,
+  deps: Pick<OpsDeps, 'connections' | 'reconcileQueue' | 'clock'>,
   tenantId: string,
   catchUpSince?: string,
 ): Promise<{ queued: true; scheduledFor: string }> {
@@ -30,7 +80,7 @@ export async function rerunReconcile(
     );
   }
   const scheduledFor = new Date(deps.clock.now()).toISOString();
-  await deps.reconcile.send({
+  await deps.reconcileQueue.send({
     tenantId,
     scheduledFor,
     manual: true,

@@ -3,13 +3,13 @@ import { REALM_ID } from '#shared/domain/connection.ts';
 import { ReconnectRequiredError } from '#shared/oauth/errors.ts';
 import type { IntuitOAuth } from '#shared/oauth/intuit-oauth.ts';
 import type { OAuthStates } from '#shared/oauth/oauth-state.ts';
-import type { TokenVault } from '#shared/oauth/token-vault.ts';
+import type { AccessGrant, TokenVault } from '#shared/oauth/token-vault.ts';
 import type { TokenSet } from '#shared/oauth/tokens.ts';
 import { logger } from '#shared/observability/logger.ts';
 import type { Clock } from '#shared/ports/clock.ts';
 import type { GrantQueue } from '#shared/ports/grant-queue.ts';
 import { type CompanyRead, readCompany } from '#shared/qbo/company-profile.ts';
-import { QboClient } from '#shared/qbo/qbo-client.ts';
+import type { QboClient } from '#shared/qbo/qbo-client.ts';
 import type { GrantRepository } from '#shared/store/grant-repository.ts';
 import type { PendingOAuth } from '#shared/store/oauth-state-repository.ts';
 
@@ -30,7 +30,9 @@ export interface ReceiveConsentDeps {
   readonly grants: GrantRepository;
   readonly grantQueue: GrantQueue;
   readonly clock: Clock;
-  readonly config: { readonly portalUrl: string; readonly qboApiBaseUrl: string };
+  readonly config: { readonly portalUrl: string };
+  /** A QBO client for the new grant, each request bounded by `maxTimeoutMs` (the root's). */
+  qboWithGrant(grant: AccessGrant, maxTimeoutMs: number): QboClient;
 }
 
 /**
@@ -167,13 +169,8 @@ async function keep(
   );
   let company: CompanyRead;
   try {
-    const fixed = { accessToken: granted.accessToken, realmId, version: 0 };
-    const qbo = new QboClient({
-      baseUrl: deps.config.qboApiBaseUrl,
-      tokens: { getAccessToken: async () => fixed },
-      timeoutMs: COMPANY_READ_TIMEOUT_MS,
-    });
-    company = await readCompany(qbo, realmId);
+    const grant = { accessToken: granted.accessToken, realmId, version: 0 };
+    company = await readCompany(deps.qboWithGrant(grant, COMPANY_READ_TIMEOUT_MS), realmId);
   } catch (err) {
     throw new IntuitCallFailed('Reading the company failed', { cause: err });
   }

@@ -10,7 +10,7 @@ import { type IntegrationConfig, loadIntegrationConfig } from '#shared/config/in
 import { required, runtimeEnv } from '#shared/config/runtime-env.ts';
 import { IntuitOAuthClient } from '#shared/oauth/intuit-oauth.ts';
 import { OAuthStates } from '#shared/oauth/oauth-state.ts';
-import { TokenVault } from '#shared/oauth/token-vault.ts';
+import { type AccessGrant, TokenVault } from '#shared/oauth/token-vault.ts';
 import type { ChangeQueue } from '#shared/ports/change-queue.ts';
 import { type Clock, systemClock } from '#shared/ports/clock.ts';
 import type { EventPublisher } from '#shared/ports/event-publisher.ts';
@@ -19,7 +19,7 @@ import type { KeyWrapper } from '#shared/ports/key-wrapper.ts';
 import type { MessageDelay, PushQueue } from '#shared/ports/push-queue.ts';
 import type { ReconcileQueue } from '#shared/ports/reconcile-queue.ts';
 import type { ScheduleRegistry } from '#shared/ports/schedule-registry.ts';
-import { QboClient } from '#shared/qbo/qbo-client.ts';
+import { QboClient, type QboClientOptions } from '#shared/qbo/qbo-client.ts';
 import { RealmLimiter } from '#shared/qbo/realm-limiter.ts';
 import { ConnectionRepository } from '#shared/store/connection-repository.ts';
 import { GrantRepository } from '#shared/store/grant-repository.ts';
@@ -92,6 +92,16 @@ export interface IntuitServices extends Services {
   readonly vault: TokenVault;
   /** A QBO client for a tenant, with tokens from the vault and the shared per-company limiter. */
   qbo(tenantId: string): QboClient;
+  /**
+   * A QBO client for a grant Intuit has just issued and nothing has stored yet (the callback's
+   * company read). It has no per-company limiter: the limiter's items live in the tenants'
+   * partitions, which the public callback may not reach (`lib/sync-data.ts`).
+   *
+   * @param grant - the new access token and its company
+   * @param maxTimeoutMs - the caller's own bound on each request: the QBO timeout setting applies
+   *   when it is shorter
+   */
+  qboWithGrant(grant: AccessGrant, maxTimeoutMs: number): QboClient;
 }
 
 /** Makes a value on first use and keeps it. */
@@ -208,7 +218,6 @@ class IntuitRoot extends Root implements IntuitServices {
 
   readonly qbo = (tenantId: string): QboClient => {
     const env = runtimeEnv();
-    const timeoutMs = env.qboTimeoutMs;
     this.limiter ??= new RealmLimiter({
       tableName: required('syncTable'),
       clock: this.clock,
@@ -217,12 +226,10 @@ class IntuitRoot extends Root implements IntuitServices {
       minuteMargin: env.qboMinuteMargin,
       batchesPerMinute: env.qboBatchesPerMinute,
       // A slot outlasts its request (which the timeout bounds), token refresh included.
-      leaseMs: timeoutMs + 15_000,
+      leaseMs: env.qboTimeoutMs + 15_000,
     });
     const limiter = this.limiter;
-    return new QboClient({
-      baseUrl: this.config.qboApiBaseUrl,
-      timeoutMs,
+    return this.qboClient({
       tokens: { getAccessToken: (rejected) => this.vault.getAccessToken(tenantId, rejected) },
       limiter: {
         acquire: (realmId, kind, maxWaitMs) => limiter.acquire(tenantId, realmId, kind, maxWaitMs),
@@ -232,6 +239,21 @@ class IntuitRoot extends Root implements IntuitServices {
       },
     });
   };
+
+  readonly qboWithGrant = (grant: AccessGrant, maxTimeoutMs: number): QboClient =>
+    this.qboClient({ tokens: { getAccessToken: async () => grant } }, maxTimeoutMs);
+
+  /** Every QBO client: the app's API host and the QBO timeout setting (`QBO_TIMEOUT_MS`). */
+  private qboClient(
+    options: Pick<QboClientOptions, 'tokens' | 'limiter'>,
+    maxTimeoutMs = Infinity,
+  ): QboClient {
+    return new QboClient({
+      baseUrl: this.config.qboApiBaseUrl,
+      timeoutMs: Math.min(runtimeEnv().qboTimeoutMs, maxTimeoutMs),
+      ...options,
+    });
+  }
 }
 
 const root = once((): Services => new Root());

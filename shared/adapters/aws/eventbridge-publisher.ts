@@ -1,7 +1,6 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { awsClient } from '#shared/adapters/aws/clients.ts';
 import type { DomainEvent, EventPublisher } from '#shared/ports/event-publisher.ts';
-
-const eventBridge = new EventBridgeClient({});
 
 /** Source of every event this stack publishes. */
 export const EVENT_SOURCE = 'tradelyhq.quickbooks';
@@ -19,7 +18,7 @@ export class EventBridgePublisher implements EventPublisher {
     for (let start = 0; start < events.length; start += 10) {
       let batch = events.slice(start, start + 10);
       for (let attempt = 0; attempt < 2 && batch.length > 0; attempt++) {
-        const out = await eventBridge.send(
+        const out = await awsClient(EventBridgeClient).send(
           new PutEventsCommand({ Entries: batch.map(this.entry) }),
         );
         batch = batch.filter((_, i) => out.Entries?.[i]?.ErrorCode);

@@ -1,7 +1,6 @@
 import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { awsClient } from '#shared/adapters/aws/clients.ts';
 import type { EncryptionContext, KeyWrapper } from '#shared/ports/key-wrapper.ts';
-
-const kms = new KMSClient({});
 
 /**
  * {@link KeyWrapper} on AWS KMS: `GenerateDataKey` (AES-256) and `Decrypt`, both with the
@@ -13,7 +12,7 @@ export class KmsKeyWrapper implements KeyWrapper {
   constructor(private readonly keyId: string) {}
 
   async generateDataKey(context: EncryptionContext) {
-    const out = await kms.send(
+    const out = await awsClient(KMSClient).send(
       new GenerateDataKeyCommand({
         KeyId: this.keyId,
         KeySpec: 'AES_256',
@@ -25,7 +24,7 @@ export class KmsKeyWrapper implements KeyWrapper {
   }
 
   async unwrap(wrapped: Uint8Array, context: EncryptionContext) {
-    const out = await kms.send(
+    const out = await awsClient(KMSClient).send(
       new DecryptCommand({
         KeyId: this.keyId,
         CiphertextBlob: wrapped,

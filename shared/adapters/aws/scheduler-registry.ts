@@ -6,9 +6,8 @@ import {
   UpdateScheduleCommand,
   type UpdateScheduleCommandInput,
 } from '@aws-sdk/client-scheduler';
+import { awsClient } from '#shared/adapters/aws/clients.ts';
 import { type ScheduleRegistry, scheduleName } from '#shared/ports/schedule-registry.ts';
-
-const scheduler = new SchedulerClient({});
 
 /** Where the schedules live and what they target. */
 export interface SchedulerTargetConfig {
@@ -54,16 +53,16 @@ export class EventBridgeScheduleRegistry implements ScheduleRegistry {
       },
     };
     try {
-      await scheduler.send(new UpdateScheduleCommand(input));
+      await awsClient(SchedulerClient).send(new UpdateScheduleCommand(input));
     } catch (err) {
       if (!(err instanceof ResourceNotFoundException)) throw err;
-      await scheduler.send(new CreateScheduleCommand(input));
+      await awsClient(SchedulerClient).send(new CreateScheduleCommand(input));
     }
   }
 
   async delete(tenantId: string): Promise<void> {
     try {
-      await scheduler.send(
+      await awsClient(SchedulerClient).send(
         new DeleteScheduleCommand({ Name: scheduleName(tenantId), GroupName: this.config.group }),
       );
     } catch (err) {

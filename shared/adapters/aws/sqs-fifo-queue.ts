@@ -1,8 +1,7 @@
 import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { awsClient } from '#shared/adapters/aws/clients.ts';
 import { messageAttributes } from '#shared/adapters/aws/sqs-attributes.ts';
 import type { MessageDelay } from '#shared/ports/push-queue.ts';
-
-const sqs = new SQSClient({});
 
 /** How a FIFO queue groups and deduplicates its messages. */
 export interface FifoKeys<M> {
@@ -18,7 +17,7 @@ export class SqsMessageDelay implements MessageDelay {
   constructor(protected readonly queueUrl: string) {}
 
   async delay(receiptHandle: string, seconds: number): Promise<void> {
-    await sqs.send(
+    await awsClient(SQSClient).send(
       new ChangeMessageVisibilityCommand({
         QueueUrl: this.queueUrl,
         ReceiptHandle: receiptHandle,
@@ -52,7 +51,7 @@ export class SqsFifoQueue<M> extends SqsMessageDelay {
    * @param reason - see {@link FifoKeys.dedupe}
    */
   async send(message: M, reason?: string): Promise<void> {
-    await sqs.send(
+    await awsClient(SQSClient).send(
       new SendMessageCommand({
         QueueUrl: this.queueUrl,
         MessageBody: this.keys.body?.(message) ?? JSON.stringify(message),

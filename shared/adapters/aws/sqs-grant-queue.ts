@@ -1,14 +1,13 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { awsClient } from '#shared/adapters/aws/clients.ts';
 import { messageAttributes } from '#shared/adapters/aws/sqs-attributes.ts';
 import { SqsMessageDelay } from '#shared/adapters/aws/sqs-fifo-queue.ts';
 import type { GrantJob, GrantQueue } from '#shared/ports/grant-queue.ts';
 
-const sqs = new SQSClient({});
-
 /** {@link GrantQueue} on the standard SQS grant queue (per-message `DelaySeconds`, ≤ 900). */
 export class SqsGrantQueue extends SqsMessageDelay implements GrantQueue {
   async send(job: GrantJob, delaySeconds = 0): Promise<void> {
-    await sqs.send(
+    await awsClient(SQSClient).send(
       new SendMessageCommand({
         QueueUrl: this.queueUrl,
         MessageBody: JSON.stringify(job),
