@@ -4,6 +4,7 @@ import { EventBridgeScheduleRegistry } from '#shared/adapters/aws/scheduler-regi
 import { SqsFifoQueue } from '#shared/adapters/aws/sqs-fifo-queue.ts';
 import { SqsGrantQueue } from '#shared/adapters/aws/sqs-grant-queue.ts';
 import { SqsReconcileQueue } from '#shared/adapters/aws/sqs-reconcile-queue.ts';
+import { QUEUES, type QueueName } from '#shared/config/queues.ts';
 import { required } from '#shared/config/runtime-env.ts';
 import { changeKeys } from '#shared/ports/change-queue.ts';
 import { pushKeys } from '#shared/ports/push-queue.ts';
@@ -24,8 +25,13 @@ export const awsAdapters: PlatformAdapters = {
       deadLetterArn: required('scheduleDlqArn'),
     }),
   events: () => new EventBridgePublisher(required('eventBus')),
-  pushQueue: () => new SqsFifoQueue(required('pushQueueUrl'), pushKeys),
-  changeQueue: () => new SqsFifoQueue(required('changeQueueUrl'), changeKeys),
-  reconcileQueue: () => new SqsReconcileQueue(required('reconcileQueueUrl')),
-  grantQueue: () => new SqsGrantQueue(required('grantQueueUrl')),
+  pushQueue: () => new SqsFifoQueue(urlOf('push'), pushKeys),
+  changeQueue: () => new SqsFifoQueue(urlOf('changes'), changeKeys),
+  reconcileQueue: () => new SqsReconcileQueue(urlOf('reconcile')),
+  grantQueue: () => new SqsGrantQueue(urlOf('grants')),
 };
+
+/** A queue's URL, from the variable its row names (set by the stack on its worker and senders). */
+function urlOf(queue: QueueName): string {
+  return required(QUEUES[queue].url);
+}
