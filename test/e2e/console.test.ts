@@ -36,6 +36,7 @@ if (noChromium) {
   );
 }
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+/** Every wait for the page, a locator's or an `expect.poll`'s (whose default is 1 s): 15 s. */
 const WAIT = { timeout: 15_000 };
 
 let stack: TestStack;
@@ -112,7 +113,7 @@ describe.skipIf(noChromium)('Admin console in a real browser', () => {
     // The result came in the fragment and is gone from the address once read.
     expect(new URL(page.url()).search).toBe('');
     expect(new URL(page.url()).hash).toBe('');
-    await expect.poll(() => page.getByText(realmId, { exact: true }).count()).toBe(1);
+    await expect.poll(() => page.getByText(realmId, { exact: true }).count(), WAIT).toBe(1);
     // The settings: a time zone, and an income account listed from the company's accounts.
     const income = page.getByLabel('Income account for items mirrored to QuickBooks');
     await income.getByRole('option', { name: 'Design income' }).waitFor({ state: 'attached' });
@@ -186,13 +187,15 @@ describe.skipIf(noChromium)('Admin console in a real browser', () => {
     await income.getByRole('option', { name: 'Design income' }).waitFor({ state: 'attached' });
     await page.getByRole('button', { name: 'Save settings' }).focus();
     await page.keyboard.press('Tab');
-    await expect.poll(() => page.locator(':focus').textContent()).toBe('Disconnect QuickBooks');
+    await expect
+      .poll(() => page.locator(':focus').textContent(), WAIT)
+      .toBe('Disconnect QuickBooks');
     await page.keyboard.press('Enter');
     const dialog = page.getByRole('dialog', { name: 'Disconnect QuickBooks?' });
     await dialog.getByText('Invoices already pushed stay in QuickBooks unchanged.').waitFor(WAIT);
     await screenshot('disconnect-confirmation');
     await page.keyboard.press('Tab');
-    await expect.poll(() => page.locator(':focus').textContent()).toBe('Yes, disconnect');
+    await expect.poll(() => page.locator(':focus').textContent(), WAIT).toBe('Yes, disconnect');
     await page.keyboard.press('Enter');
     await page.getByRole('button', { name: 'Connect QuickBooks' }).waitFor(WAIT);
     await status.getByText(/stay in QuickBooks unchanged/).waitFor(WAIT);
@@ -302,7 +305,7 @@ describe.skipIf(noChromium)('Admin console in a real browser', () => {
     await tab.reload();
     const mapped = tab.getByLabel('QuickBooks tax code for taxable lines', { exact: true });
     await mapped.getByRole('option', { name: 'HST ON (13 %)' }).waitFor({ state: 'attached' });
-    await expect.poll(() => mapped.inputValue()).toBe(id('HST ON'));
+    await expect.poll(() => mapped.inputValue(), WAIT).toBe(id('HST ON'));
     await tab.screenshot({ path: `${screenshots}tax-code-map.png`, fullPage: true });
 
     // A test invoice follows the company: CAD, two taxable lines, the tax the product predicts.

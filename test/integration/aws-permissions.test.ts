@@ -59,7 +59,7 @@ const functions = Object.values(deployed.functions);
 const templateVariables = new Set(functions.flatMap((f) => Object.keys(f.environment)));
 /** The test's own settings win over the template's for these (quiet logs, no source-map flag). */
 // EDGE_ORIGIN_SECRET: the requests here come straight to the functions, not through CloudFront,
-// which would add the header (test/infra/deployed-bundles.test.ts sends it); it grants nothing.
+// which would add the header (test/e2e/deployed-bundles.test.ts sends it); it grants nothing.
 const TEST_OWNS = new Set(['POWERTOOLS_LOG_LEVEL', 'NODE_OPTIONS', 'EDGE_ORIGIN_SECRET']);
 const envOf = (variable: string) =>
   functions.map((f) => f.environment[variable]).find((v) => v !== undefined) as string;

@@ -7,7 +7,7 @@ import { RealmClaimRepository } from '#shared/store/realm-claim-repository.ts';
 import { syncStateTable, tenantProviderKeysTable } from '#shared/store/tables.ts';
 import { TokenRepository } from '#shared/store/token-repository.ts';
 import { newTenantId } from '../support/local-api.ts';
-import { resultOf, startTestStack, type TestStack } from '../support/local-stack.ts';
+import { QUEUE_WORK, resultOf, startTestStack, type TestStack } from '../support/local-stack.ts';
 import { invoiceBody, pushInvoice } from '../support/push.ts';
 
 let stack: TestStack;
@@ -112,7 +112,10 @@ describe('Connection hijack: only the admin who started a connection can finish 
       expect(late.status).toBe(410);
       expect(await late.json()).toMatchObject({ code: 'confirmation_expired' });
       // The grant Victor gave is revoked at Intuit.
-      await vi.waitFor(async () => expect(await grantsOf(companyX)).toEqual(['revoked']));
+      await vi.waitFor(
+        async () => expect(await grantsOf(companyX)).toEqual(['revoked']),
+        QUEUE_WORK,
+      );
       // X's own tenant connects X normally.
       expect(resultOf(await stack.connect(victim, companyX)).get('quickbooks')).toBe('connected');
       expect(await statusOf(victim)).toMatchObject({ status: 'connected', realmId: companyX });
@@ -128,9 +131,7 @@ describe('Connection hijack: only the admin who started a connection can finish 
     // Ten minutes later nobody confirmed: the grant is given back to Intuit.
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(Date.now() + 11 * 60_000);
-    await vi.waitFor(async () => expect(await grantsOf(companyX)).toEqual(['revoked']), {
-      timeout: 10_000,
-    });
+    await vi.waitFor(async () => expect(await grantsOf(companyX)).toEqual(['revoked']), QUEUE_WORK);
     const late = await stack.call(mallory, 'POST', '/integrations/quickbooks/confirm', {
       confirmation,
     });
@@ -186,8 +187,9 @@ describe('One holder per company, proven by Intuit', () => {
     const statuses = [(await statusOf(a)).status, (await statusOf(b)).status].sort();
     expect(statuses).toEqual(['connected', 'disconnected']);
     // The loser's grant is given back; the winner's still works.
-    await vi.waitFor(async () =>
-      expect((await grantsOf(company)).sort()).toEqual(['live', 'revoked']),
+    await vi.waitFor(
+      async () => expect((await grantsOf(company)).sort()).toEqual(['live', 'revoked']),
+      QUEUE_WORK,
     );
   });
 
@@ -202,7 +204,10 @@ describe('One holder per company, proven by Intuit', () => {
     await fetch(`${stack.api.url}/oauth/quickbooks/disconnected?realmId=${company}`, {
       redirect: 'manual',
     });
-    await vi.waitFor(async () => expect((await statusOf(old)).status).toBe('reconnect_required'));
+    await vi.waitFor(
+      async () => expect((await statusOf(old)).status).toBe('reconnect_required'),
+      QUEUE_WORK,
+    );
     expect(resultOf(await stack.connect(next, company)).get('quickbooks')).toBe('connected');
     const was = await statusOf(old);
     expect(was).toMatchObject({ status: 'disconnected' });
@@ -224,7 +229,10 @@ describe('One holder per company, proven by Intuit', () => {
     expect(was.warning).toMatch(/connected to another TradelyHQ account/);
     // Its grant became a revocation (not deleted unrevoked): nothing of it is live at Intuit.
     expect(await tokens.get(old)).toBeUndefined();
-    await vi.waitFor(async () => expect(await grantsOf(company)).toEqual(['revoked', 'live']));
+    await vi.waitFor(
+      async () => expect(await grantsOf(company)).toEqual(['revoked', 'live']),
+      QUEUE_WORK,
+    );
   });
 
   it('never takes over a lapsed subscription, however long it lasts', async () => {
@@ -233,7 +241,10 @@ describe('One holder per company, proven by Intuit', () => {
     await stack.connect(old, company);
     await stack.world.admin('POST', `/_admin/companies/${company}/lapse`);
     await pushInvoice(stack, old, 'inv_1', invoiceBody());
-    await vi.waitFor(async () => expect((await statusOf(old)).status).toBe('subscription_lapsed'));
+    await vi.waitFor(
+      async () => expect((await statusOf(old)).status).toBe('subscription_lapsed'),
+      QUEUE_WORK,
+    );
     // Lapsed for 31 days already (time alone never makes a hold dead), and just renewed, so Intuit
     // lets another tenant's admin consent again, while the old holder has not reconnected yet.
     const lapsedSince = new Date(Date.now() - 31 * 86_400_000).toISOString();
@@ -246,8 +257,9 @@ describe('One holder per company, proven by Intuit', () => {
     // prompt): its grant still works.
     await connections.patch(old, { status: 'reconnect_required' });
     expect(resultOf(await stack.connect(next, company)).get('reason')).toBe('company_in_use');
-    await vi.waitFor(async () =>
-      expect((await grantsOf(company)).filter((g) => g === 'live')).toHaveLength(1),
+    await vi.waitFor(
+      async () => expect((await grantsOf(company)).filter((g) => g === 'live')).toHaveLength(1),
+      QUEUE_WORK,
     );
   });
 
@@ -267,8 +279,9 @@ describe('One holder per company, proven by Intuit', () => {
     expect((await statusOf(loser)).status).toBe('disconnected');
     if (loser === old) expect((await statusOf(old)).warning).toMatch(/another TradelyHQ account/);
     // One live grant at Intuit, the winner's; the company's webhooks reach the winner.
-    await vi.waitFor(async () =>
-      expect((await grantsOf(company)).filter((g) => g === 'live')).toHaveLength(1),
+    await vi.waitFor(
+      async () => expect((await grantsOf(company)).filter((g) => g === 'live')).toHaveLength(1),
+      QUEUE_WORK,
     );
     expect(await claims.holder(company)).toBe(winner);
   });
@@ -294,9 +307,10 @@ describe('Disconnect always revokes', () => {
     // The keys are gone at once; the refresh token waits, sealed, for Intuit.
     expect(await tokens.get(tenantId)).toBeUndefined();
     expect(await grantsOf(company)).toEqual(['live']);
-    await vi.waitFor(async () => expect((await statusOf(tenantId)).revokedAtIntuit).toBe(true), {
-      timeout: 10_000,
-    });
+    await vi.waitFor(
+      async () => expect((await statusOf(tenantId)).revokedAtIntuit).toBe(true),
+      QUEUE_WORK,
+    );
     expect(calls).toBe(3);
     expect(await grantsOf(company)).toEqual(['revoked']);
     expect(localGrantQueue.deadLettered()).toEqual([]);

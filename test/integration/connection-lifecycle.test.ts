@@ -7,7 +7,7 @@ import { documentClient } from '#shared/store/dynamo.ts';
 import { syncStateTable, tenantProviderKeysTable } from '#shared/store/tables.ts';
 import { TokenRepository } from '#shared/store/token-repository.ts';
 import { newTenantId } from '../support/local-api.ts';
-import { resultOf, startTestStack, type TestStack } from '../support/local-stack.ts';
+import { QUEUE_WORK, resultOf, startTestStack, type TestStack } from '../support/local-stack.ts';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -299,7 +299,7 @@ describe('A grant that dies at Intuit', () => {
       const now = await status(tenantId);
       expect(now.status).toBe('reconnect_required');
       return now;
-    });
+    }, QUEUE_WORK);
     expect(after.reconnectReason).toMatch(/Reconnect QuickBooks/);
   });
 
@@ -311,7 +311,7 @@ describe('A grant that dies at Intuit', () => {
       redirect: 'manual',
     });
     // Every grant job done (the connect's confirmation expiry included, a few seconds scaled).
-    await vi.waitFor(() => expect(localGrantQueue.depth).toBe(0), { timeout: 10_000 });
+    await vi.waitFor(() => expect(localGrantQueue.depth).toBe(0), QUEUE_WORK);
     expect(await status(tenantId)).toMatchObject({ status: 'connected' });
   });
 
@@ -326,8 +326,9 @@ describe('A grant that dies at Intuit', () => {
     await fetch(`${stack.api.url}/oauth/quickbooks/disconnected?realmId=${realmId}`, {
       redirect: 'manual',
     });
-    await vi.waitFor(async () =>
-      expect((await status(tenantId)).status).toBe('reconnect_required'),
+    await vi.waitFor(
+      async () => expect((await status(tenantId)).status).toBe('reconnect_required'),
+      QUEUE_WORK,
     );
     const back = await stack.connect(tenantId, realmId);
     expect(resultOf(back).get('quickbooks')).toBe('connected');

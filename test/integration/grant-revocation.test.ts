@@ -5,7 +5,6 @@ import { LocalScheduleRegistry } from '#shared/adapters/local/local-schedule-reg
 import { IntuitUnavailableError } from '#shared/oauth/errors.ts';
 import { IntuitOAuthClient } from '#shared/oauth/intuit-oauth.ts';
 import { TokenVault } from '#shared/oauth/token-vault.ts';
-import { QboClient } from '#shared/qbo/qbo-client.ts';
 import { documentClient } from '#shared/store/dynamo.ts';
 import { type DueGrant, GRANT_DEADLINES, GrantRepository } from '#shared/store/grant-repository.ts';
 import { tenantProviderKeysTable } from '#shared/store/tables.ts';
@@ -13,7 +12,7 @@ import { TokenRepository } from '#shared/store/token-repository.ts';
 import { REVOKE_OVERDUE_MS, sweepGrants } from '#shared/use-cases/sweep-grants.ts';
 import { intuitServices, services } from '#shared/wiring/services.ts';
 import { newTenantId } from '../support/local-api.ts';
-import { resultOf, startTestStack, type TestStack } from '../support/local-stack.ts';
+import { QUEUE_WORK, resultOf, startTestStack, type TestStack } from '../support/local-stack.ts';
 
 /**
  * "Disconnect always revokes", and so does every other way a grant can end up held by nobody:
@@ -38,14 +37,19 @@ const grantsOf = (realmId: string) => stack.world.grantsOf(realmId);
 
 /** Every grant of the company revoked at Intuit, once the queues have done their work. */
 const allRevoked = (realmId: string) =>
-  vi.waitFor(
-    async () => {
-      const statuses = await grantsOf(realmId);
-      expect(statuses.length).toBeGreaterThan(0);
-      expect(statuses.every((s) => s === 'revoked')).toBe(true);
-    },
-    { timeout: 10_000 },
-  );
+  vi.waitFor(async () => {
+    const statuses = await grantsOf(realmId);
+    expect(statuses.length).toBeGreaterThan(0);
+    expect(statuses.every((s) => s === 'revoked')).toBe(true);
+  }, QUEUE_WORK);
+
+/** The state of the tenant's grant record (one due within the hour), if it has one. */
+async function grantState(tenantId: string) {
+  for await (const due of grants.due(Date.now() + 3600_000)) {
+    if (due.tenantId === tenantId) return due.state;
+  }
+  return undefined;
+}
 
 /** Moves the clock on (Date only: the local queues keep their real timers) and sweeps. */
 async function sweepAfter(ms: number) {
@@ -95,7 +99,8 @@ describe('Every grant is revoked: the sweep', () => {
     // (The table is shared with other test files: sweeps may queue their grants too; what is
     // checked is this company's grant.)
     await sweepAfter(5 * 60_000);
-    await new Promise((r) => setTimeout(r, 300));
+    // The sweep moves a grant to 'revoke' before it queues its job: still pending, none was.
+    expect(await grantState(tenantId)).toBe('pending');
     expect(await grantsOf(company)).toEqual(['live']);
     await sweepAfter(20 * 60_000);
     await allRevoked(company);
@@ -147,7 +152,10 @@ describe('Every grant is revoked: the sweep', () => {
     expect(await grantsOf(company)).toEqual(['live']);
     await sweepAfter(GRANT_DEADLINES.revoke + 60_000);
     await allRevoked(company);
-    await vi.waitFor(async () => expect((await statusOf(tenantId)).revokedAtIntuit).toBe(true));
+    await vi.waitFor(
+      async () => expect((await statusOf(tenantId)).revokedAtIntuit).toBe(true),
+      QUEUE_WORK,
+    );
   });
 
   it('says when a revocation has waited over 6 hours, and keeps queuing it until Intuit answers', async () => {
@@ -196,9 +204,7 @@ describe('Every grant is revoked: replaced grants and records', () => {
     const other = await stack.consent(tenantId, second, { switchCompany: true });
     expect((await confirm(tenantId, resultOf(one).get('confirmation'))).status).toBe(200);
     expect((await confirm(tenantId, resultOf(other).get('confirmation'))).status).toBe(200);
-    await vi.waitFor(async () => expect(await grantsOf(first)).toEqual(['revoked']), {
-      timeout: 10_000,
-    });
+    await vi.waitFor(async () => expect(await grantsOf(first)).toEqual(['revoked']), QUEUE_WORK);
     expect(await grantsOf(second)).toEqual(['live']);
     // The live one is the connection's: a QBO call works.
     expect((await stack.call(tenantId, 'GET', '/integrations/quickbooks/accounts')).status).toBe(
@@ -224,16 +230,21 @@ describe('Every grant is revoked: replaced grants and records', () => {
   it('puts the grant on record before reading the company, so a callback ended there is swept', async () => {
     const tenantId = newTenantId();
     const company = await stack.world.newCompany();
-    let onRecord = false;
-    vi.spyOn(QboClient.prototype, 'companyInfo').mockImplementationOnce(async () => {
-      for await (const due of grants.due(Date.now() + 30 * 60_000)) {
-        if (due.tenantId === tenantId && due.state === 'pending') onRecord = true;
-      }
-      throw new Error('the function was ended here');
-    });
-    const back = await stack.consent(tenantId, company);
+    // QBO never answers the company read (the emulator holds it until the client gives up): the
+    // moment a function could be ended there.
+    await stack.world.admin('POST', `/_admin/companies/${company}/faults`, { kind: 'timeout' });
+    const consenting = stack.consent(tenantId, company);
+    // The emulator took the fault: the company read is held, and the grant is on record.
+    await vi.waitFor(
+      async () => {
+        const res = await stack.world.admin('GET', `/_admin/companies/${company}/faults`);
+        expect(await res.json()).toMatchObject({ pendingFaults: [] });
+      },
+      { timeout: 5_000, interval: 20 },
+    );
+    expect(await grantState(tenantId)).toBe('pending');
+    const back = await consenting;
     expect(resultOf(back).get('quickbooks')).toBe('error');
-    expect(onRecord).toBe(true);
     // Had the function been ended there, the sweep would revoke it; here the callback did.
     expect(await grantsOf(company)).toEqual(['revoked']);
   });
@@ -286,8 +297,21 @@ describe('Every grant is revoked: replaced grants and records', () => {
     const version = (await tokens.get(tenantId))?.version;
     const refreshing = vault.getAccessToken(tenantId, version);
     await refreshed;
+    const leases = vi.spyOn(TokenRepository.prototype, 'acquireLease');
     const disconnecting = stack.call(tenantId, 'DELETE', '/integrations/quickbooks');
-    await new Promise((r) => setTimeout(r, 300));
+    // The disconnect meets the refresh's lease, and waits.
+    await vi.waitFor(
+      () => {
+        const refused = leases.mock.calls.filter(
+          ([tenant], i) =>
+            tenant === tenantId &&
+            leases.mock.settledResults[i]?.type === 'fulfilled' &&
+            leases.mock.settledResults[i]?.value === undefined,
+        );
+        expect(refused.length).toBeGreaterThan(0);
+      },
+      { timeout: 5_000, interval: 10 },
+    );
     release();
     await refreshing;
     const answer = (await (await disconnecting).json()) as { revokedAtIntuit: boolean };

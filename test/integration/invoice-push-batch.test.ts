@@ -1,5 +1,5 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { localPushQueue } from '#shared/adapters/local/local-queues.ts';
 import { messageGroup, pushLane } from '#shared/ports/push-queue.ts';
 import { newTenantId } from '../support/local-api.ts';
@@ -22,6 +22,19 @@ beforeAll(async () => {
   ({ handler: worker } = await import('../../functions/push-worker/handler.ts'));
 });
 afterAll(() => stack.close());
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/**
+ * Moves the clock past the 2 s after which a waiting message looks for a backlog, instead of
+ * waiting for them: Date only, still ticking (the local queues and the emulator keep their real
+ * timers), so what the worker reads as each message's time in the queue is over 2 s.
+ */
+function queuedLongEnough() {
+  vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
+  vi.setSystemTime(Date.now() + 2_100);
+}
 
 const numbered = (docNumber: string) =>
   invoiceBody((b) => {
@@ -61,7 +74,7 @@ async function backlog(tenantId: string, ids: readonly string[]) {
     const res = await pushInvoice(stack, tenantId, id, numbered(id));
     expect(res.status).toBe(202);
   }
-  await new Promise((r) => setTimeout(r, 2_100));
+  queuedLongEnough();
   localPushQueue.start(worker);
   await queueDrained();
 }
@@ -99,7 +112,7 @@ describe('Push backlog in batches', () => {
       });
       expect((await pushInvoice(stack, tenantId, id, body)).status).toBe(202);
     }
-    await new Promise((r) => setTimeout(r, 2_100));
+    queuedLongEnough();
     localPushQueue.start(worker);
     await queueDrained();
     const after = await books(stack, realmId);

@@ -10,6 +10,15 @@ import { WEBHOOK_TOKEN } from './secret-shapes.ts';
 
 export { WEBHOOK_TOKEN } from './secret-shapes.ts';
 
+/**
+ * How long a test waits for the local queues' workers to finish a job it started (a grant revoked
+ * at the emulator's Intuit, a status after a Disconnect notice or a push): their delays run 200
+ * times faster in tests, but on a shared machine a worker's few HTTP and DynamoDB calls can take
+ * seconds, and vitest's default of 1 s was the likeliest flake. Polled every 50 ms, each poll a
+ * local read or two.
+ */
+export const QUEUE_WORK = { timeout: 10_000, interval: 50 } as const;
+
 /** The API served in this worker, wired to its own emulator, plus helpers to call it. */
 export interface TestStack {
   readonly api: LocalApi;
