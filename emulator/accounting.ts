@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { type Clock, qboDateTime } from './clock.ts';
 import type { QboFaultError } from './errors.ts';
+import { readExchangeRate } from './exchange-rates.ts';
 import {
   authFaultBody,
   faultBody,
@@ -74,6 +75,11 @@ export function registerAccountingRoutes(router: Router, deps: AccountingDeps): 
   const base = '/v3/company/:realmId';
   router.on('GET', `${base}/companyinfo/:id`, api(readCompanyInfo));
   router.on('GET', `${base}/preferences`, api(readPreferences));
+  router.on(
+    'GET',
+    `${base}/exchangerate`,
+    api((ctx, c) => ({ status: 200, body: readExchangeRate(c, ctx.query, deps.clock.now()) })),
+  );
   router.on(
     'GET',
     `${base}/query`,

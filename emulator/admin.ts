@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { Clock } from './clock.ts';
 import { AdminError } from './errors.ts';
+import { type RateTable, rateTableSchema } from './exchange-rates.ts';
 import { parseJson, type RequestContext, type Router, sendJson } from './http.ts';
 import { newRealmId } from './ids.ts';
 import type { Ledger } from './ledger.ts';
@@ -160,6 +161,7 @@ function describeCompany(deps: AdminDeps, company: CompanyState): Record<string,
     profile: company.profile ?? null,
     taxCodes: Object.values(company.taxCodes ?? {}),
     taxRates: Object.values(company.taxRates ?? {}),
+    exchangeRates: company.exchangeRates ?? {},
     subscription: company.subscription,
     requestCount: company.requestCount,
     companyInfo: company.companyInfo,
@@ -288,6 +290,17 @@ export function registerAdminRoutes(router: Router, deps: AdminDeps): void {
     deps.limiter.clearFaults(company.realmId);
     ok(ctx, { pendingFaults: [] });
   });
+
+  router.on('PUT', '/_admin/companies/:realmId/exchangerates', (ctx) => {
+    const company = companyOf(deps, ctx);
+    const table: RateTable = body(ctx, rateTableSchema);
+    company.exchangeRates = table;
+    ok(ctx, changed({ exchangeRates: table }));
+  });
+
+  router.on('GET', '/_admin/companies/:realmId/exchangerates', (ctx) =>
+    ok(ctx, { exchangeRates: companyOf(deps, ctx).exchangeRates ?? {} }),
+  );
 
   for (const [collection, entity] of [
     ['customers', 'Customer'],

@@ -4,6 +4,7 @@
  */
 
 import { qboDate } from './clock.ts';
+import { homeAmount } from './exchange-rates.ts';
 import {
   amountMismatch,
   businessValidation,
@@ -429,10 +430,12 @@ function normalizeInvoice(
   };
   if (docNumber === undefined) delete record.DocNumber;
   if (company.profile?.multiCurrency) {
+    // QBO stores 1 when a create omits the rate; it does not look up its own (README).
     const rate = num(draft.ExchangeRate) ?? 1;
+    const home = company.profile.homeCurrency;
     record.ExchangeRate = rate;
-    record.HomeTotalAmt = money(totalAmt * rate);
-    record.HomeBalance = money((totalAmt - applied) * rate);
+    record.HomeTotalAmt = homeAmount(totalAmt, rate, home);
+    record.HomeBalance = homeAmount(totalAmt - applied, rate, home);
   }
   if (globalTax) record.GlobalTaxCalculation = 'TaxExcluded';
   return record;

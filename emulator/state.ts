@@ -1,6 +1,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import * as z from 'zod';
 import { qboDateTime } from './clock.ts';
+import type { RateTable } from './exchange-rates.ts';
 import { type CompanyProfile, currencyRef, profilePreferences, seedTaxes } from './profiles.ts';
 
 /** The entity types the emulator stores per company. */
@@ -65,6 +66,8 @@ export interface CompanyState {
   taxCodes?: Record<string, Entity>;
   /** The company's TaxRates by Id. */
   taxRates?: Record<string, Entity>;
+  /** Its exchange rates (set by the admin API; absent: none but the home currency's 1). */
+  exchangeRates?: RateTable;
 }
 
 /** A refresh token and its lifetime. */

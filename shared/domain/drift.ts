@@ -1,3 +1,4 @@
+import { rateText, sameRate } from './exchange-rate.ts';
 import type { InvoiceSnapshot } from './invoice.ts';
 import { formatAmount, fromQboNumber } from './money.ts';
 import type { DiffEntry } from './sync-error.ts';
@@ -8,6 +9,7 @@ export interface QboInvoiceContent {
   readonly TxnDate?: string;
   readonly DueDate?: string;
   readonly TotalAmt: number;
+  readonly ExchangeRate?: number;
   readonly CustomerRef?: { readonly value: string };
   readonly CustomerMemo?: { readonly value?: string };
   readonly TxnTaxDetail?: { readonly TotalTax?: number };
@@ -24,6 +26,8 @@ export interface ExpectedRefs {
    * company that numbers invoices itself (custom transaction numbers off).
    */
   readonly docNumber?: string;
+  /** The ExchangeRate the push sent (a decimal string), when it sent one. */
+  readonly exchangeRate?: string;
 }
 
 interface SalesLine {
@@ -38,7 +42,7 @@ interface SalesLine {
 
 /**
  * Every field where QBO's invoice differs from what TradelyHQ pushed: doc number, dates, customer,
- * memo, tax, total, and each line's item, description, quantity, unit price and amount. Values are
+ * memo, tax, total, exchange rate (when one was sent), and each line's item, description, quantity, unit price and amount. Values are
  * shown as text, money with the currency's digits.
  *
  * @param snapshot - what TradelyHQ pushed
@@ -66,6 +70,11 @@ export function invoiceDrift(
     compare('tax', money(snapshot.tax), fromQbo(qbo.TxnTaxDetail?.TotalTax));
   }
   compare('total', money(snapshot.total), fromQbo(qbo.TotalAmt));
+  // Compared as numbers (QBO answers 1.09 for "1.0900"), shown as QBO holds it.
+  if (refs.exchangeRate && !sameRate(refs.exchangeRate, qbo.ExchangeRate)) {
+    const theirs = qbo.ExchangeRate === undefined ? null : rateText(qbo.ExchangeRate);
+    diff.push({ field: 'exchangeRate', tradelyhq: refs.exchangeRate, quickbooks: theirs });
+  }
 
   const lines = (qbo.Line ?? []).filter(
     (l) => l.DetailType === 'SalesItemLineDetail',

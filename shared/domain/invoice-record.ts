@@ -20,6 +20,12 @@ export interface InvoiceRecord {
   readonly balance: number | null;
   /** QBO's TotalAmt, minor units. */
   readonly qboTotal: number | null;
+  /**
+   * The ExchangeRate the last push sent to QBO (home-currency units per one unit of the invoice's
+   * currency, a decimal string): TradelyHQ's, or QBO's own for the invoice date. Null or absent
+   * when none was sent (a home-currency invoice).
+   */
+  readonly exchangeRate?: string | null;
   /** The `requestid` of a create whose answer was lost: look the invoice up before creating. */
   readonly pendingCreate: string | null;
   /** Waiting for a reconnect (the grant died); goes out again when the tenant reconnects. */

@@ -14,6 +14,12 @@ export interface InvoiceSyncView {
   readonly total: string;
   readonly balance: string | null;
   readonly currency: string;
+  /**
+   * The exchange rate QBO holds the invoice at, as the last push sent it (home-currency units per
+   * one unit of `currency`, a decimal string); absent for a home-currency invoice and before the
+   * first push.
+   */
+  readonly exchangeRate?: string;
   /** Waiting for QuickBooks to be reconnected. */
   readonly waitingForReconnect: boolean;
   readonly lastError: { readonly code: string; readonly message: string } | null;
@@ -40,6 +46,7 @@ export function toInvoiceSyncView(record: InvoiceRecord): InvoiceSyncView {
     total: formatAmount(snapshot.total, snapshot.digits),
     balance: record.balance === null ? null : formatAmount(record.balance, snapshot.digits),
     currency: snapshot.currency,
+    ...(record.exchangeRate ? { exchangeRate: record.exchangeRate } : {}),
     waitingForReconnect: record.parked,
     lastError: record.lastError,
     notices: record.notices,

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { normalRate, RATE_PATTERN } from './exchange-rate.ts';
 import {
   formatAmount,
   formatScaled,
@@ -34,6 +35,15 @@ export const pushInvoiceSchema = z.object({
   issueDate: isoDate,
   dueDate: isoDate.nullish(),
   currency: z.string().refine(isCurrency, 'must be an ISO 4217 currency code such as USD'),
+  /**
+   * Home-currency units per one unit of `currency`, a decimal string (`"1.09"`): the rate QBO
+   * books the invoice at. None: QBO's own rate for the issue date (docs/currency-and-numbering.md).
+   */
+  exchangeRate: z
+    .string()
+    .regex(RATE_PATTERN, 'must be a decimal string like "1.09" (up to 12 decimals)')
+    .refine((rate) => Number(rate) > 0, 'must be more than 0')
+    .nullish(),
   terms: optionalText(100),
   memo: optionalText(1000),
   client: z.object({
@@ -104,6 +114,8 @@ export interface InvoiceSnapshot {
   readonly currency: string;
   /** Minor-unit digits of the currency. */
   readonly digits: number;
+  /** The exchange rate TradelyHQ sent (normalised decimal string); absent when none was. */
+  readonly exchangeRate?: string;
   readonly terms: string | null;
   readonly memo: string | null;
   readonly client: {
@@ -248,6 +260,7 @@ export function toSnapshot(body: PushInvoiceBody): InvoiceSnapshot | PushIssue[]
     dueDate: body.dueDate ?? null,
     currency: body.currency,
     digits,
+    ...(body.exchangeRate ? { exchangeRate: normalRate(body.exchangeRate) } : {}),
     terms: body.terms ?? null,
     memo: body.memo ?? null,
     client: {

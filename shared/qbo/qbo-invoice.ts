@@ -13,6 +13,8 @@ export interface QboInvoice {
   readonly DueDate?: string;
   readonly TotalAmt: number;
   readonly Balance: number;
+  /** Home-currency units per one unit of the invoice's currency (multicurrency companies). */
+  readonly ExchangeRate?: number;
   readonly PrivateNote?: string;
   readonly CustomerRef?: { readonly value: string; readonly name?: string };
   readonly LinkedTxn?: readonly { readonly TxnId: string; readonly TxnType: string }[];

@@ -28,6 +28,7 @@ export type InvoiceChanges = Partial<
     | 'pushedRevision'
     | 'balance'
     | 'qboTotal'
+    | 'exchangeRate'
     | 'pendingCreate'
     | 'parked'
     | 'lastError'

@@ -254,11 +254,7 @@ async function recordDrift(
     snapshot,
     qboInvoice,
     sameRefs(record.pushedRefs, qboInvoice)
-      ? {
-          ...(record.pushedRefs as ExpectedRefs),
-          // QBO's own number when it numbered the invoice, as `expectedRefs` says.
-          ...(record.qboDocNumber ? { docNumber: record.qboDocNumber } : {}),
-        }
+      ? { ...(record.pushedRefs as ExpectedRefs), ...pushedValues(record) }
       : await expectedRefs(deps, record, options.mappingCache),
   );
   if (diff.length === 0) {
@@ -326,7 +322,17 @@ export async function expectedRefs(
   const itemIds = await Promise.all(
     record.snapshot.lines.map((line) => lookup('ITEMMAP', itemKey(line))),
   );
-  // QBO's own number when it numbered the invoice: that is not a drift.
-  const docNumber = record.qboDocNumber ?? undefined;
-  return { customerId, itemIds, ...(docNumber ? { docNumber } : {}) };
+  return { customerId, itemIds, ...pushedValues(record) };
+}
+
+/**
+ * What QBO should hold that the push chose rather than TradelyHQ's invoice: QBO's own number when
+ * it numbered the invoice (that is not a drift), and the exchange rate sent.
+ */
+function pushedValues(record: InvoiceRecord): Pick<ExpectedRefs, 'docNumber' | 'exchangeRate'> {
+  const { qboDocNumber, exchangeRate } = record;
+  return {
+    ...(qboDocNumber ? { docNumber: qboDocNumber } : {}),
+    ...(exchangeRate ? { exchangeRate } : {}),
+  };
 }

@@ -15,7 +15,7 @@ import { planTax, type TaxPlan } from '#shared/qbo/qbo-tax.ts';
 import { ReadAhead } from '#shared/store/read-ahead.ts';
 import type { InvoiceSyncDeps } from './invoice-sync-deps.ts';
 import { ensureCustomer, ensureItem, type MirrorContext, mappingRefs } from './mirror.ts';
-import { pushSettings } from './push-settings.ts';
+import { exchangeRateFor, pushSettings } from './push-settings.ts';
 import { createRequestId, iso, isRefusal, recordPushed, save } from './push-steps.ts';
 
 /** Most operations QBO takes in one batch request (Intuit's limits page; docs/qbo-facts.md). */
@@ -45,6 +45,8 @@ interface Ready extends Claimed {
   readonly itemIds: ReadonlyMap<string, string>;
   readonly tax: TaxPlan;
   readonly company: CompanyProfile | null;
+  /** The ExchangeRate it goes with, as a single push would send it. */
+  readonly exchangeRate: string | null;
 }
 
 /**
@@ -58,7 +60,8 @@ interface Ready extends Claimed {
  *   claimed with a version-checked write that notes its create as pending (`pendingCreate`, as a
  *   single push does), so whatever happens to the batch, its own message (still queued; it finds
  *   the invoice pushed and stops) never creates it twice.
- * - Customers and items are mirrored first, once per batch.
+ * - Customers and items are mirrored first, once per batch; each invoice's tax and exchange rate
+ *   are those a single push would send.
  * - A lost answer (timeout, reset, 5xx) leaves every item pending: each one's own message looks
  *   its invoice up in QBO by DocNumber and our PrivateNote marker before it creates anything (a
  *   batch's requestid cannot tell which of its items QBO created, so it is not relied on).
@@ -198,15 +201,17 @@ async function mirrorAll(
   for (const c of claimed) {
     const { client, lines } = c.record.snapshot;
     try {
+      // Refused here (PushRefusal), before its names are mirrored, as a single push: a tax QBO
+      // would book differently, or a foreign currency with no rate, leaves the invoice alone.
+      const tax = await planTax(qbo, taxSettings, c.record.snapshot);
+      const exchangeRate = await exchangeRateFor(qbo, realmId, company, c.record.snapshot);
       const customer = await once(customers, client.id, () => ensureCustomer(ctx, client));
       const itemIds = new Map<string, string>();
       for (const line of lines) {
         const key = itemKey(line);
         itemIds.set(key, await once(items, key, () => ensureItem(ctx, key, line)));
       }
-      // Refused here (PushRefusal), a tax QBO would book differently leaves the invoice alone.
-      const tax = await planTax(qbo, taxSettings, c.record.snapshot);
-      ready.push({ ...c, customer, itemIds, tax, company });
+      ready.push({ ...c, customer, itemIds, tax, company, exchangeRate });
     } catch (err) {
       if (!(err instanceof PushRefusal) && !isRefusal(err)) throw err;
       await release(deps, c.record, { pending: false });
@@ -242,7 +247,7 @@ async function sendBatch(
         c.tax,
       ),
       c.company,
-      { currency: c.record.snapshot.currency, qboDocNumber: null },
+      { currency: c.record.snapshot.currency, qboDocNumber: null, exchangeRate: c.exchangeRate },
     );
   const sentAt = deps.clock.now();
   let outcomes: BatchCreated<Ready>[];
@@ -275,6 +280,7 @@ async function sendBatch(
           updated: false,
           ahead: c.ahead,
           company: c.company,
+          exchangeRate: c.exchangeRate,
         });
         return;
       }

@@ -21,7 +21,7 @@ import type { InvoiceSyncDeps } from './invoice-sync-deps.ts';
 import { ensureCustomer, ensureItems, type MirrorContext, mappingRefs } from './mirror.ts';
 import { pushBacklog } from './push-backlog.ts';
 import { DONE, type PushOutcome, pushFailed } from './push-failure.ts';
-import { duplicateNumberRefusal, pushSettings } from './push-settings.ts';
+import { duplicateNumberRefusal, exchangeRateFor, pushSettings } from './push-settings.ts';
 import { createRequestId, isRefusal, recordPushed, save } from './push-steps.ts';
 
 export type { PushOutcome };
@@ -45,6 +45,9 @@ const BACKLOG_AFTER_MS = 2_000;
  *   the invoice; a duplicate number (6140) opens `duplicate_doc_number` naming the holder.
  * - Plans the invoice's tax for the company (`qbo-tax.ts`, docs/company-profiles.md); a push QBO
  *   would book with another tax is refused ({@link PushRefusal}) before anything is created.
+ * - Sends a foreign-currency invoice with its exchange rate, TradelyHQ's or QBO's own for the
+ *   invoice date; none found, or a rate on a home-currency invoice, is refused before anything is
+ *   created (`exchangeRateFor`).
  * - Mirrors the client and the items first (see `mirror.ts`).
  * - Creates with a `requestid` derived from tenant, invoice, revision and the creates QBO refused
  *   so far (QBO replays a refusal to a repeated requestid), and notes the create as pending before
@@ -53,7 +56,8 @@ const BACKLOG_AFTER_MS = 2_000;
  * - A customer or item QBO refuses as inactive, merged away or a Category (2500 / 610) is
  *   replaced (linked or created) and the invoice pushed again in the same attempt.
  * - Updates a pushed invoice with its SyncToken; a stale token is re-read and retried.
- * - Reads back QBO's TotalAmt; a difference from TradelyHQ's total opens `total_mismatch`.
+ * - Reads back QBO's TotalAmt and ExchangeRate; a difference from TradelyHQ's total opens
+ *   `total_mismatch`, from the rate sent `drift`.
  * - Validation faults open a sync error at once (no retry); 401 after a refresh and `invalid_grant`
  *   park the push until the tenant reconnects; so does 6190 (the company's subscription lapsed),
  *   which raises the connection's reconnect banner instead of an error per invoice; 429 waits 60 s for that company; everything else is
@@ -119,6 +123,8 @@ async function push(
   const company = await pushSettings(deps, connection, qbo, snapshot.currency);
   // Refused here, a push whose tax QBO would book differently creates nothing in QBO.
   const tax = await planTax(qbo, { company, taxCodeMap: connection.taxCodeMap }, snapshot);
+  // A foreign-currency invoice goes with a rate, never QBO's silent 1 (refused when none is found).
+  const exchangeRate = await exchangeRateFor(qbo, realmId, company, snapshot);
   // Pushed to another company before a company switch: this company gets its own copy.
   const sameCompany = record.realmId === realmId;
   const known = sameCompany ? record.qboInvoiceId : null;
@@ -148,7 +154,11 @@ async function push(
   const body = withCompanySettings(
     toQboInvoiceBody(invoiceId, snapshot, { customerId: customer.qboId, itemIds }, tax),
     company,
-    { currency: snapshot.currency, qboDocNumber: known ? current.qboDocNumber : null },
+    {
+      currency: snapshot.currency,
+      qboDocNumber: known ? current.qboDocNumber : null,
+      exchangeRate,
+    },
   );
 
   let existing = known ? { Id: known, SyncToken: current.syncToken ?? '0' } : undefined;
@@ -198,6 +208,7 @@ async function push(
     updated: existing !== undefined,
     ahead,
     company,
+    exchangeRate,
   });
   return DONE;
 }

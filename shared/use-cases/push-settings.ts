@@ -1,8 +1,15 @@
 import type { CompanyProfile } from '#shared/domain/company.ts';
 import { currencyProblem } from '#shared/domain/company-currency.ts';
 import type { Connection } from '#shared/domain/connection.ts';
+import {
+  homeCurrencyRateProblem,
+  missingRateProblem,
+  rateText,
+} from '#shared/domain/exchange-rate.ts';
+import type { InvoiceSnapshot } from '#shared/domain/invoice.ts';
 import { PushRefusal } from '#shared/domain/push-refusal.ts';
 import { readCompany } from '#shared/qbo/company-profile.ts';
+import { qboExchangeRate } from '#shared/qbo/exchange-rates.ts';
 import { invoicesNumbered } from '#shared/qbo/invoice-writes.ts';
 import type { QboClient } from '#shared/qbo/qbo-client.ts';
 import type { ConnectionRepository } from '#shared/store/connection-repository.ts';
@@ -35,6 +42,45 @@ export async function pushSettings(
   const problem = currencyProblem(currency, company);
   if (problem) throw new PushRefusal('validation', 'currency_not_held', problem);
   return company;
+}
+
+/**
+ * The `ExchangeRate` the invoice goes to QBO with (docs/currency-and-numbering.md, *Exchange
+ * rate*), checked before anything is created in QBO. QBO stores 1 when a create omits it, so in a
+ * multicurrency company a foreign-currency invoice always carries one: TradelyHQ's, else QBO's
+ * own for the invoice date (cached per company, currency and date, through the company's
+ * limiter). `null`: none is sent (a home-currency invoice, a company without multicurrency, or
+ * one whose settings were never read).
+ *
+ * @param qbo - a client of the company
+ * @param realmId - the company
+ * @param company - its settings, from {@link pushSettings}
+ * @param snapshot - the invoice
+ * @throws PushRefusal `exchange_rate_home_currency` (a rate other than 1 on a home-currency
+ *   invoice), `exchange_rate_missing` (QBO has no rate for the date and TradelyHQ sent none)
+ */
+export async function exchangeRateFor(
+  qbo: QboClient,
+  realmId: string,
+  company: CompanyProfile | null,
+  snapshot: Pick<InvoiceSnapshot, 'currency' | 'issueDate' | 'exchangeRate'>,
+): Promise<string | null> {
+  if (!company) return null;
+  const { currency, exchangeRate } = snapshot;
+  if (currency === company.homeCurrency) {
+    const problem = exchangeRate ? homeCurrencyRateProblem(currency, exchangeRate) : null;
+    if (problem) throw new PushRefusal('validation', 'exchange_rate_home_currency', problem);
+    return null;
+  }
+  if (!company.multiCurrency) return null;
+  if (exchangeRate) return exchangeRate;
+  const rate = await qboExchangeRate(qbo, realmId, currency, snapshot.issueDate);
+  if (rate !== null) return rateText(rate);
+  throw new PushRefusal(
+    'validation',
+    'exchange_rate_missing',
+    missingRateProblem(currency, company.homeCurrency, snapshot.issueDate),
+  );
 }
 
 /**

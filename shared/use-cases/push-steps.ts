@@ -3,9 +3,10 @@
  * the record's writes, the create's requestid, and what follows a revision QBO now has.
  */
 import type { CompanyProfile } from '#shared/domain/company.ts';
+import { rateText, sameRate } from '#shared/domain/exchange-rate.ts';
 import type { InvoiceRecord } from '#shared/domain/invoice-record.ts';
 import { formatAmount } from '#shared/domain/money.ts';
-import { paymentStatus } from '#shared/domain/payment-state.ts';
+import { type LedgerView, paymentStatus } from '#shared/domain/payment-state.ts';
 import { logger } from '#shared/observability/logger.ts';
 import { publishCounts } from '#shared/observability/metrics.ts';
 import type { Clock } from '#shared/ports/clock.ts';
@@ -116,12 +117,15 @@ export interface PushedRevision {
   readonly ahead: ReadAhead;
   /** The company's settings (numbering), when known. */
   readonly company: CompanyProfile | null;
+  /** The ExchangeRate sent (`exchangeRateFor` in push-settings.ts), or `null` when none was. */
+  readonly exchangeRate: string | null;
 }
 
 /**
  * What follows a revision QBO now has: the link from QBO's id, the record (status from QBO's
- * ledger, the refs the drift check expects), a `total_mismatch` sync error when QBO computed
- * another total (else any open error closed), and `invoice.pushed`.
+ * ledger, the refs and exchange rate the drift check expects), a sync error when QBO's answer
+ * differs from what was sent (`total_mismatch`: QBO computed another total; `drift`: it holds
+ * another exchange rate), else any open error closed, and `invoice.pushed`.
  *
  * @param deps - see {@link InvoiceSyncDeps}
  * @param pushed - see {@link PushedRevision}
@@ -152,6 +156,7 @@ export async function recordPushed(deps: InvoiceSyncDeps, pushed: PushedRevision
       pushedRevision: record.revision,
       balance: ledger.balance,
       qboTotal: ledger.total,
+      exchangeRate: pushed.exchangeRate,
       pendingCreate: null,
       parked: false,
       lastError: null,
@@ -166,31 +171,9 @@ export async function recordPushed(deps: InvoiceSyncDeps, pushed: PushedRevision
     pushed.updated ? 'updated in QuickBooks' : 'created in QuickBooks',
   );
 
-  const now = iso(deps);
-  if (ledger.total !== snapshot.total && !ledger.voided) {
-    const digits = snapshot.digits;
-    await deps.syncErrors.open(
-      tenantId,
-      invoiceId,
-      {
-        kind: 'total_mismatch',
-        docNumber: snapshot.docNumber,
-        message:
-          `QuickBooks computed a total of ${formatAmount(ledger.total, digits)} ${snapshot.currency} ` +
-          `but TradelyHQ's total is ${formatAmount(snapshot.total, digits)} (usually tax settings).`,
-        diff: [
-          {
-            field: 'total',
-            tradelyhq: formatAmount(snapshot.total, digits),
-            quickbooks: formatAmount(ledger.total, digits),
-          },
-        ],
-      },
-      now,
-    );
-  } else {
-    await deps.syncErrors.close(tenantId, invoiceId, undefined, pushed.ahead);
-  }
+  const problem = readBackProblem(pushed, ledger);
+  if (problem) await deps.syncErrors.open(tenantId, invoiceId, problem, iso(deps));
+  else await deps.syncErrors.close(tenantId, invoiceId, undefined, pushed.ahead);
   await publish(deps, current, 'invoice.pushed', {
     qboInvoiceId: saved.Id,
     qboDocNumber: current.qboDocNumber,
@@ -200,4 +183,44 @@ export async function recordPushed(deps: InvoiceSyncDeps, pushed: PushedRevision
   });
   logger.info('Invoice pushed', { tenantId, invoiceId, realmId, qboInvoiceId: saved.Id });
   publishCounts({ InvoicePushed: 1 }, { tenantId, realmId });
+}
+
+/** A sync error as the repository opens it. */
+type SyncErrorEntry = Parameters<InvoiceSyncDeps['syncErrors']['open']>[2];
+
+/**
+ * What in QBO's answer to a push differs from what was sent: another total (QBO computed it,
+ * usually tax settings), or another exchange rate; `null` when QBO holds what was sent.
+ */
+function readBackProblem(pushed: PushedRevision, ledger: LedgerView): SyncErrorEntry | null {
+  const { snapshot } = pushed.record;
+  const { digits, currency, docNumber } = snapshot;
+  if (ledger.total !== snapshot.total && !ledger.voided) {
+    return {
+      kind: 'total_mismatch',
+      docNumber,
+      message:
+        `QuickBooks computed a total of ${formatAmount(ledger.total, digits)} ${currency} ` +
+        `but TradelyHQ's total is ${formatAmount(snapshot.total, digits)} (usually tax settings).`,
+      diff: [
+        {
+          field: 'total',
+          tradelyhq: formatAmount(snapshot.total, digits),
+          quickbooks: formatAmount(ledger.total, digits),
+        },
+      ],
+    };
+  }
+  const sent = pushed.exchangeRate;
+  const held = pushed.saved.ExchangeRate;
+  if (sent === null || sameRate(sent, held)) return null;
+  const theirs = held === undefined ? null : rateText(held);
+  return {
+    kind: 'drift',
+    docNumber,
+    message:
+      `QuickBooks holds the invoice at an exchange rate of ${theirs ?? 'none'}, not the ` +
+      `${sent} it was sent with (exchangeRate).`,
+    diff: [{ field: 'exchangeRate', tradelyhq: sent, quickbooks: theirs }],
+  };
 }

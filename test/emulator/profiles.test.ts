@@ -326,6 +326,65 @@ describe('Emulator: company profiles', () => {
       const implied = await c.invoice({ CustomerRef: { value: eur.Id }, Line: [line(5, 'NON')] });
       expect(implied.json.Invoice.CurrencyRef.value).toBe('EUR');
     });
+
+    it('an invoice without ExchangeRate is stored at 1, as QBO does; HomeTotalAmt is at the rate, in home cents', async () => {
+      const c = await company({ salesTax: 'manual', multiCurrency: true });
+      const eur = await c.customer({ CurrencyRef: { value: 'EUR' } });
+      const omitted = await c.invoice({
+        CustomerRef: { value: eur.Id },
+        Line: [line(1000, 'NON')],
+      });
+      expect(omitted.json.Invoice).toMatchObject({ ExchangeRate: 1, HomeTotalAmt: 1000 });
+      const rated = await c.invoice({
+        CustomerRef: { value: eur.Id },
+        ExchangeRate: 1.08765,
+        Line: [line(934, 'NON')],
+      });
+      // 934 × 1.08765 = 1015.8651 → 1015.87 USD.
+      expect(rated.json.Invoice).toMatchObject({ ExchangeRate: 1.08765, HomeTotalAmt: 1015.87 });
+      const yen = await company({ salesTax: 'manual', multiCurrency: true, homeCurrency: 'JPY' });
+      const usd = await yen.customer({ CurrencyRef: { value: 'USD' } });
+      const inYen = await yen.invoice({
+        CustomerRef: { value: usd.Id },
+        ExchangeRate: 151.237,
+        Line: [line(10.5, 'NON')],
+      });
+      // 10.50 × 151.237 = 1587.9885 → 1588 JPY (no minor unit).
+      expect(inYen.json.Invoice.HomeTotalAmt).toBe(1588);
+    });
+
+    it('exchangerate answers from the table the admin API sets, shaped as Intuit’s ExchangeRate', async () => {
+      const c = await company({ salesTax: 'manual', multiCurrency: true });
+      const put = await h.admin<Json>('PUT', `/_admin/companies/${c.realmId}/exchangerates`, {
+        EUR: { '2026-11-20': 1.0876 },
+      });
+      expect(put).toEqual({ exchangeRates: { EUR: { '2026-11-20': 1.0876 } } });
+      const got = await h.admin<Json>('GET', `/_admin/companies/${c.realmId}/exchangerates`);
+      expect(got).toEqual(put);
+      const rate = await c.call('GET', '/exchangerate?sourcecurrencycode=EUR&asofdate=2026-11-20');
+      expect(rate.status).toBe(200);
+      expect(rate.json.ExchangeRate).toMatchObject({
+        SourceCurrencyCode: 'EUR',
+        TargetCurrencyCode: 'USD',
+        Rate: 1.0876,
+        AsOfDate: '2026-11-20',
+      });
+      expect(rate.json.time).toEqual(expect.any(String));
+      const home = await c.call('GET', '/exchangerate?sourcecurrencycode=USD&asofdate=2026-11-20');
+      expect(home.json.ExchangeRate.Rate).toBe(1);
+      const otherDay = await c.call(
+        'GET',
+        '/exchangerate?sourcecurrencycode=EUR&asofdate=2026-11-21',
+      );
+      expect(otherDay.status).toBe(400);
+      expect(code(otherDay.json)).toBe('610');
+      const noDate = await c.call('GET', '/exchangerate?sourcecurrencycode=EUR');
+      expect(code(noDate.json)).toBe('2020');
+      const bad = await h.adminRaw('PUT', `/_admin/companies/${c.realmId}/exchangerates`, {
+        EUR: { '2026-11-20': 0 },
+      });
+      expect(bad.status).toBe(400);
+    });
   });
 
   describe('numbering', () => {

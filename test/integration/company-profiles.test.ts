@@ -325,3 +325,148 @@ describe('a push whose tax QBO would book differently is refused before anything
     expect(await openErrors(tenant.tenantId)).toEqual([]);
   });
 });
+
+/**
+ * Issue 30, item 1: a EUR invoice in a USD multicurrency company is booked at an exchange rate
+ * QBO holds, never QBO's silent 1 (docs/currency-and-numbering.md, *Exchange rate*): TradelyHQ's
+ * rate, else QBO's own for the invoice date; none is a validation error naming both.
+ */
+describe('a EUR invoice in a USD multicurrency company', () => {
+  const multicurrency: Profile = {
+    name: 'US multicurrency',
+    company: { country: 'US', salesTax: 'manual', multiCurrency: true },
+    currency: 'USD',
+    mixed: { tax: '53.54' },
+    discounted: { tax: '53.54', discount: '34.00' },
+  };
+  /** QBO's own EUR → USD rate on the contract example's issue date (the emulator's table). */
+  const QBO_RATE = 1.0876;
+
+  async function tenantWithRates(): Promise<Tenant> {
+    const tenant = await connectProfile(multicurrency);
+    const put = await stack.world.admin(
+      'PUT',
+      `/_admin/companies/${tenant.realmId}/exchangerates`,
+      { EUR: { '2026-11-20': QBO_RATE } },
+    );
+    expect(put.status).toBe(200);
+    return tenant;
+  }
+
+  /** The contract example in EUR, untaxed (the multicurrency company taxes as US manual). */
+  const inEuros = (change: (b: Body) => void = () => {}) => {
+    const body = invoice('EUR', false, null);
+    change(body);
+    return body;
+  };
+
+  interface HeldInvoice extends QboInvoice {
+    readonly ExchangeRate?: number;
+    readonly HomeTotalAmt?: number;
+  }
+
+  async function held(tenant: Tenant, invoiceId: string): Promise<HeldInvoice> {
+    const sync = await syncOf(stack, tenant.tenantId, invoiceId);
+    const invoices = (await books(stack, tenant.realmId)).invoices as unknown as HeldInvoice[];
+    return invoices.find((i) => i.Id === sync.qboInvoiceId) as HeldInvoice;
+  }
+
+  it('with the rate TradelyHQ sends: QBO holds it, HomeTotalAmt at that rate, and the sync view shows it', async () => {
+    const tenant = await tenantWithRates();
+    const body = inEuros((b) => {
+      (b as Record<string, unknown>).exchangeRate = '1.0900';
+    });
+    await pushedExactly(tenant, 'inv_rate_sent', body);
+    // 934.00 EUR × 1.09 = 1018.06 USD.
+    expect(await held(tenant, 'inv_rate_sent')).toMatchObject({
+      CurrencyRef: { value: 'EUR' },
+      ExchangeRate: 1.09,
+      HomeTotalAmt: 1018.06,
+    });
+    expect(await syncOf(stack, tenant.tenantId, 'inv_rate_sent')).toMatchObject({
+      currency: 'EUR',
+      exchangeRate: '1.09',
+    });
+    await reconcile(tenant.tenantId);
+    expect(await openErrors(tenant.tenantId)).toEqual([]);
+  });
+
+  it("without a rate: QBO's own rate for the invoice date, never 1", async () => {
+    const tenant = await tenantWithRates();
+    await pushedExactly(tenant, 'inv_qbo_rate', inEuros());
+    // 934.00 EUR × 1.0876 = 1015.8184 → 1015.82 USD.
+    expect(await held(tenant, 'inv_qbo_rate')).toMatchObject({
+      ExchangeRate: QBO_RATE,
+      HomeTotalAmt: 1015.82,
+    });
+    expect(await syncOf(stack, tenant.tenantId, 'inv_qbo_rate')).toMatchObject({
+      exchangeRate: '1.0876',
+    });
+    await reconcile(tenant.tenantId);
+    expect(await openErrors(tenant.tenantId)).toEqual([]);
+  });
+
+  it('without a rate, and none in QBO for the invoice date: refused naming the currency and date, nothing created', async () => {
+    const tenant = await tenantWithRates();
+    const body = inEuros((b) => {
+      b.issueDate = '2026-11-21';
+    });
+    await refused(tenant, 'inv_no_rate', body, /no EUR to USD exchange rate for 2026-11-21/);
+    const sync = await syncOf(stack, tenant.tenantId, 'inv_no_rate');
+    expect(sync.lastError).toMatchObject({ code: 'exchange_rate_missing' });
+    expect(sync).not.toHaveProperty('exchangeRate');
+    const [error] = await openErrors(tenant.tenantId);
+    expect(error?.refusal).toEqual({ by: 'tradelyhq', code: 'exchange_rate_missing' });
+  });
+
+  it('a rate hand-edited in QBO is drift: the reconcile reports it, a re-sync puts the rate back', async () => {
+    const tenant = await tenantWithRates();
+    await pushedExactly(tenant, 'inv_edited', inEuros());
+    const { Id } = await held(tenant, 'inv_edited');
+    const edit = await stack.world.admin(
+      'PATCH',
+      `/_admin/companies/${tenant.realmId}/invoices/${Id}`,
+      { ExchangeRate: 1.5 },
+    );
+    expect(edit.status).toBe(200);
+    await reconcile(tenant.tenantId);
+    const [error] = await openErrors(tenant.tenantId);
+    expect(error).toMatchObject({
+      invoiceId: 'inv_edited',
+      kind: 'drift',
+      diff: [{ field: 'exchangeRate', tradelyhq: '1.0876', quickbooks: '1.5' }],
+    });
+    const resync = await stack.call(
+      tenant.tenantId,
+      'POST',
+      `/sync-errors/${(error as unknown as { id: string }).id}/resync`,
+    );
+    expect(resync.status).toBe(202);
+    await queueDrained();
+    expect(await held(tenant, 'inv_edited')).toMatchObject({
+      ExchangeRate: QBO_RATE,
+      HomeTotalAmt: 1015.82,
+    });
+    expect(await openErrors(tenant.tenantId)).toEqual([]);
+  });
+
+  it('a home-currency invoice: no rate is sent or shown; a rate other than 1 is refused, nothing created', async () => {
+    const tenant = await tenantWithRates();
+    const one = invoiceBody((b) => {
+      (b as Record<string, unknown>).exchangeRate = '1.000';
+    });
+    await pushedExactly(tenant, 'inv_usd', one);
+    expect(await syncOf(stack, tenant.tenantId, 'inv_usd')).not.toHaveProperty('exchangeRate');
+    const rated = invoiceBody((b) => {
+      (b as Record<string, unknown>).exchangeRate = '1.2';
+    });
+    await refused(
+      tenant,
+      'inv_usd_rated',
+      rated,
+      /in USD, the QuickBooks company's home currency, but carries an exchange rate of 1\.2/,
+    );
+    const sync = await syncOf(stack, tenant.tenantId, 'inv_usd_rated');
+    expect(sync.lastError).toMatchObject({ code: 'exchange_rate_home_currency' });
+  });
+});

@@ -17,9 +17,13 @@ beforeAll(async () => {
 });
 afterAll(() => stack.close());
 
+/** QBO's EUR rate for the contract example's issue date (company-profiles.test.ts covers rates). */
+const EUR_RATES = { EUR: { '2026-11-20': 1.0876 } };
+
 async function connectedTenant(profile: CompanyProfileFields) {
   const tenantId = newTenantId();
   const realmId = await stack.world.newCompany('Smith Plumbing LLC', profile);
+  await stack.world.admin('PUT', `/_admin/companies/${realmId}/exchangerates`, EUR_RATES);
   await stack.connect(tenantId, realmId);
   return { tenantId, realmId };
 }
@@ -105,7 +109,11 @@ describe('Currency', () => {
     const b = await books(stack, realmId);
     const customer = b.customers.find((c) => c.DisplayName === 'Jane Smith');
     expect(customer?.CurrencyRef).toMatchObject({ value: 'EUR' });
-    expect(b.invoices[0]).toMatchObject({ CurrencyRef: { value: 'EUR' }, TotalAmt: 934 });
+    expect(b.invoices[0]).toMatchObject({
+      CurrencyRef: { value: 'EUR' },
+      TotalAmt: 934,
+      ExchangeRate: 1.0876,
+    });
     await reconcile(tenantId);
     expect(await openErrors(tenantId)).toEqual([]);
   });

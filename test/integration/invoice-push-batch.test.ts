@@ -124,6 +124,74 @@ describe('Push backlog in batches', () => {
       expect(names.filter((d) => d === `Cold Client ${n}`)).toHaveLength(1);
   });
 
+  it('a EUR backlog in a USD multicurrency company carries the rates a single push would', async () => {
+    // Issue 30, item 1 (docs/currency-and-numbering.md, *Exchange rate*).
+    const tenantId = newTenantId();
+    const realmId = await stack.world.newCompany('Euro Plumbing', {
+      salesTax: 'manual',
+      multiCurrency: true,
+    });
+    await stack.world.admin('PUT', `/_admin/companies/${realmId}/exchangerates`, {
+      EUR: { '2026-11-20': 1.0876 },
+    });
+    await stack.connect(tenantId, realmId);
+    const inEuros = (docNumber: string, change: (b: Record<string, unknown>) => void = () => {}) =>
+      invoiceBody((b) => {
+        b.docNumber = docNumber;
+        b.currency = 'EUR';
+        change(b as Record<string, unknown>);
+      });
+    // The EUR customer and the items mirrored, QBO's rate for the date read once.
+    await pushInvoice(stack, tenantId, 'eur_warm', inEuros('W-1'));
+    await queueDrained();
+    const ids = sameGroupIds(tenantId, 6, 'eur');
+    const [sent, missing] = ids as [string, string];
+    const bodies = new Map(
+      ids.map((id) => [
+        id,
+        inEuros(id, (b) => {
+          if (id === sent) b.exchangeRate = '1.2';
+          if (id === missing) b.issueDate = '2026-11-21';
+        }),
+      ]),
+    );
+    await withoutWebhooks(stack, async () => {
+      const before = (await books(stack, realmId)).requestCount;
+      localPushQueue.stop();
+      for (const id of ids) {
+        expect((await pushInvoice(stack, tenantId, id, bodies.get(id))).status).toBe(202);
+      }
+      await new Promise((r) => setTimeout(r, 2_100));
+      localPushQueue.start(worker);
+      await queueDrained();
+      // One batch (and the missing rate asked for twice): far fewer requests than one create each.
+      expect((await books(stack, realmId)).requestCount - before).toBeLessThan(ids.length - 1);
+    });
+    const invoices = (await books(stack, realmId)).invoices;
+    const inQbo = (id: string) => invoices.filter((i) => i.DocNumber === id);
+    for (const id of ids) {
+      const res = await stack.call(tenantId, 'GET', `/invoices/${id}/sync`);
+      const view = (await res.json()) as Record<string, unknown>;
+      if (id === missing) {
+        expect(view).toMatchObject({
+          status: 'failed',
+          lastError: { code: 'exchange_rate_missing' },
+        });
+        expect(inQbo(id)).toEqual([]);
+        continue;
+      }
+      const rate = id === sent ? 1.2 : 1.0876;
+      expect(view).toMatchObject({ status: 'pushed', exchangeRate: String(rate) });
+      expect(inQbo(id)).toEqual([
+        expect.objectContaining({
+          ExchangeRate: rate,
+          // 934.00 EUR at 1.2 or 1.0876.
+          HomeTotalAmt: id === sent ? 1120.8 : 1015.82,
+        }),
+      ]);
+    }
+  });
+
   it('after a batch whose answer was lost, still one QBO invoice per invoice', async () => {
     const { tenantId, realmId } = await warmTenant();
     const ids = sameGroupIds(tenantId, 5, 'lost');
