@@ -21,6 +21,7 @@ import {
   duplicateDocNumber,
   refCode,
 } from './profiles.ts';
+import { numberHolder } from './sales-forms.ts';
 import {
   type CompanyState,
   type Entity,
@@ -466,7 +467,8 @@ function invoiceCurrency(company: CompanyState, draft: Entity, customer: Entity)
 
 /**
  * A profiled company's DocNumber. Custom numbers on: the number sent, refused with 6140 when
- * another invoice has it (unless `include=allowduplicatedocnum`), none when none is sent.
+ * another sales form (invoice, credit memo, sales receipt) has it (unless
+ * `include=allowduplicatedocnum`), none when none is sent.
  * Off: QBO's next number when none is sent; a number sent is kept (Intuit: "do not send a
  * value as it can lead to unwanted duplicates"), without a duplicate check.
  */
@@ -491,12 +493,8 @@ function profiledDocNumber(
   // An update that keeps its number is not checked again (unconfirmed: see emulator/README.md).
   const unchanged = typeof existing?.DocNumber === 'string' && existing.DocNumber === sent;
   if (!options.allowDuplicateDocNumber && !unchanged) {
-    for (const other of Object.values(company.entities.Invoice)) {
-      if (other.Id === draft.Id) continue;
-      if (String(other.DocNumber ?? '').toLowerCase() === sent.toLowerCase()) {
-        throw duplicateDocNumber(sent, other.Id);
-      }
-    }
+    const holder = numberHolder(company, sent, draft.Id);
+    if (holder) throw duplicateDocNumber(sent, holder);
   }
   return sent;
 }
