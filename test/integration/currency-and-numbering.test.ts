@@ -400,3 +400,42 @@ describe('Lengths', () => {
     expect((await books(stack, realmId)).requestCount).toBe(2);
   });
 });
+
+describe('Inactive names', () => {
+  it('an inactive customer re-mirrored: QBO renamed it "(deleted)", so the invoice goes to a new active customer with the plain name, and says so', async () => {
+    // Issue 30, item 7 (docs/currency-and-numbering.md, *Inactive and merged names*).
+    const { tenantId, realmId } = await connectedTenant({ salesTax: 'manual' });
+    await pushInvoice(stack, tenantId, 'inv_1', invoiceBody());
+    await queueDrained();
+    const [ours] = (await books(stack, realmId)).customers as { Id: string }[];
+    await stack.world.admin('PATCH', `/_admin/companies/${realmId}/customers/${ours?.Id}`, {
+      Active: false,
+    });
+
+    await pushInvoice(
+      stack,
+      tenantId,
+      'inv_2',
+      invoiceBody((b) => {
+        b.docNumber = 'INV-1002';
+      }),
+    );
+    await queueDrained();
+    const sync = await syncOf(stack, tenantId, 'inv_2');
+    expect(sync).toMatchObject({ status: 'pushed' });
+    expect(sync.notices).toEqual([
+      'The QuickBooks customer "Jane Smith (deleted)" was made inactive or merged away in ' +
+        "QuickBooks, so the invoice was sent to an active customer with the client's name.",
+    ]);
+    const after = await books(stack, realmId);
+    const invoice = after.invoices.find((i) => i.DocNumber === 'INV-1002') as {
+      CustomerRef: { value: string };
+    };
+    expect(after.customers.map((c) => [c.DisplayName, c.Active])).toEqual([
+      ['Jane Smith (deleted)', false],
+      ['Jane Smith', true],
+    ]);
+    expect(invoice.CustomerRef.value).not.toBe(ours?.Id);
+    expect(await openErrors(tenantId)).toEqual([]);
+  });
+});

@@ -106,7 +106,7 @@ describe('A bookkeeper merges names in QuickBooks', () => {
 });
 
 describe('A bookkeeper makes a name inactive or adds a Category', () => {
-  it('re-creates an inactivated customer under a new name and pushes by itself, saying so', async () => {
+  it('re-creates an inactivated customer under its plain name, which QBO freed, and pushes by itself, saying so', async () => {
     const { tenantId, realmId } = await pushedTenant();
     const ours = await customerNamed(realmId, 'Jane Smith');
     await admin('PATCH', `/_admin/companies/${realmId}/customers/${ours.Id}`, { Active: false });
@@ -116,13 +116,41 @@ describe('A bookkeeper makes a name inactive or adds a Category', () => {
     expect(sync.status).toBe('pushed');
     const customerId = (await invoiceNumbered(realmId, 'INV-2')).CustomerRef.value;
     expect(customerId).not.toBe(ours.Id);
-    const replacement = (await books(stack, realmId)).customers.find((c) => c.Id === customerId);
-    expect(replacement).toMatchObject({ DisplayName: 'Jane Smith (cl_123)', Active: true });
-    expect(JSON.stringify(sync)).toContain('Jane Smith (cl_123)');
+    const customers = (await books(stack, realmId)).customers;
+    expect(customers.find((c) => c.Id === customerId)).toMatchObject({
+      DisplayName: 'Jane Smith',
+      Active: true,
+    });
+    expect(customers.find((c) => c.Id === ours.Id)).toMatchObject({
+      DisplayName: 'Jane Smith (deleted)',
+      Active: false,
+    });
+    expect(sync.notices).toEqual([
+      'The QuickBooks customer "Jane Smith (deleted)" was made inactive or merged away in ' +
+        "QuickBooks, so the invoice was sent to an active customer with the client's name.",
+    ]);
     expect((await panel(tenantId)).errors).toEqual([]);
     // The next one reuses the replacement: no third customer.
     await pushNext(tenantId, 'inv_3', 'INV-3');
     expect((await invoiceNumbered(realmId, 'INV-3')).CustomerRef.value).toBe(customerId);
+  });
+
+  it('re-creates an inactivated item under its plain name and says so', async () => {
+    const { tenantId, realmId } = await pushedTenant();
+    const labor = await itemNamed(realmId, 'Labor');
+    await admin('PATCH', `/_admin/companies/${realmId}/items/${labor.Id}`, { Active: false });
+
+    await pushNext(tenantId, 'inv_2', 'INV-2');
+    const sync = await syncOf(stack, tenantId, 'inv_2');
+    expect(sync.status).toBe('pushed');
+    const itemId = ((await invoiceNumbered(realmId, 'INV-2')).Line as Json[])[0]
+      ?.SalesItemLineDetail.ItemRef.value;
+    expect(itemId).not.toBe(labor.Id);
+    expect(await itemNamed(realmId, 'Labor')).toMatchObject({ Id: itemId, Active: true });
+    expect(sync.notices).toContain(
+      'The QuickBooks item "Labor (deleted)" was made inactive or merged away in QuickBooks, ' +
+        'so the line was sent with an active item of its name.',
+    );
   });
 
   it('never links a Category that has the item name, and pushes on a Service item', async () => {
