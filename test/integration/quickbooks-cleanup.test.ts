@@ -3,6 +3,7 @@ import { localChangeQueue, localReconcileQueue } from '#shared/adapters/local/lo
 import { newTenantId } from '../support/local-api.ts';
 import { resultOf, startTestStack, type TestStack } from '../support/local-stack.ts';
 import { books, invoiceBody, pushInvoice, queueDrained, syncOf } from '../support/push.ts';
+import { WEBHOOK_TOKEN } from '../support/secret-shapes.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read QBO JSON structurally
 type Json = Record<string, any>;
@@ -90,6 +91,36 @@ describe('A bookkeeper merges names in QuickBooks', () => {
       1,
     );
     expect((await panel(tenantId)).errors).toEqual([]);
+  });
+
+  it("follows a merge notified in the legacy format, whose merged-away id is deletedID (Intuit's webhooks page)", async () => {
+    const { tenantId, realmId } = await pushedTenant();
+    const ours = await customerNamed(realmId, 'Jane Smith');
+    const survivor = await admin('POST', `/_admin/companies/${realmId}/customers`, {
+      DisplayName: 'Jane Smith (Smith Plumbing)',
+    });
+    const webhooks = (format: string) =>
+      admin('PUT', '/_admin/webhooks', {
+        url: `${stack.api.url}/webhooks/quickbooks`,
+        verifierToken: WEBHOOK_TOKEN,
+        format,
+      });
+    await webhooks('legacy');
+    try {
+      await admin('POST', `/_admin/companies/${realmId}/customers/${ours.Id}/merge`, {
+        into: survivor.Id,
+      });
+      await settle();
+    } finally {
+      await webhooks('cloudevents');
+    }
+    const { deliveries } = await admin('GET', '/_admin/webhooks/deliveries');
+    const bodies = (deliveries as Json[]).map((d) => String(d.body)).join('\n');
+    expect(bodies).toContain(`"deletedID":"${ours.Id}"`);
+
+    await pushNext(tenantId, 'inv_2', 'INV-2');
+    expect((await invoiceNumbered(realmId, 'INV-2')).CustomerRef.value).toBe(survivor.Id);
+    expect((await syncOf(stack, tenantId, 'inv_2')).notices).toEqual([]);
   });
 
   it('follows a merged item: the next invoice uses the survivor on its line', async () => {
