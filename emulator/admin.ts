@@ -8,6 +8,7 @@ import type { Ledger } from './ledger.ts';
 import { FAULT_KINDS, type RealmLimiter } from './limits.ts';
 import type { OAuthService } from './oauth.ts';
 import { COUNTRIES, type CompanyProfile, DEFAULT_CURRENCY, SALES_TAX_MODES } from './profiles.ts';
+import { SALES_FORM_COLLECTIONS, salesFormsOf, seedSalesForm } from './sales-forms.ts';
 import {
   type CompanyState,
   createCompany,
@@ -173,6 +174,8 @@ function describeCompany(deps: AdminDeps, company: CompanyState): Record<string,
     items: list(company, 'Item'),
     invoices: list(company, 'Invoice'),
     payments: list(company, 'Payment'),
+    creditMemos: salesFormsOf(company, 'CreditMemo'),
+    salesReceipts: salesFormsOf(company, 'SalesReceipt'),
     deleted: company.deleted.map((d) => ({ ...d, at: new Date(d.at).toISOString() })),
     grants: deps.oauth.describeGrants(company.realmId),
     limits: deps.limiter.describe(company.realmId),
@@ -322,6 +325,24 @@ export function registerAdminRoutes(router: Router, deps: AdminDeps): void {
     const company = companyOf(deps, ctx);
     ok(ctx, changed(deps.ledger.void(company, 'Payment', { Id: ctx.params.id }, true)));
   });
+
+  for (const [collection, form] of Object.entries(SALES_FORM_COLLECTIONS)) {
+    // Seeded like the other collections (one, or an array), but kept outside the ledger: they
+    // only hold numbers (see sales-forms.ts).
+    router.on('POST', `/_admin/companies/:realmId/${collection}`, (ctx) => {
+      const company = companyOf(deps, ctx);
+      const raw = parseJson(ctx.body);
+      const now = deps.clock.now();
+      ok(
+        ctx,
+        changed(
+          Array.isArray(raw)
+            ? raw.map((item) => seedSalesForm(company, form, item, now))
+            : seedSalesForm(company, form, raw, now),
+        ),
+      );
+    });
+  }
 
   router.on('POST', '/_admin/companies/:realmId/:collection', (ctx) => {
     const company = companyOf(deps, ctx);

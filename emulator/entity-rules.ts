@@ -14,6 +14,7 @@ import {
   invalidRequest,
   requiredParam,
 } from './faults.ts';
+import { storedName } from './inactive-names.ts';
 import {
   checkLengths,
   currencyRef,
@@ -21,6 +22,7 @@ import {
   duplicateDocNumber,
   refCode,
 } from './profiles.ts';
+import { numberHolder } from './sales-forms.ts';
 import {
   type CompanyState,
   type Entity,
@@ -129,6 +131,34 @@ export function normalizeEntity(
   }
 }
 
+/**
+ * Which kind of record already has a name, compared without case: a customer, vendor or employee
+ * share one list of DisplayNames; items have their own list of Names (whatever their type: a
+ * Category and a Service may not share one; Intuit does not say, a third-party schema says "unique
+ * within the same type", so this is the stricter reading).
+ *
+ * @param company - the company
+ * @param entity - the entity being written
+ * @param id - its Id (it may keep its own name)
+ * @param name - the name it would have
+ */
+export function nameHolder(
+  company: CompanyState,
+  entity: EntityName,
+  id: string,
+  name: string,
+): EntityName | undefined {
+  const key = name.toLowerCase();
+  const field = entity === 'Item' ? 'Name' : 'DisplayName';
+  for (const other of entity === 'Item' ? (['Item'] as const) : NAMED_ENTITIES) {
+    for (const e of Object.values(company.entities[other])) {
+      if (other === entity && e.Id === id) continue;
+      if (String(e[field] ?? '').toLowerCase() === key) return other;
+    }
+  }
+  return undefined;
+}
+
 function normalizeNamed(company: CompanyState, entity: EntityName, draft: Entity): Entity {
   if (company.profile && entity === 'Customer') checkLengths('Customer', draft);
   let display = typeof draft.DisplayName === 'string' ? draft.DisplayName.trim() : '';
@@ -143,15 +173,16 @@ function normalizeNamed(company: CompanyState, entity: EntityName, draft: Entity
   if (display.includes(':')) {
     throw businessValidation('The name cannot contain a colon (:).');
   }
-  const key = display.toLowerCase();
-  for (const other of NAMED_ENTITIES) {
-    for (const e of Object.values(company.entities[other])) {
-      if (other === entity && e.Id === draft.Id) continue;
-      if (String(e.DisplayName ?? '').toLowerCase() === key) {
-        throw duplicateName(other.toLowerCase());
-      }
-    }
-  }
+  const stored = company.entities[entity][draft.Id];
+  display = storedName(
+    display,
+    stored !== undefined && stored.Active !== false,
+    draft.Active,
+    500,
+    (candidate) => Boolean(nameHolder(company, entity, draft.Id, candidate)),
+  );
+  const holder = nameHolder(company, entity, draft.Id, display);
+  if (holder) throw duplicateName(holder.toLowerCase());
   const record: Entity = {
     ...draft,
     DisplayName: display,
@@ -198,7 +229,7 @@ function profiledCurrency(company: CompanyState, entity: EntityName, draft: Enti
 
 function normalizeItem(company: CompanyState, draft: Entity): Entity {
   if (company.profile) checkLengths('Item', draft);
-  const name = typeof draft.Name === 'string' ? draft.Name.trim() : '';
+  let name = typeof draft.Name === 'string' ? draft.Name.trim() : '';
   if (!name) throw requiredParam('Name');
   if (draft.Type === undefined) throw requiredParam('Type');
   if (draft.Type !== 'Service' && draft.Type !== 'NonInventory' && draft.Type !== 'Category') {
@@ -206,14 +237,15 @@ function normalizeItem(company: CompanyState, draft: Entity): Entity {
       `Item Type ${String(draft.Type)} is not supported by the emulator (Service, NonInventory, Category)`,
     );
   }
-  // One name per item, whatever its type: a Category and a Service may not share one. Intuit
-  // does not say (a third-party schema says "unique within the same type"); this is the
-  // stricter reading.
-  for (const e of Object.values(company.entities.Item)) {
-    if (e.Id !== draft.Id && String(e.Name).toLowerCase() === name.toLowerCase()) {
-      throw duplicateName('item');
-    }
-  }
+  const stored = company.entities.Item[draft.Id];
+  name = storedName(
+    name,
+    stored !== undefined && stored.Active !== false,
+    draft.Active,
+    100,
+    (candidate) => Boolean(nameHolder(company, 'Item', draft.Id, candidate)),
+  );
+  if (nameHolder(company, 'Item', draft.Id, name)) throw duplicateName('item');
   if (draft.Type === 'Category') {
     // A category only groups items: no account, no price (Intuit's Item reference sample).
     return { ...draft, Name: name, FullyQualifiedName: name, Active: draft.Active ?? true };
@@ -466,7 +498,8 @@ function invoiceCurrency(company: CompanyState, draft: Entity, customer: Entity)
 
 /**
  * A profiled company's DocNumber. Custom numbers on: the number sent, refused with 6140 when
- * another invoice has it (unless `include=allowduplicatedocnum`), none when none is sent.
+ * another sales form (invoice, credit memo, sales receipt) has it (unless
+ * `include=allowduplicatedocnum`), none when none is sent.
  * Off: QBO's next number when none is sent; a number sent is kept (Intuit: "do not send a
  * value as it can lead to unwanted duplicates"), without a duplicate check.
  */
@@ -491,12 +524,8 @@ function profiledDocNumber(
   // An update that keeps its number is not checked again (unconfirmed: see emulator/README.md).
   const unchanged = typeof existing?.DocNumber === 'string' && existing.DocNumber === sent;
   if (!options.allowDuplicateDocNumber && !unchanged) {
-    for (const other of Object.values(company.entities.Invoice)) {
-      if (other.Id === draft.Id) continue;
-      if (String(other.DocNumber ?? '').toLowerCase() === sent.toLowerCase()) {
-        throw duplicateDocNumber(sent, other.Id);
-      }
-    }
+    const holder = numberHolder(company, sent, draft.Id);
+    if (holder) throw duplicateDocNumber(sent, holder);
   }
   return sent;
 }

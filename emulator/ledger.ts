@@ -4,6 +4,7 @@ import {
   customerBalance,
   isObj,
   money,
+  nameHolder,
   normalizeEntity,
   num,
   type Obj,
@@ -20,6 +21,7 @@ import {
   staleObject,
 } from './faults.ts';
 import { firstUnknownField } from './fields.ts';
+import { storedName } from './inactive-names.ts';
 import { type CompanyState, type Entity, type EntityName, systemFields } from './state.ts';
 
 /** Webhook-visible operations (the legacy `operation` values). */
@@ -43,6 +45,9 @@ export interface UpdateOptions {
   /** Admin hand-edit: no SyncToken needed (a bookkeeper in the QBO UI has the latest copy). */
   readonly skipSyncToken?: boolean;
 }
+
+/** The longest name each merged entity can have (Customer and Item references). */
+const NAME_MAX = { Customer: 500, Item: 100 } as const;
 
 const SYSTEM_KEYS = new Set(['Id', 'SyncToken', 'MetaData', 'domain', 'sparse', 'status']);
 
@@ -232,7 +237,8 @@ export class Ledger {
    * Merges one customer (or item) into another, as a bookkeeper does in the QBO UI: every
    * transaction that names the merged-away record now names the survivor, and the merged-away
    * record is kept as inactive (Intuit: "the merged customer is saved as inactive, like all
-   * deleted customers … their transactions added to the other profile"). One Merge event names
+   * deleted customers … their transactions added to the other profile"), renamed "Name
+   * (deleted)" as an inactive name is (`inactive-names.ts`). One Merge event names
    * the survivor, with the merged-away id (CloudEvents `data.deletedid`).
    *
    * @param company - the company
@@ -266,8 +272,15 @@ export class Ledger {
         company.changedAt[`${txnEntity}/${txn.Id}`] = now;
       }
     }
+    // Saved as inactive "like all deleted customers" (Intuit's merge help), so named as one.
+    const field = entity === 'Customer' ? 'DisplayName' : 'Name';
+    const name = storedName(String(from[field]), true, false, NAME_MAX[entity], (candidate) =>
+      Boolean(nameHolder(company, entity, from.Id, candidate)),
+    );
     const merged: Entity = {
       ...from,
+      [field]: name,
+      FullyQualifiedName: name,
       Active: false,
       SyncToken: bump(from.SyncToken),
       MetaData: { ...from.MetaData, LastUpdatedTime: qboDateTime(now) },

@@ -310,17 +310,20 @@ export function stringTooLong(element: string, max: number, length: number): Qbo
 }
 
 /**
- * 6140: a DocNumber already used by another invoice. Wording as users report it (see
- * emulator/README.md); the Detail names the transaction that holds the number.
+ * 6140: a DocNumber already used by another sales form. Wording as users report it (see
+ * emulator/README.md); the Detail names the form that holds the number and its Id.
  *
  * @param docNumber - the number
- * @param holderId - the invoice that has it
+ * @param holder - the form that has it: its `TxnType` as QBO spells it, and its Id
  */
-export function duplicateDocNumber(docNumber: string, holderId: string): QboFaultError {
+export function duplicateDocNumber(
+  docNumber: string,
+  holder: { readonly txnType: string; readonly id: string },
+): QboFaultError {
   return new QboFaultError(400, 'ValidationFault', [
     {
       Message: 'Duplicate Document Number Error',
-      Detail: `Duplicate Document Number Error : You must specify a different number. This number has already been used. DocNumber=${docNumber} is assigned to TxnType=Invoice with TxnId=${holderId}`,
+      Detail: `Duplicate Document Number Error : You must specify a different number. This number has already been used. DocNumber=${docNumber} is assigned to TxnType=${holder.txnType} with TxnId=${holder.id}`,
       code: '6140',
       element: 'DocNumber',
     },

@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { qboDateTime } from './clock.ts';
 import type { RateTable } from './exchange-rates.ts';
 import { type CompanyProfile, currencyRef, profilePreferences, seedTaxes } from './profiles.ts';
+import type { SalesForms } from './sales-forms.ts';
 
 /** The entity types the emulator stores per company. */
 export const ENTITY_NAMES = [
@@ -68,6 +69,8 @@ export interface CompanyState {
   taxRates?: Record<string, Entity>;
   /** Its exchange rates (set by the admin API; absent: none but the home currency's 1). */
   exchangeRates?: RateTable;
+  /** Its credit memos and sales receipts (seeded by the admin API; absent: none). */
+  salesForms?: SalesForms;
 }
 
 /** A refresh token and its lifetime. */

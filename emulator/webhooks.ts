@@ -286,7 +286,8 @@ export class WebhookDispatcher {
                 id: e.id,
                 operation: e.operation,
                 lastUpdated: new Date(e.at).toISOString(),
-                ...(e.deletedId ? { deletedId: e.deletedId } : {}),
+                // Intuit's webhooks page spells it `deletedID` (emulator/README.md, Webhooks).
+                ...(e.deletedId ? { deletedID: e.deletedId } : {}),
               })),
             },
           },

@@ -89,3 +89,53 @@ export function shortenedNotices(snapshot: InvoiceSnapshot): string[] {
   }
   return [...new Set(notices)];
 }
+
+/** A customer or item as QBO answers it (a read or a query row). */
+export interface QboNameRecord {
+  readonly Id: string;
+  readonly DisplayName?: string;
+  readonly Name?: string;
+  readonly Active?: boolean;
+  /** Items only: `Service`, `NonInventory`, `Inventory`, `Category`, … */
+  readonly Type?: string;
+}
+
+/**
+ * Whether an invoice line or `CustomerRef` can name this record: active (QBO refuses an
+ * inactive or merged-away name, 2500 / 610), and not a Category (QBO refuses it on a line).
+ *
+ * @param record - the customer or item as QBO has it
+ */
+export function isLiveName(record: QboNameRecord): boolean {
+  return record.Active !== false && record.Type !== 'Category';
+}
+
+/**
+ * Why a mirrored customer or item could not be used, for the invoice's sync view, as QBO has it
+ * now: gone, a Category, or inactive. An inactive record is shown under the name QBO gave it when
+ * it was made inactive, "Name (deleted)" (minimul/qbo_api recordings `deactivate/employee.yml`
+ * and `deactivate/account.yml`), which frees the plain name for the active one that replaces it.
+ * `undefined` when the record is live.
+ *
+ * @param entity - Customer or Item
+ * @param id - its QBO Id
+ * @param record - the record as read, `undefined` when QBO no longer has it
+ */
+export function unusableNameNotice(
+  entity: 'Customer' | 'Item',
+  id: string,
+  record: QboNameRecord | undefined,
+): string | undefined {
+  if (record && isLiveName(record)) return undefined;
+  const customer = entity === 'Customer';
+  const what = customer ? 'customer' : 'item';
+  const name = (customer ? record?.DisplayName : record?.Name) ?? `Id ${id}`;
+  const instead = customer
+    ? "so the invoice was sent to an active customer with the client's name"
+    : 'so the line was sent with an active item of its name';
+  if (!record) return `The QuickBooks ${what} ${id} no longer exists, ${instead}.`;
+  if (record.Type === 'Category') {
+    return `The QuickBooks item "${name}" is a category, which QuickBooks does not allow on an invoice line, ${instead}.`;
+  }
+  return `The QuickBooks ${what} "${name}" was made inactive or merged away in QuickBooks, ${instead}.`;
+}

@@ -1,7 +1,15 @@
 import type { InvoiceSnapshot, SnapshotLine } from '#shared/domain/invoice.ts';
 import { PushRefusal } from '#shared/domain/push-refusal.ts';
 import { QBO_FAULT, QboError } from '#shared/qbo/faults.ts';
-import { cleanName, fitText, itemKey, NAME_LIMITS, suffixedName } from '#shared/qbo/names.ts';
+import {
+  cleanName,
+  fitText,
+  isLiveName,
+  itemKey,
+  NAME_LIMITS,
+  type QboNameRecord,
+  suffixedName,
+} from '#shared/qbo/names.ts';
 import type { QboClient } from '#shared/qbo/qbo-client.ts';
 import { quote, rows } from '#shared/qbo/query.ts';
 import { requestId } from '#shared/qbo/request-id.ts';
@@ -46,13 +54,7 @@ export function mappingRefs(
   ];
 }
 
-interface QboNamed {
-  readonly Id: string;
-  readonly DisplayName?: string;
-  readonly Name?: string;
-  readonly Active?: boolean;
-  /** Items only: `Service`, `NonInventory`, `Inventory`, `Category`, … */
-  readonly Type?: string;
+interface QboNamed extends QboNameRecord {
   /** Customers only: the currency QBO fixed when it was created. */
   readonly CurrencyRef?: { readonly value?: string };
 }
@@ -271,19 +273,13 @@ export async function ensureItem(
   );
 }
 
-/** An active item, never a Category, with that name (other than the one being replaced). */
+/** A live item ({@link isLiveName}) with that name, other than the one being replaced. */
 async function findItem(
   ctx: MirrorContext,
   name: string,
   replacing: string | undefined,
 ): Promise<QboNamed | undefined> {
-  return findByName(
-    ctx,
-    'Item',
-    'Name',
-    name,
-    (row) => row.Type !== 'Category' && row.Id !== replacing,
-  );
+  return findByName(ctx, 'Item', 'Name', name, (row) => row.Id !== replacing);
 }
 
 /** The tenant's income account, else the company's first income account (looked up once). */
@@ -345,7 +341,7 @@ async function findByName(
   return rows<QboNamed>(answer, entity).find(
     (row) =>
       row[field]?.toLowerCase() === wanted &&
-      row.Active !== false &&
+      isLiveName(row) &&
       usable(row) &&
       (entity !== 'Customer' || holdsCurrency(ctx, row)),
   );

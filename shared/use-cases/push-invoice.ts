@@ -11,6 +11,7 @@ import {
   findOursByNumber,
   updateInvoice,
 } from '#shared/qbo/invoice-writes.ts';
+import { type QboNameRecord, unusableNameNotice } from '#shared/qbo/names.ts';
 import type { QboClient } from '#shared/qbo/qbo-client.ts';
 import { type QboInvoice, toQboInvoiceBody } from '#shared/qbo/qbo-invoice.ts';
 import { planTax } from '#shared/qbo/qbo-tax.ts';
@@ -54,7 +55,8 @@ const BACKLOG_AFTER_MS = 2_000;
  *   sending it, so after any lost answer the next attempt looks the invoice up by DocNumber before
  *   it creates again under the same id.
  * - A customer or item QBO refuses as inactive, merged away or a Category (2500 / 610) is
- *   replaced (linked or created) and the invoice pushed again in the same attempt.
+ *   replaced (linked, or created under the plain name QBO freed by renaming it "Name (deleted)")
+ *   and the invoice pushed again in the same attempt, with a notice saying so.
  * - Updates a pushed invoice with its SyncToken; a stale token is re-read and retried.
  * - Reads back QBO's TotalAmt and ExchangeRate; a difference from TradelyHQ's total opens
  *   `total_mismatch`, from the rate sent `drift`.
@@ -189,8 +191,12 @@ async function push(
     }
     if (!healing && isInactiveReference(err)) {
       const refs = { customerId: customer.qboId, itemIds };
-      if (await retireRefusedNames(deps, mirror, snapshot, refs)) {
-        // Linked or re-created in the next pass; this is the same attempt, pushed again.
+      const retired = await retireRefusedNames(deps, mirror, snapshot, refs);
+      if (retired.length > 0) {
+        // Linked or re-created in the next pass; this is the same attempt, pushed again. The
+        // sync view says which names were replaced, and why.
+        const notices = [...new Set([...current.notices, ...retired])];
+        current = await save(deps, current, { notices });
         return push(deps, current, connection, ReadAhead.none, true);
       }
     }
@@ -230,18 +236,22 @@ function isInactiveReference(err: unknown): boolean {
 /**
  * After QBO refused a reference: reads the invoice's customer and items and marks the mappings of
  * those that are gone, inactive or a Category stale, so the next pass links or creates
- * replacements. Whether any was.
+ * replacements. A notice for each one retired (none: nothing was).
  */
 async function retireRefusedNames(
   deps: InvoiceSyncDeps,
   ctx: MirrorContext,
   snapshot: InvoiceRecord['snapshot'],
   refs: { readonly customerId: string; readonly itemIds: ReadonlyMap<string, string> },
-): Promise<boolean> {
-  let retired = false;
-  const customer = await readName(ctx.qbo, 'Customer', refs.customerId);
-  if (!customer || customer.Active === false) {
-    const { tenantId, realmId } = ctx;
+): Promise<string[]> {
+  const { tenantId, realmId } = ctx;
+  const notices: string[] = [];
+  const customer = unusableNameNotice(
+    'Customer',
+    refs.customerId,
+    await readName(ctx.qbo, 'Customer', refs.customerId),
+  );
+  if (customer) {
     await deps.mappings.markStale(
       tenantId,
       'CUSTOMERMAP',
@@ -249,21 +259,18 @@ async function retireRefusedNames(
       snapshot.client.id,
       refs.customerId,
     );
-    retired = true;
+    notices.push(customer);
   }
   for (const [key, itemId] of refs.itemIds) {
-    const item = await readName(ctx.qbo, 'Item', itemId);
-    if (item && item.Active !== false && item.Type !== 'Category') continue;
-    await deps.mappings.markStale(ctx.tenantId, 'ITEMMAP', ctx.realmId, key, itemId);
-    retired = true;
+    const item = unusableNameNotice('Item', itemId, await readName(ctx.qbo, 'Item', itemId));
+    if (!item) continue;
+    await deps.mappings.markStale(tenantId, 'ITEMMAP', realmId, key, itemId);
+    notices.push(item);
   }
-  if (retired) {
-    logger.info('QuickBooks refused a customer or item; replacing it', {
-      tenantId: ctx.tenantId,
-      realmId: ctx.realmId,
-    });
+  if (notices.length > 0) {
+    logger.info('QuickBooks refused a customer or item; replacing it', { tenantId, realmId });
   }
-  return retired;
+  return notices;
 }
 
 /** A customer or item as QBO has it now; `undefined` when it is gone. */
@@ -271,8 +278,7 @@ async function readName(
   qbo: QboClient,
   entity: 'Customer' | 'Item',
   id: string,
-): Promise<{ readonly Active?: boolean; readonly Type?: string } | undefined> {
+): Promise<QboNameRecord | undefined> {
   const path = `${entity.toLowerCase()}/${id}`;
-  const out = await readOrGone<Record<string, { Active?: boolean; Type?: string }>>(qbo, path);
-  return out?.[entity];
+  return (await readOrGone<Record<string, QboNameRecord>>(qbo, path))?.[entity];
 }

@@ -11,6 +11,7 @@ import { PushRefusal } from '#shared/domain/push-refusal.ts';
 import { readCompany } from '#shared/qbo/company-profile.ts';
 import { qboExchangeRate } from '#shared/qbo/exchange-rates.ts';
 import { invoicesNumbered } from '#shared/qbo/invoice-writes.ts';
+import { numberHolderOf } from '#shared/qbo/number-holder.ts';
 import type { QboClient } from '#shared/qbo/qbo-client.ts';
 import type { ConnectionRepository } from '#shared/store/connection-repository.ts';
 
@@ -85,8 +86,10 @@ export async function exchangeRateFor(
 
 /**
  * QBO refused the invoice's number (6140, custom transaction numbers on): the refusal, naming the
- * QBO invoice that holds the number, found by a DocNumber query (else from QBO's own detail,
- * "… TxnId=N").
+ * sales form that holds the number as QBO's fault detail names it ("… TxnType=Credit Memo with
+ * TxnId=111"). An invoice (or a detail that names no type, as QBO's older wording did) is looked
+ * up by a DocNumber query to say whose it is (else named from the detail's "TxnId=N"); another
+ * form is named by its type and Id alone.
  *
  * @param qbo - a client of the company
  * @param docNumber - the number TradelyHQ sent
@@ -97,8 +100,18 @@ export async function duplicateNumberRefusal(
   docNumber: string,
   detail: string | undefined,
 ): Promise<PushRefusal> {
+  const named = numberHolderOf(detail);
+  const kind = named?.txnType?.toLowerCase();
+  if (named && kind && kind !== 'invoice') {
+    return refusal(
+      `Invoice number ${docNumber} is already used by QuickBooks ${kind} ${named.txnId}, and ` +
+        'QuickBooks refuses an invoice whose number another sales form already has. Give this ' +
+        `invoice another number in TradelyHQ and send it again, or renumber that QuickBooks ${kind} ` +
+        'and re-sync.',
+    );
+  }
   const [holder] = await invoicesNumbered(qbo, docNumber);
-  const holderId = holder?.Id ?? /TxnId=(\w+)/.exec(detail ?? '')?.[1];
+  const holderId = holder?.Id ?? named?.txnId;
   const ours = /\[TradelyHQ invoice ([^\]]+)\]/.exec(holder?.PrivateNote ?? '')?.[1];
   const who = holder
     ? [
@@ -110,11 +123,13 @@ export async function duplicateNumberRefusal(
   const which = holderId
     ? `QuickBooks invoice ${holderId}${who.length ? ` (${who.join(', ')})` : ''}`
     : 'another QuickBooks invoice';
-  return new PushRefusal(
-    'duplicate_doc_number',
-    'duplicate_doc_number',
+  return refusal(
     `Invoice number ${docNumber} is already used by ${which}, and QuickBooks refuses a second ` +
       'invoice with the same number. Give this invoice another number in TradelyHQ and send it ' +
       'again, or renumber or delete that QuickBooks invoice and re-sync.',
   );
+}
+
+function refusal(message: string): PushRefusal {
+  return new PushRefusal('duplicate_doc_number', 'duplicate_doc_number', message);
 }

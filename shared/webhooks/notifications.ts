@@ -5,13 +5,24 @@ import type { ChangeNotice } from '#shared/ports/change-queue.ts';
 /** One change Intuit notified, in either payload format: the change queue's own type. */
 export type { ChangeNotice };
 
-const legacyEntity = z.object({
-  name: z.string().min(1).max(64),
-  id: z.string().min(1).max(64),
-  operation: z.string().min(1).max(32),
-  lastUpdated: z.string().max(64).optional(),
-  deletedId: z.string().min(1).max(64).optional(),
-});
+const deletedIdField = z.string().min(1).max(64).optional();
+
+const legacyEntity = z
+  .object({
+    name: z.string().min(1).max(64),
+    id: z.string().min(1).max(64),
+    operation: z.string().min(1).max(32),
+    lastUpdated: z.string().max(64).optional(),
+    // A Merge's merged-away record, in both spellings: Intuit's webhooks page spells `deletedID`;
+    // Intuit's SDKs read `deletedId` (.NET `Intuit.Ipp.WebHooksService/Entity.cs`, Java
+    // `ipp-v3-java-data/.../Entity.java`).
+    deletedId: deletedIdField,
+    deletedID: deletedIdField,
+  })
+  .transform(({ deletedID, ...entity }) => ({
+    ...entity,
+    deletedId: entity.deletedId ?? deletedID,
+  }));
 
 const legacyNotification = z.object({
   realmId: z.string().min(1).max(32),

@@ -112,6 +112,36 @@ describe('Emulator: webhooks', () => {
     });
   });
 
+  it("names a Merge's merged-away record as deletedID on the legacy entity, as Intuit's webhooks page spells it", async () => {
+    await configure();
+    const { realmId, token } = await h.connectedCompany();
+    const create = async (name: string) =>
+      (
+        await h.apiJson<Json>(realmId, token.access_token, 'POST', '/customer', {
+          DisplayName: name,
+        })
+      ).json.Customer as Json;
+    const dupe = await create('Merge Me');
+    const keep = await create('Keep Me');
+    await h.emulator.webhooksIdle();
+    received = [];
+    await h.admin('POST', `/_admin/companies/${realmId}/customers/${dupe.Id}/merge`, {
+      into: keep.Id,
+    });
+    await h.emulator.webhooksIdle();
+    const entities = received.flatMap(
+      (r) => r.json.eventNotifications[0].dataChangeEvent.entities as Json[],
+    );
+    expect(entities).toEqual([
+      expect.objectContaining({
+        name: 'Customer',
+        id: keep.Id,
+        operation: 'Merge',
+        deletedID: dupe.Id,
+      }),
+    ]);
+  });
+
   it('delivers the CloudEvents array format, also signed', async () => {
     await configure({ format: 'cloudevents' });
     const { realmId, token } = await h.connectedCompany();

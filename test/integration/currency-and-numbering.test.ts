@@ -225,6 +225,44 @@ describe('Numbering', () => {
     expect(await openErrors(tenantId)).toEqual([]);
   });
 
+  it('a number a credit memo holds: duplicate_doc_number naming the credit memo and its Id as QBO gave them, never an invoice', async () => {
+    // Issue 30, item 6: 6140 is about any sales form (docs/currency-and-numbering.md, *Numbering*).
+    const { tenantId, realmId } = await connectedTenant({ salesTax: 'manual' });
+    const res = await stack.world.admin('POST', `/_admin/companies/${realmId}/creditmemos`, {
+      DocNumber: 'INV-1001',
+      TotalAmt: 40,
+    });
+    const memo = (await res.json()) as { Id: string };
+    await pushInvoice(stack, tenantId, 'inv_cm', invoiceBody());
+    await queueDrained();
+    expect(await syncOf(stack, tenantId, 'inv_cm')).toMatchObject({
+      status: 'failed',
+      qboInvoiceId: null,
+      lastError: { code: 'duplicate_doc_number' },
+    });
+    const [error] = await openErrors(tenantId, '?kind=duplicate_doc_number');
+    expect(error?.message).toBe(
+      `Invoice number INV-1001 is already used by QuickBooks credit memo ${memo.Id}, and ` +
+        'QuickBooks refuses an invoice whose number another sales form already has. Give this ' +
+        'invoice another number in TradelyHQ and send it again, or renumber that QuickBooks ' +
+        'credit memo and re-sync.',
+    );
+    expect(error?.message).not.toContain('QuickBooks invoice');
+    expect((await books(stack, realmId)).invoices).toEqual([]);
+  });
+
+  it('a number a sales receipt holds is named the same way', async () => {
+    const { tenantId, realmId } = await connectedTenant({ salesTax: 'manual' });
+    const res = await stack.world.admin('POST', `/_admin/companies/${realmId}/salesreceipts`, {
+      DocNumber: 'INV-1001',
+    });
+    const receipt = (await res.json()) as { Id: string };
+    await pushInvoice(stack, tenantId, 'inv_sr', invoiceBody());
+    await queueDrained();
+    const [error] = await openErrors(tenantId, '?kind=duplicate_doc_number');
+    expect(error?.message).toContain(`QuickBooks sales receipt ${receipt.Id},`);
+  });
+
   it("custom numbers off: sends no number, shows QBO's, keeps it through an update, and the reconcile sees no drift", async () => {
     const { tenantId, realmId } = await connectedTenant({
       salesTax: 'manual',
@@ -360,5 +398,44 @@ describe('Lengths', () => {
     const paths = ((await res.json()) as { issues: { path: string }[] }).issues.map((i) => i.path);
     expect(paths).toEqual(expect.arrayContaining(['docNumber', 'memo']));
     expect((await books(stack, realmId)).requestCount).toBe(2);
+  });
+});
+
+describe('Inactive names', () => {
+  it('an inactive customer re-mirrored: QBO renamed it "(deleted)", so the invoice goes to a new active customer with the plain name, and says so', async () => {
+    // Issue 30, item 7 (docs/currency-and-numbering.md, *Inactive and merged names*).
+    const { tenantId, realmId } = await connectedTenant({ salesTax: 'manual' });
+    await pushInvoice(stack, tenantId, 'inv_1', invoiceBody());
+    await queueDrained();
+    const [ours] = (await books(stack, realmId)).customers as { Id: string }[];
+    await stack.world.admin('PATCH', `/_admin/companies/${realmId}/customers/${ours?.Id}`, {
+      Active: false,
+    });
+
+    await pushInvoice(
+      stack,
+      tenantId,
+      'inv_2',
+      invoiceBody((b) => {
+        b.docNumber = 'INV-1002';
+      }),
+    );
+    await queueDrained();
+    const sync = await syncOf(stack, tenantId, 'inv_2');
+    expect(sync).toMatchObject({ status: 'pushed' });
+    expect(sync.notices).toEqual([
+      'The QuickBooks customer "Jane Smith (deleted)" was made inactive or merged away in ' +
+        "QuickBooks, so the invoice was sent to an active customer with the client's name.",
+    ]);
+    const after = await books(stack, realmId);
+    const invoice = after.invoices.find((i) => i.DocNumber === 'INV-1002') as {
+      CustomerRef: { value: string };
+    };
+    expect(after.customers.map((c) => [c.DisplayName, c.Active])).toEqual([
+      ['Jane Smith (deleted)', false],
+      ['Jane Smith', true],
+    ]);
+    expect(invoice.CustomerRef.value).not.toBe(ours?.Id);
+    expect(await openErrors(tenantId)).toEqual([]);
   });
 });

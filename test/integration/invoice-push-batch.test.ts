@@ -212,4 +212,54 @@ describe('Push backlog in batches', () => {
       expect(statuses.slice(statuses.indexOf('pushing'))).toContain('queued');
     }
   });
+
+  it("a backlog whose client's customer was made inactive and one of whose numbers a credit memo holds: as single pushes would", async () => {
+    // Issue 30, items 6 and 7: QBO refuses those items of the batch; each goes back to its own
+    // message, which re-mirrors the customer under the plain name QBO freed, or names the credit
+    // memo (docs/currency-and-numbering.md).
+    const tenantId = newTenantId();
+    const realmId = await stack.world.newCompany('Numbers Plumbing', { salesTax: 'manual' });
+    await stack.connect(tenantId, realmId);
+    await pushInvoice(stack, tenantId, 'inv_warm', numbered('W-1'));
+    await queueDrained();
+    const [ours] = (await books(stack, realmId)).customers as { Id: string }[];
+    await stack.world.admin('PATCH', `/_admin/companies/${realmId}/customers/${ours?.Id}`, {
+      Active: false,
+    });
+    const ids = sameGroupIds(tenantId, 5, 'nm');
+    const held = ids[1] as string;
+    const res = await stack.world.admin('POST', `/_admin/companies/${realmId}/creditmemos`, {
+      DocNumber: held,
+    });
+    const memo = (await res.json()) as { Id: string };
+    await backlog(tenantId, ids);
+
+    const after = await books(stack, realmId);
+    const active = after.customers.filter((c) => c.Active !== false);
+    expect(active.map((c) => c.DisplayName)).toEqual(['Jane Smith']);
+    for (const id of ids) {
+      const view = (await (await stack.call(tenantId, 'GET', `/invoices/${id}/sync`)).json()) as {
+        status: string;
+        lastError: { code: string; message: string } | null;
+        history: { status: string }[];
+      };
+      // Claimed by the batch, refused there (the inactive customer), given back to its message.
+      const statuses = view.history.map((h) => h.status);
+      expect(statuses.slice(statuses.indexOf('pushing'))).toContain('queued');
+      const inQbo = after.invoices.filter((i) => i.DocNumber === id) as {
+        CustomerRef: { value: string };
+      }[];
+      if (id === held) {
+        expect(view).toMatchObject({
+          status: 'failed',
+          lastError: { code: 'duplicate_doc_number' },
+        });
+        expect(view.lastError?.message).toContain(`QuickBooks credit memo ${memo.Id},`);
+        expect(inQbo).toEqual([]);
+        continue;
+      }
+      expect(view.status).toBe('pushed');
+      expect(inQbo.map((i) => i.CustomerRef.value)).toEqual([active[0]?.Id]);
+    }
+  });
 });

@@ -3,6 +3,7 @@ import { localChangeQueue, localReconcileQueue } from '#shared/adapters/local/lo
 import { newTenantId } from '../support/local-api.ts';
 import { resultOf, startTestStack, type TestStack } from '../support/local-stack.ts';
 import { books, invoiceBody, pushInvoice, queueDrained, syncOf } from '../support/push.ts';
+import { WEBHOOK_TOKEN } from '../support/secret-shapes.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read QBO JSON structurally
 type Json = Record<string, any>;
@@ -92,6 +93,36 @@ describe('A bookkeeper merges names in QuickBooks', () => {
     expect((await panel(tenantId)).errors).toEqual([]);
   });
 
+  it("follows a merge notified in the legacy format, whose merged-away id is deletedID (Intuit's webhooks page)", async () => {
+    const { tenantId, realmId } = await pushedTenant();
+    const ours = await customerNamed(realmId, 'Jane Smith');
+    const survivor = await admin('POST', `/_admin/companies/${realmId}/customers`, {
+      DisplayName: 'Jane Smith (Smith Plumbing)',
+    });
+    const webhooks = (format: string) =>
+      admin('PUT', '/_admin/webhooks', {
+        url: `${stack.api.url}/webhooks/quickbooks`,
+        verifierToken: WEBHOOK_TOKEN,
+        format,
+      });
+    await webhooks('legacy');
+    try {
+      await admin('POST', `/_admin/companies/${realmId}/customers/${ours.Id}/merge`, {
+        into: survivor.Id,
+      });
+      await settle();
+    } finally {
+      await webhooks('cloudevents');
+    }
+    const { deliveries } = await admin('GET', '/_admin/webhooks/deliveries');
+    const bodies = (deliveries as Json[]).map((d) => String(d.body)).join('\n');
+    expect(bodies).toContain(`"deletedID":"${ours.Id}"`);
+
+    await pushNext(tenantId, 'inv_2', 'INV-2');
+    expect((await invoiceNumbered(realmId, 'INV-2')).CustomerRef.value).toBe(survivor.Id);
+    expect((await syncOf(stack, tenantId, 'inv_2')).notices).toEqual([]);
+  });
+
   it('follows a merged item: the next invoice uses the survivor on its line', async () => {
     const { tenantId, realmId } = await pushedTenant();
     const labor = await itemNamed(realmId, 'Labor');
@@ -106,7 +137,7 @@ describe('A bookkeeper merges names in QuickBooks', () => {
 });
 
 describe('A bookkeeper makes a name inactive or adds a Category', () => {
-  it('re-creates an inactivated customer under a new name and pushes by itself, saying so', async () => {
+  it('re-creates an inactivated customer under its plain name, which QBO freed, and pushes by itself, saying so', async () => {
     const { tenantId, realmId } = await pushedTenant();
     const ours = await customerNamed(realmId, 'Jane Smith');
     await admin('PATCH', `/_admin/companies/${realmId}/customers/${ours.Id}`, { Active: false });
@@ -116,13 +147,41 @@ describe('A bookkeeper makes a name inactive or adds a Category', () => {
     expect(sync.status).toBe('pushed');
     const customerId = (await invoiceNumbered(realmId, 'INV-2')).CustomerRef.value;
     expect(customerId).not.toBe(ours.Id);
-    const replacement = (await books(stack, realmId)).customers.find((c) => c.Id === customerId);
-    expect(replacement).toMatchObject({ DisplayName: 'Jane Smith (cl_123)', Active: true });
-    expect(JSON.stringify(sync)).toContain('Jane Smith (cl_123)');
+    const customers = (await books(stack, realmId)).customers;
+    expect(customers.find((c) => c.Id === customerId)).toMatchObject({
+      DisplayName: 'Jane Smith',
+      Active: true,
+    });
+    expect(customers.find((c) => c.Id === ours.Id)).toMatchObject({
+      DisplayName: 'Jane Smith (deleted)',
+      Active: false,
+    });
+    expect(sync.notices).toEqual([
+      'The QuickBooks customer "Jane Smith (deleted)" was made inactive or merged away in ' +
+        "QuickBooks, so the invoice was sent to an active customer with the client's name.",
+    ]);
     expect((await panel(tenantId)).errors).toEqual([]);
     // The next one reuses the replacement: no third customer.
     await pushNext(tenantId, 'inv_3', 'INV-3');
     expect((await invoiceNumbered(realmId, 'INV-3')).CustomerRef.value).toBe(customerId);
+  });
+
+  it('re-creates an inactivated item under its plain name and says so', async () => {
+    const { tenantId, realmId } = await pushedTenant();
+    const labor = await itemNamed(realmId, 'Labor');
+    await admin('PATCH', `/_admin/companies/${realmId}/items/${labor.Id}`, { Active: false });
+
+    await pushNext(tenantId, 'inv_2', 'INV-2');
+    const sync = await syncOf(stack, tenantId, 'inv_2');
+    expect(sync.status).toBe('pushed');
+    const itemId = ((await invoiceNumbered(realmId, 'INV-2')).Line as Json[])[0]
+      ?.SalesItemLineDetail.ItemRef.value;
+    expect(itemId).not.toBe(labor.Id);
+    expect(await itemNamed(realmId, 'Labor')).toMatchObject({ Id: itemId, Active: true });
+    expect(sync.notices).toContain(
+      'The QuickBooks item "Labor (deleted)" was made inactive or merged away in QuickBooks, ' +
+        'so the line was sent with an active item of its name.',
+    );
   });
 
   it('never links a Category that has the item name, and pushes on a Service item', async () => {

@@ -113,6 +113,35 @@ describe('Function: readNotifications', () => {
     });
   });
 
+  it("reads a Merge's merged-away id: legacy deletedID (Intuit's webhooks page) or deletedId (Intuit's SDKs), CloudEvents data.deletedid", () => {
+    // The legacy blog sample, turned into a Merge of customers, once with each spelling.
+    const legacy = (field: string) => {
+      const body = JSON.parse(sample('webhook-legacy-intuit-blog.json').toString());
+      Object.assign(body.eventNotifications[0].dataChangeEvent.entities[0], {
+        name: 'Customer',
+        operation: 'Merge',
+        [field]: '27',
+      });
+      return readNotifications(body);
+    };
+    for (const field of ['deletedID', 'deletedId']) {
+      expect(legacy(field), field).toEqual([
+        expect.objectContaining({ entity: 'Customer', operation: 'Merge', deletedId: '27' }),
+      ]);
+    }
+    expect(legacy('deletedid')?.[0]).not.toHaveProperty('deletedId');
+    const [merged] =
+      readNotifications(
+        JSON.parse(sample('webhook-cloudevents-docs-customer-merged.json').toString()),
+      ) ?? [];
+    expect(merged).toMatchObject({
+      entity: 'Customer',
+      entityId: '123',
+      operation: 'Merge',
+      deletedId: '27',
+    });
+  });
+
   it('gives the same legacy event the same dedupe key, and another event another', () => {
     const body = JSON.parse(sample('webhook-legacy-intuit-blog.json').toString());
     const again = structuredClone(body);
