@@ -19,6 +19,7 @@ import { parseJson, type RequestContext, type Router, send, sendJson } from './h
 import { isQboFault, type Ledger } from './ledger.ts';
 import type { RealmLimiter } from './limits.ts';
 import type { OAuthService } from './oauth.ts';
+import { pseudoTaxCodes } from './profiles.ts';
 import { parseQuery, type QueryableEntity, runQuery } from './query.ts';
 import { type CompanyState, type EmulatorState, ENTITY_NAMES, type EntityName } from './state.ts';
 
@@ -383,7 +384,9 @@ function queryResponse(text: string | null, company: CompanyState): Record<strin
   if (!text) throw queryParseError('Encountered "<EOF>": the query is empty');
   const parsed = parseQuery(text);
   const rows = queryRows(parsed.entity, company);
-  return runQuery(parsed, rows);
+  // A US company lists the pseudo codes TAX and NON first (Intuit's TaxCode reference).
+  const usPseudo = parsed.entity === 'TaxCode' && company.country === 'US';
+  return runQuery(parsed, rows, usPseudo ? pseudoTaxCodes(company.createdAt) : []);
 }
 
 function queryRows(entity: QueryableEntity, company: CompanyState): Record<string, unknown>[] {

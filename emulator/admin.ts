@@ -64,10 +64,12 @@ const newCompanySchema = z
     if (input.astRates !== undefined && input.salesTax !== 'automated') {
       ctx.addIssue({ code: 'custom', message: 'astRates needs salesTax "automated"' });
     }
-    if (input.taxRate !== undefined && (input.salesTax !== undefined || country !== 'US')) {
+    const manualOrNone = input.salesTax === undefined || input.salesTax === 'manual';
+    if (input.taxRate !== undefined && (!manualOrNone || country !== 'US')) {
       ctx.addIssue({
         code: 'custom',
-        message: 'taxRate is the rule of a company without salesTax; use astRates',
+        message:
+          'taxRate is the rule of a US company without salesTax, or the rate of a manual one; use astRates',
       });
     }
   });

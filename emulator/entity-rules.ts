@@ -21,6 +21,7 @@ import {
   customerCurrency,
   duplicateDocNumber,
   refCode,
+  setsTaxByHand,
 } from './profiles.ts';
 import { numberHolder } from './sales-forms.ts';
 import {
@@ -395,11 +396,8 @@ function normalizeInvoice(
     txnTaxDetail = { TotalTax: 0 };
   } else if (salesTax === 'automated') {
     txnTaxDetail = automatedTaxDetail(company, draft, customer, taxBase);
-  } else if (salesTax === 'manual') {
-    txnTaxDetail = { TotalTax: money(requestedTax ?? 0) };
-    if (isObj(draft.TxnTaxDetail) && draft.TxnTaxDetail.TxnTaxCodeRef !== undefined) {
-      txnTaxDetail = { TxnTaxCodeRef: draft.TxnTaxDetail.TxnTaxCodeRef, ...txnTaxDetail };
-    }
+  } else if (setsTaxByHand(company.profile, company.taxRate)) {
+    txnTaxDetail = manualTaxDetail(company, draft, taxBase);
   } else if (company.taxRate > 0) {
     const tax = money((taxBase * company.taxRate) / 100);
     txnTaxDetail = {
@@ -419,6 +417,7 @@ function normalizeInvoice(
       ],
     };
   } else {
+    // A company from a state file of before default tax codes: the tax sent.
     txnTaxDetail = { TotalTax: money(requestedTax ?? 0) };
   }
   const totalAmt = money(subtotal - discount + (txnTaxDetail.TotalTax as number));
@@ -634,6 +633,46 @@ function automatedTaxDetail(
     code = overrideCode;
     total = money(overrideTax);
   }
+  return codedTaxDetail(company, code, total, computed, taxBase);
+}
+
+/**
+ * A US company that sets its sales tax by hand ({@link setsTaxByHand}). The tax sent is kept
+ * only with a `TxnTaxCodeRef` naming one of the company's own active TaxCodes together with
+ * `TotalTax`; "all other cases, it will be ignored" (Intuit's maintainer in
+ * intuit/QuickBooks-V3-PHP-SDK issue 199; Intuit's answer on Stack Overflow 19300885), and the
+ * code's rate (by default the company's default code, `Preferences.TaxPrefs.TaxGroupCodeRef`)
+ * is charged on the `TAX` lines. A `TxnTaxCodeRef` that is not one of the company's codes
+ * (`TAX`/`NON` included) is refused as an invalid reference (2500; unconfirmed, the stricter
+ * reading).
+ */
+function manualTaxDetail(company: CompanyState, draft: Entity, taxBase: number): Obj {
+  const sent = isObj(draft.TxnTaxDetail) ? draft.TxnTaxDetail : undefined;
+  const sentCodeId = refValue(sent?.TxnTaxCodeRef);
+  const sentTax = num(sent?.TotalTax);
+  const taxPrefs = isObj(company.preferences.TaxPrefs) ? company.preferences.TaxPrefs : {};
+  let code = company.taxCodes?.[refValue(taxPrefs.TaxGroupCodeRef) ?? ''];
+  if (sentCodeId !== undefined) {
+    code = company.taxCodes?.[sentCodeId];
+    if (!code || code.Active === false) throw invalidReference('TxnTaxCodeRef');
+  }
+  const percent = num((code ? salesRates(company, code)[0] : undefined)?.RateValue) ?? 0;
+  const computed = money((taxBase * percent) / 100);
+  const total = sentCodeId !== undefined && sentTax !== undefined ? money(sentTax) : computed;
+  return codedTaxDetail(company, code, total, computed, taxBase);
+}
+
+/**
+ * A US `TxnTaxDetail` charged under one TaxCode: the code, `TotalTax`, and one `TaxLine` at the
+ * code's first sales rate, with `OverrideDeltaAmount` when the total is not the rate's.
+ */
+function codedTaxDetail(
+  company: CompanyState,
+  code: Entity | undefined,
+  total: number,
+  computed: number,
+  taxBase: number,
+): Obj {
   const rate = code ? salesRates(company, code)[0] : undefined;
   const detail: Obj = { TotalTax: total };
   if (code) detail.TxnTaxCodeRef = { value: code.Id, name: code.Name };

@@ -24,7 +24,7 @@ export interface CompanyProfile {
   /**
    * US only; `null` outside the US (those companies always use their own tax codes).
    * `legacy` (a US profile without `salesTax`) keeps the tax rules of a company without a
-   * profile: the company `taxRate` applied to `TAX` lines, or the `TotalTax` sent when it is 0.
+   * profile: the company `taxRate` applied to `TAX` lines, or manual sales tax when it is 0.
    */
   readonly salesTax: SalesTaxMode | 'legacy' | null;
   /** For `automated`: region (CountrySubDivisionCode) → percent QBO's engine would pick. */
@@ -136,23 +136,50 @@ const SEEDS: Record<Exclude<Country, 'US'>, { rates: SeedRate[]; codes: SeedCode
 };
 
 /**
- * The TaxRates and TaxCodes a company of this profile has. A US company with automated sales
- * tax gets one code per region in `astRates` (QBO's engine creates them as it charges; its
- * TaxCode query lists only the company's own codes, never `TAX`/`NON`); manual and none get
- * none (a manual company's rates are whatever its owner set up).
+ * Whether a company sets its sales tax by hand, with a default tax code
+ * (`Preferences.TaxPrefs.TaxGroupCodeRef`): a US profile with `salesTax: manual`, and a company
+ * without a profile (or a US profile without `salesTax`) whose `taxRate` is 0, which its
+ * Preferences show as sales tax on without the automated engine.
  *
- * @param profile - the profile
+ * @param profile - the company's profile, if any
+ * @param taxRate - the company `taxRate`
+ */
+export function setsTaxByHand(profile: CompanyProfile | undefined, taxRate: number): boolean {
+  if (profile?.salesTax === 'manual') return true;
+  return (profile === undefined || profile.salesTax === 'legacy') && taxRate === 0;
+}
+
+/**
+ * The TaxRates and TaxCodes a company has, and the Id of its default code, if any. A US company
+ * with automated sales tax gets one code per region in `astRates` (QBO's engine creates them as
+ * it charges); one that sets its tax by hand ({@link setsTaxByHand}) gets one code at its
+ * `taxRate` (0 when none is given), its default; a US company with sales tax off gets none.
+ * A US company's TaxCode query also answers the pseudo codes `TAX` and `NON`
+ * ({@link pseudoTaxCodes}); they are not stored here.
+ *
+ * @param profile - the profile, if any
+ * @param taxRate - the company `taxRate`
  * @param now - emulator ms
  */
 export function seedTaxes(
-  profile: CompanyProfile,
+  profile: CompanyProfile | undefined,
+  taxRate: number,
   now: number,
-): { taxRates: Record<string, Entity>; taxCodes: Record<string, Entity> } {
+): {
+  taxRates: Record<string, Entity>;
+  taxCodes: Record<string, Entity>;
+  defaultCodeId: string | null;
+} {
   const taxRates: Record<string, Entity> = {};
   const taxCodes: Record<string, Entity> = {};
   let seed: { rates: SeedRate[]; codes: SeedCode[] };
-  if (profile.country === 'US') {
-    if (profile.salesTax !== 'automated') return { taxRates, taxCodes };
+  if (setsTaxByHand(profile, taxRate)) {
+    seed = {
+      rates: [{ name: 'Sales tax', description: 'Sales tax', rate: taxRate, agency: 'State' }],
+      codes: [{ name: 'Sales tax', description: 'Sales tax', rates: [0], taxable: true }],
+    };
+  } else if (profile === undefined || profile.country === 'US') {
+    if (profile?.salesTax !== 'automated') return { taxRates, taxCodes, defaultCodeId: null };
     const regions = Object.keys(profile.astRates).sort();
     seed = {
       rates: regions.map((r) => ({
@@ -203,7 +230,27 @@ export function seedTaxes(
       PurchaseTaxRateList: { TaxRateDetail: [] },
     };
   });
-  return { taxRates, taxCodes };
+  return { taxRates, taxCodes, defaultCodeId: setsTaxByHand(profile, taxRate) ? '1' : null };
+}
+
+/**
+ * The pseudo codes a US company's TaxCode query answers first, shaped as in Intuit's TaxCode
+ * reference query sample (`TaxGroup: false`, no `Active`); they are not the company's own codes,
+ * so they cannot be read by Id or named as a `TxnTaxCodeRef`.
+ *
+ * @param createdAt - the company's creation, emulator ms
+ */
+export function pseudoTaxCodes(createdAt: number): Entity[] {
+  return [
+    { Name: 'TAX', Taxable: true },
+    { Name: 'NON', Taxable: false },
+  ].map(({ Name, Taxable }) => ({
+    ...systemFields(Name, createdAt),
+    Name,
+    Description: Name,
+    Taxable,
+    TaxGroup: false,
+  }));
 }
 
 /**

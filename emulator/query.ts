@@ -381,20 +381,26 @@ const NAME_LISTS: ReadonlySet<QueryableEntity> = new Set([
  *
  * @param query - the parsed query
  * @param rows - live entities of the queried type
+ * @param leading - rows QBO answers before all others, in this order, unless the query has an
+ *   ORDERBY (a US company's pseudo tax codes)
  * @returns the `QueryResponse` object
  */
 export function runQuery(
   query: ParsedQuery,
   rows: readonly Record<string, unknown>[],
+  leading: readonly Record<string, unknown>[] = [],
 ): Record<string, unknown> {
   // Name lists answer only active records unless the query asks about Active itself.
   const filtersActive = query.where.some((c) => c.field.toLowerCase() === 'active');
-  let result = rows.filter(
-    (row) =>
-      (!NAME_LISTS.has(query.entity) || filtersActive || row.Active !== false) &&
-      query.where.every((cond) => matches(row, cond)),
-  );
-  if (query.count) return { totalCount: result.length };
+  const selected = (list: readonly Record<string, unknown>[]) =>
+    list.filter(
+      (row) =>
+        (!NAME_LISTS.has(query.entity) || filtersActive || row.Active !== false) &&
+        query.where.every((cond) => matches(row, cond)),
+    );
+  const first = query.orderBy.length > 0 ? [] : selected(leading);
+  let result = selected(query.orderBy.length > 0 ? [...leading, ...rows] : rows);
+  if (query.count) return { totalCount: first.length + result.length };
   const order = query.orderBy.length > 0 ? query.orderBy : [{ field: 'Id', desc: false }];
   result = [...result].sort((a, b) => {
     for (const { field, desc } of order) {
@@ -405,6 +411,7 @@ export function runQuery(
     }
     return 0;
   });
+  result = [...first, ...result];
   const page = result.slice(query.startPosition - 1, query.startPosition - 1 + query.maxResults);
   if (page.length === 0) return {};
   return { [query.entity]: page, startPosition: query.startPosition, maxResults: page.length };

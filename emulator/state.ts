@@ -44,7 +44,10 @@ export interface CompanyState {
   realmId: string;
   name: string;
   country: string;
-  /** Sales tax percent applied to lines with `TaxCodeRef` `TAX`; 0 means manual tax. */
+  /**
+   * Sales tax percent applied to lines with `TaxCodeRef` `TAX`: by the engine of a company without
+   * `salesTax` (0: it sets its tax by hand), or as the rate of a manual-tax company's default code.
+   */
   taxRate: number;
   subscription: 'active' | 'lapsed';
   createdAt: number;
@@ -317,9 +320,13 @@ export function createCompany(input: NewCompany): CompanyState {
       ...company.preferences,
       ...profilePreferences(profile, company.preferences.TaxPrefs),
     };
-    const { taxCodes, taxRates } = seedTaxes(profile, now);
-    company.taxCodes = taxCodes;
-    company.taxRates = taxRates;
+  }
+  const { taxCodes, taxRates, defaultCodeId } = seedTaxes(profile, taxRate, now);
+  company.taxCodes = taxCodes;
+  company.taxRates = taxRates;
+  if (defaultCodeId !== null) {
+    const taxPrefs = company.preferences.TaxPrefs as Record<string, unknown>;
+    company.preferences.TaxPrefs = { ...taxPrefs, TaxGroupCodeRef: { value: defaultCodeId } };
   }
   return company;
 }

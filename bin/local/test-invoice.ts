@@ -125,7 +125,7 @@ export async function draftTestInvoice(
   if (Array.isArray(untaxed)) {
     throw new AppError('invalid_input', 'invalid_invoice', untaxed.map((i) => i.message).join(' '));
   }
-  if (taxTreatment(connection.company) !== 'company-codes') {
+  if (!connection.company || taxTreatment(connection.company) !== 'company-codes') {
     const rate = parseScaled(input.usTaxRate ?? '0');
     if (typeof rate === 'string') {
       throw new AppError('invalid_input', 'invalid_rate', 'The sales tax rate: a percentage.');

@@ -25,4 +25,20 @@ export interface CompanyProfile {
   readonly salesTax: SalesTaxMode;
   /** Whether the company numbers its own invoices (`Preferences.SalesFormsPrefs.CustomTxnNumbers`). */
   readonly customTxnNumbers: boolean;
+  /**
+   * The Id of the company's default sales tax code (`Preferences.TaxPrefs.TaxGroupCodeRef`), the
+   * code a US company on manual sales tax charges when an invoice names none; absent when it has
+   * none. Kept for the push, not shown in `GET /integrations/quickbooks` (see {@link shownCompany}).
+   */
+  readonly defaultTaxCode?: string;
+}
+
+/**
+ * The company settings as `GET /integrations/quickbooks` shows them: all but `defaultTaxCode`.
+ *
+ * @param company - the settings kept on the connection
+ */
+export function shownCompany(company: CompanyProfile): CompanyProfile {
+  const { defaultTaxCode: _kept, ...shown } = company;
+  return shown;
 }

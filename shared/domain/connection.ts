@@ -1,4 +1,4 @@
-import type { CompanyProfile } from './company.ts';
+import { type CompanyProfile, shownCompany } from './company.ts';
 import { type SetupNeed, type TaxCodeMap, taxSetupNeeds } from './tax.ts';
 
 /**
@@ -136,7 +136,7 @@ export function toConnectionView(connection: Connection | undefined, now: number
     warning: takeOverWarning(connection) ?? expiryWarning(connection, now),
     revokedAtIntuit:
       connection.status === 'disconnected' ? (connection.revokedAtIntuit ?? null) : null,
-    company: connection.company ?? null,
+    company: connection.company ? shownCompany(connection.company) : null,
     taxCodeMap: connection.taxCodeMap ?? null,
     setupNeeded:
       connection.status === 'disconnected'

@@ -5,7 +5,8 @@ import { formatAmount, parseScaled } from './money.ts';
 /**
  * The tenant's tax code map (`PUT /integrations/quickbooks/settings {taxCodeMap}`): a line's key
  * (see {@link taxKey}) → the Id of one of the company's QBO TaxCodes. Outside the US every line
- * needs one; in a US company with automated sales tax, `taxable` names the code of the override.
+ * needs one; in a US company, `taxable` names the code a taxed invoice carries (for manual sales
+ * tax, instead of the company's default code).
  */
 export type TaxCodeMap = Readonly<Record<string, string>>;
 
@@ -28,23 +29,51 @@ export function taxKey(line: Pick<SnapshotLine, 'taxCode' | 'taxable'>): string 
 }
 
 /**
+ * Whether an Id is one of the US pseudo codes `TAX` and `NON`: QBO's TaxCode query lists them
+ * first (Intuit's TaxCode reference, query sample), but they only mark a US line taxable or not;
+ * they are never one of the company's codes, so never offered, mapped or named in an override.
+ *
+ * @param id - a TaxCode Id
+ */
+export function isPseudoTaxCode(id: string): boolean {
+  return id === 'TAX' || id === 'NON';
+}
+
+/**
  * How a company takes TradelyHQ's tax (docs/company-profiles.md), the one decision both the
  * push's tax plan and the settings' list of what is needed read:
  *
- * - `us-lines`: `TAX`/`NON` on each line and `TotalTax` (a US company on manual sales tax, or a
- *   connection made before the company was read);
+ * - `us-manual`: `TAX`/`NON` on each line and, when anything is taxed, `TxnTaxCodeRef` with
+ *   `TotalTax` (a US company on manual sales tax: QBO ignores a `TotalTax` sent alone);
  * - `us-sales-tax-off`: a US company with sales tax off, where a taxed invoice is refused;
  * - `us-automated`: `TAX`/`NON` and QBO's documented override of its own computation;
  * - `company-codes`: outside the US, one of the company's codes on every line, from the map.
  *
- * @param company - the company's profile, when it has been read
+ * @param company - the company's profile
  */
 export function taxTreatment(
-  company: CompanyProfile | null | undefined,
-): 'us-lines' | 'us-sales-tax-off' | 'us-automated' | 'company-codes' {
-  if (!company || (company.country === 'US' && company.salesTax === 'manual')) return 'us-lines';
-  if (company.country === 'US' && company.salesTax === 'none') return 'us-sales-tax-off';
-  return company.country === 'US' ? 'us-automated' : 'company-codes';
+  company: CompanyProfile,
+): 'us-manual' | 'us-sales-tax-off' | 'us-automated' | 'company-codes' {
+  if (company.country !== 'US') return 'company-codes';
+  if (company.salesTax === 'manual') return 'us-manual';
+  return company.salesTax === 'none' ? 'us-sales-tax-off' : 'us-automated';
+}
+
+/**
+ * The TaxCode a US company's invoice names as `TxnTaxDetail.TxnTaxCodeRef`, with `TotalTax`:
+ * the map's `taxable` code, else (on manual sales tax) the company's default code; `undefined`
+ * when there is none. A pseudo code in the map (one set before they were refused) never counts.
+ *
+ * @param company - the company's profile
+ * @param map - the tenant's tax code map
+ */
+export function overrideCode(
+  company: CompanyProfile,
+  map: TaxCodeMap | null | undefined,
+): string | undefined {
+  const mapped = map?.taxable;
+  if (mapped !== undefined && !isPseudoTaxCode(mapped)) return mapped;
+  return company.salesTax === 'manual' ? company.defaultTaxCode : undefined;
 }
 
 /**
@@ -91,7 +120,22 @@ export function taxSetupNeeds(
   company: CompanyProfile | null | undefined,
   map: TaxCodeMap | null | undefined,
 ): SetupNeed[] {
+  // Not read yet: the first push reads the company before it plans the tax.
+  if (!company) return [];
   switch (taxTreatment(company)) {
+    case 'us-manual':
+      return overrideCode(company, map) === undefined
+        ? [
+            {
+              setting: 'taxCodeMap.taxable',
+              refusal: 'tax_code_missing',
+              message:
+                'Choose the QuickBooks tax code for taxable lines: this company has no default ' +
+                'sales tax code, so until then an invoice that charges tax is refused before it ' +
+                'is sent to QuickBooks.',
+            },
+          ]
+        : [];
     case 'us-sales-tax-off':
       return [
         {

@@ -2,13 +2,14 @@
 // its locales (446 KB of the push worker's bundle); see FUNCTION_BUNDLING.
 import * as z from 'zod/mini';
 import type { CompanyProfile } from '#shared/domain/company.ts';
+import { isPseudoTaxCode } from '#shared/domain/tax.ts';
 import type { QboClient } from './qbo-client.ts';
 
 /**
  * The parts of `Preferences` that decide how an invoice is pushed. Absent flags read as QBO's
  * defaults for a new company: sales tax off, one currency, QBO's own numbering (Intuit, Preferences
  * entity reference: SalesFormsPrefs.CustomTxnNumbers, TaxPrefs.UsingSalesTax,
- * TaxPrefs.PartnerTaxEnabled, CurrencyPrefs).
+ * TaxPrefs.PartnerTaxEnabled, TaxPrefs.TaxGroupCodeRef, CurrencyPrefs).
  */
 const preferencesSchema = z.object({
   SalesFormsPrefs: z.optional(z.object({ CustomTxnNumbers: z.optional(z.boolean()) })),
@@ -16,6 +17,7 @@ const preferencesSchema = z.object({
     z.object({
       UsingSalesTax: z.optional(z.boolean()),
       PartnerTaxEnabled: z.optional(z.boolean()),
+      TaxGroupCodeRef: z.optional(z.object({ value: z.string() })),
     }),
   ),
   CurrencyPrefs: z.optional(
@@ -47,6 +49,9 @@ export async function readCompany(qbo: QboClient, realmId: string): Promise<Comp
   const prefs = preferencesSchema.parse(answer.Preferences ?? {});
   const country = (info.Country ?? 'US').toUpperCase();
   const usingSalesTax = prefs.TaxPrefs?.UsingSalesTax ?? false;
+  // A pseudo code is not a code the company has (TaxCode reference): it is no default.
+  const defaultCode = prefs.TaxPrefs?.TaxGroupCodeRef?.value;
+  const defaultTaxCode = defaultCode && !isPseudoTaxCode(defaultCode) ? defaultCode : undefined;
   return {
     companyName: info.CompanyName,
     profile: {
@@ -59,6 +64,7 @@ export async function readCompany(qbo: QboClient, realmId: string): Promise<Comp
           ? 'automated'
           : 'manual',
       customTxnNumbers: prefs.SalesFormsPrefs?.CustomTxnNumbers ?? false,
+      ...(defaultTaxCode ? { defaultTaxCode } : {}),
     },
   };
 }

@@ -4,6 +4,7 @@ import { toQboNumber } from '#shared/domain/money.ts';
 import { PushRefusal } from '#shared/domain/push-refusal.ts';
 import {
   mappedCode,
+  overrideCode,
   predictedTax,
   shownAmount,
   type TaxCodeMap,
@@ -25,18 +26,9 @@ export interface TaxPlan {
 /** Where the admin sets the map, as every refusal names it. */
 const MAP_SETTING = 'the tax code map in Settings → Integrations';
 
-/**
- * A US company on manual sales tax, and every connection made before the company was read:
- * `TAX`/`NON` (or the line's own `taxCode`) on each line and TradelyHQ's tax as `TotalTax`.
- *
- * @param snapshot - the invoice
- */
-export function usTaxPlan(snapshot: InvoiceSnapshot): TaxPlan {
-  return {
-    lineCodes: snapshot.lines.map((l) => l.taxCode ?? (l.taxable ? 'TAX' : 'NON')),
-    header: snapshot.tax > 0 ? { TxnTaxDetail: { TotalTax: qboTax(snapshot) } } : {},
-  };
-}
+/** `TAX`/`NON` (or the line's own `taxCode`) on each line of a US invoice. */
+const usLineCodes = (snapshot: InvoiceSnapshot) =>
+  snapshot.lines.map((l) => l.taxCode ?? (l.taxable ? 'TAX' : 'NON'));
 
 const qboTax = (snapshot: InvoiceSnapshot) => toQboNumber(snapshot.tax, snapshot.digits);
 
@@ -45,38 +37,41 @@ const qboTax = (snapshot: InvoiceSnapshot) => toQboNumber(snapshot.tax, snapshot
  * validation {@link PushRefusal} naming the setting to change; it reads QBO (never writes), so a refusal
  * comes before anything is created there (docs/company-profiles.md).
  *
- * - No profile yet, or US manual: {@link usTaxPlan}.
- * - US automated: `TAX`/`NON` lines and, when anything is taxable, QBO's documented override,
- *   `TxnTaxDetail.TxnTaxCodeRef` (the map's `taxable` code, else the company's first) with
- *   `TotalTax`.
+ * - US manual and US automated: `TAX`/`NON` lines and, when anything is taxable, the override QBO
+ *   documents, `TxnTaxDetail.TxnTaxCodeRef` with `TotalTax` (a `TotalTax` alone is ignored). The
+ *   code: {@link overrideCode} (the map's `taxable`, else a manual company's default code); an
+ *   automated company with neither names its first own tax code. Never `TAX`/`NON`.
  * - US with sales tax off: refused when taxed (QBO would drop the tax); else no tax detail.
  * - Elsewhere: each line's TaxCode Id from the map (or the line's `taxCode` when it is already
  *   one of the company's Ids); refused when a line has none, or when those codes would make QBO
  *   charge another tax than TradelyHQ's.
  *
  * @param qbo - a client for the company
- * @param settings - the connection's company profile and tax code map
+ * @param settings - the connection's company profile (read before the first push) and tax code map
  * @param snapshot - the invoice
  * @throws PushRefusal; QboError when QBO fails
  */
 export async function planTax(
   qbo: QboClient,
   settings: {
-    readonly company?: CompanyProfile | null;
+    readonly company: CompanyProfile;
     readonly taxCodeMap?: TaxCodeMap | null;
+    /** Reads the company's tax codes (a batch reads them once for all); else each plan reads them. */
+    readonly taxCodes?: () => Promise<readonly TaxCodeRates[]>;
   },
   snapshot: InvoiceSnapshot,
 ): Promise<TaxPlan> {
+  const { company } = settings;
   const map = settings.taxCodeMap ?? {};
-  switch (taxTreatment(settings.company)) {
-    case 'us-lines':
-      return usTaxPlan(snapshot);
+  const codes = settings.taxCodes ?? (() => readTaxCodes(qbo));
+  switch (taxTreatment(company)) {
     case 'us-sales-tax-off':
       return salesTaxOff(snapshot);
+    case 'us-manual':
     case 'us-automated':
-      return automatedOverride(qbo, map, snapshot);
+      return usOverride(codes, company, map, snapshot);
     case 'company-codes':
-      return companyCodes(snapshot, map, await readTaxCodes(qbo));
+      return companyCodes(snapshot, map, await codes());
   }
 }
 
@@ -90,28 +85,34 @@ function salesTaxOff(snapshot: InvoiceSnapshot): TaxPlan {
         'QuickBooks (Taxes → Sales tax), then re-sync; or send the invoice without tax.',
     );
   }
-  return { lineCodes: usTaxPlan(snapshot).lineCodes, header: {} };
+  return { lineCodes: usLineCodes(snapshot), header: {} };
 }
 
-async function automatedOverride(
-  qbo: QboClient,
+async function usOverride(
+  codes: () => Promise<readonly TaxCodeRates[]>,
+  company: CompanyProfile,
   map: TaxCodeMap,
   snapshot: InvoiceSnapshot,
 ): Promise<TaxPlan> {
-  const plan = usTaxPlan(snapshot);
-  if (snapshot.tax === 0 && !plan.lineCodes.includes('TAX')) return plan;
-  const codeId = map.taxable ?? (await readTaxCodes(qbo))[0]?.id;
+  const lineCodes = usLineCodes(snapshot);
+  if (snapshot.tax === 0 && !lineCodes.includes('TAX')) return { lineCodes, header: {} };
+  const automated = company.salesTax === 'automated';
+  const codeId = overrideCode(company, map) ?? (automated ? (await codes())[0]?.id : undefined);
   if (codeId === undefined) {
     throw new PushRefusal(
       'validation',
       'tax_code_missing',
-      'QuickBooks computes sales tax itself in this company and keeps TradelyHQ’s tax only ' +
-        'with one of the company’s tax codes, and it has none yet. Create a sales tax code in ' +
-        `QuickBooks and choose it as "taxable" in ${MAP_SETTING}, then re-sync.`,
+      (automated
+        ? 'QuickBooks computes sales tax itself in this company and keeps TradelyHQ’s tax only ' +
+          'with one of the company’s tax codes, and it has none yet. Create a sales tax code in ' +
+          'QuickBooks and choose it'
+        : 'QuickBooks keeps TradelyHQ’s sales tax only with one of the company’s tax codes, and ' +
+          'this company has no default sales tax code. Choose its sales tax code') +
+        ` as "taxable" in ${MAP_SETTING}, then re-sync.`,
     );
   }
   return {
-    lineCodes: plan.lineCodes,
+    lineCodes,
     header: { TxnTaxDetail: { TxnTaxCodeRef: { value: codeId }, TotalTax: qboTax(snapshot) } },
   };
 }

@@ -1,4 +1,4 @@
-import type { TaxCodeRates } from '#shared/domain/tax.ts';
+import { isPseudoTaxCode, type TaxCodeRates } from '#shared/domain/tax.ts';
 import type { QboClient } from './qbo-client.ts';
 import { rows } from './query.ts';
 
@@ -22,8 +22,9 @@ type QueryAnswer = { QueryResponse?: Record<string, unknown> };
 /**
  * The company's active TaxCodes with the percentages of their sales TaxRates, read live (two
  * queries: TaxCode and TaxRate are queryable entities; a code names its rates by Id in
- * `SalesTaxRateList.TaxRateDetail[].TaxRateRef`, Intuit's TaxCode reference). US companies list
- * only their own codes, never the `TAX`/`NON` pseudo codes.
+ * `SalesTaxRateList.TaxRateDetail[].TaxRateRef`, Intuit's TaxCode reference). A US company's
+ * query answers the pseudo codes `TAX` and `NON` first (no `Active`; the reference's query
+ * sample): they are not the company's codes and are left out.
  *
  * @param qbo - a client for the company
  * @throws QboError
@@ -40,7 +41,7 @@ export async function readTaxCodes(qbo: QboClient): Promise<TaxCodeRates[]> {
     rows<QboTaxRate>(rates, 'TaxRate').map((r) => [r.Id, Number(r.RateValue ?? 0)]),
   );
   return rows<QboTaxCode>(codes, 'TaxCode')
-    .filter((c) => c.Active !== false)
+    .filter((c) => c.Active !== false && !isPseudoTaxCode(c.Id))
     .map((c) => ({
       id: c.Id,
       name: c.Name,

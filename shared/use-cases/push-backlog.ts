@@ -2,6 +2,7 @@ import type { CompanyProfile } from '#shared/domain/company.ts';
 import type { Connection } from '#shared/domain/connection.ts';
 import type { InvoiceRecord } from '#shared/domain/invoice-record.ts';
 import { PushRefusal } from '#shared/domain/push-refusal.ts';
+import type { TaxCodeRates } from '#shared/domain/tax.ts';
 import { logger } from '#shared/observability/logger.ts';
 import { publishCounts } from '#shared/observability/metrics.ts';
 import { messageGroup } from '#shared/ports/push-queue.ts';
@@ -12,6 +13,7 @@ import { itemKey } from '#shared/qbo/names.ts';
 import type { QboClient } from '#shared/qbo/qbo-client.ts';
 import { toQboInvoiceBody } from '#shared/qbo/qbo-invoice.ts';
 import { planTax, type TaxPlan } from '#shared/qbo/qbo-tax.ts';
+import { readTaxCodes } from '#shared/qbo/tax-codes.ts';
 import { ReadAhead } from '#shared/store/read-ahead.ts';
 import type { InvoiceSyncDeps } from './invoice-sync-deps.ts';
 import { ensureCustomer, ensureItem, type MirrorContext, mappingRefs } from './mirror.ts';
@@ -44,7 +46,7 @@ interface Ready extends Claimed {
   readonly customer: { readonly qboId: string; readonly notice?: string };
   readonly itemIds: ReadonlyMap<string, string>;
   readonly tax: TaxPlan;
-  readonly company: CompanyProfile | null;
+  readonly company: CompanyProfile;
   /** The ExchangeRate it goes with, as a single push would send it. */
   readonly exchangeRate: string | null;
 }
@@ -177,7 +179,7 @@ async function mirrorAll(
   qbo: QboClient,
   claimed: readonly Claimed[],
   connection: Connection,
-  company: CompanyProfile | null,
+  company: CompanyProfile,
 ): Promise<Ready[]> {
   const { tenantId, realmId } = connection;
   const ctx: MirrorContext = {
@@ -196,7 +198,12 @@ async function mirrorAll(
   // requests per invoice in the cost benchmark).
   const customers = new Map<string, ReturnType<typeof ensureCustomer>>();
   const items = new Map<string, Promise<string>>();
-  const taxSettings = { company, taxCodeMap: connection.taxCodeMap };
+  const codes = new Map<string, Promise<TaxCodeRates[]>>();
+  const taxSettings = {
+    company,
+    taxCodeMap: connection.taxCodeMap,
+    taxCodes: () => once(codes, realmId, () => readTaxCodes(qbo)),
+  };
   const ready: Ready[] = [];
   for (const c of claimed) {
     const { client, lines } = c.record.snapshot;

@@ -19,8 +19,8 @@ import type { ConnectionRepository } from '#shared/store/connection-repository.t
  * The company settings a push follows, checked before anything is created in QBO: an invoice in
  * a currency the company cannot hold is refused. The settings kept on the connection may be a day
  * old (the reconcile refreshes them), so before refusing for want of multicurrency they are read
- * again: an admin who just turned it on and re-syncs is not refused. `null` (a connection made
- * before settings were read): today's behaviour, nothing checked.
+ * again: an admin who just turned it on and re-syncs is not refused. A connection made before
+ * the settings were read reads them now, and keeps them, rather than guessing the company's tax.
  *
  * @param deps - the connections, to keep settings read afresh
  * @param connection - the tenant's connection
@@ -33,10 +33,10 @@ export async function pushSettings(
   connection: Connection,
   qbo: QboClient,
   currency: string,
-): Promise<CompanyProfile | null> {
-  let company = connection.company ?? null;
-  if (!company || !currencyProblem(currency, company)) return company;
-  if (!company.multiCurrency) {
+): Promise<CompanyProfile> {
+  let company = connection.company;
+  if (company && !currencyProblem(currency, company)) return company;
+  if (!company?.multiCurrency) {
     company = (await readCompany(qbo, connection.realmId)).profile;
     await deps.connections.patch(connection.tenantId, { company }, { status: 'connected' });
   }
@@ -50,8 +50,7 @@ export async function pushSettings(
  * rate*), checked before anything is created in QBO. QBO stores 1 when a create omits it, so in a
  * multicurrency company a foreign-currency invoice always carries one: TradelyHQ's, else QBO's
  * own for the invoice date (cached per company, currency and date, through the company's
- * limiter). `null`: none is sent (a home-currency invoice, a company without multicurrency, or
- * one whose settings were never read).
+ * limiter). `null`: none is sent (a home-currency invoice, or a company without multicurrency).
  *
  * @param qbo - a client of the company
  * @param realmId - the company
@@ -63,10 +62,9 @@ export async function pushSettings(
 export async function exchangeRateFor(
   qbo: QboClient,
   realmId: string,
-  company: CompanyProfile | null,
+  company: CompanyProfile,
   snapshot: Pick<InvoiceSnapshot, 'currency' | 'issueDate' | 'exchangeRate'>,
 ): Promise<string | null> {
-  if (!company) return null;
   const { currency, exchangeRate } = snapshot;
   if (currency === company.homeCurrency) {
     const problem = exchangeRate ? homeCurrencyRateProblem(currency, exchangeRate) : null;

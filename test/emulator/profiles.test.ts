@@ -56,14 +56,16 @@ describe('Emulator: company profiles', () => {
       const c = await company({});
       const described = await h.admin<Json>('GET', `/_admin/companies/${c.realmId}`);
       expect(described.profile).toBeNull();
-      expect(described.taxCodes).toEqual([]);
+      // Sales tax on, set by hand, as its Preferences say: one default code (0 %), so a tax sent
+      // with it is kept, as a push of before was.
+      expect(described.taxCodes.map((t: Json) => [t.Id, t.Name])).toEqual([['1', 'Sales tax']]);
       const prefs = await c.call('GET', '/preferences');
       // It keeps the numbers it is sent: a custom-numbers company, as its Preferences say.
       expect(prefs.json.Preferences.SalesFormsPrefs.CustomTxnNumbers).toBe(true);
-      // It keeps the TotalTax it is sent: sales tax on, set by hand, as its Preferences say.
       expect(prefs.json.Preferences.TaxPrefs).toEqual({
         UsingSalesTax: true,
         PartnerTaxEnabled: false,
+        TaxGroupCodeRef: { value: '1' },
       });
       // No DocNumber sent: the next number; a duplicate is accepted, as before profiles.
       const cust = await c.customer();
@@ -84,6 +86,8 @@ describe('Emulator: company profiles', () => {
         { country: 'FR' },
         { homeCurrency: 'usd' },
         { salesTax: 'automated', taxRate: 8 },
+        { salesTax: 'none', taxRate: 8 },
+        { country: 'GB', taxRate: 8 },
       ]) {
         const res = await h.adminRaw('POST', '/_admin/companies', { name: 'X', ...body });
         expect(res.status, JSON.stringify(body)).toBe(400);
@@ -118,7 +122,12 @@ describe('Emulator: company profiles', () => {
       expect(prefs.SalesFormsPrefs.CustomTxnNumbers).toBe(true);
       expect(prefs.CurrencyPrefs.HomeCurrency).toEqual({ value: 'USD' });
       const codes = await c.query('select * from TaxCode');
-      expect(codes.json.QueryResponse.TaxCode.map((t: Json) => t.Name)).toEqual(['IL', 'NY']);
+      expect(codes.json.QueryResponse.TaxCode.map((t: Json) => t.Name)).toEqual([
+        'TAX',
+        'NON',
+        'IL',
+        'NY',
+      ]);
       const rates = await c.query("select * from TaxRate where Name = 'IL State'");
       expect(rates.json.QueryResponse.TaxRate[0].RateValue).toBe(6.25);
       const read = await c.call('GET', '/taxcode/1');
@@ -130,6 +139,7 @@ describe('Emulator: company profiles', () => {
       expect((await manual.call('GET', '/preferences')).json.Preferences.TaxPrefs).toEqual({
         UsingSalesTax: true,
         PartnerTaxEnabled: false,
+        TaxGroupCodeRef: { value: '1' },
       });
       const none = await company({ salesTax: 'none' });
       expect((await none.call('GET', '/preferences')).json.Preferences.TaxPrefs).toEqual({
@@ -194,15 +204,77 @@ describe('Emulator: company profiles', () => {
       expect(code(unknown.json)).toBe('2500');
     });
 
-    it('US manual: TotalTax as sent', async () => {
-      const c = await company({ salesTax: 'manual' });
+    it('US manual with taxRate: one tax code at that rate, the default, answered after TAX and NON', async () => {
+      const c = await company({ salesTax: 'manual', taxRate: 8 });
+      const described = await h.admin<Json>('GET', `/_admin/companies/${c.realmId}`);
+      expect(described.taxRate).toBe(8);
+      expect(described.taxRates.map((r: Json) => r.RateValue)).toEqual([8]);
+      const prefs = (await c.call('GET', '/preferences')).json.Preferences;
+      expect(prefs.TaxPrefs.TaxGroupCodeRef).toEqual({ value: '1' });
+      const codes = (await c.query('select * from TaxCode')).json.QueryResponse.TaxCode;
+      // As Intuit's TaxCode reference query sample: the pseudo codes first, TaxGroup false, no Active.
+      expect(codes.slice(0, 2)).toEqual([
+        expect.objectContaining({
+          Id: 'TAX',
+          Name: 'TAX',
+          Description: 'TAX',
+          Taxable: true,
+          TaxGroup: false,
+        }),
+        expect.objectContaining({ Id: 'NON', Name: 'NON', Taxable: false, TaxGroup: false }),
+      ]);
+      expect(codes[0]).not.toHaveProperty('Active');
+      expect(codes.map((t: Json) => t.Id)).toEqual(['TAX', 'NON', '1']);
+    });
+
+    it('US manual: TotalTax is kept with a TxnTaxCodeRef, ignored without one (the default code charges)', async () => {
+      const c = await company({ salesTax: 'manual', taxRate: 8 });
       const cust = await c.customer();
-      const res = await c.invoice({
+      const withCode = await c.invoice({
+        CustomerRef: { value: cust.Id },
+        Line: [line(100, 'TAX')],
+        TxnTaxDetail: { TxnTaxCodeRef: { value: '1' }, TotalTax: 8.5 },
+      });
+      expect(withCode.json.Invoice.TotalAmt).toBe(108.5);
+      expect(withCode.json.Invoice.TxnTaxDetail).toMatchObject({
+        TxnTaxCodeRef: { value: '1', name: 'Sales tax' },
+        TotalTax: 8.5,
+      });
+      const alone = await c.invoice({
+        CustomerRef: { value: cust.Id },
+        Line: [line(100, 'TAX'), line(50, 'NON')],
+        TxnTaxDetail: { TotalTax: 8.5 },
+      });
+      expect(alone.json.Invoice.TxnTaxDetail).toMatchObject({
+        TxnTaxCodeRef: { value: '1' },
+        TotalTax: 8,
+      });
+      expect(alone.json.Invoice.TotalAmt).toBe(158);
+      for (const value of ['TAX', '99']) {
+        const bad = await c.invoice({
+          CustomerRef: { value: cust.Id },
+          Line: [line(100, 'TAX')],
+          TxnTaxDetail: { TxnTaxCodeRef: { value }, TotalTax: 8.5 },
+        });
+        expect(code(bad.json), value).toBe('2500');
+      }
+    });
+
+    it('a company without a profile: a TotalTax alone is ignored, its 0 % default code charges', async () => {
+      const c = await company({});
+      const cust = await c.customer();
+      const alone = await c.invoice({
         CustomerRef: { value: cust.Id },
         Line: [line(100, 'TAX')],
         TxnTaxDetail: { TotalTax: 8.5 },
       });
-      expect(res.json.Invoice.TotalAmt).toBe(108.5);
+      expect(alone.json.Invoice.TotalAmt).toBe(100);
+      const withCode = await c.invoice({
+        CustomerRef: { value: cust.Id },
+        Line: [line(100, 'TAX')],
+        TxnTaxDetail: { TxnTaxCodeRef: { value: '1' }, TotalTax: 8.5 },
+      });
+      expect(withCode.json.Invoice.TotalAmt).toBe(108.5);
     });
 
     it('US none: TxnTaxDetail is dropped', async () => {

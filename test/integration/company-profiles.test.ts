@@ -6,6 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localReconcileQueue } from '#shared/adapters/local/local-queues.ts';
+import { ConnectionRepository } from '#shared/store/connection-repository.ts';
+import { syncStateTable } from '#shared/store/tables.ts';
 import { newTenantId } from '../support/local-api.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
 import { books, invoiceBody, pushInvoice, queueDrained, syncOf } from '../support/push.ts';
@@ -40,6 +42,8 @@ interface Profile {
   readonly discounted: Expected;
   /** The words a refusal of a taxed invoice must contain, when this profile refuses it. */
   readonly refusesTax?: RegExp;
+  /** US: the name of the TaxCode a taxed invoice names (`TxnTaxCodeRef`) with TradelyHQ's tax. */
+  readonly taxCode?: string;
 }
 
 // Lines: 3 × 95.00 labour (exempt) + 649.00 water heater (taxable in "mixed" and "discount").
@@ -47,11 +51,13 @@ interface Profile {
 const profiles: readonly Profile[] = [
   {
     // QBO's engine would charge IL 6.25 % (40.56); TradelyHQ charged 8.25 %: the override keeps it.
+    // Its TaxCode query answers TAX and NON first: the override names IL, never them.
     name: 'US automated',
     company: { country: 'US', salesTax: 'automated', astRates: { IL: 6.25 } },
     currency: 'USD',
     mixed: { tax: '53.54' },
     discounted: { tax: '53.54', discount: '34.00' },
+    taxCode: 'IL',
   },
   {
     name: 'US manual',
@@ -59,6 +65,17 @@ const profiles: readonly Profile[] = [
     currency: 'USD',
     mixed: { tax: '53.54' },
     discounted: { tax: '53.54', discount: '34.00' },
+    taxCode: 'Sales tax',
+  },
+  {
+    // Issue 30, item 3: its default code charges 8 %, and QBO would charge that (51.92) on a
+    // TotalTax sent without a TxnTaxCodeRef; with the code, TradelyHQ's 8.25 % is kept.
+    name: 'US manual, an 8 % default tax code',
+    company: { country: 'US', salesTax: 'manual', taxRate: 8 },
+    currency: 'USD',
+    mixed: { tax: '53.54' },
+    discounted: { tax: '53.54', discount: '34.00' },
+    taxCode: 'Sales tax',
   },
   {
     name: 'US none',
@@ -152,7 +169,10 @@ async function openErrors(tenantId: string): Promise<SyncError[]> {
 interface QboInvoice {
   readonly Id: string;
   readonly TotalAmt: number;
-  readonly TxnTaxDetail?: { readonly TotalTax?: number };
+  readonly TxnTaxDetail?: {
+    readonly TotalTax?: number;
+    readonly TxnTaxCodeRef?: { readonly value: string; readonly name?: string };
+  };
   readonly Line: readonly { readonly DetailType: string; readonly Amount: number }[];
 }
 
@@ -162,8 +182,11 @@ async function send(tenant: Tenant, invoiceId: string, body: Body): Promise<void
   expect((await pushInvoice(stack, tenant.tenantId, invoiceId, numbered)).status).toBe(202);
 }
 
-/** Pushes and checks that QBO holds exactly TradelyHQ's amounts. */
-async function pushedExactly(tenant: Tenant, invoiceId: string, body: Body): Promise<void> {
+/**
+ * Pushes and checks that QBO holds exactly TradelyHQ's amounts, under a real tax code (never the
+ * pseudo codes TAX/NON); returns QBO's invoice.
+ */
+async function pushedExactly(tenant: Tenant, invoiceId: string, body: Body): Promise<QboInvoice> {
   await send(tenant, invoiceId, body);
   await queueDrained();
   const sync = await syncOf(stack, tenant.tenantId, invoiceId);
@@ -175,6 +198,8 @@ async function pushedExactly(tenant: Tenant, invoiceId: string, body: Body): Pro
   const sales = qbo.Line.filter((l) => l.DetailType === 'SalesItemLineDetail');
   expect(sales.map((l) => cents(String(l.Amount)))).toEqual(body.lines.map((l) => cents(l.amount)));
   expect((await openErrors(tenant.tenantId)).filter((e) => e.invoiceId === invoiceId)).toEqual([]);
+  expect(['TAX', 'NON']).not.toContain(qbo.TxnTaxDetail?.TxnTaxCodeRef?.value);
+  return qbo;
 }
 
 /** Pushes and checks the refusal: a validation error saying what to change, nothing in QBO. */
@@ -211,7 +236,10 @@ describe.each(profiles)('$name company', (profile) => {
   it('mixed taxable and exempt lines: TradelyHQ’s tax, or refused saying what to change', async () => {
     const body = invoice(profile.currency, true, profile.mixed);
     if (profile.refusesTax) await refused(tenant, 'inv_mixed', body, profile.refusesTax);
-    else await pushedExactly(tenant, 'inv_mixed', body);
+    else {
+      const qbo = await pushedExactly(tenant, 'inv_mixed', body);
+      if (profile.taxCode) expect(qbo.TxnTaxDetail?.TxnTaxCodeRef?.name).toBe(profile.taxCode);
+    }
   });
 
   it('a discount: TradelyHQ’s tax and total, or refused saying what to change', async () => {
@@ -323,6 +351,102 @@ describe('a push whose tax QBO would book differently is refused before anything
     await queueDrained();
     expect((await syncOf(stack, tenant.tenantId, 'inv_1')).status).toBe('pushed');
     expect(await openErrors(tenant.tenantId)).toEqual([]);
+  });
+});
+
+/**
+ * Issue 30, items 3 and 5: a US company on manual sales tax keeps TradelyHQ's tax only with a
+ * TxnTaxCodeRef (the map's taxable code, else the company's default); QBO's TaxCode list starts
+ * with the pseudo codes TAX and NON, which are never offered, mapped or named in an override
+ * (docs/company-profiles.md).
+ */
+describe('US tax codes: manual sales tax and the pseudo codes TAX/NON', () => {
+  const automated = profiles.find((p) => p.name === 'US automated') as Profile;
+  const manual8 = profiles.find((p) => p.name === 'US manual, an 8 % default tax code') as Profile;
+  const connections = new ConnectionRepository(syncStateTable.localName);
+  const view = async (tenant: Tenant) =>
+    (await (await stack.call(tenant.tenantId, 'GET', '/integrations/quickbooks')).json()) as {
+      company: Record<string, unknown> | null;
+      setupNeeded: { setting: string; refusal: string; message: string }[];
+    };
+
+  it('an automated-tax company whose TaxCode list starts with TAX/NON: neither offered nor mappable', async () => {
+    const tenant = await connectProfile(automated);
+    const codes = await stack.call(tenant.tenantId, 'GET', '/integrations/quickbooks/tax-codes');
+    expect(await codes.json()).toEqual({ taxCodes: [{ id: '1', name: 'IL', rate: 6.25 }] });
+    for (const code of ['TAX', 'NON']) {
+      const put = await stack.call(tenant.tenantId, 'PUT', '/integrations/quickbooks/settings', {
+        taxCodeMap: { taxable: code },
+      });
+      expect(put.status).toBe(400);
+      expect(JSON.stringify(await put.json())).toContain(
+        `${code} only marks a US line taxable or not in QuickBooks`,
+      );
+    }
+  });
+
+  it('a manual-tax company: a taxed and an untaxed invoice, the default code named only when taxed', async () => {
+    const tenant = await connectProfile(manual8);
+    expect((await view(tenant)).setupNeeded).toEqual([]);
+    const taxed = await pushedExactly(tenant, 'inv_t', invoice('USD', true, manual8.mixed));
+    expect(taxed.TxnTaxDetail?.TxnTaxCodeRef?.value).toBe('1');
+    const untaxed = await pushedExactly(tenant, 'inv_u', invoice('USD', false, null));
+    expect(untaxed.TxnTaxDetail?.TotalTax ?? 0).toBe(0);
+  });
+
+  it('a manual-tax company with no default code: refused naming the setting, until it is mapped', async () => {
+    const tenant = await connectProfile(manual8);
+    // As read from a company whose Preferences name no default code (TaxGroupCodeRef).
+    const company = {
+      country: 'US',
+      homeCurrency: 'USD',
+      multiCurrency: false,
+      salesTax: 'manual',
+      customTxnNumbers: true,
+    } as const;
+    await connections.patch(tenant.tenantId, { company });
+    expect((await view(tenant)).setupNeeded).toEqual([
+      expect.objectContaining({ setting: 'taxCodeMap.taxable', refusal: 'tax_code_missing' }),
+    ]);
+    // Untaxed invoices need no code.
+    await pushedExactly(tenant, 'inv_u', invoice('USD', false, null));
+    await refused(
+      tenant,
+      'inv_t',
+      invoice('USD', true, manual8.mixed),
+      /no default sales tax code\. Choose its sales tax code as "taxable" in the tax code map/,
+    );
+    const put = await stack.call(tenant.tenantId, 'PUT', '/integrations/quickbooks/settings', {
+      taxCodeMap: { taxable: '1' },
+    });
+    expect(put.status).toBe(200);
+    expect((await view(tenant)).setupNeeded).toEqual([]);
+    const [error] = await openErrors(tenant.tenantId);
+    const resync = await stack.call(
+      tenant.tenantId,
+      'POST',
+      `/sync-errors/${(error as unknown as { id: string }).id}/resync`,
+    );
+    expect(resync.status).toBe(202);
+    await queueDrained();
+    expect((await syncOf(stack, tenant.tenantId, 'inv_t')).status).toBe('pushed');
+    expect(await openErrors(tenant.tenantId)).toEqual([]);
+  });
+
+  it('a connection made before the company was read reads it before its first push', async () => {
+    const tenant = await connectProfile(manual8);
+    await connections.patch(tenant.tenantId, { company: null });
+    expect((await view(tenant)).company).toBeNull();
+    const taxed = await pushedExactly(tenant, 'inv_t', invoice('USD', true, manual8.mixed));
+    expect(taxed.TxnTaxDetail?.TxnTaxCodeRef?.value).toBe('1');
+    // Kept, and shown without the default code (not part of the view's contract).
+    expect((await view(tenant)).company).toEqual({
+      country: 'US',
+      homeCurrency: 'USD',
+      multiCurrency: false,
+      salesTax: 'manual',
+      customTxnNumbers: true,
+    });
   });
 });
 

@@ -4,6 +4,7 @@ import { localPushQueue } from '#shared/adapters/local/local-queues.ts';
 import { messageGroup, pushLane } from '#shared/ports/push-queue.ts';
 import { newTenantId } from '../support/local-api.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
+import type { CompanyProfileFields } from '../support/profiles.ts';
 import { books, invoiceBody, pushInvoice, queueDrained, withoutWebhooks } from '../support/push.ts';
 
 /**
@@ -191,6 +192,56 @@ describe('Push backlog in batches', () => {
       ]);
     }
   });
+
+  it.each<{ kind: string; fields: CompanyProfileFields; code: string }>([
+    // Issue 30, item 3: QBO ignores a TotalTax sent without a code; the default charges 8 %.
+    { kind: 'manual-tax', fields: { salesTax: 'manual', taxRate: 8 }, code: 'Sales tax' },
+    // Issue 30, item 5: its TaxCode list starts with TAX and NON; the override names IL.
+    {
+      kind: 'automated-tax',
+      fields: { salesTax: 'automated', astRates: { IL: 6.25 } },
+      code: 'IL',
+    },
+  ])(
+    'a taxed backlog of a $kind US company carries a real TxnTaxCodeRef with TradelyHQ’s tax',
+    async ({ kind, fields, code }) => {
+      const tenantId = newTenantId();
+      const realmId = await stack.world.newCompany(`Taxed ${kind} Plumbing`, fields);
+      await stack.connect(tenantId, realmId);
+      // TradelyHQ's 8.25 % on the 649.00 water heater.
+      const taxed = (docNumber: string) =>
+        invoiceBody((b) => {
+          b.docNumber = docNumber;
+          b.totals = { subtotal: '934.00', tax: '53.54', total: '987.54' };
+        });
+      await pushInvoice(stack, tenantId, 'tax_warm', taxed('W-1'));
+      await queueDrained();
+      const ids = sameGroupIds(tenantId, 5, `tax_${kind}`);
+      await withoutWebhooks(stack, async () => {
+        const before = (await books(stack, realmId)).requestCount;
+        localPushQueue.stop();
+        for (const id of ids) {
+          expect((await pushInvoice(stack, tenantId, id, taxed(id))).status).toBe(202);
+        }
+        queuedLongEnough();
+        localPushQueue.start(worker);
+        await queueDrained();
+        expect((await books(stack, realmId)).requestCount - before).toBeLessThan(ids.length);
+      });
+      const invoices = (await books(stack, realmId)).invoices;
+      for (const id of ids) {
+        expect(invoices.filter((i) => i.DocNumber === id)).toEqual([
+          expect.objectContaining({
+            TotalAmt: 987.54,
+            TxnTaxDetail: expect.objectContaining({
+              TotalTax: 53.54,
+              TxnTaxCodeRef: expect.objectContaining({ name: code }),
+            }),
+          }),
+        ]);
+      }
+    },
+  );
 
   it('after a batch whose answer was lost, still one QBO invoice per invoice', async () => {
     const { tenantId, realmId } = await warmTenant();

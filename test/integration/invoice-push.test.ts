@@ -338,9 +338,17 @@ describe('Tax and totals', () => {
   it('opens a total_mismatch sync error showing both figures when QBO computes another total', async () => {
     const tenantId = newTenantId();
     const realmId = await taxingCompany(tenantId);
-    // A connection made before the company's settings were read pushes as before: TAX/NON and
-    // TradelyHQ's tax, which this company's engine does not keep.
-    await new ConnectionRepository(syncStateTable.localName).patch(tenantId, { company: null });
+    // Settings kept from before the admin turned sales tax on (the reconcile has not read them
+    // again): the push sends TAX/NON and no tax, and this company's engine charges 8 %.
+    await new ConnectionRepository(syncStateTable.localName).patch(tenantId, {
+      company: {
+        country: 'US',
+        homeCurrency: 'USD',
+        multiCurrency: false,
+        salesTax: 'none',
+        customTxnNumbers: true,
+      },
+    });
     // TradelyHQ says no tax, but the water heater line is taxable and QBO charges 8 % on it.
     await pushInvoice(stack, tenantId, 'inv_t', invoiceBody());
     await queueDrained();

@@ -41,7 +41,8 @@ beforeAll(async () => {
     new Date().toISOString(),
   );
   // B is a real, connected tenant: its own company, its own invoices.
-  await stack.connect(tenantB, await stack.world.newCompany('Tenant B Co'));
+  // Sales tax off: B's company has no tax code of its own, so A's code Id 1 is foreign to it.
+  await stack.connect(tenantB, await stack.world.newCompany('Tenant B Co', { salesTax: 'none' }));
 });
 afterAll(() => stack.close());
 

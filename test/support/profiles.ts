@@ -9,6 +9,8 @@ export interface CompanyProfileFields {
   readonly country?: 'US' | 'CA' | 'GB' | 'AU';
   readonly salesTax?: 'automated' | 'manual' | 'none';
   readonly astRates?: Record<string, number>;
+  /** With `salesTax: manual`: the rate of the company's one, default, tax code. */
+  readonly taxRate?: number;
   readonly homeCurrency?: string;
   readonly multiCurrency?: boolean;
   readonly customTxnNumbers?: boolean;

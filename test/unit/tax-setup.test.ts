@@ -4,7 +4,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { CompanyProfile } from '#shared/domain/company.ts';
-import { mappedCode, taxSetupNeeds, taxTreatment } from '#shared/domain/tax.ts';
+import {
+  isPseudoTaxCode,
+  mappedCode,
+  overrideCode,
+  taxSetupNeeds,
+  taxTreatment,
+} from '#shared/domain/tax.ts';
 
 const company = (country: string, salesTax: CompanyProfile['salesTax']): CompanyProfile => ({
   country,
@@ -16,16 +22,41 @@ const company = (country: string, salesTax: CompanyProfile['salesTax']): Company
 
 describe('Function: taxTreatment and taxSetupNeeds', () => {
   it('treats each company profile as the push does', () => {
-    expect(taxTreatment(null)).toBe('us-lines');
-    expect(taxTreatment(company('US', 'manual'))).toBe('us-lines');
+    expect(taxTreatment(company('US', 'manual'))).toBe('us-manual');
     expect(taxTreatment(company('US', 'none'))).toBe('us-sales-tax-off');
     expect(taxTreatment(company('US', 'automated'))).toBe('us-automated');
     expect(taxTreatment(company('CA', 'automated'))).toBe('company-codes');
   });
 
+  it('needs nothing of a company not read yet: its first push reads it', () => {
+    expect(taxSetupNeeds(null, null)).toEqual([]);
+  });
+
+  it('needs of a manual-tax US company a taxable code only when it has no default', () => {
+    const manual = company('US', 'manual');
+    expect(taxSetupNeeds(manual, null)).toEqual([
+      expect.objectContaining({ setting: 'taxCodeMap.taxable', refusal: 'tax_code_missing' }),
+    ]);
+    // A pseudo code kept in a map from before they were refused is no code.
+    expect(taxSetupNeeds(manual, { taxable: 'TAX' })).toHaveLength(1);
+    expect(taxSetupNeeds(manual, { taxable: '3' })).toEqual([]);
+    expect(taxSetupNeeds({ ...manual, defaultTaxCode: '1' }, null)).toEqual([]);
+  });
+
+  it('names the map’s taxable code in a US override, else a manual company’s default, never TAX/NON', () => {
+    const manual = { ...company('US', 'manual'), defaultTaxCode: '1' };
+    expect(overrideCode(manual, { taxable: '3' })).toBe('3');
+    expect(overrideCode(manual, { taxable: 'NON' })).toBe('1');
+    expect(overrideCode(manual, null)).toBe('1');
+    expect(overrideCode({ ...company('US', 'automated'), defaultTaxCode: '1' }, null)).toBe(
+      undefined,
+    );
+    expect(['TAX', 'NON', '1'].map(isPseudoTaxCode)).toEqual([true, true, false]);
+  });
+
   it('needs nothing of a US company but sales tax turned on where it is off', () => {
     expect(taxSetupNeeds(company('US', 'automated'), null)).toEqual([]);
-    expect(taxSetupNeeds(company('US', 'manual'), null)).toEqual([]);
+    expect(taxSetupNeeds({ ...company('US', 'manual'), defaultTaxCode: '1' }, null)).toEqual([]);
     expect(taxSetupNeeds(company('US', 'none'), null)).toEqual([
       expect.objectContaining({ setting: 'quickbooks.salesTax', refusal: 'sales_tax_off' }),
     ]);
