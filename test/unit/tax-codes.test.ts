@@ -11,14 +11,21 @@ import { listTaxCodes } from '#shared/use-cases/list-tax-codes.ts';
  * Intuit's TaxCode query answer replayed against the product's parsing, without the emulator's
  * rules: the pseudo codes `TAX` and `NON` listed first (`TaxGroup: false`, no `Active`), then the
  * company's own codes, as the query sample of Intuit's TaxCode reference shows them
- * (docs/company-profiles.md, *US pseudo codes*). The own code and the TaxRate answer are
- * illustrative.
+ * (docs/company-profiles.md, *US pseudo codes*). The fixture is that sample as Intuit publishes it
+ * (`select * From TaxCode`, its `totalCount` of 5 included though it lists four codes); the TaxRate
+ * answer beside it is illustrative (the sample names the rates, not their values).
  */
 const TAX_CODES = readFileSync(
   new URL('../fixtures/qbo-samples/query-taxcode-intuit-reference.json', import.meta.url),
 ).toString();
 const TAX_RATES = JSON.stringify({
-  QueryResponse: { TaxRate: [{ Id: '3', Name: 'California', RateValue: 8, Active: true }] },
+  QueryResponse: {
+    TaxRate: [
+      { Id: '1', Name: 'AZ State tax', RateValue: 5.6, Active: true },
+      { Id: '2', Name: 'Tucson City', RateValue: 2.6, Active: true },
+      { Id: '3', Name: 'California', RateValue: 8, Active: true },
+    ],
+  },
   time: '2015-07-22T11:58:11.262-07:00',
 });
 
@@ -48,7 +55,11 @@ describe('GET /integrations/quickbooks/tax-codes over Intuit’s TaxCode query s
     const sample = JSON.parse(TAX_CODES).QueryResponse.TaxCode as { Id: string }[];
     expect(sample.slice(0, 2).map((c) => c.Id)).toEqual(['TAX', 'NON']);
     await expect(listTaxCodes({ connections, qbo: () => qbo }, 't1')).resolves.toEqual({
-      taxCodes: [{ id: '2', name: 'California', rate: 8 }],
+      taxCodes: [
+        { id: '2', name: 'California', rate: 8 },
+        // A group of two rates: their sum, as QBO charges them (TaxOnAmount, order 0).
+        { id: '3', name: 'Tucson', rate: 8.2 },
+      ],
     });
   });
 });
