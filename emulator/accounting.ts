@@ -4,6 +4,7 @@ import type { QboFaultError } from './errors.ts';
 import { readExchangeRate } from './exchange-rates.ts';
 import {
   authFaultBody,
+  batchTooLarge,
   faultBody,
   invalidCompanyStatus,
   invalidRequest,
@@ -50,7 +51,7 @@ interface ApiResult {
 
 type ApiHandler = (ctx: RequestContext, company: CompanyState) => ApiResult;
 
-/** Most items a batch may carry ([limits]; node-quickbooks PR #145). */
+/** Most items a batch may carry ([limits]; node-quickbooks PR #145); more answer 1040. */
 export const MAX_BATCH_ITEMS = 30;
 /** Longest `requestid` a batch request takes (Intuit blog 2015-04-06, "Request ID update"). */
 export const MAX_BATCH_REQUEST_ID = 36;
@@ -455,9 +456,7 @@ function batch(deps: AccountingDeps, ctx: RequestContext, company: CompanyState)
   const items = body?.BatchItemRequest;
   if (!Array.isArray(items)) throw requiredParam('BatchItemRequest');
   if (items.length > MAX_BATCH_ITEMS) {
-    throw invalidRequest(
-      `BatchItemRequest has ${items.length} items; the maximum is ${MAX_BATCH_ITEMS}`,
-    );
+    throw batchTooLarge(MAX_BATCH_ITEMS);
   }
   const requestId = ctx.query.get('requestid');
   if (requestId && requestId.length > MAX_BATCH_REQUEST_ID) {

@@ -10,6 +10,7 @@ import {
   businessValidation,
   categoryOnTransaction,
   duplicateName,
+  invalidLineTaxCode,
   invalidReference,
   invalidRequest,
   requiredParam,
@@ -529,16 +530,19 @@ function profiledDocNumber(
   return sent;
 }
 
+/** What QBO calls the tax in its missing-line-code fault, by country (see emulator/README.md). */
+const MISSING_CODE_TAX_NAME: Readonly<Record<string, string>> = { GB: 'VAT', CA: 'GST/HST' };
+
 /**
  * A line tax code in a company outside the US: the Id of one of its own active TaxCodes.
  * None at all is refused as QBO refuses it (6000, "Make sure all your transactions have a
- * VAT rate before you save", reported from a UK company); `TAX`, `NON` or any unknown Id is
+ * VAT rate before you save", reported from a UK company; "GST/HST" in Canada); `TAX`, `NON` or any unknown Id is
  * a reference to a tax code that does not exist (2500; the code QBO uses is unconfirmed).
  */
 function globalLineTaxCode(company: CompanyState, ref: unknown): Entity {
   const code = refValue(ref);
   if (code === undefined) {
-    const word = company.profile?.country === 'GB' ? 'VAT' : 'GST';
+    const word = MISSING_CODE_TAX_NAME[company.profile?.country ?? ''] ?? 'GST';
     throw businessValidation(
       `Make sure all your transactions have a ${word} rate before you save.`,
     );
@@ -714,16 +718,16 @@ function salesLineAmount(line: Obj, detail: Obj): number {
 
 /**
  * A sales line's tax code. US companies (the ones with a tax rate to apply) know only `TAX`
- * and `NON`; anything else is a reference to a tax code that does not exist. A line without
- * one is non-taxable.
+ * and `NON`; anything else answers 6100 (Intuit's error code list). A line without one is
+ * non-taxable.
  */
 function lineTaxCode(company: CompanyState, ref: unknown): Obj {
   if (ref === undefined || ref === null) return { value: 'NON' };
   const code = refValue(ref);
-  if (code === undefined) throw invalidReference('TaxCodeRef');
   if (company.country === 'US' && code !== 'TAX' && code !== 'NON') {
-    throw invalidReference('TaxCodeRef');
+    throw invalidLineTaxCode(code ?? '');
   }
+  if (code === undefined) throw invalidReference('TaxCodeRef');
   return { ...(ref as Obj), value: code };
 }
 

@@ -53,7 +53,7 @@ export function invalidProperty(entity: string, property: string): QboFaultError
 }
 
 /**
- * 2010 with a free-text detail (bad value type, unsupported operation, batch too large).
+ * 2010 with a free-text detail (bad value type, unsupported operation).
  *
  * @param detail - the detail text
  */
@@ -139,6 +139,41 @@ export function amountMismatch(supplied: number): QboFaultError {
       Detail: `Business Validation Error: Amount is not equal to UnitPrice * Qty. Supplied value:${shown}`,
       code: '6070',
       element: 'Line.Amount',
+    },
+  ]);
+}
+
+/**
+ * 6100: a US sales line whose `TaxCodeRef` is neither `TAX` nor `NON`. Code and Message as
+ * Intuit's error code list has them ("Invalid Line TaxCode in the request"); Detail as
+ * integrators recorded it from QBO ("Valid line TaxCodes for US should be TAX or NON. Supplied
+ * value: 10"; see emulator/README.md). No `element`: none was recorded.
+ *
+ * @param supplied - the TaxCodeRef value the line carried ('' when it carried none)
+ */
+export function invalidLineTaxCode(supplied: string): QboFaultError {
+  return new QboFaultError(400, 'ValidationFault', [
+    {
+      Message: 'Invalid Line TaxCode in the request',
+      Detail: `Valid line TaxCodes for US should be TAX or NON. Supplied value: ${supplied}`,
+      code: '6100',
+    },
+  ]);
+}
+
+/**
+ * 1040: a batch request with more items than QBO takes. Code and Message as Intuit's error code
+ * list has them ("Batch size exceeds allowed limit"; its Detail "The batch limit size is stated
+ * by the XXX value"); the exact Detail text is unconfirmed (see emulator/README.md).
+ *
+ * @param max - the most items a batch takes
+ */
+export function batchTooLarge(max: number): QboFaultError {
+  return new QboFaultError(400, 'ValidationFault', [
+    {
+      Message: 'Batch size exceeds allowed limit',
+      Detail: `The batch size for the batch request or BatchItemRequest is too big. The batch limit size is ${max}.`,
+      code: '1040',
     },
   ]);
 }

@@ -31,6 +31,10 @@ export const QBO_FAULT = {
   authorization: '120',
   /** 610: Object Not Found (also an inactive customer or item named by a line). */
   objectNotFound: '610',
+  /** 1040: Batch size exceeds allowed limit (more items than one batch request takes). */
+  batchTooLarge: '1040',
+  /** 2050: Invalid String Length (a text longer than its field takes). */
+  stringLength: '2050',
   /** 2030: Invalid ID. */
   invalidId: '2030',
   /** 2500: Invalid Reference Id (an inactive or unknown reference). */
@@ -43,6 +47,8 @@ export const QBO_FAULT = {
   applicationAuthentication: '3200',
   /** 5010: Stale Object Error (an old SyncToken). */
   staleObject: '5010',
+  /** 6100: Invalid Line TaxCode (a US company's line code other than `TAX` or `NON`). */
+  invalidLineTaxCode: '6100',
   /** 6140: Duplicate Document Number (custom transaction numbers on). */
   duplicateDocNumber: '6140',
   /** 6190: Invalid Company Status (the subscription lapsed: read-only). */
@@ -107,11 +113,58 @@ function describe(failure: QboFailureKind, status: number, faults: readonly QboF
   const first = faults[0];
   if (first) {
     const where = first.element ? ` (field ${first.element})` : '';
-    return `QuickBooks said: ${first.message}${first.detail ? ` — ${first.detail}` : ''}${where} [${first.code}]`;
+    const said = `QuickBooks said: ${first.message}${first.detail ? ` — ${first.detail}` : ''}${where} [${first.code}]`;
+    const fix = whatToChange(first);
+    return fix ? `${said}. ${fix}` : said;
   }
   return status
     ? `QuickBooks answered HTTP ${status} (${failure})`
     : `QuickBooks did not answer (${failure})`;
+}
+
+/**
+ * What an admin changes after a fault whose QuickBooks wording does not say it plainly (after
+ * QBO's own words, which the message keeps).
+ */
+function whatToChange(fault: QboFaultDetail): string | undefined {
+  if (fault.code === QBO_FAULT.invalidLineTaxCode) {
+    return "In a US company a line's tax code can only be TAX or NON: leave the line's taxCode out (its taxable flag then decides) or send TAX or NON.";
+  }
+  const length = stringLengthFault(fault);
+  if (!length) return undefined;
+  const sent = length.supplied === undefined ? '' : `; ${length.supplied} were sent`;
+  return `${length.field ?? 'The field'} takes at most ${length.max} characters${sent}.`;
+}
+
+/** What a 2050 says: the field (when QBO names it), its maximum and the length sent. */
+export interface StringLengthFault {
+  /** The field, from the fault's `element` (e.g. `DocNumber`, `CompanyName`). */
+  readonly field?: string;
+  /** The most characters the field takes. */
+  readonly max: number;
+  /** How many were sent, when the Detail says. */
+  readonly supplied?: number;
+}
+
+/**
+ * Reads a 2050 fault: the field from its `element`, the maximum and the length sent from its
+ * Detail, worded as QBO answers it ("String length specified does not match the supported
+ * length. Min:0 Max:50 supported. Supplied length:51", consolibyte/quickbooks-php issue 79) or as
+ * Intuit's error code list gives it ("Min: XXX, Max: XXX, Supplied length: XXX").
+ *
+ * @param fault - one fault entry
+ * @returns undefined for another code, or a 2050 whose Detail names no maximum
+ */
+export function stringLengthFault(fault: QboFaultDetail): StringLengthFault | undefined {
+  if (fault.code !== QBO_FAULT.stringLength) return undefined;
+  const max = /\bMax:\s*(\d+)/i.exec(fault.detail)?.[1];
+  if (max === undefined) return undefined;
+  const supplied = /\bSupplied length:\s*(\d+)/i.exec(fault.detail)?.[1];
+  return {
+    ...(fault.element ? { field: fault.element } : {}),
+    max: Number(max),
+    ...(supplied === undefined ? {} : { supplied: Number(supplied) }),
+  };
 }
 
 /**

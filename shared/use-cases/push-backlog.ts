@@ -6,7 +6,7 @@ import type { TaxCodeRates } from '#shared/domain/tax.ts';
 import { logger } from '#shared/observability/logger.ts';
 import { publishCounts } from '#shared/observability/metrics.ts';
 import { messageGroup } from '#shared/ports/push-queue.ts';
-import { QboError } from '#shared/qbo/faults.ts';
+import { QBO_FAULT, QboError } from '#shared/qbo/faults.ts';
 import { withCompanySettings } from '#shared/qbo/invoice-settings.ts';
 import { type BatchCreated, createInvoices } from '#shared/qbo/invoice-writes.ts';
 import { itemKey } from '#shared/qbo/names.ts';
@@ -70,7 +70,7 @@ interface Ready extends Claimed {
  * - An item QBO refused is given back unsent-as-it-were (a refusal creates nothing): its own
  *   message pushes it alone, so the fault is handled exactly as a single push's.
  * - A batch counts as one request of the company's minute and one of its 40 batches a minute; with
- *   those spent, invoices go out one by one.
+ *   those spent, or when QBO refuses the batch as too large (1040), invoices go out one by one.
  *
  * @param deps - see {@link InvoiceSyncDeps}
  * @param own - the invoice of the message being processed (a first create)
@@ -264,8 +264,10 @@ async function sendBatch(
     // A lost answer may have created any of them: each stays pending, to be looked up first.
     const pending = !(err instanceof QboError) || err.ambiguous;
     await Promise.all(items.map((c) => release(deps, c.record, { pending })));
-    // No slot came (or QBO throttled): nothing was created; the invoice goes alone.
-    if (err instanceof QboError && err.failure === 'throttled' && !pending) {
+    // No slot came, QBO throttled, or it took fewer items than this (1040: Intuit's pages say 30
+    // and 10): nothing was created; the invoice goes alone.
+    const unbatchable = err instanceof QboError && err.faultCode === QBO_FAULT.batchTooLarge;
+    if (err instanceof QboError && (err.failure === 'throttled' || unbatchable) && !pending) {
       return { batched: false, record: await latest(deps, own) };
     }
     throw err;

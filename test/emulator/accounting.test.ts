@@ -456,16 +456,34 @@ describe('Emulator: Accounting API', () => {
       expect(res.json.Invoice).toMatchObject({ TxnTaxDetail: { TotalTax: 9 }, TotalAmt: 144 });
     });
 
-    it('rejects a tax code other than TAX or NON with 2500', async () => {
+    it('rejects a tax code other than TAX or NON with 6100, naming the value sent', async () => {
+      // Intuit's error code list (6100 "Invalid Line TaxCode in the request"); the Detail as
+      // integrators recorded it (emulator/README.md).
       const co = await taxedCompany(8);
       const line = sales(1, 10, 'TAX');
-      line.SalesItemLineDetail.TaxCodeRef = { value: 'Tax' } as never;
+      line.SalesItemLineDetail.TaxCodeRef = { value: '10' } as never;
       const res = await co.post('/invoice', {
         CustomerRef: { value: co.customerId },
         Line: [line],
       });
       expect(res.status).toBe(400);
-      expect(faultCode(res.json)).toBe('2500');
+      expect(res.json.Fault).toEqual({
+        type: 'ValidationFault',
+        Error: [
+          {
+            Message: 'Invalid Line TaxCode in the request',
+            Detail: 'Valid line TaxCodes for US should be TAX or NON. Supplied value: 10',
+            code: '6100',
+          },
+        ],
+      });
+      // Case matters: "Tax" is not TAX.
+      line.SalesItemLineDetail.TaxCodeRef = { value: 'Tax' } as never;
+      const cased = await co.post('/invoice', {
+        CustomerRef: { value: co.customerId },
+        Line: [line],
+      });
+      expect(faultCode(cased.json)).toBe('6100');
     });
 
     it('zeroes quantities on void so the voided invoice can still be updated', async () => {
@@ -869,13 +887,22 @@ describe('Emulator: Accounting API', () => {
       expect(second.json.BatchItemResponse[0].Customer.DisplayName).toBe('Once');
     });
 
-    it('rejects more than 30 items', async () => {
+    it('rejects more than 30 items with 1040 "Batch size exceeds allowed limit"', async () => {
       const items = Array.from({ length: 31 }, (_, i) => ({
         bId: `q${i}`,
         Query: 'SELECT COUNT(*) FROM Customer',
       }));
       const res = await call('POST', '/batch', { BatchItemRequest: items });
       expect(res.status).toBe(400);
+      expect(res.json.Fault.type).toBe('ValidationFault');
+      expect(res.json.Fault.Error).toEqual([
+        {
+          Message: 'Batch size exceeds allowed limit',
+          Detail:
+            'The batch size for the batch request or BatchItemRequest is too big. The batch limit size is 30.',
+          code: '1040',
+        },
+      ]);
       const ok = await call('POST', '/batch', { BatchItemRequest: items.slice(0, 30) });
       expect(ok.json.BatchItemResponse).toHaveLength(30);
     });

@@ -315,6 +315,26 @@ describe('Emulator: company profiles', () => {
       expect(ok.json.Invoice.CurrencyRef.value).toBe('GBP');
     });
 
+    it('a line without a code: the missing-code fault names the tax as QBO does in each country', async () => {
+      // GB "VAT" (intuit/quickbooks-online-mcp-server #94), CA "GST/HST" (ruckus/quickbooks-ruby
+      // #351, activepieces/activepieces #8539); AU "GST" is unconfirmed (emulator/README.md).
+      for (const [country, tax] of [
+        ['GB', 'VAT'],
+        ['CA', 'GST/HST'],
+        ['AU', 'GST'],
+      ] as const) {
+        const c = await company({ country });
+        const cust = await c.customer();
+        const none = await c.invoice({ CustomerRef: { value: cust.Id }, Line: [line(100)] });
+        expect(none.status).toBe(400);
+        expect(none.json.Fault.Error[0]).toMatchObject({
+          Message: 'A business validation error has occurred while processing your request',
+          Detail: `Business Validation Error: Make sure all your transactions have a ${tax} rate before you save.`,
+          code: '6000',
+        });
+      }
+    });
+
     it('outside the US: a discount lowers each line before tax (CA, HST 13%)', async () => {
       const c = await company({ country: 'CA' });
       const cust = await c.customer();
@@ -551,6 +571,27 @@ describe('Emulator: company profiles', () => {
       const longGiven = await c.call('POST', '/customer', { GivenName: 'x'.repeat(101) });
       expect(code(longGiven.json)).toBe('2050');
       await c.customer({ DisplayName: 'y'.repeat(500) });
+    });
+
+    it("answers in the recorded wording: consolibyte/quickbooks-php #79's Message and Detail", async () => {
+      // Recorded: "String length is either shorter or longer than supported by specification,
+      // String length specified does not match the supported length. Min:0 Max:50 supported.
+      // Supplied length:51" (Message, then Detail).
+      const c = await company({ salesTax: 'manual' });
+      const res = await c.call('POST', '/customer', {
+        DisplayName: 'Long Co',
+        CompanyName: 'x'.repeat(101),
+      });
+      expect(res.status).toBe(400);
+      expect(res.json.Fault.Error).toEqual([
+        {
+          Message: 'String length is either shorter or longer than supported by specification',
+          Detail:
+            'String length specified does not match the supported length. Min:0 Max:100 supported. Supplied length:101',
+          code: '2050',
+          element: 'CompanyName',
+        },
+      ]);
     });
   });
 });

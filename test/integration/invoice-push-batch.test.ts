@@ -313,4 +313,87 @@ describe('Push backlog in batches', () => {
       expect(inQbo.map((i) => i.CustomerRef.value)).toEqual([active[0]?.Id]);
     }
   });
+
+  it('never puts more than 30 invoices in one batch request (QBO answers 1040 above 30)', async () => {
+    // Issue 30, item 8: Intuit's limits page (30 a batch) and error code list (1040).
+    const { tenantId, realmId } = await warmTenant();
+    const ids = sameGroupIds(tenantId, 40, 'big');
+    const sizes: number[] = [];
+    await watchingBatches(
+      (body) => {
+        sizes.push(body.BatchItemRequest.length);
+        return undefined;
+      },
+      () => backlog(tenantId, ids),
+    );
+    expect(sizes.length).toBeGreaterThan(1);
+    expect(Math.max(...sizes)).toBe(30);
+    const after = await books(stack, realmId);
+    for (const id of ids) {
+      expect(after.invoices.filter((i) => i.DocNumber === id)).toHaveLength(1);
+    }
+  });
+
+  it('a batch QBO refuses as too large (1040) goes out again, none of its invoices refused', async () => {
+    // Intuit's pages disagree on the limit (30 on the limits page, 10 on the batch page): a 1040
+    // means "send fewer", never that an invoice is wrong. Replayed here, not the emulator's rule.
+    const { tenantId, realmId } = await warmTenant();
+    const ids = sameGroupIds(tenantId, 5, 'toobig');
+    let refused = 0;
+    await watchingBatches(
+      () => {
+        if (refused > 0) return undefined;
+        refused += 1;
+        return Response.json(
+          {
+            Fault: {
+              Error: [
+                {
+                  Message: 'Batch size exceeds allowed limit',
+                  Detail:
+                    'The batch size for the batch request or BatchItemRequest is too big. The batch limit size is 10.',
+                  code: '1040',
+                },
+              ],
+              type: 'ValidationFault',
+            },
+            time: new Date().toISOString(),
+          },
+          { status: 400 },
+        );
+      },
+      () => backlog(tenantId, ids),
+    );
+    expect(refused).toBe(1);
+    const after = await books(stack, realmId);
+    for (const id of ids) {
+      expect(after.invoices.filter((i) => i.DocNumber === id)).toHaveLength(1);
+      const res = await stack.call(tenantId, 'GET', `/invoices/${id}/sync`);
+      expect(((await res.json()) as { status: string }).status, id).toBe('pushed');
+    }
+  });
 });
+
+/**
+ * Runs `fn` with every QBO batch request shown to `onBatch` first, which may answer it instead of
+ * QBO (a Response) or let it through (undefined).
+ */
+async function watchingBatches(
+  onBatch: (body: { BatchItemRequest: unknown[] }) => Response | undefined,
+  fn: () => Promise<void>,
+): Promise<void> {
+  const realFetch = globalThis.fetch;
+  const spy = vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+    const url = input instanceof Request ? input.url : String(input);
+    if (/\/v3\/company\/[^/]+\/batch(\?|$)/.test(url)) {
+      const answer = onBatch(JSON.parse(String(init?.body)) as { BatchItemRequest: unknown[] });
+      if (answer) return answer;
+    }
+    return realFetch(input, init);
+  });
+  try {
+    await fn();
+  } finally {
+    spy.mockRestore();
+  }
+}

@@ -109,8 +109,12 @@ describe('Push under QBO faults', () => {
     const error = await syncErrors.get(tenantId, 'inv_v');
     expect(error).toMatchObject({ kind: 'validation', state: 'open', docNumber: 'V-1' });
     expect(error?.message).toMatch(/^QuickBooks said: /);
-    // Refused by QuickBooks itself, with its own fault code, not before sending.
-    expect(error?.refusal).toEqual({ by: 'quickbooks', code: expect.stringMatching(/^\d+$/) });
+    // Refused by QuickBooks itself, with its own fault code, not before sending: a US line's
+    // code other than TAX/NON is 6100 (Intuit's error code list), and the message says what to
+    // change.
+    expect(error?.refusal).toEqual({ by: 'quickbooks', code: '6100' });
+    expect(error?.message).toContain('Supplied value: 999');
+    expect(error?.message).toContain("a line's tax code can only be TAX or NON");
     expect(requests).toBe(1);
   });
 });

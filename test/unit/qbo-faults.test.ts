@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { classifyNetworkFailure, classifyResponse, parseFaults } from '#shared/qbo/faults.ts';
+import {
+  classifyNetworkFailure,
+  classifyResponse,
+  parseFaults,
+  stringLengthFault,
+} from '#shared/qbo/faults.ts';
 
 // Real QBO answers, byte for byte (where each was recorded: docs/qbo-facts.md).
 const sample = (name: string) =>
@@ -77,5 +82,86 @@ describe('Function: parseFaults and classifyResponse', () => {
   it('reads nothing from a body that is neither JSON nor XML', () => {
     expect(parseFaults('<html>Bad Gateway</html>')).toEqual([]);
     expect(parseFaults('not json')).toEqual([]);
+  });
+});
+
+/** A JSON fault body as QBO sends it, around one recorded error entry. */
+const faultBody = (error: Record<string, string>) =>
+  JSON.stringify({
+    Fault: { Error: [error], type: 'ValidationFault' },
+    time: '2015-07-07T01:02:03.000-07:00',
+  });
+
+describe('Faults an admin fixes: 2050 and 6100 as recorded (emulator/README.md), not through the emulator', () => {
+  // consolibyte/quickbooks-php issue 79: "2050: [String length is either shorter or longer than
+  // supported by specification, String length specified does not match the supported length.
+  // Min:0 Max:50 supported. Supplied length:51]" (Message, Detail; no element shown).
+  const ISSUE_79 = {
+    Message: 'String length is either shorter or longer than supported by specification',
+    Detail:
+      'String length specified does not match the supported length. Min:0 Max:50 supported. Supplied length:51',
+    code: '2050',
+  };
+
+  it("2050: reads the maximum and the length sent from QBO's recorded Detail, the field from element", () => {
+    const [bare] = parseFaults(faultBody(ISSUE_79));
+    expect(bare && stringLengthFault(bare)).toEqual({ max: 50, supplied: 51 });
+    const [named] = parseFaults(
+      faultBody({
+        ...ISSUE_79,
+        Detail:
+          'String length specified does not match the supported length. Min:0 Max:21 supported. Supplied length:45',
+        element: 'DocNumber',
+      }),
+    );
+    expect(named && stringLengthFault(named)).toEqual({
+      field: 'DocNumber',
+      max: 21,
+      supplied: 45,
+    });
+  });
+
+  it("2050: reads Intuit's listed wording too, and nothing from other faults or a Detail without a maximum", () => {
+    const listed = { code: '2050', message: 'Invalid String Length', element: 'CompanyName' };
+    expect(
+      stringLengthFault({ ...listed, detail: 'Min: 0, Max: 100, Supplied length: 101' }),
+    ).toEqual({ field: 'CompanyName', max: 100, supplied: 101 });
+    expect(stringLengthFault({ ...listed, detail: 'Length exceeds limit' })).toBeUndefined();
+    expect(
+      stringLengthFault({ code: '6000', message: 'x', detail: 'Max:21 supported' }),
+    ).toBeUndefined();
+  });
+
+  it("2050: a validation failure whose message keeps QBO's words and says the limit plainly", () => {
+    const error = classifyResponse(
+      400,
+      parseFaults(faultBody({ ...ISSUE_79, element: 'CompanyName' })),
+      true,
+    );
+    expect(error).toMatchObject({
+      failure: 'validation',
+      faultCode: '2050',
+      code: 'qbo_validation',
+    });
+    expect(error.message).toBe(
+      'QuickBooks said: String length is either shorter or longer than supported by specification — String length specified does not match the supported length. Min:0 Max:50 supported. Supplied length:51 (field CompanyName) [2050]. CompanyName takes at most 50 characters; 51 were sent.',
+    );
+  });
+
+  it("6100: a validation failure that says a US line's code can only be TAX or NON", () => {
+    // As integrators recorded it: "6100 — Invalid Line TaxCode in the request / Valid line
+    // TaxCodes for US should be TAX or NON. Supplied value: 10".
+    const faults = parseFaults(
+      faultBody({
+        Message: 'Invalid Line TaxCode in the request',
+        Detail: 'Valid line TaxCodes for US should be TAX or NON. Supplied value: 10',
+        code: '6100',
+      }),
+    );
+    const error = classifyResponse(400, faults, true);
+    expect(error).toMatchObject({ failure: 'validation', faultCode: '6100', ambiguous: false });
+    expect(error.message).toBe(
+      "QuickBooks said: Invalid Line TaxCode in the request — Valid line TaxCodes for US should be TAX or NON. Supplied value: 10 [6100]. In a US company a line's tax code can only be TAX or NON: leave the line's taxCode out (its taxable flag then decides) or send TAX or NON.",
+    );
   });
 });
