@@ -305,7 +305,9 @@ function normalizeInvoice(
   if (!Array.isArray(draft.Line) || draft.Line.length === 0) throw requiredParam('Line');
   const currency = invoiceCurrency(company, draft, customer);
   const globalTax = company.profile !== undefined && company.profile.country !== 'US';
-  if (globalTax) {
+  // Outside the US with VAT/GST off: no tax codes, so no line codes (README, "not registered").
+  const unregistered = globalTax && company.profile?.salesTax === 'none';
+  if (globalTax && !unregistered) {
     const mode = draft.GlobalTaxCalculation ?? 'TaxExcluded';
     if (mode !== 'TaxExcluded') {
       throw invalidRequest(
@@ -334,7 +336,10 @@ function normalizeInvoice(
         detail.ItemRef = { value: itemId, name: item.Name };
       }
       const amount = salesLineAmount(line, detail);
-      if (globalTax) {
+      if (unregistered) {
+        // The company has no tax codes: a code sent refers to none (unconfirmed, the stricter reading).
+        if (detail.TaxCodeRef !== undefined) throw invalidReference('TaxCodeRef');
+      } else if (globalTax) {
         const code = globalLineTaxCode(company, detail.TaxCodeRef);
         detail.TaxCodeRef = { value: code.Id, name: code.Name };
         coded.push({ amount, rates: salesRates(company, code) });
@@ -389,7 +394,7 @@ function normalizeInvoice(
   const requestedTax = isObj(draft.TxnTaxDetail) ? num(draft.TxnTaxDetail.TotalTax) : undefined;
   let txnTaxDetail: Obj;
   const salesTax = company.profile?.salesTax ?? 'legacy';
-  if (globalTax) {
+  if (globalTax && !unregistered) {
     txnTaxDetail = globalTaxDetail(coded, subtotal, discount);
   } else if (salesTax === 'none') {
     // Sales tax off: "TxnTaxDetail is ignored and not stored" (Invoice reference).
@@ -468,7 +473,7 @@ function normalizeInvoice(
     record.HomeTotalAmt = homeAmount(totalAmt, rate, home);
     record.HomeBalance = homeAmount(totalAmt - applied, rate, home);
   }
-  if (globalTax) record.GlobalTaxCalculation = 'TaxExcluded';
+  if (globalTax && !unregistered) record.GlobalTaxCalculation = 'TaxExcluded';
   return record;
 }
 

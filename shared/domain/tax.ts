@@ -47,16 +47,30 @@ export function isPseudoTaxCode(id: string): boolean {
  *   `TotalTax` (a US company on manual sales tax: QBO ignores a `TotalTax` sent alone);
  * - `us-sales-tax-off`: a US company with sales tax off, where a taxed invoice is refused;
  * - `us-automated`: `TAX`/`NON` and QBO's documented override of its own computation;
- * - `company-codes`: outside the US, one of the company's codes on every line, from the map.
+ * - `company-codes`: outside the US, one of the company's codes on every line, from the map;
+ * - `not-registered`: outside the US with VAT/GST/sales tax off (`TaxPrefs.UsingSalesTax` false,
+ *   a business not registered for it): no codes at all, and a taxed invoice is refused.
  *
  * @param company - the company's profile
  */
 export function taxTreatment(
   company: CompanyProfile,
-): 'us-manual' | 'us-sales-tax-off' | 'us-automated' | 'company-codes' {
-  if (company.country !== 'US') return 'company-codes';
+): 'us-manual' | 'us-sales-tax-off' | 'us-automated' | 'company-codes' | 'not-registered' {
+  if (company.country !== 'US') {
+    return company.salesTax === 'none' ? 'not-registered' : 'company-codes';
+  }
   if (company.salesTax === 'manual') return 'us-manual';
   return company.salesTax === 'none' ? 'us-sales-tax-off' : 'us-automated';
+}
+
+/**
+ * What the company's QuickBooks calls its sales tax, as a refusal names the setting: VAT (GB),
+ * GST (AU), GST/HST (CA), else sales tax.
+ *
+ * @param country - `CompanyInfo.Country`
+ */
+export function salesTaxName(country: string): string {
+  return { GB: 'VAT', AU: 'GST', CA: 'GST/HST' }[country] ?? 'sales tax';
 }
 
 /**
@@ -146,6 +160,20 @@ export function taxSetupNeeds(
             'refused until it is turned on in QuickBooks (Taxes → Sales tax).',
         },
       ];
+    case 'not-registered': {
+      // No tax codes to map: the company has none while its VAT/GST is off.
+      const name = salesTaxName(company.country);
+      return [
+        {
+          setting: 'quickbooks.salesTax',
+          refusal: 'sales_tax_off',
+          message:
+            `${name} is turned off in this QuickBooks company (not registered for ${name}): ` +
+            'untaxed invoices are pushed without tax codes, and an invoice that charges tax is ' +
+            `refused until ${name} is turned on in QuickBooks (Taxes).`,
+        },
+      ];
+    }
     case 'company-codes':
       return LINE_KINDS.flatMap(({ key, lines, label }) =>
         mappedCode({ taxCode: null, taxable: key === 'taxable' }, map ?? {}) === null

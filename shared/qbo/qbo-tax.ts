@@ -6,6 +6,7 @@ import {
   mappedCode,
   overrideCode,
   predictedTax,
+  salesTaxName,
   shownAmount,
   type TaxCodeMap,
   type TaxCodeRates,
@@ -17,8 +18,11 @@ import { readTaxCodes } from './tax-codes.ts';
 
 /** How an invoice's tax goes to QBO: each line's TaxCodeRef, and the invoice-level tax fields. */
 export interface TaxPlan {
-  /** `SalesItemLineDetail.TaxCodeRef.value` of each line, in order. */
-  readonly lineCodes: readonly string[];
+  /**
+   * `SalesItemLineDetail.TaxCodeRef.value` of each line, in order; `null` when the lines carry
+   * none (a company outside the US with its VAT/GST off has no tax codes).
+   */
+  readonly lineCodes: readonly string[] | null;
   /** Fields added to the Invoice body: `TxnTaxDetail`, `GlobalTaxCalculation`, or none. */
   readonly header: Readonly<Record<string, unknown>>;
 }
@@ -41,7 +45,9 @@ const qboTax = (snapshot: InvoiceSnapshot) => toQboNumber(snapshot.tax, snapshot
  *   documents, `TxnTaxDetail.TxnTaxCodeRef` with `TotalTax` (a `TotalTax` alone is ignored). The
  *   code: {@link overrideCode} (the map's `taxable`, else a manual company's default code); an
  *   automated company with neither names its first own tax code. Never `TAX`/`NON`.
- * - US with sales tax off: refused when taxed (QBO would drop the tax); else no tax detail.
+ * - Sales tax off (US), or VAT/GST off outside the US (not registered): refused when taxed (QBO
+ *   would drop the tax); else no tax detail, and outside the US no line codes (the company has
+ *   none: line codes apply only while `UsingSalesTax` is true).
  * - Elsewhere: each line's TaxCode Id from the map (or the line's `taxCode` when it is already
  *   one of the company's Ids); refused when a line has none, or when those codes would make QBO
  *   charge another tax than TradelyHQ's.
@@ -66,7 +72,8 @@ export async function planTax(
   const codes = settings.taxCodes ?? (() => readTaxCodes(qbo));
   switch (taxTreatment(company)) {
     case 'us-sales-tax-off':
-      return salesTaxOff(snapshot);
+    case 'not-registered':
+      return salesTaxOff(company, snapshot);
     case 'us-manual':
     case 'us-automated':
       return usOverride(codes, company, map, snapshot);
@@ -75,17 +82,24 @@ export async function planTax(
   }
 }
 
-function salesTaxOff(snapshot: InvoiceSnapshot): TaxPlan {
+function salesTaxOff(company: CompanyProfile, snapshot: InvoiceSnapshot): TaxPlan {
+  const us = company.country === 'US';
   if (snapshot.tax > 0) {
+    const name = salesTaxName(company.country);
     throw new PushRefusal(
       'validation',
       'sales_tax_off',
-      `This invoice charges ${shownAmount(snapshot, snapshot.tax)} tax, but sales tax is turned ` +
-        'off in the QuickBooks company, so QuickBooks would drop it. Turn on sales tax in ' +
-        'QuickBooks (Taxes → Sales tax), then re-sync; or send the invoice without tax.',
+      `This invoice charges ${shownAmount(snapshot, snapshot.tax)} tax, but ${name} is turned ` +
+        'off in the QuickBooks company' +
+        (us ? '' : ` (it is set up as not registered for ${name})`) +
+        ', so QuickBooks would drop it. ' +
+        (us
+          ? 'Turn on sales tax in QuickBooks (Taxes → Sales tax)'
+          : `If the business is registered for ${name}, turn on ${name} in QuickBooks (Taxes)`) +
+        ', then re-sync; or send the invoice without tax.',
     );
   }
-  return { lineCodes: usLineCodes(snapshot), header: {} };
+  return { lineCodes: us ? usLineCodes(snapshot) : null, header: {} };
 }
 
 async function usOverride(

@@ -82,6 +82,7 @@ describe('Emulator: company profiles', () => {
     it('refuses profile fields that do not fit together', async () => {
       for (const body of [
         { country: 'CA', salesTax: 'manual' },
+        { country: 'GB', salesTax: 'automated' },
         { salesTax: 'manual', astRates: { IL: 6.25 } },
         { country: 'FR' },
         { homeCurrency: 'usd' },
@@ -288,6 +289,31 @@ describe('Emulator: company profiles', () => {
       expect(res.status).toBe(200);
       expect(res.json.Invoice.TxnTaxDetail).toEqual({ TotalTax: 0 });
       expect(res.json.Invoice.TotalAmt).toBe(100);
+    });
+
+    it('CA, GB, AU not registered (salesTax none): no codes, none needed on a line, TxnTaxDetail dropped', async () => {
+      for (const country of ['CA', 'GB', 'AU']) {
+        const c = await company({ country, salesTax: 'none' });
+        expect(c.created.profile).toMatchObject({ country, salesTax: 'none' });
+        const prefs = (await c.call('GET', '/preferences')).json.Preferences;
+        expect(prefs.TaxPrefs).toEqual({ UsingSalesTax: false, PartnerTaxEnabled: false });
+        const codes = (await c.query('select * from TaxCode')).json.QueryResponse;
+        expect(codes.TaxCode ?? []).toEqual([]);
+        const cust = await c.customer();
+        const res = await c.invoice({
+          CustomerRef: { value: cust.Id },
+          Line: [line(100), line(40)],
+          TxnTaxDetail: { TotalTax: 8.5 },
+        });
+        expect(res.status, JSON.stringify(res.json)).toBe(200);
+        expect(res.json.Invoice.TxnTaxDetail).toEqual({ TotalTax: 0 });
+        expect(res.json.Invoice.TotalAmt).toBe(140);
+        expect(res.json.Invoice.Line[0].SalesItemLineDetail.TaxCodeRef).toBeUndefined();
+        expect(res.json.Invoice.GlobalTaxCalculation).toBeUndefined();
+        // The company has no codes: a line naming one refers to none (the stricter reading).
+        const coded = await c.invoice({ CustomerRef: { value: cust.Id }, Line: [line(100, '1')] });
+        expect(code(coded.json)).toBe('2500');
+      }
     });
 
     it('outside the US: TAX/NON and unknown codes refused, a line without a code refused, own codes taxed', async () => {

@@ -1,5 +1,5 @@
 /**
- * Issue 15's matrix over HTTP: six company profiles × {all exempt, mixed taxable and exempt
+ * Issue 15's matrix over HTTP: ten company profiles × {all exempt, mixed taxable and exempt
  * lines, a discount, a foreign currency}. Each invoice is in QBO with TotalAmt, TotalTax and
  * every line amount equal to TradelyHQ's, or refused before anything is created there with an
  * error that names what to change; the reconcile afterwards reports nothing new.
@@ -109,6 +109,27 @@ const profiles: readonly Profile[] = [
     mixed: { tax: '64.90' },
     discounted: { tax: '62.54', discount: '34.00' },
   },
+  // Issue 30, item 4: not registered for VAT/GST/HST (`UsingSalesTax` false, no tax codes).
+  // Untaxed invoices go without codes; a taxed one is refused naming the country's tax.
+  ...(
+    [
+      ['CA', 'CAD', 'GST/HST', { tax: '84.37' }, { tax: '81.30', discount: '34.00' }],
+      ['GB', 'GBP', 'VAT', { tax: '129.80' }, { tax: '125.07', discount: '34.00' }],
+      ['AU', 'AUD', 'GST', { tax: '64.90' }, { tax: '62.54', discount: '34.00' }],
+    ] as const
+  ).map(
+    ([country, currency, tax, mixed, discounted]): Profile => ({
+      name: `${country} not registered`,
+      company: { country, salesTax: 'none' },
+      currency,
+      mixed,
+      discounted,
+      refusesTax: new RegExp(
+        `${tax} is turned off in the QuickBooks company \\(it is set up as not registered for ` +
+          `${tax}\\).*If the business is registered for ${tax}, turn on ${tax} in QuickBooks`,
+      ),
+    }),
+  ),
 ];
 
 const cents = (text: string) => Math.round(Number(text) * 100);
@@ -353,6 +374,54 @@ describe('a push whose tax QBO would book differently is refused before anything
     expect(await openErrors(tenant.tenantId)).toEqual([]);
   });
 });
+
+/**
+ * Issue 30, item 4: a CA, GB or AU company not registered for VAT/GST/HST has sales tax off and
+ * no tax codes; line tax codes apply only while `UsingSalesTax` is true (Intuit, "Manage sales
+ * tax for non-US locales"). Its untaxed invoices go without any code; Settings asks for no map.
+ */
+describe.each(profiles.filter((p) => p.name.endsWith('not registered')))(
+  '$name company: no tax codes',
+  (profile) => {
+    let tenant: Tenant;
+    beforeAll(async () => {
+      tenant = await connectProfile(profile);
+    });
+
+    it('an untaxed invoice: pushed with no TaxCodeRef on any line and no tax', async () => {
+      const qbo = await pushedExactly(
+        tenant,
+        'inv_untaxed',
+        invoice(profile.currency, false, null),
+      );
+      const sales = qbo.Line.filter((l) => l.DetailType === 'SalesItemLineDetail') as unknown as {
+        SalesItemLineDetail: Record<string, unknown>;
+      }[];
+      expect(sales.map((l) => l.SalesItemLineDetail.TaxCodeRef)).toEqual(
+        sales.map(() => undefined),
+      );
+      expect(qbo.TxnTaxDetail?.TxnTaxCodeRef).toBeUndefined();
+    });
+
+    it('a taxed invoice: refused as sales_tax_off, nothing created; Settings asks for no map', async () => {
+      await refused(
+        tenant,
+        'inv_taxed',
+        invoice(profile.currency, true, profile.mixed),
+        profile.refusesTax as RegExp,
+      );
+      const error = (await openErrors(tenant.tenantId)).find((e) => e.invoiceId === 'inv_taxed');
+      expect(error?.refusal).toEqual({ by: 'tradelyhq', code: 'sales_tax_off' });
+      const view = (await (
+        await stack.call(tenant.tenantId, 'GET', '/integrations/quickbooks')
+      ).json()) as { company: { salesTax: string }; setupNeeded: { setting: string }[] };
+      expect(view.company.salesTax).toBe('none');
+      expect(view.setupNeeded.map((n) => n.setting)).toEqual(['quickbooks.salesTax']);
+      const codes = await stack.call(tenant.tenantId, 'GET', '/integrations/quickbooks/tax-codes');
+      expect(((await codes.json()) as { taxCodes: unknown[] }).taxCodes).toEqual([]);
+    });
+  },
+);
 
 /**
  * Issue 30, items 3 and 5: a US company on manual sales tax keeps TradelyHQ's tax only with a

@@ -243,6 +243,66 @@ describe('Push backlog in batches', () => {
     },
   );
 
+  it.each([
+    ['CA', 'GST/HST'],
+    ['GB', 'VAT'],
+    ['AU', 'GST'],
+  ] as const)(
+    'a backlog of a %s company not registered for %s: untaxed ones without codes, a taxed one refused',
+    async (country, name) => {
+      // Issue 30, item 4: sales tax off, no tax codes; the batch plans each invoice as a single push.
+      const tenantId = newTenantId();
+      const realmId = await stack.world.newCompany(`Unregistered ${country} Plumbing`, {
+        country,
+        salesTax: 'none',
+      });
+      await stack.connect(tenantId, realmId);
+      const currency = { CA: 'CAD', GB: 'GBP', AU: 'AUD' }[country];
+      const ids = sameGroupIds(tenantId, 5, `unreg_${country}`);
+      const [taxed] = ids as [string];
+      const body = (id: string) =>
+        invoiceBody((b) => {
+          b.docNumber = id;
+          b.currency = currency;
+          if (id === taxed) b.totals = { subtotal: '934.00', tax: '53.54', total: '987.54' };
+        });
+      await pushInvoice(stack, tenantId, 'unreg_warm', body('W-1'));
+      await queueDrained();
+      await withoutWebhooks(stack, async () => {
+        const before = (await books(stack, realmId)).requestCount;
+        localPushQueue.stop();
+        for (const id of ids) {
+          expect((await pushInvoice(stack, tenantId, id, body(id))).status).toBe(202);
+        }
+        queuedLongEnough();
+        localPushQueue.start(worker);
+        await queueDrained();
+        expect((await books(stack, realmId)).requestCount - before).toBeLessThan(ids.length - 1);
+      });
+      const invoices = (await books(stack, realmId)).invoices;
+      for (const id of ids) {
+        const view = (await (
+          await stack.call(tenantId, 'GET', `/invoices/${id}/sync`)
+        ).json()) as Record<string, unknown>;
+        const inQbo = invoices.filter((i) => i.DocNumber === id);
+        if (id === taxed) {
+          expect(view).toMatchObject({ status: 'failed', lastError: { code: 'sales_tax_off' } });
+          expect(JSON.stringify(view)).toContain(`${name} is turned off`);
+          expect(inQbo).toEqual([]);
+          continue;
+        }
+        expect(view).toMatchObject({ status: 'pushed' });
+        expect(inQbo).toHaveLength(1);
+        const lines = (
+          (inQbo[0]?.Line ?? []) as { DetailType: string; SalesItemLineDetail?: object }[]
+        )
+          .filter((l) => l.DetailType === 'SalesItemLineDetail')
+          .map((l) => l.SalesItemLineDetail);
+        for (const detail of lines) expect(detail).not.toHaveProperty('TaxCodeRef');
+      }
+    },
+  );
+
   it('after a batch whose answer was lost, still one QBO invoice per invoice', async () => {
     const { tenantId, realmId } = await warmTenant();
     const ids = sameGroupIds(tenantId, 5, 'lost');
