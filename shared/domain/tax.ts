@@ -1,6 +1,6 @@
 import type { CompanyProfile } from './company.ts';
 import type { InvoiceSnapshot, SnapshotLine } from './invoice.ts';
-import { formatAmount, parseScaled } from './money.ts';
+import { formatAmount } from './money.ts';
 
 /**
  * The tenant's tax code map (`PUT /integrations/quickbooks/settings {taxCodeMap}`): a line's key
@@ -191,39 +191,6 @@ export function taxSetupNeeds(
     default:
       return [];
   }
-}
-
-/** Half-up division of non-negative bigints. */
-const divRound = (n: bigint, d: bigint) => (n + d / 2n) / d;
-
-/**
- * The tax QBO computes outside the US for these line codes, in minor units: each line less its
- * pro-rata share of the discount, summed per TaxRate, rounded to the currency, then times the
- * rate, rounded (emulator/README.md "Company profiles"; how QBO rounds is not published, so a
- * push whose tax this does not predict is refused rather than sent).
- *
- * @param snapshot - the invoice
- * @param codes - the TaxCode of each line, in order
- */
-export function predictedTax(snapshot: InvoiceSnapshot, codes: readonly TaxCodeRates[]): number {
-  const perRate = new Map<string, { percent: number; amount: bigint }>();
-  snapshot.lines.forEach((line, i) => {
-    for (const [rateId, percent] of codes[i]?.rates ?? []) {
-      const entry = perRate.get(rateId) ?? { percent, amount: 0n };
-      entry.amount += BigInt(line.amount);
-      perRate.set(rateId, entry);
-    }
-  });
-  const subtotal = BigInt(snapshot.subtotal);
-  const afterDiscount = subtotal - BigInt(snapshot.discountAmount);
-  let tax = 0n;
-  for (const { percent, amount } of perRate.values()) {
-    const base = subtotal > 0n ? divRound(amount * afterDiscount, subtotal) : amount;
-    const scaled = parseScaled(String(percent));
-    if (typeof scaled === 'string') throw new Error(`Unreadable tax rate ${percent}`);
-    tax += divRound(base * scaled, 100n * 1_000_000n);
-  }
-  return Number(tax);
 }
 
 /**

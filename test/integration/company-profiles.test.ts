@@ -149,6 +149,29 @@ function invoice(currency: string, taxable: boolean, expected: Expected | null):
   });
 }
 
+/** The Community thread's invoice: 29 fittings at 1.59 and two of 11, all taxable, 81.09. */
+function smallLines(currency: string, tax: string): Body {
+  return invoiceBody((b) => {
+    b.currency = currency;
+    const fitting = (n: number, quantity: number) => ({
+      lineId: `ln_${n}`,
+      itemCode: 'FIT-12',
+      itemName: 'Compression fitting',
+      description: 'Compression fitting 1/2"',
+      quantity: String(quantity),
+      unitPrice: '1.59',
+      amount: money(159 * quantity),
+      taxable: true,
+    });
+    b.lines = [
+      ...Array.from({ length: 29 }, (_, n) => fitting(n, 1)),
+      fitting(29, 11),
+      fitting(30, 11),
+    ];
+    b.totals = { subtotal: '81.09', tax, total: money(8109 + cents(tax)) };
+  });
+}
+
 interface Tenant {
   readonly tenantId: string;
   readonly realmId: string;
@@ -371,6 +394,49 @@ describe('a push whose tax QBO would book differently is refused before anything
     expect(resync.status).toBe(202);
     await queueDrained();
     expect((await syncOf(stack, tenant.tenantId, 'inv_1')).status).toBe('pushed');
+    expect(await openErrors(tenant.tenantId)).toEqual([]);
+  });
+});
+
+/**
+ * Issue 30, item 2: QBO outside the US rounds tax per line ("QuickBooks Online will always
+ * calculate line-by-line", QuickBooks Community Canada thread 306952); TradelyHQ may round per
+ * line or per total. The push supplies the tax detail (`TxnTaxDetail.TaxLine` per rate), so QBO
+ * books TradelyHQ's tax either way; neither is refused. The thread's lines: 29 at 1.59 and two
+ * at 11 × 1.59 = 17.49, 81.09 in all. Per line at 13 %: 0.21 × 29 + 2.27 × 2 = 10.63, on the
+ * total 10.54; at 20 %: 0.32 × 29 + 3.50 × 2 = 16.28, or 16.22; at 10 %: 0.16 × 29 + 1.75 × 2 =
+ * 8.14, or 8.11.
+ */
+describe.each([
+  { country: 'CA', perLine: '10.63', perTotal: '10.54' },
+  { country: 'GB', perLine: '16.28', perTotal: '16.22' },
+  { country: 'AU', perLine: '8.14', perTotal: '8.11' },
+])('$country: many small taxable lines, where per-line and per-total rounding differ', (row) => {
+  const profile = profiles.find((p) => p.name === row.country) as Profile;
+  let tenant: Tenant;
+  beforeAll(async () => {
+    tenant = await connectProfile(profile);
+  });
+
+  it.each([
+    ['line', 'perLine'],
+    ['total', 'perTotal'],
+  ] as const)(
+    'TradelyHQ rounded per %s: QBO books its tax, per rate as supplied',
+    async (rounding, key) => {
+      const tax = row[key];
+      const qbo = await pushedExactly(
+        tenant,
+        `inv_per_${rounding}`,
+        smallLines(profile.currency, tax),
+      );
+      const detail = qbo.TxnTaxDetail as { TaxLine?: { Amount: number }[] };
+      expect(detail.TaxLine?.map((l) => cents(String(l.Amount)))).toEqual([cents(tax)]);
+    },
+  );
+
+  it('the reconcile afterwards reports nothing new', async () => {
+    await reconcile(tenant.tenantId);
     expect(await openErrors(tenant.tenantId)).toEqual([]);
   });
 });
