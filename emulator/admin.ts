@@ -58,8 +58,12 @@ const newCompanySchema = z
   })
   .superRefine((input, ctx) => {
     const country = input.country ?? 'US';
-    if (input.salesTax !== undefined && country !== 'US') {
-      ctx.addIssue({ code: 'custom', message: 'salesTax applies to US companies only' });
+    // Outside the US only "none": a business not registered for VAT/GST/HST (issue 30, item 4).
+    if (input.salesTax !== undefined && input.salesTax !== 'none' && country !== 'US') {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'salesTax outside the US can only be "none" (not registered for VAT/GST/HST)',
+      });
     }
     if (input.astRates !== undefined && input.salesTax !== 'automated') {
       ctx.addIssue({ code: 'custom', message: 'astRates needs salesTax "automated"' });
@@ -89,7 +93,7 @@ function profileOf(input: z.infer<typeof newCompanySchema>): CompanyProfile | un
   const country = input.country ?? 'US';
   return {
     country,
-    salesTax: country === 'US' ? (input.salesTax ?? 'legacy') : null,
+    salesTax: country === 'US' ? (input.salesTax ?? 'legacy') : (input.salesTax ?? null),
     // Regions compare as QBO shows them, upper case (`il` and `IL` are one state).
     astRates: Object.fromEntries(
       Object.entries(input.astRates ?? {}).map(([region, rate]) => [

@@ -306,14 +306,9 @@ function normalizeInvoice(
   if (!Array.isArray(draft.Line) || draft.Line.length === 0) throw requiredParam('Line');
   const currency = invoiceCurrency(company, draft, customer);
   const globalTax = company.profile !== undefined && company.profile.country !== 'US';
-  if (globalTax) {
-    const mode = draft.GlobalTaxCalculation ?? 'TaxExcluded';
-    if (mode !== 'TaxExcluded') {
-      throw invalidRequest(
-        `GlobalTaxCalculation ${String(mode)} is not supported by the emulator (TaxExcluded only)`,
-      );
-    }
-  }
+  // Outside the US with VAT/GST off: no tax codes, so no line codes (README, "not registered").
+  const unregistered = globalTax && company.profile?.salesTax === 'none';
+  const taxMode = globalTax && !unregistered ? globalTaxCalculation(draft) : undefined;
   /** Per sales line (global tax): its amount and tax code, for the tax after discounts. */
   const coded: { amount: number; rates: Entity[] }[] = [];
 
@@ -335,7 +330,10 @@ function normalizeInvoice(
         detail.ItemRef = { value: itemId, name: item.Name };
       }
       const amount = salesLineAmount(line, detail);
-      if (globalTax) {
+      if (unregistered) {
+        // The company has no tax codes: a code sent refers to none (unconfirmed, the stricter reading).
+        if (detail.TaxCodeRef !== undefined) throw invalidReference('TaxCodeRef');
+      } else if (globalTax) {
         const code = globalLineTaxCode(company, detail.TaxCodeRef);
         detail.TaxCodeRef = { value: code.Id, name: code.Name };
         coded.push({ amount, rates: salesRates(company, code) });
@@ -390,8 +388,11 @@ function normalizeInvoice(
   const requestedTax = isObj(draft.TxnTaxDetail) ? num(draft.TxnTaxDetail.TotalTax) : undefined;
   let txnTaxDetail: Obj;
   const salesTax = company.profile?.salesTax ?? 'legacy';
-  if (globalTax) {
-    txnTaxDetail = globalTaxDetail(coded, subtotal, discount);
+  if (taxMode === 'NotApplicable') {
+    // Out of scope of tax: none charged (README, "GlobalTaxCalculation").
+    txnTaxDetail = { TotalTax: 0 };
+  } else if (taxMode) {
+    txnTaxDetail = globalTaxDetail(coded, subtotal, discount, draft.TxnTaxDetail);
   } else if (salesTax === 'none') {
     // Sales tax off: "TxnTaxDetail is ignored and not stored" (Invoice reference).
     txnTaxDetail = { TotalTax: 0 };
@@ -469,7 +470,7 @@ function normalizeInvoice(
     record.HomeTotalAmt = homeAmount(totalAmt, rate, home);
     record.HomeBalance = homeAmount(totalAmt - applied, rate, home);
   }
-  if (globalTax) record.GlobalTaxCalculation = 'TaxExcluded';
+  if (taxMode) record.GlobalTaxCalculation = taxMode;
   return record;
 }
 
@@ -561,39 +562,94 @@ function salesRates(company: CompanyState, code: Entity): Entity[] {
 }
 
 /**
- * Tax outside the US: each line taxed at the rates of its tax code, after its share of the
- * invoice's discounts (global QBO discounts before tax; ApplyTaxAfterDiscount is US-only).
+ * `GlobalTaxCalculation` of a global invoice ("required for non-US companies", default
+ * `TaxExcluded`, Invoice reference): `TaxExcluded`, or `NotApplicable` (out of scope of tax, no
+ * tax charged). `TaxInclusive` is not modelled (2010): prices including tax are never sent here.
+ */
+function globalTaxCalculation(draft: Entity): 'TaxExcluded' | 'NotApplicable' {
+  const mode = draft.GlobalTaxCalculation ?? 'TaxExcluded';
+  if (mode !== 'TaxExcluded' && mode !== 'NotApplicable') {
+    throw invalidRequest(
+      `GlobalTaxCalculation ${String(mode)} is not supported by the emulator (TaxExcluded, NotApplicable)`,
+    );
+  }
+  return mode;
+}
+
+/** One rate's tax of a global invoice, as QBO answers it in `TxnTaxDetail.TaxLine`. */
+interface RateTax {
+  readonly rate: Entity;
+  base: number;
+  tax: number;
+}
+
+const taxLine = ({ rate, base, tax }: RateTax): Obj => ({
+  Amount: tax,
+  DetailType: 'TaxLineDetail',
+  TaxLineDetail: {
+    TaxRateRef: { value: rate.Id },
+    PercentBased: true,
+    TaxPercent: num(rate.RateValue) ?? 0,
+    NetAmountTaxable: base,
+  },
+});
+
+/**
+ * Tax outside the US. QBO computes it per line: each line, less its share of the invoice's
+ * discounts (global QBO discounts before tax; ApplyTaxAfterDiscount is US-only), taxed at each
+ * rate of its code and rounded to cents, then summed per rate ("QuickBooks Online will always
+ * calculate line-by-line", Intuit staff, QuickBooks Community Canada thread 306952). A supplied
+ * `TxnTaxDetail.TaxLine` is booked instead ({@link suppliedTaxLines}).
  */
 function globalTaxDetail(
   coded: { amount: number; rates: Entity[] }[],
   subtotal: number,
   discount: number,
+  sent: unknown,
 ): Obj {
-  const perRate = new Map<string, { rate: Entity; base: number }>();
+  const perRate = new Map<string, RateTax>();
   for (const { amount, rates } of coded) {
-    const share = subtotal > 0 ? (discount * amount) / subtotal : 0;
+    const base = money(amount - (subtotal > 0 ? (discount * amount) / subtotal : 0));
     for (const rate of rates) {
-      const entry = perRate.get(rate.Id) ?? { rate, base: 0 };
-      entry.base += amount - share;
+      const entry = perRate.get(rate.Id) ?? { rate, base: 0, tax: 0 };
+      entry.base = money(entry.base + base);
+      entry.tax = money(entry.tax + money((base * (num(rate.RateValue) ?? 0)) / 100));
       perRate.set(rate.Id, entry);
     }
   }
-  const taxLines = [...perRate.values()].map(({ rate, base }) => {
-    const percent = num(rate.RateValue) ?? 0;
-    const netAmountTaxable = money(base);
-    return {
-      Amount: money((netAmountTaxable * percent) / 100),
-      DetailType: 'TaxLineDetail',
-      TaxLineDetail: {
-        TaxRateRef: { value: rate.Id },
-        PercentBased: true,
-        TaxPercent: percent,
-        NetAmountTaxable: netAmountTaxable,
-      },
-    };
-  });
-  const total = money(taxLines.reduce((sum, line) => sum + line.Amount, 0));
-  return { TotalTax: total, TaxLine: taxLines };
+  const rates = suppliedTaxLines(sent, perRate) ?? [...perRate.values()];
+  const total = money(rates.reduce((sum, r) => sum + r.tax, 0));
+  return { TotalTax: total, TaxLine: rates.map(taxLine) };
+}
+
+/**
+ * The tax detail a client supplies with a global invoice: it "can be calculated by QuickBooks
+ * business logic or you may supply it when adding a transaction" (Intuit, Finance.xsd,
+ * `TxnTaxDetail`), as integrations do (fylein/fyle-qbo-api `get_override_tax_details`). Booked
+ * when it names each rate of the lines' codes once and no other, each with an `Amount`, and a
+ * `TotalTax` (if sent) equal to their sum; else ignored, QBO's own figure booked (unconfirmed,
+ * the stricter reading). A `TaxLine` without `DetailType` → 6000 "TxnTaxDetail.TaxLine.DetailTypeEnum
+ * is missing in the request" (ruckus/quickbooks-ruby issue 529, a Canadian company).
+ */
+function suppliedTaxLines(sent: unknown, perRate: Map<string, RateTax>): RateTax[] | null {
+  if (!isObj(sent) || !Array.isArray(sent.TaxLine)) return null;
+  const supplied = new Map<string, RateTax>();
+  for (const line of sent.TaxLine) {
+    if (!isObj(line)) return null;
+    if (line.DetailType !== 'TaxLineDetail') {
+      throw businessValidation('TxnTaxDetail.TaxLine.DetailTypeEnum is missing in the request');
+    }
+    const detail = isObj(line.TaxLineDetail) ? line.TaxLineDetail : {};
+    const rate = perRate.get(refValue(detail.TaxRateRef) ?? '')?.rate;
+    const tax = num(line.Amount);
+    if (!rate || supplied.has(rate.Id) || tax === undefined || tax < 0) return null;
+    const base = num(detail.NetAmountTaxable) ?? (perRate.get(rate.Id) as RateTax).base;
+    supplied.set(rate.Id, { rate, base: money(base), tax: money(tax) });
+  }
+  if (supplied.size !== perRate.size) return null;
+  const total = num(sent.TotalTax);
+  const sum = money([...supplied.values()].reduce((s, r) => s + r.tax, 0));
+  return total === undefined || money(total) === sum ? [...supplied.values()] : null;
 }
 
 /** The region QBO's engine taxes by: ship-to, then bill-to, of the invoice then the customer. */

@@ -13,7 +13,7 @@ import { type Entity, systemFields } from './state.ts';
 export const COUNTRIES = ['US', 'CA', 'GB', 'AU'] as const;
 /** One of {@link COUNTRIES}. */
 export type Country = (typeof COUNTRIES)[number];
-/** How a US company handles sales tax. */
+/** How a company handles sales tax: outside the US only `none` (not registered for VAT/GST/HST). */
 export const SALES_TAX_MODES = ['automated', 'manual', 'none'] as const;
 /** One of {@link SALES_TAX_MODES}. */
 export type SalesTaxMode = (typeof SALES_TAX_MODES)[number];
@@ -22,8 +22,8 @@ export type SalesTaxMode = (typeof SALES_TAX_MODES)[number];
 export interface CompanyProfile {
   readonly country: Country;
   /**
-   * US only; `null` outside the US (those companies always use their own tax codes).
-   * `legacy` (a US profile without `salesTax`) keeps the tax rules of a company without a
+   * Outside the US `null` (registered: the company's own tax codes on every line) or `none`
+   * (not registered for VAT/GST/HST: no tax codes, `UsingSalesTax` false). `legacy` (a US profile without `salesTax`) keeps the tax rules of a company without a
    * profile: the company `taxRate` applied to `TAX` lines, or manual sales tax when it is 0.
    */
   readonly salesTax: SalesTaxMode | 'legacy' | null;
@@ -153,7 +153,7 @@ export function setsTaxByHand(profile: CompanyProfile | undefined, taxRate: numb
  * The TaxRates and TaxCodes a company has, and the Id of its default code, if any. A US company
  * with automated sales tax gets one code per region in `astRates` (QBO's engine creates them as
  * it charges); one that sets its tax by hand ({@link setsTaxByHand}) gets one code at its
- * `taxRate` (0 when none is given), its default; a US company with sales tax off gets none.
+ * `taxRate` (0 when none is given), its default; a company with sales tax (VAT/GST) off gets none.
  * A US company's TaxCode query also answers the pseudo codes `TAX` and `NON`
  * ({@link pseudoTaxCodes}); they are not stored here.
  *
@@ -178,7 +178,7 @@ export function seedTaxes(
       rates: [{ name: 'Sales tax', description: 'Sales tax', rate: taxRate, agency: 'State' }],
       codes: [{ name: 'Sales tax', description: 'Sales tax', rates: [0], taxable: true }],
     };
-  } else if (profile === undefined || profile.country === 'US') {
+  } else if (profile === undefined || profile.country === 'US' || profile.salesTax === 'none') {
     if (profile?.salesTax !== 'automated') return { taxRates, taxCodes, defaultCodeId: null };
     const regions = Object.keys(profile.astRates).sort();
     seed = {
@@ -262,7 +262,7 @@ export function profilePreferences(
   profile: CompanyProfile,
   legacyTaxPrefs: unknown,
 ): Record<string, unknown> {
-  const usingSalesTax = profile.country !== 'US' || profile.salesTax !== 'none';
+  const usingSalesTax = profile.salesTax !== 'none';
   const taxPrefs =
     profile.salesTax === 'legacy'
       ? legacyTaxPrefs

@@ -8,13 +8,8 @@
 import * as z from 'zod';
 import { type PushInvoiceBody, pushInvoiceSchema, toSnapshot } from '#shared/domain/invoice.ts';
 import { formatAmount, minorDigits, parseAmount, parseScaled } from '#shared/domain/money.ts';
-import {
-  mappedCode,
-  predictedTax,
-  type TaxCodeRates,
-  taxSetupNeeds,
-  taxTreatment,
-} from '#shared/domain/tax.ts';
+import { mappedCode, type TaxCodeRates, taxSetupNeeds, taxTreatment } from '#shared/domain/tax.ts';
+import { predictedTax } from '#shared/domain/tax-rounding.ts';
 import { AppError } from '#shared/errors.ts';
 import { errorResponse, parseWith } from '#shared/http/api-handler.ts';
 import { tenantFromClaims } from '#shared/http/tenant.ts';

@@ -1,6 +1,6 @@
 import type { CompanyProfile } from './company.ts';
 import type { InvoiceSnapshot, SnapshotLine } from './invoice.ts';
-import { formatAmount, parseScaled } from './money.ts';
+import { formatAmount } from './money.ts';
 
 /**
  * The tenant's tax code map (`PUT /integrations/quickbooks/settings {taxCodeMap}`): a line's key
@@ -47,16 +47,30 @@ export function isPseudoTaxCode(id: string): boolean {
  *   `TotalTax` (a US company on manual sales tax: QBO ignores a `TotalTax` sent alone);
  * - `us-sales-tax-off`: a US company with sales tax off, where a taxed invoice is refused;
  * - `us-automated`: `TAX`/`NON` and QBO's documented override of its own computation;
- * - `company-codes`: outside the US, one of the company's codes on every line, from the map.
+ * - `company-codes`: outside the US, one of the company's codes on every line, from the map;
+ * - `not-registered`: outside the US with VAT/GST/sales tax off (`TaxPrefs.UsingSalesTax` false,
+ *   a business not registered for it): no codes at all, and a taxed invoice is refused.
  *
  * @param company - the company's profile
  */
 export function taxTreatment(
   company: CompanyProfile,
-): 'us-manual' | 'us-sales-tax-off' | 'us-automated' | 'company-codes' {
-  if (company.country !== 'US') return 'company-codes';
+): 'us-manual' | 'us-sales-tax-off' | 'us-automated' | 'company-codes' | 'not-registered' {
+  if (company.country !== 'US') {
+    return company.salesTax === 'none' ? 'not-registered' : 'company-codes';
+  }
   if (company.salesTax === 'manual') return 'us-manual';
   return company.salesTax === 'none' ? 'us-sales-tax-off' : 'us-automated';
+}
+
+/**
+ * What the company's QuickBooks calls its sales tax, as a refusal names the setting: VAT (GB),
+ * GST (AU), GST/HST (CA), else sales tax.
+ *
+ * @param country - `CompanyInfo.Country`
+ */
+export function salesTaxName(country: string): string {
+  return { GB: 'VAT', AU: 'GST', CA: 'GST/HST' }[country] ?? 'sales tax';
 }
 
 /**
@@ -146,6 +160,20 @@ export function taxSetupNeeds(
             'refused until it is turned on in QuickBooks (Taxes → Sales tax).',
         },
       ];
+    case 'not-registered': {
+      // No tax codes to map: the company has none while its VAT/GST is off.
+      const name = salesTaxName(company.country);
+      return [
+        {
+          setting: 'quickbooks.salesTax',
+          refusal: 'sales_tax_off',
+          message:
+            `${name} is turned off in this QuickBooks company (not registered for ${name}): ` +
+            'untaxed invoices are pushed without tax codes, and an invoice that charges tax is ' +
+            `refused until ${name} is turned on in QuickBooks (Taxes).`,
+        },
+      ];
+    }
     case 'company-codes':
       return LINE_KINDS.flatMap(({ key, lines, label }) =>
         mappedCode({ taxCode: null, taxable: key === 'taxable' }, map ?? {}) === null
@@ -163,39 +191,6 @@ export function taxSetupNeeds(
     default:
       return [];
   }
-}
-
-/** Half-up division of non-negative bigints. */
-const divRound = (n: bigint, d: bigint) => (n + d / 2n) / d;
-
-/**
- * The tax QBO computes outside the US for these line codes, in minor units: each line less its
- * pro-rata share of the discount, summed per TaxRate, rounded to the currency, then times the
- * rate, rounded (emulator/README.md "Company profiles"; how QBO rounds is not published, so a
- * push whose tax this does not predict is refused rather than sent).
- *
- * @param snapshot - the invoice
- * @param codes - the TaxCode of each line, in order
- */
-export function predictedTax(snapshot: InvoiceSnapshot, codes: readonly TaxCodeRates[]): number {
-  const perRate = new Map<string, { percent: number; amount: bigint }>();
-  snapshot.lines.forEach((line, i) => {
-    for (const [rateId, percent] of codes[i]?.rates ?? []) {
-      const entry = perRate.get(rateId) ?? { percent, amount: 0n };
-      entry.amount += BigInt(line.amount);
-      perRate.set(rateId, entry);
-    }
-  });
-  const subtotal = BigInt(snapshot.subtotal);
-  const afterDiscount = subtotal - BigInt(snapshot.discountAmount);
-  let tax = 0n;
-  for (const { percent, amount } of perRate.values()) {
-    const base = subtotal > 0n ? divRound(amount * afterDiscount, subtotal) : amount;
-    const scaled = parseScaled(String(percent));
-    if (typeof scaled === 'string') throw new Error(`Unreadable tax rate ${percent}`);
-    tax += divRound(base * scaled, 100n * 1_000_000n);
-  }
-  return Number(tax);
 }
 
 /**

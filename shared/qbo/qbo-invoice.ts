@@ -56,7 +56,7 @@ export function toQboInvoiceBody(
       ItemRef: { value: refs.itemIds.get(itemKey(line)) },
       Qty: Number(line.quantity),
       UnitPrice: Number(line.unitPrice),
-      TaxCodeRef: { value: tax.lineCodes[i] },
+      ...(tax.lineCodes ? { TaxCodeRef: { value: tax.lineCodes[i] } } : {}),
       ...(line.serviceDate ? { ServiceDate: line.serviceDate } : {}),
     },
   }));

@@ -5,20 +5,24 @@ import { PushRefusal } from '#shared/domain/push-refusal.ts';
 import {
   mappedCode,
   overrideCode,
-  predictedTax,
+  salesTaxName,
   shownAmount,
   type TaxCodeMap,
   type TaxCodeRates,
   taxKey,
   taxTreatment,
 } from '#shared/domain/tax.ts';
+import { type RateTax, taxPerRate, totalTax } from '#shared/domain/tax-rounding.ts';
 import type { QboClient } from './qbo-client.ts';
 import { readTaxCodes } from './tax-codes.ts';
 
 /** How an invoice's tax goes to QBO: each line's TaxCodeRef, and the invoice-level tax fields. */
 export interface TaxPlan {
-  /** `SalesItemLineDetail.TaxCodeRef.value` of each line, in order. */
-  readonly lineCodes: readonly string[];
+  /**
+   * `SalesItemLineDetail.TaxCodeRef.value` of each line, in order; `null` when the lines carry
+   * none (a company outside the US with its VAT/GST off has no tax codes).
+   */
+  readonly lineCodes: readonly string[] | null;
   /** Fields added to the Invoice body: `TxnTaxDetail`, `GlobalTaxCalculation`, or none. */
   readonly header: Readonly<Record<string, unknown>>;
 }
@@ -41,10 +45,13 @@ const qboTax = (snapshot: InvoiceSnapshot) => toQboNumber(snapshot.tax, snapshot
  *   documents, `TxnTaxDetail.TxnTaxCodeRef` with `TotalTax` (a `TotalTax` alone is ignored). The
  *   code: {@link overrideCode} (the map's `taxable`, else a manual company's default code); an
  *   automated company with neither names its first own tax code. Never `TAX`/`NON`.
- * - US with sales tax off: refused when taxed (QBO would drop the tax); else no tax detail.
+ * - Sales tax off (US), or VAT/GST off outside the US (not registered): refused when taxed (QBO
+ *   would drop the tax); else no tax detail, and outside the US no line codes (the company has
+ *   none: line codes apply only while `UsingSalesTax` is true).
  * - Elsewhere: each line's TaxCode Id from the map (or the line's `taxCode` when it is already
- *   one of the company's Ids); refused when a line has none, or when those codes would make QBO
- *   charge another tax than TradelyHQ's.
+ *   one of the company's Ids), and the tax detail supplied per rate with TradelyHQ's tax, rounded
+ *   per line or per total as TradelyHQ rounded it; refused when a line has none, or when
+ *   TradelyHQ's tax is neither rounding of those codes' rates (they are not TradelyHQ's).
  *
  * @param qbo - a client for the company
  * @param settings - the connection's company profile (read before the first push) and tax code map
@@ -66,7 +73,8 @@ export async function planTax(
   const codes = settings.taxCodes ?? (() => readTaxCodes(qbo));
   switch (taxTreatment(company)) {
     case 'us-sales-tax-off':
-      return salesTaxOff(snapshot);
+    case 'not-registered':
+      return salesTaxOff(company, snapshot);
     case 'us-manual':
     case 'us-automated':
       return usOverride(codes, company, map, snapshot);
@@ -75,17 +83,24 @@ export async function planTax(
   }
 }
 
-function salesTaxOff(snapshot: InvoiceSnapshot): TaxPlan {
+function salesTaxOff(company: CompanyProfile, snapshot: InvoiceSnapshot): TaxPlan {
+  const us = company.country === 'US';
   if (snapshot.tax > 0) {
+    const name = salesTaxName(company.country);
     throw new PushRefusal(
       'validation',
       'sales_tax_off',
-      `This invoice charges ${shownAmount(snapshot, snapshot.tax)} tax, but sales tax is turned ` +
-        'off in the QuickBooks company, so QuickBooks would drop it. Turn on sales tax in ' +
-        'QuickBooks (Taxes → Sales tax), then re-sync; or send the invoice without tax.',
+      `This invoice charges ${shownAmount(snapshot, snapshot.tax)} tax, but ${name} is turned ` +
+        'off in the QuickBooks company' +
+        (us ? '' : ` (it is set up as not registered for ${name})`) +
+        ', so QuickBooks would drop it. ' +
+        (us
+          ? 'Turn on sales tax in QuickBooks (Taxes → Sales tax)'
+          : `If the business is registered for ${name}, turn on ${name} in QuickBooks (Taxes)`) +
+        ', then re-sync; or send the invoice without tax.',
     );
   }
-  return { lineCodes: usLineCodes(snapshot), header: {} };
+  return { lineCodes: us ? usLineCodes(snapshot) : null, header: {} };
 }
 
 async function usOverride(
@@ -150,19 +165,48 @@ function companyCodes(
     );
   }
   const lineCodes = chosen as TaxCodeRates[];
-  const theirs = predictedTax(snapshot, lineCodes);
-  if (theirs !== snapshot.tax) {
+  // TradelyHQ may round per line (as QBO and Xero do) or per total: either is booked as it is,
+  // by supplying the detail. Another figure means the mapped rates are not TradelyHQ's.
+  const perLine = taxPerRate(snapshot, lineCodes, 'line');
+  const rates = [perLine, taxPerRate(snapshot, lineCodes, 'total')].find(
+    (r) => totalTax(r) === snapshot.tax,
+  );
+  if (!rates) {
     throw new PushRefusal(
       'validation',
       'tax_differs',
-      `With the codes in ${MAP_SETTING}, QuickBooks would charge ${shownAmount(snapshot, theirs)} ` +
-        `tax, but this invoice charges ${shownAmount(snapshot, snapshot.tax)}. Map each kind of ` +
-        'line to the QuickBooks tax code with TradelyHQ’s rate, then re-sync.',
+      `With the codes in ${MAP_SETTING}, QuickBooks would charge ` +
+        `${shownAmount(snapshot, totalTax(perLine))} tax, but this invoice charges ` +
+        `${shownAmount(snapshot, snapshot.tax)}. Map each kind of line to the QuickBooks tax ` +
+        'code with TradelyHQ’s rate, then re-sync.',
     );
   }
   return {
     lineCodes: lineCodes.map((c) => c.id),
     // TradelyHQ's prices exclude tax, as QBO's default does (Invoice reference).
-    header: { GlobalTaxCalculation: 'TaxExcluded' },
+    header: { GlobalTaxCalculation: 'TaxExcluded', TxnTaxDetail: suppliedDetail(snapshot, rates) },
+  };
+}
+
+/**
+ * The tax detail supplied with a global invoice, so QBO books TradelyHQ's tax rather than its own
+ * per-line figure: for international editions `TxnTaxDetail` "can be calculated by QuickBooks
+ * business logic or you may supply it when adding a transaction" (Intuit's Finance.xsd), one
+ * `TaxLine` per sales rate as QBO answers it.
+ */
+function suppliedDetail(snapshot: InvoiceSnapshot, rates: readonly RateTax[]) {
+  const money = (minor: number) => toQboNumber(minor, snapshot.digits);
+  return {
+    TotalTax: qboTax(snapshot),
+    TaxLine: rates.map((r) => ({
+      DetailType: 'TaxLineDetail',
+      Amount: money(r.tax),
+      TaxLineDetail: {
+        TaxRateRef: { value: r.rateId },
+        PercentBased: true,
+        TaxPercent: r.percent,
+        NetAmountTaxable: money(r.base),
+      },
+    })),
   };
 }

@@ -82,6 +82,7 @@ describe('Emulator: company profiles', () => {
     it('refuses profile fields that do not fit together', async () => {
       for (const body of [
         { country: 'CA', salesTax: 'manual' },
+        { country: 'GB', salesTax: 'automated' },
         { salesTax: 'manual', astRates: { IL: 6.25 } },
         { country: 'FR' },
         { homeCurrency: 'usd' },
@@ -290,6 +291,31 @@ describe('Emulator: company profiles', () => {
       expect(res.json.Invoice.TotalAmt).toBe(100);
     });
 
+    it('CA, GB, AU not registered (salesTax none): no codes, none needed on a line, TxnTaxDetail dropped', async () => {
+      for (const country of ['CA', 'GB', 'AU']) {
+        const c = await company({ country, salesTax: 'none' });
+        expect(c.created.profile).toMatchObject({ country, salesTax: 'none' });
+        const prefs = (await c.call('GET', '/preferences')).json.Preferences;
+        expect(prefs.TaxPrefs).toEqual({ UsingSalesTax: false, PartnerTaxEnabled: false });
+        const codes = (await c.query('select * from TaxCode')).json.QueryResponse;
+        expect(codes.TaxCode ?? []).toEqual([]);
+        const cust = await c.customer();
+        const res = await c.invoice({
+          CustomerRef: { value: cust.Id },
+          Line: [line(100), line(40)],
+          TxnTaxDetail: { TotalTax: 8.5 },
+        });
+        expect(res.status, JSON.stringify(res.json)).toBe(200);
+        expect(res.json.Invoice.TxnTaxDetail).toEqual({ TotalTax: 0 });
+        expect(res.json.Invoice.TotalAmt).toBe(140);
+        expect(res.json.Invoice.Line[0].SalesItemLineDetail.TaxCodeRef).toBeUndefined();
+        expect(res.json.Invoice.GlobalTaxCalculation).toBeUndefined();
+        // The company has no codes: a line naming one refers to none (the stricter reading).
+        const coded = await c.invoice({ CustomerRef: { value: cust.Id }, Line: [line(100, '1')] });
+        expect(code(coded.json)).toBe('2500');
+      }
+    });
+
     it('outside the US: TAX/NON and unknown codes refused, a line without a code refused, own codes taxed', async () => {
       const c = await company({ country: 'GB' });
       const cust = await c.customer();
@@ -354,6 +380,84 @@ describe('Emulator: company profiles', () => {
       expect(res.status, JSON.stringify(res.json)).toBe(200);
       expect(res.json.Invoice.TxnTaxDetail.TotalTax).toBe(23.4);
       expect(res.json.Invoice.TotalAmt).toBe(203.4);
+    });
+
+    it('outside the US: tax per line without a detail; a supplied TaxLine is booked (issue 30, item 2)', async () => {
+      // Community thread 306952's lines: 29 at 1.59 and two at 17.49 (81.09). GST/PST BC is 5 % +
+      // 7 %, each rate per line: 0.08 + 0.11 on 1.59, 0.87 + 1.22 on 17.49, so 9.69; on the
+      // total 4.05 + 5.68 = 9.73.
+      const c = await company({ country: 'CA' });
+      const cust = await c.customer();
+      const codes = (await c.query('select * from TaxCode')).json.QueryResponse.TaxCode as Json[];
+      const bc = codes.find((t) => t.Name === 'GST/PST BC') as Json;
+      const lines = [...Array<number>(29).fill(1.59), 17.49, 17.49].map((a) => line(a, bc.Id));
+      const own = await c.invoice({ CustomerRef: { value: cust.Id }, Line: lines });
+      expect(own.status, JSON.stringify(own.json)).toBe(200);
+      expect(own.json.Invoice.TxnTaxDetail.TotalTax).toBe(9.69);
+      expect(own.json.Invoice.TotalAmt).toBe(90.78);
+      const [gst, pst] = bc.SalesTaxRateList.TaxRateDetail.map((d: Json) => d.TaxRateRef.value);
+      const taxLine = (rate: string, percent: number, amount: number) => ({
+        DetailType: 'TaxLineDetail',
+        Amount: amount,
+        TaxLineDetail: {
+          TaxRateRef: { value: rate },
+          PercentBased: true,
+          TaxPercent: percent,
+          NetAmountTaxable: 81.09,
+        },
+      });
+      // Rounded on the total, booked as supplied.
+      const detail = { TotalTax: 9.73, TaxLine: [taxLine(gst, 5, 4.05), taxLine(pst, 7, 5.68)] };
+      const supplied = await c.invoice({
+        CustomerRef: { value: cust.Id },
+        Line: lines,
+        TxnTaxDetail: detail,
+      });
+      expect(supplied.json.Invoice.TxnTaxDetail.TotalTax).toBe(9.73);
+      expect(supplied.json.Invoice.TxnTaxDetail.TaxLine.map((l: Json) => l.Amount)).toEqual([
+        4.05, 5.68,
+      ]);
+      expect(supplied.json.Invoice.TotalAmt).toBe(90.82);
+      // Not every rate, or a TotalTax that is not their sum: ignored, QBO's own figure.
+      for (const bad of [
+        { TotalTax: 9.73, TaxLine: [taxLine(gst, 5, 9.73)] },
+        { ...detail, TotalTax: 9.9 },
+      ]) {
+        const res = await c.invoice({
+          CustomerRef: { value: cust.Id },
+          Line: lines,
+          TxnTaxDetail: bad,
+        });
+        expect(res.json.Invoice.TxnTaxDetail.TotalTax).toBe(9.69);
+      }
+      // A TaxLine without its DetailType: refused as QBO refused it (quickbooks-ruby issue 529).
+      const untyped = await c.invoice({
+        CustomerRef: { value: cust.Id },
+        Line: lines,
+        TxnTaxDetail: { TaxLine: [{ Amount: 4.05, TaxLineDetail: {} }] },
+      });
+      expect(untyped.json.Fault.Error[0].Detail).toContain('DetailTypeEnum is missing');
+    });
+
+    it('outside the US: GlobalTaxCalculation NotApplicable charges no tax; TaxInclusive is not modelled', async () => {
+      const c = await company({ country: 'GB' });
+      const cust = await c.customer();
+      const codes = (await c.query('select * from TaxCode')).json.QueryResponse.TaxCode as Json[];
+      const standard = codes.find((t) => t.Name === '20.0% S') as Json;
+      const out = await c.invoice({
+        CustomerRef: { value: cust.Id },
+        Line: [line(100, standard.Id)],
+        GlobalTaxCalculation: 'NotApplicable',
+      });
+      expect(out.status, JSON.stringify(out.json)).toBe(200);
+      expect(out.json.Invoice.TxnTaxDetail).toEqual({ TotalTax: 0 });
+      expect(out.json.Invoice.GlobalTaxCalculation).toBe('NotApplicable');
+      const inclusive = await c.invoice({
+        CustomerRef: { value: cust.Id },
+        Line: [line(100, standard.Id)],
+        GlobalTaxCalculation: 'TaxInclusive',
+      });
+      expect(inclusive.status).toBe(400);
     });
 
     it('AU: GST 10% from the company’s own code', async () => {

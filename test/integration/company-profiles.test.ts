@@ -1,5 +1,5 @@
 /**
- * Issue 15's matrix over HTTP: six company profiles × {all exempt, mixed taxable and exempt
+ * Issue 15's matrix over HTTP: ten company profiles × {all exempt, mixed taxable and exempt
  * lines, a discount, a foreign currency}. Each invoice is in QBO with TotalAmt, TotalTax and
  * every line amount equal to TradelyHQ's, or refused before anything is created there with an
  * error that names what to change; the reconcile afterwards reports nothing new.
@@ -109,6 +109,27 @@ const profiles: readonly Profile[] = [
     mixed: { tax: '64.90' },
     discounted: { tax: '62.54', discount: '34.00' },
   },
+  // Issue 30, item 4: not registered for VAT/GST/HST (`UsingSalesTax` false, no tax codes).
+  // Untaxed invoices go without codes; a taxed one is refused naming the country's tax.
+  ...(
+    [
+      ['CA', 'CAD', 'GST/HST', { tax: '84.37' }, { tax: '81.30', discount: '34.00' }],
+      ['GB', 'GBP', 'VAT', { tax: '129.80' }, { tax: '125.07', discount: '34.00' }],
+      ['AU', 'AUD', 'GST', { tax: '64.90' }, { tax: '62.54', discount: '34.00' }],
+    ] as const
+  ).map(
+    ([country, currency, tax, mixed, discounted]): Profile => ({
+      name: `${country} not registered`,
+      company: { country, salesTax: 'none' },
+      currency,
+      mixed,
+      discounted,
+      refusesTax: new RegExp(
+        `${tax} is turned off in the QuickBooks company \\(it is set up as not registered for ` +
+          `${tax}\\).*If the business is registered for ${tax}, turn on ${tax} in QuickBooks`,
+      ),
+    }),
+  ),
 ];
 
 const cents = (text: string) => Math.round(Number(text) * 100);
@@ -125,6 +146,29 @@ function invoice(currency: string, taxable: boolean, expected: Expected | null):
       (b as Record<string, unknown>).discount = { amount: money(discount) };
     }
     b.totals = { subtotal: '934.00', tax: money(tax), total: money(93400 - discount + tax) };
+  });
+}
+
+/** The Community thread's invoice: 29 fittings at 1.59 and two of 11, all taxable, 81.09. */
+function smallLines(currency: string, tax: string): Body {
+  return invoiceBody((b) => {
+    b.currency = currency;
+    const fitting = (n: number, quantity: number) => ({
+      lineId: `ln_${n}`,
+      itemCode: 'FIT-12',
+      itemName: 'Compression fitting',
+      description: 'Compression fitting 1/2"',
+      quantity: String(quantity),
+      unitPrice: '1.59',
+      amount: money(159 * quantity),
+      taxable: true,
+    });
+    b.lines = [
+      ...Array.from({ length: 29 }, (_, n) => fitting(n, 1)),
+      fitting(29, 11),
+      fitting(30, 11),
+    ];
+    b.totals = { subtotal: '81.09', tax, total: money(8109 + cents(tax)) };
   });
 }
 
@@ -353,6 +397,97 @@ describe('a push whose tax QBO would book differently is refused before anything
     expect(await openErrors(tenant.tenantId)).toEqual([]);
   });
 });
+
+/**
+ * Issue 30, item 2: QBO outside the US rounds tax per line ("QuickBooks Online will always
+ * calculate line-by-line", QuickBooks Community Canada thread 306952); TradelyHQ may round per
+ * line or per total. The push supplies the tax detail (`TxnTaxDetail.TaxLine` per rate), so QBO
+ * books TradelyHQ's tax either way; neither is refused. The thread's lines: 29 at 1.59 and two
+ * at 11 × 1.59 = 17.49, 81.09 in all. Per line at 13 %: 0.21 × 29 + 2.27 × 2 = 10.63, on the
+ * total 10.54; at 20 %: 0.32 × 29 + 3.50 × 2 = 16.28, or 16.22; at 10 %: 0.16 × 29 + 1.75 × 2 =
+ * 8.14, or 8.11.
+ */
+describe.each([
+  { country: 'CA', perLine: '10.63', perTotal: '10.54' },
+  { country: 'GB', perLine: '16.28', perTotal: '16.22' },
+  { country: 'AU', perLine: '8.14', perTotal: '8.11' },
+])('$country: many small taxable lines, where per-line and per-total rounding differ', (row) => {
+  const profile = profiles.find((p) => p.name === row.country) as Profile;
+  let tenant: Tenant;
+  beforeAll(async () => {
+    tenant = await connectProfile(profile);
+  });
+
+  it.each([
+    ['line', 'perLine'],
+    ['total', 'perTotal'],
+  ] as const)(
+    'TradelyHQ rounded per %s: QBO books its tax, per rate as supplied',
+    async (rounding, key) => {
+      const tax = row[key];
+      const qbo = await pushedExactly(
+        tenant,
+        `inv_per_${rounding}`,
+        smallLines(profile.currency, tax),
+      );
+      const detail = qbo.TxnTaxDetail as { TaxLine?: { Amount: number }[] };
+      expect(detail.TaxLine?.map((l) => cents(String(l.Amount)))).toEqual([cents(tax)]);
+    },
+  );
+
+  it('the reconcile afterwards reports nothing new', async () => {
+    await reconcile(tenant.tenantId);
+    expect(await openErrors(tenant.tenantId)).toEqual([]);
+  });
+});
+
+/**
+ * Issue 30, item 4: a CA, GB or AU company not registered for VAT/GST/HST has sales tax off and
+ * no tax codes; line tax codes apply only while `UsingSalesTax` is true (Intuit, "Manage sales
+ * tax for non-US locales"). Its untaxed invoices go without any code; Settings asks for no map.
+ */
+describe.each(profiles.filter((p) => p.name.endsWith('not registered')))(
+  '$name company: no tax codes',
+  (profile) => {
+    let tenant: Tenant;
+    beforeAll(async () => {
+      tenant = await connectProfile(profile);
+    });
+
+    it('an untaxed invoice: pushed with no TaxCodeRef on any line and no tax', async () => {
+      const qbo = await pushedExactly(
+        tenant,
+        'inv_untaxed',
+        invoice(profile.currency, false, null),
+      );
+      const sales = qbo.Line.filter((l) => l.DetailType === 'SalesItemLineDetail') as unknown as {
+        SalesItemLineDetail: Record<string, unknown>;
+      }[];
+      expect(sales.map((l) => l.SalesItemLineDetail.TaxCodeRef)).toEqual(
+        sales.map(() => undefined),
+      );
+      expect(qbo.TxnTaxDetail?.TxnTaxCodeRef).toBeUndefined();
+    });
+
+    it('a taxed invoice: refused as sales_tax_off, nothing created; Settings asks for no map', async () => {
+      await refused(
+        tenant,
+        'inv_taxed',
+        invoice(profile.currency, true, profile.mixed),
+        profile.refusesTax as RegExp,
+      );
+      const error = (await openErrors(tenant.tenantId)).find((e) => e.invoiceId === 'inv_taxed');
+      expect(error?.refusal).toEqual({ by: 'tradelyhq', code: 'sales_tax_off' });
+      const view = (await (
+        await stack.call(tenant.tenantId, 'GET', '/integrations/quickbooks')
+      ).json()) as { company: { salesTax: string }; setupNeeded: { setting: string }[] };
+      expect(view.company.salesTax).toBe('none');
+      expect(view.setupNeeded.map((n) => n.setting)).toEqual(['quickbooks.salesTax']);
+      const codes = await stack.call(tenant.tenantId, 'GET', '/integrations/quickbooks/tax-codes');
+      expect(((await codes.json()) as { taxCodes: unknown[] }).taxCodes).toEqual([]);
+    });
+  },
+);
 
 /**
  * Issue 30, items 3 and 5: a US company on manual sales tax keeps TradelyHQ's tax only with a

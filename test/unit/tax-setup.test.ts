@@ -8,6 +8,7 @@ import {
   isPseudoTaxCode,
   mappedCode,
   overrideCode,
+  salesTaxName,
   taxSetupNeeds,
   taxTreatment,
 } from '#shared/domain/tax.ts';
@@ -26,6 +27,24 @@ describe('Function: taxTreatment and taxSetupNeeds', () => {
     expect(taxTreatment(company('US', 'none'))).toBe('us-sales-tax-off');
     expect(taxTreatment(company('US', 'automated'))).toBe('us-automated');
     expect(taxTreatment(company('CA', 'automated'))).toBe('company-codes');
+    expect(taxTreatment(company('CA', 'manual'))).toBe('company-codes');
+    expect(taxTreatment(company('GB', 'none'))).toBe('not-registered');
+  });
+
+  it('asks a company not registered for VAT/GST/HST for no tax code, naming its tax', () => {
+    for (const [country, name] of [
+      ['CA', 'GST/HST'],
+      ['GB', 'VAT'],
+      ['AU', 'GST'],
+    ] as const) {
+      const needs = taxSetupNeeds(company(country, 'none'), null);
+      expect(needs).toEqual([
+        expect.objectContaining({ setting: 'quickbooks.salesTax', refusal: 'sales_tax_off' }),
+      ]);
+      expect(needs[0]?.message).toContain(`${name} is turned off in this QuickBooks company`);
+      expect(salesTaxName(country)).toBe(name);
+    }
+    expect(salesTaxName('US')).toBe('sales tax');
   });
 
   it('needs nothing of a company not read yet: its first push reads it', () => {
