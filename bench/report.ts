@@ -92,10 +92,47 @@ function reconcileRows(r: Result): string[] {
 }
 
 function bundleRows(r: Result): string[] {
-  return [
+  const rows = [
     `| Bundles (${r.functions.length} functions): largest / slowest load | ${r.largestBundleKb} KB / ${r.slowestModuleLoadMs} ms | SDK left to the runtime: ${r.baselineLargestBundleKb} KB / ${r.baselineSlowestModuleLoadMs} ms | goals 300 KB / 100 ms |`,
   ];
+  if (r.before) {
+    const over =
+      r.overBudget.length > 0 ? `over budget: ${r.overBudget.join(', ')}` : 'none over budget';
+    rows.push(
+      `| … slowest load (${r.slowestFunction}) against the code of ${r.before.code} | ${r.slowestModuleLoadMs} ms; ${over} | ${r.before.slowestModuleLoadMs} ms (${r.before.slowestFunction}), largest ${r.before.largestBundleKb} KB | ${r.slowestOverBaselineSlowest}× (goal ≤ ${r.goals.slowestOverBaselineSlowest}, ${r.withinLoadGoal ? 'met' : 'not met'}) |`,
+    );
+  }
+  return rows;
 }
+
+/**
+ * The `bundle-profile` block: each function's size, load and budget, and where the slowest
+ * bundle's load goes (bench/load-profile.ts).
+ */
+function bundleProfile(r: Result): string {
+  const p = r.profile;
+  const lines = [
+    `Run of ${r.measuredAt.slice(0, 16).replace('T', ' ')} UTC on ${r.machine}; 1-minute load average ${Math.min(...r.loadAverage)} to ${Math.max(...r.loadAverage)} during the loads (2 cores).`,
+    '',
+    '| function | bundle | load (median of 7) | over the slowest of 11-25 | budget |',
+    '|---|---|---|---|---|',
+    ...r.functions.map(
+      (f: Result) =>
+        `| ${f.function} | ${f.bundleKb} KB | ${f.moduleLoadMs} ms | ${f.loadRatio}× | ${f.budget.bundleKb} KB, ${f.budget.loadRatio}×${f.overBudget ? ' **over**' : ''} |`,
+    ),
+    '',
+    `Load profile of the slowest, ${r.slowestFunction} (${p.method}): import ${p.importMs} ms (median of the profiled runs, slower than unprofiled), of which V8 compiling the bundle ${p.compileMs} ms, code running at load ${round1(p.packages.reduce((n: number, x: Result) => n + x.evalMs, 0) + p.topLevelMs)} ms (${p.topLevelMs} ms in esbuild's hoisted top level, not attributable), garbage collection ${p.gcMs} ms; Node's start-up and loader outside the import ${p.nodeMs} ms.`,
+    '',
+    '| package | bytes in the bundle | running at load |',
+    '|---|---|---|',
+    ...p.packages
+      .filter((x: Result) => x.kb >= 5 || x.evalMs >= 0.5)
+      .map((x: Result) => `| ${x.package} | ${x.kb} KB | ${x.evalMs} ms |`),
+  ];
+  return lines.join('\n');
+}
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
 
 function costRows(r: Result): string[] {
   const c = r.per1000Invoices;
@@ -145,4 +182,6 @@ export function writeBenchTable(
   const machine = load(resultsDir, 'push')?.machine ?? 'this machine';
   const table = [lines.join('\n'), '', `Measured on ${machine}, runs: ${dates.join(', ')} UTC.`];
   writeMarkedBlock(docFile, 'bench', table.join('\n'));
+  const bundles = load(resultsDir, 'bundles');
+  if (bundles?.profile) writeMarkedBlock(docFile, 'bundle-profile', bundleProfile(bundles));
 }

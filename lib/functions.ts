@@ -3,9 +3,10 @@
  * touch. The stack (`integration-stack.ts`) builds each function from its row in a straight line,
  * the infra tests and the bundle benchmark read the same rows, and a least-privilege review is a
  * read of this table. Adding a function is one row here plus its `functions/<name>/handler.ts`
- * (and, for an API route, its line in `shared/api/routes.ts`).
+ * (and, for an API route, its line in `shared/api/routes.ts`), and its budget in `bench/budgets.ts`.
  */
 import type { QueueName } from '#shared/config/queues.ts';
+import type { PlatformAdapters } from '#shared/wiring/services.ts';
 
 /** One function: its folder under `functions/` is the row's key. */
 export interface FunctionSpec {
@@ -282,3 +283,57 @@ export const workerOf = (queue: QueueName): FunctionName => {
   }
   return worker;
 };
+
+/** An AWS adapter of the composition root (`shared/wiring/aws-adapters.ts`). */
+export type AwsAdapterName = keyof PlatformAdapters;
+
+/** The adapter that sends to and delays on each queue. */
+const QUEUE_ADAPTERS = {
+  push: 'pushQueue',
+  changes: 'changeQueue',
+  reconcile: 'reconcileQueue',
+  grants: 'grantQueue',
+} as const satisfies Record<QueueName, AwsAdapterName>;
+
+/**
+ * The AWS adapters a row grants: the token key, schedules and events as its row names them, the
+ * queues it sends to and the queue it consumes (a worker delays its own messages). Only these are
+ * bundled with the function ({@link bundleDefines}), so a function carries only the AWS SDK
+ * clients it may call.
+ *
+ * @param spec - the function's row
+ */
+export function awsAdaptersOf(spec: FunctionSpec): AwsAdapterName[] {
+  const queues = new Set<QueueName>(spec.sendsTo ?? []);
+  if (typeof spec.trigger === 'object') queues.add(spec.trigger.queue);
+  return [
+    ...(spec.tokens ? (['keys'] as const) : []),
+    ...(spec.schedules ? (['schedules'] as const) : []),
+    ...(spec.events ? (['events'] as const) : []),
+    ...[...queues].map((queue) => QUEUE_ADAPTERS[queue]),
+  ];
+}
+
+const ALL_AWS_ADAPTERS: readonly AwsAdapterName[] = [
+  'keys',
+  'schedules',
+  'events',
+  ...Object.values(QUEUE_ADAPTERS),
+];
+
+/**
+ * The esbuild `define`s a function is bundled with: `process.env.AWS_ADAPTER_<NAME>` is
+ * `'left-out'` for every AWS adapter its row does not grant, and esbuild drops that adapter and
+ * its SDK client from the bundle (`shared/wiring/aws-adapters.ts`).
+ *
+ * @param spec - the function's row
+ */
+export function bundleDefines(spec: FunctionSpec): Record<string, string> {
+  const granted = new Set(awsAdaptersOf(spec));
+  return Object.fromEntries(
+    ALL_AWS_ADAPTERS.filter((a) => !granted.has(a)).map((a) => [
+      `process.env.AWS_ADAPTER_${a.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`,
+      JSON.stringify('left-out'),
+    ]),
+  );
+}

@@ -20,6 +20,7 @@ import type { StackConfig } from './config.ts';
 import { ConsoleSite } from './console-site.ts';
 import { ACCOUNT_THROTTLE, ApiEdge } from './edge.ts';
 import {
+  bundleDefines,
   type FunctionName,
   type FunctionSpec,
   functionEntries,
@@ -273,6 +274,7 @@ export class IntegrationStack extends Stack {
       logRetention: config.logRetentionDays as RetentionDays,
       logLevel: config.logLevel,
       ...(spec.timeoutSeconds ? { timeout: Duration.seconds(spec.timeoutSeconds) } : {}),
+      define: bundleDefines(spec),
     });
     const { syncState, tenantProviderKeys, tokenKey } = this.data;
     if (spec.syncTable === 'webhook-records') {

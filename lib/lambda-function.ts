@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { CfnGlobalTable, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -37,6 +38,11 @@ export interface AppFunctionProps {
   readonly timeout?: Duration;
   /** @default 256 */
   readonly memorySize?: number;
+  /**
+   * esbuild `define`s: the row's `bundleDefines` (`lib/functions.ts`), which leave out the AWS
+   * adapters the row does not grant.
+   */
+  readonly define?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -50,13 +56,37 @@ export interface AppFunctionProps {
  *   costs 300–400 KB of each bundle, which is why the largest exceed the 300 KB goal.
  * - The banner gives CommonJS dependencies (aws-xray-sdk-core) a `require`, without which an ESM
  *   bundle fails at load with `Dynamic require of "…" is not supported`.
+ * - Source maps without the sources' text (`sourcesContent: false`): Node reads and parses the
+ *   map at load (`--enable-source-maps`), and the text was two thirds of it (3 MB of the slowest
+ *   bundle's map, about a tenth of its load); stack traces keep their original files, lines and
+ *   names.
+ * - `semver` replaced (`alias`) by `lib/bundling/semver-left-out.ts`: only the X-Ray SDK's AWS
+ *   SDK v2 patcher, never called here, requires it.
+ * - Left out (`external`): the credential providers Lambda never reaches, with the STS, SSO and
+ *   sign-in clients they bring (about 95 KB of every bundle that calls AWS, a sixth of what the
+ *   slowest bundle compiled at load; `docs/benchmarks.md`). The SDK's default chain tries the
+ *   environment first, and Lambda always puts the function's role credentials there; the chain
+ *   imports the others with `await import()` only when the environment has none, which in Lambda
+ *   never happens.
  */
 export const FUNCTION_BUNDLING = {
   target: 'node24',
   minify: true,
   mainFields: ['module', 'main'],
+  sourcesContent: false,
+  alias: { semver: './lib/bundling/semver-left-out.ts' },
   bundleAwsSdk: true,
   banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
+  external: [
+    '@aws-sdk/credential-provider-ini',
+    '@aws-sdk/credential-provider-login',
+    '@aws-sdk/credential-provider-process',
+    '@aws-sdk/credential-provider-sso',
+    '@aws-sdk/credential-provider-web-identity',
+    '@aws-sdk/nested-clients',
+    '@aws-sdk/nested-clients/*',
+    '@aws-sdk/token-providers',
+  ],
 } as const;
 
 /**
@@ -107,9 +137,18 @@ export class AppFunction extends NodejsFunction {
         target: FUNCTION_BUNDLING.target,
         minify: FUNCTION_BUNDLING.minify,
         sourceMap: true,
+        sourcesContent: FUNCTION_BUNDLING.sourcesContent,
         mainFields: [...FUNCTION_BUNDLING.mainFields],
         bundleAwsSDK: FUNCTION_BUNDLING.bundleAwsSdk,
+        externalModules: [...FUNCTION_BUNDLING.external],
+        esbuildArgs: Object.fromEntries(
+          Object.entries(FUNCTION_BUNDLING.alias).map(([name, file]) => [
+            `--alias:${name}`,
+            resolve(file),
+          ]),
+        ),
         banner: FUNCTION_BUNDLING.banner,
+        ...(props.define ? { define: { ...props.define } } : {}),
       },
     });
     logGroup.grantWrite(role);

@@ -52,7 +52,7 @@ export async function testInvoiceRoute(
     const tenantId = tenantFromClaims(claims);
     const input = parseWith(inputSchema, body, '(body)');
     // Loaded on first use: the runtime is ready by then.
-    const { intuitServices } = await import('#shared/wiring/services.ts');
+    const { intuitServices } = await import('#shared/wiring/intuit-services.ts');
     return {
       statusCode: 200,
       body: await draftTestInvoice(await intuitServices(), tenantId, input),

@@ -7,7 +7,7 @@
 import { logger } from '#shared/observability/logger.ts';
 import { changeMessageSchema } from '#shared/ports/change-queue.ts';
 import { applyQboChange } from '#shared/use-cases/apply-qbo-change.ts';
-import { intuitServices } from '#shared/wiring/services.ts';
+import { intuitServices } from '#shared/wiring/intuit-services.ts';
 import { queueWorker } from '#shared/worker/queue-worker.ts';
 
 const deps = await intuitServices();

@@ -3,13 +3,13 @@
  * redirect. Only the admin (same tenant and user) who started the flow connects; anyone else's
  * attempt cancels it and the grant is revoked at Intuit.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { tenantRoute } from '#shared/http/api-handler.ts';
 import { confirmConnect } from '#shared/use-cases/confirm-connect.ts';
-import { intuitServices } from '#shared/wiring/services.ts';
+import { intuitServices } from '#shared/wiring/intuit-services.ts';
 
 const deps = await intuitServices();
-const body = z.strictObject({ confirmation: z.string().min(1).max(128) });
+const body = z.strictObject({ confirmation: z.string().check(z.minLength(1), z.maxLength(128)) });
 
 export const handler = tenantRoute({ body }, async ({ tenantId, subject, body }) => ({
   statusCode: 200,

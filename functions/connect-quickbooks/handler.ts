@@ -5,7 +5,7 @@
 import * as z from 'zod';
 import { tenantRoute } from '#shared/http/api-handler.ts';
 import { startConnect } from '#shared/use-cases/start-connect.ts';
-import { intuitServices } from '#shared/wiring/services.ts';
+import { intuitServices } from '#shared/wiring/intuit-services.ts';
 
 const services = await intuitServices();
 

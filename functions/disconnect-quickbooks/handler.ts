@@ -5,7 +5,7 @@
  */
 import { tenantRoute } from '#shared/http/api-handler.ts';
 import { disconnect } from '#shared/use-cases/disconnect.ts';
-import { intuitServices } from '#shared/wiring/services.ts';
+import { intuitServices } from '#shared/wiring/intuit-services.ts';
 
 const deps = await intuitServices();
 

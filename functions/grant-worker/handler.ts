@@ -10,7 +10,7 @@ import { type GrantJob, grantJobSchema } from '#shared/ports/grant-queue.ts';
 import { expireConfirmation } from '#shared/use-cases/expire-confirmation.ts';
 import { revokeHeldGrant } from '#shared/use-cases/revoke-held-grant.ts';
 import { verifyDisconnectNotice } from '#shared/use-cases/verify-disconnect-notice.ts';
-import { intuitServices } from '#shared/wiring/services.ts';
+import { intuitServices } from '#shared/wiring/intuit-services.ts';
 import { queueWorker } from '#shared/worker/queue-worker.ts';
 
 const deps = await intuitServices();

@@ -4,7 +4,7 @@
  */
 import { tenantRoute } from '#shared/http/api-handler.ts';
 import { listIncomeAccounts } from '#shared/use-cases/list-income-accounts.ts';
-import { intuitServices } from '#shared/wiring/services.ts';
+import { intuitServices } from '#shared/wiring/intuit-services.ts';
 
 const deps = await intuitServices();
 

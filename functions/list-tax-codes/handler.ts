@@ -4,7 +4,7 @@
  */
 import { tenantRoute } from '#shared/http/api-handler.ts';
 import { listTaxCodes } from '#shared/use-cases/list-tax-codes.ts';
-import { intuitServices } from '#shared/wiring/services.ts';
+import { intuitServices } from '#shared/wiring/intuit-services.ts';
 
 const deps = await intuitServices();
 

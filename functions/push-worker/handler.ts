@@ -7,7 +7,7 @@
 import { runtimeEnv } from '#shared/config/runtime-env.ts';
 import { pushMessageSchema } from '#shared/ports/push-queue.ts';
 import { pushInvoice } from '#shared/use-cases/push-invoice.ts';
-import { intuitServices } from '#shared/wiring/services.ts';
+import { intuitServices } from '#shared/wiring/intuit-services.ts';
 import { queueWorker } from '#shared/worker/queue-worker.ts';
 
 const deps = await intuitServices();

@@ -8,7 +8,7 @@
 import { publicRoute } from '#shared/http/api-handler.ts';
 import { logger } from '#shared/observability/logger.ts';
 import { receiveConsent, withResult } from '#shared/use-cases/receive-consent.ts';
-import { intuitServices } from '#shared/wiring/services.ts';
+import { intuitServices } from '#shared/wiring/intuit-services.ts';
 
 const deps = await intuitServices();
 

@@ -6,7 +6,7 @@
 import { runtimeEnv } from '#shared/config/runtime-env.ts';
 import { reconcileRequestSchema } from '#shared/ports/reconcile-queue.ts';
 import { reconcileTenant } from '#shared/use-cases/reconcile-tenant.ts';
-import { intuitServices } from '#shared/wiring/services.ts';
+import { intuitServices } from '#shared/wiring/intuit-services.ts';
 import { queueWorker } from '#shared/worker/queue-worker.ts';
 
 const deps = await intuitServices();

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import * as zm from 'zod/mini';
 
 /**
  * Text a person typed, as it may be stored and sent to QuickBooks: well-formed Unicode (no lone
@@ -24,3 +25,10 @@ export const UNSTORABLE_TEXT = 'must not contain control characters or broken Un
 
 /** A zod string of {@link isStorableText} text, trimmed; add the length rules at the call site. */
 export const storableText = () => z.string().refine(isStorableText, UNSTORABLE_TEXT).trim();
+
+/**
+ * The same rules for a `zod/mini` schema (a route kept off the full zod, see `FUNCTION_BUNDLING`):
+ * `zm.string().check(...storableTextChecks(), zm.minLength(1), …)`.
+ */
+export const storableTextChecks = () =>
+  [zm.refine<string>(isStorableText, UNSTORABLE_TEXT), zm.trim()] as const;

@@ -6,7 +6,8 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import type { z } from 'zod';
+import { type $ZodType, config, globalConfig, safeParse } from 'zod/v4/core';
+import en from 'zod/v4/locales/en.js';
 import { type RouteAccess, routes } from '#shared/api/routes.ts';
 import { runtimeEnv } from '#shared/config/runtime-env.ts';
 import { AppError, type ErrorKind, toError, ValidationError } from '#shared/errors.ts';
@@ -103,7 +104,7 @@ export function errorResponse(value: unknown): APIGatewayProxyStructuredResultV2
   return json(500, { code: 'internal_error', message: 'Something went wrong on our side.' });
 }
 
-function parseBody<B>(schema: z.ZodType<B> | undefined, body: unknown): B {
+function parseBody<B>(schema: $ZodType<B> | undefined, body: unknown): B {
   if (!schema) return undefined as B;
   // No body at all reads as `{}`; a JSON `null` is a body, and not an object.
   return parseWith(schema, body === undefined ? {} : body, '(body)');
@@ -117,8 +118,11 @@ function parseBody<B>(schema: z.ZodType<B> | undefined, body: unknown): B {
  * @param value - the input
  * @param root - the path to name for problems of the whole input, e.g. `(query)`
  */
-export function parseWith<T>(schema: z.ZodType<T>, value: unknown, root: string): T {
-  const result = schema.safeParse(value);
+export function parseWith<T>(schema: $ZodType<T>, value: unknown, root: string): T {
+  // A `zod/mini` schema (a route that stays off the full zod) says what is wrong in English too:
+  // full zod sets this locale when its first schema is made, mini sets none.
+  if (!globalConfig.localeError) config(en());
+  const result = safeParse(schema, value);
   if (result.success) return result.data;
   throw new ValidationError(
     result.error.issues.map((issue) => ({
@@ -128,7 +132,7 @@ export function parseWith<T>(schema: z.ZodType<T>, value: unknown, root: string)
   );
 }
 
-function toRequest<B>(event: ApiEvent, schema: z.ZodType<B> | undefined): ApiRequest<B> {
+function toRequest<B>(event: ApiEvent, schema: $ZodType<B> | undefined): ApiRequest<B> {
   return {
     body: parseBody(schema, event.body),
     pathParameters: event.pathParameters ?? {},
@@ -259,7 +263,7 @@ function requireScope(event: ApiEvent): void {
  * @param fn - the route's function: call one use case and map its result
  */
 export function tenantRoute<B = undefined>(
-  spec: { readonly body?: z.ZodType<B> },
+  spec: { readonly body?: $ZodType<B> },
   fn: (request: TenantRequest<B>) => Promise<ApiResult>,
 ): ApiHandler {
   return wrap(async (event) => {
@@ -280,7 +284,7 @@ export function tenantRoute<B = undefined>(
  * @param fn - the route's function
  */
 export function publicRoute<B = undefined>(
-  spec: { readonly body?: z.ZodType<B> },
+  spec: { readonly body?: $ZodType<B> },
   fn: (request: ApiRequest<B>) => Promise<ApiResult>,
 ): ApiHandler {
   return wrap(async (event) => fn(toRequest(event, spec.body)), { public: true });

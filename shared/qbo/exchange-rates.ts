@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { QboError } from './faults.ts';
 import type { QboClient } from './qbo-client.ts';
 
@@ -8,7 +8,7 @@ import type { QboClient } from './qbo-client.ts';
  * "MetaData"},"time"}`. Only `Rate` is relied on.
  */
 const exchangeRateAnswer = z.object({
-  ExchangeRate: z.object({ Rate: z.number().optional() }).optional(),
+  ExchangeRate: z.optional(z.object({ Rate: z.optional(z.number()) })),
 });
 
 /**

@@ -2,15 +2,13 @@
  * The composition root: the one place where the runtime's dependencies are built, from the AWS
  * adapters in Lambda or from the local adapters that local mode and the tests register before any
  * handler loads. Handlers take what they need from {@link services} (and, when they talk to Intuit,
- * from {@link intuitServices}); nothing else constructs a repository, a queue or a client.
+ * from `intuitServices` in `./intuit-services.ts`, kept apart so that a function that never talks
+ * to Intuit bundles none of OAuth, the vault, the QBO client or the app's secret); nothing else
+ * constructs a repository, a queue or a client.
  * Everything is made on first use, so a function whose row in `lib/functions.ts` grants it no
  * token table, no queue or no Intuit secret never reads their environment variables.
  */
-import { type IntegrationConfig, loadIntegrationConfig } from '#shared/config/integration.ts';
-import { required, runtimeEnv } from '#shared/config/runtime-env.ts';
-import { IntuitOAuthClient } from '#shared/oauth/intuit-oauth.ts';
-import { OAuthStates } from '#shared/oauth/oauth-state.ts';
-import { type AccessGrant, TokenVault } from '#shared/oauth/token-vault.ts';
+import { required } from '#shared/config/runtime-env.ts';
 import type { ChangeQueue } from '#shared/ports/change-queue.ts';
 import { type Clock, systemClock } from '#shared/ports/clock.ts';
 import type { EventPublisher } from '#shared/ports/event-publisher.ts';
@@ -19,20 +17,16 @@ import type { KeyWrapper } from '#shared/ports/key-wrapper.ts';
 import type { MessageDelay, PushQueue } from '#shared/ports/push-queue.ts';
 import type { ReconcileQueue } from '#shared/ports/reconcile-queue.ts';
 import type { ScheduleRegistry } from '#shared/ports/schedule-registry.ts';
-import { QboClient, type QboClientOptions } from '#shared/qbo/qbo-client.ts';
-import { RealmLimiter } from '#shared/qbo/realm-limiter.ts';
 import { ConnectionRepository } from '#shared/store/connection-repository.ts';
 import { GrantRepository } from '#shared/store/grant-repository.ts';
 import { InvoiceRepository } from '#shared/store/invoice-repository.ts';
 import { MappingRepository } from '#shared/store/mapping-repository.ts';
-import { OAuthStateRepository } from '#shared/store/oauth-state-repository.ts';
 import { QboLinkRepository } from '#shared/store/qbo-link-repository.ts';
 import { RealmClaimRepository } from '#shared/store/realm-claim-repository.ts';
 import { ReconcileRunRepository } from '#shared/store/reconcile-run-repository.ts';
 import { SyncErrorRepository } from '#shared/store/sync-error-repository.ts';
 import { TokenRepository } from '#shared/store/token-repository.ts';
 import { WebhookRepository } from '#shared/store/webhook-repository.ts';
-import { markReconnectRequired } from '#shared/use-cases/mark-reconnect-required.ts';
 import { awsAdapters } from './aws-adapters.ts';
 
 /** What differs between AWS and local mode: each made on first use. */
@@ -84,28 +78,8 @@ export interface Services {
   readonly grantQueue: GrantQueue & MessageDelay;
 }
 
-/** What talking to Intuit adds: the app's configuration, OAuth, the token vault, QBO clients. */
-export interface IntuitServices extends Services {
-  readonly config: IntegrationConfig;
-  readonly states: OAuthStates;
-  readonly intuit: IntuitOAuthClient;
-  readonly vault: TokenVault;
-  /** A QBO client for a tenant, with tokens from the vault and the shared per-company limiter. */
-  qbo(tenantId: string): QboClient;
-  /**
-   * A QBO client for a grant Intuit has just issued and nothing has stored yet (the callback's
-   * company read). It has no per-company limiter: the limiter's items live in the tenants'
-   * partitions, which the public callback may not reach (`lib/sync-data.ts`).
-   *
-   * @param grant - the new access token and its company
-   * @param maxTimeoutMs - the caller's own bound on each request: the QBO timeout setting applies
-   *   when it is shorter
-   */
-  qboWithGrant(grant: AccessGrant, maxTimeoutMs: number): QboClient;
-}
-
 /** Makes a value on first use and keeps it. */
-function once<T>(make: () => T): () => T {
+export function once<T>(make: () => T): () => T {
   let value: { v: T } | undefined;
   return () => {
     value ??= { v: make() };
@@ -113,7 +87,7 @@ function once<T>(make: () => T): () => T {
   };
 }
 
-class Root implements Services {
+export class Root implements Services {
   readonly clock = systemClock;
   private readonly adapters = localAdapters ?? awsAdapters;
   private readonly sync = once(() => required('syncTable'));
@@ -178,98 +152,9 @@ class Root implements Services {
   }
 }
 
-class IntuitRoot extends Root implements IntuitServices {
-  readonly states: OAuthStates;
-  readonly intuit: IntuitOAuthClient;
-  private limiter?: RealmLimiter;
-  private vaultInstance?: TokenVault;
-
-  constructor(readonly config: IntegrationConfig) {
-    super();
-    this.intuit = new IntuitOAuthClient(config.intuit, this.clock);
-    this.states = new OAuthStates(
-      new OAuthStateRepository(required('syncTable')),
-      config.stateSigningKey,
-      this.clock,
-    );
-  }
-
-  get vault(): TokenVault {
-    this.vaultInstance ??= new TokenVault({
-      tokens: this.tokens,
-      keys: this.keys,
-      intuit: this.intuit,
-      clock: this.clock,
-      onReconnectRequired: (tenantId, reason) => markReconnectRequired(this, tenantId, reason),
-      onRefreshed: async (tenantId, tokens) => {
-        const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-        await this.connections.patch(
-          tenantId,
-          {
-            refreshTokenExpiresAt: iso(tokens.refreshTokenExpiresAt),
-            refreshTokenHardExpiresAt: iso(tokens.refreshTokenHardExpiresAt),
-          },
-          { status: 'connected' },
-        );
-      },
-    });
-    return this.vaultInstance;
-  }
-
-  readonly qbo = (tenantId: string): QboClient => {
-    const env = runtimeEnv();
-    this.limiter ??= new RealmLimiter({
-      tableName: required('syncTable'),
-      clock: this.clock,
-      maxInFlight: env.qboMaxInFlight,
-      perMinute: env.qboRequestsPerMinute,
-      minuteMargin: env.qboMinuteMargin,
-      batchesPerMinute: env.qboBatchesPerMinute,
-      // A slot outlasts its request (which the timeout bounds), token refresh included.
-      leaseMs: env.qboTimeoutMs + 15_000,
-    });
-    const limiter = this.limiter;
-    return this.qboClient({
-      tokens: { getAccessToken: (rejected) => this.vault.getAccessToken(tenantId, rejected) },
-      limiter: {
-        acquire: (realmId, kind, maxWaitMs) => limiter.acquire(tenantId, realmId, kind, maxWaitMs),
-        hasRoom: (realmId, kind) => limiter.hasRoom(tenantId, realmId, kind),
-        throttle: (realmId, seconds) =>
-          limiter.throttle(tenantId, realmId, env.qbo429PauseSeconds ?? seconds),
-      },
-    });
-  };
-
-  readonly qboWithGrant = (grant: AccessGrant, maxTimeoutMs: number): QboClient =>
-    this.qboClient({ tokens: { getAccessToken: async () => grant } }, maxTimeoutMs);
-
-  /** Every QBO client: the app's API host and the QBO timeout setting (`QBO_TIMEOUT_MS`). */
-  private qboClient(
-    options: Pick<QboClientOptions, 'tokens' | 'limiter'>,
-    maxTimeoutMs = Infinity,
-  ): QboClient {
-    return new QboClient({
-      baseUrl: this.config.qboApiBaseUrl,
-      timeoutMs: Math.min(runtimeEnv().qboTimeoutMs, maxTimeoutMs),
-      ...options,
-    });
-  }
-}
-
 const root = once((): Services => new Root());
-const intuitRoot = once(
-  (): Promise<IntuitServices> => loadIntegrationConfig().then((config) => new IntuitRoot(config)),
-);
 
 /** The process's services (stores, queues, events, schedules, clock), made on first use. */
 export function services(): Services {
   return root();
-}
-
-/**
- * The process's services with the Intuit app: its configuration is read once (in AWS from Secrets
- * Manager, at cold start), then OAuth, the token vault and QBO clients are available too.
- */
-export function intuitServices(): Promise<IntuitServices> {
-  return intuitRoot();
 }

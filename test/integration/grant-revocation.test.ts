@@ -10,7 +10,8 @@ import { type DueGrant, GRANT_DEADLINES, GrantRepository } from '#shared/store/g
 import { tenantProviderKeysTable } from '#shared/store/tables.ts';
 import { TokenRepository } from '#shared/store/token-repository.ts';
 import { REVOKE_OVERDUE_MS, sweepGrants } from '#shared/use-cases/sweep-grants.ts';
-import { intuitServices, services } from '#shared/wiring/services.ts';
+import { intuitServices } from '#shared/wiring/intuit-services.ts';
+import { services } from '#shared/wiring/services.ts';
 import { newTenantId } from '../support/local-api.ts';
 import { QUEUE_WORK, resultOf, startTestStack, type TestStack } from '../support/local-stack.ts';
 
