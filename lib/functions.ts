@@ -15,9 +15,14 @@ export interface FunctionSpec {
   readonly timeoutSeconds?: number;
   /**
    * What invokes it: its route(s) in `shared/api/routes.ts`, a queue (it is that queue's only
-   * consumer), or an EventBridge rule every hour.
+   * consumer), an EventBridge rule every hour, or the sync-state table's stream (its outbox
+   * items only) together with a rule every 5 minutes for the sweep of what the stream missed.
    */
-  readonly trigger: 'route' | { readonly queue: QueueName } | 'hourly';
+  readonly trigger:
+    | 'route'
+    | { readonly queue: QueueName }
+    | 'hourly'
+    | { readonly stream: 'sync-state' };
   /**
    * The sync-state table: read, read and write, or, for the public functions, only their own
    * partitions: the webhook receiver's delivery records and claim reads (`webhook-records`), the
@@ -37,8 +42,11 @@ export interface FunctionSpec {
   readonly portalUrl?: boolean;
   /** The webhook verifier token secret (the public webhook receiver only). */
   readonly webhookSecret?: boolean;
-  /** Puts `invoice.*` events on the bus for TradelyHQ core. */
-  readonly events?: boolean;
+  /**
+   * Delivers the outbox: queries its sweep partitions and deletes the events it delivered
+   * (`SyncData.bindOutbox`), and puts them on the bus for TradelyHQ core.
+   */
+  readonly outbox?: boolean;
   /** Queues it sends to. */
   readonly sendsTo?: readonly QueueName[];
   /**
@@ -93,7 +101,6 @@ export const FUNCTIONS = {
     syncTable: 'readwrite',
     tokens: 'both',
     intuitApp: true,
-    events: true,
     sendsTo: ['push', 'grants'],
     schedules: 'both',
     callsQbo: true,
@@ -148,7 +155,6 @@ export const FUNCTIONS = {
     description: 'Authorize & Send: queues a push',
     trigger: 'route',
     syncTable: 'readwrite',
-    events: true,
     sendsTo: ['push'],
   },
   'get-invoice-sync': {
@@ -200,7 +206,6 @@ export const FUNCTIONS = {
     syncTable: 'readwrite',
     tokens: 'both',
     intuitApp: true,
-    events: true,
     callsQbo: true,
   },
   // Opens held grants to revoke them, and reads QBO to check a Disconnect notice: both key uses.
@@ -222,7 +227,6 @@ export const FUNCTIONS = {
     syncTable: 'readwrite',
     tokens: 'both',
     intuitApp: true,
-    events: true,
     callsQbo: true,
   },
   'reconcile-worker': {
@@ -232,7 +236,6 @@ export const FUNCTIONS = {
     syncTable: 'readwrite',
     tokens: 'both',
     intuitApp: true,
-    events: true,
     callsQbo: true,
   },
   // One small query per tenant: minutes, not seconds, at thousands of tenants.
@@ -244,6 +247,13 @@ export const FUNCTIONS = {
     syncTable: 'read',
     grantSweep: true,
     sendsTo: ['grants'],
+  },
+  // The only function that puts events on the bus: the others write them to the outbox.
+  'event-relay': {
+    description: 'Delivers outbox events to the bus: from the table stream, and a sweep',
+    timeoutSeconds: 60,
+    trigger: { stream: 'sync-state' },
+    outbox: true,
   },
 } as const satisfies Record<string, FunctionSpec>;
 
@@ -275,7 +285,7 @@ export const pascal = (name: string): string =>
  */
 export const workerOf = (queue: QueueName): FunctionName => {
   const [worker, ...others] = functionsWhere(
-    (s) => typeof s.trigger === 'object' && s.trigger.queue === queue,
+    (s) => typeof s.trigger === 'object' && 'queue' in s.trigger && s.trigger.queue === queue,
   );
   if (!worker || others.length > 0) {
     throw new Error(`lib/functions.ts: queue ${queue} needs exactly one worker row`);

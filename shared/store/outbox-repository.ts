@@ -54,6 +54,13 @@ export function eventOf(
 }
 
 /**
+ * The event an outbox item holds (its `event` attribute, as the table or its stream gives it).
+ *
+ * @param text - the attribute's string
+ */
+export const outboxEvent = (text: string): DomainEvent => JSON.parse(text) as DomainEvent;
+
+/**
  * Domain events not yet accepted by the bus (the transactional outbox), in the sync-state table:
  * each written in the same transaction as the state change it reports
  * (`InvoiceRepository.update`), delivered from the table's stream in AWS and by a sweep of the
@@ -82,7 +89,8 @@ export class OutboxRepository {
           ...this.key(event),
           realmPk: `${OUTBOX_PREFIX}${event.id[0]}`,
           realmSk: `${event.at}#${event.id}`,
-          event,
+          // As JSON text: the stream's record carries it as it was written, no unmarshalling.
+          event: JSON.stringify(event),
         },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
@@ -116,7 +124,7 @@ export class OutboxRepository {
       ),
     );
     return pages
-      .flatMap((page) => (page.Items ?? []).map((item) => item.event as DomainEvent))
+      .flatMap((page) => (page.Items ?? []).map((item) => outboxEvent(String(item.event))))
       .sort((a, b) => a.at.localeCompare(b.at) || a.sequence - b.sequence);
   }
 

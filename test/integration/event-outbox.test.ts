@@ -25,7 +25,7 @@ beforeAll(async () => {
       if (
         loseAnswer.of &&
         target.endsWith('.TransactWriteItems') &&
-        new TextDecoder().decode(request.body).includes(`"${loseAnswer.of}"`)
+        new TextDecoder().decode(request.body).includes(loseAnswer.of)
       ) {
         loseAnswer.of = undefined;
         loseAnswer.lost += 1;
