@@ -312,7 +312,7 @@ async function handleLocal(
   if (req.method === 'GET' && url.pathname === '/_local/events') {
     // The domain events TradelyHQ core would receive from EventBridge: the outbox's, delivered.
     const tenantId = url.searchParams.get('tenantId') ?? undefined;
-    await deliverLocalOutbox();
+    await deliverLocalOutbox(tenantId);
     return send(res, 200, { events: localEvents.list(tenantId) });
   }
   if (req.method === 'POST' && url.pathname === '/_local/token') {

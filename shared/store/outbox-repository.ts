@@ -60,6 +60,10 @@ export function eventOf(
  */
 export const outboxEvent = (text: string): DomainEvent => JSON.parse(text) as DomainEvent;
 
+/** Events oldest first; one invoice's events of one instant in their order. */
+const byTime = (events: DomainEvent[]): DomainEvent[] =>
+  events.sort((a, b) => a.at.localeCompare(b.at) || a.sequence - b.sequence);
+
 /**
  * Domain events not yet accepted by the bus (the transactional outbox), in the sync-state table:
  * each written in the same transaction as the state change it reports
@@ -123,9 +127,30 @@ export class OutboxRepository {
         ),
       ),
     );
-    return pages
-      .flatMap((page) => (page.Items ?? []).map((item) => outboxEvent(String(item.event))))
-      .sort((a, b) => a.at.localeCompare(b.at) || a.sequence - b.sequence);
+    return byTime(
+      pages.flatMap((page) => (page.Items ?? []).map((item) => outboxEvent(String(item.event)))),
+    );
+  }
+
+  /**
+   * A tenant's events still waiting, oldest first, read from its partition (strongly consistent:
+   * an event written before the call is there).
+   *
+   * @param tenantId - the tenant
+   * @param limit - at most this many
+   */
+  async waitingOf(tenantId: string, limit: number): Promise<DomainEvent[]> {
+    const { Items = [] } = await documentClient.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :outbox)',
+        ExpressionAttributeValues: { ':pk': tenantPk(tenantId), ':outbox': OUTBOX_PREFIX },
+        ProjectionExpression: 'event',
+        ConsistentRead: true,
+        Limit: limit,
+      }),
+    );
+    return byTime(Items.map((item) => outboxEvent(String(item.event))));
   }
 
   /**

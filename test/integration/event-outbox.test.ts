@@ -6,7 +6,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localChangeQueue } from '#shared/adapters/local/local-queues.ts';
-import { documentClient } from '#shared/store/dynamo.ts';
+import { MemoryEventPublisher } from '#shared/adapters/local/memory-event-publisher.ts';
+import { documentClient, writeTogether } from '#shared/store/dynamo.ts';
+import { eventOf, OutboxRepository } from '#shared/store/outbox-repository.ts';
+import { syncStateTable } from '#shared/store/tables.ts';
+import { SWEEP_AFTER_MS, sweepOutbox } from '#shared/use-cases/sweep-outbox.ts';
 import { newTenantId } from '../support/local-api.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
 import { invoiceBody, pushInvoice, queueDrained, syncOf } from '../support/push.ts';
@@ -86,5 +90,45 @@ describe('Events written with their state change (the outbox)', () => {
     expect(sequences).toEqual([...sequences].sort((a, b) => a - b));
     // Delivered events leave the outbox: a second read lists the same, nothing new.
     expect(await eventsOf(tenantId)).toEqual(events);
+  });
+});
+
+describe('The sweep of the outbox', () => {
+  it('delivers the events older than 5 minutes, oldest first, once, and leaves the newer', async () => {
+    const outbox = new OutboxRepository(syncStateTable.localName);
+    const tenantId = newTenantId();
+    const start = Date.parse('2026-01-01T00:00:00.000Z');
+    const at = (minutes: number) => new Date(start + minutes * 60_000).toISOString();
+    const written = [
+      eventOf(
+        { tenantId, invoiceId: 'inv_b', version: 2 },
+        { type: 'invoice.paid', detail: {} },
+        at(1),
+      ),
+      eventOf(
+        { tenantId, invoiceId: 'inv_a', version: 1 },
+        { type: 'invoice.queued', detail: {} },
+        at(0),
+      ),
+      eventOf(
+        { tenantId, invoiceId: 'inv_a', version: 2 },
+        { type: 'invoice.pushed', detail: {} },
+        at(9),
+      ),
+    ];
+    expect(await writeTogether(written.map((e) => outbox.putItem(e)))).toEqual([]);
+    // The same event written again is refused: it is already there.
+    expect(await writeTogether([outbox.putItem(written[0] as never)])).toEqual([0]);
+
+    const bus = new MemoryEventPublisher();
+    const deps = { outbox, events: bus, clock: { now: () => start + 10 * 60_000 } };
+    const mine = () => bus.list(tenantId).map((e) => `${e.invoiceId}#${e.sequence}`);
+    await sweepOutbox(deps);
+    expect(mine()).toEqual(['inv_a#1', 'inv_b#2']);
+    await sweepOutbox(deps);
+    expect(mine()).toEqual(['inv_a#1', 'inv_b#2']);
+    await sweepOutbox({ ...deps, clock: { now: () => start + 9 * 60_000 + SWEEP_AFTER_MS } });
+    expect(mine()).toEqual(['inv_a#1', 'inv_b#2', 'inv_a#2']);
+    expect(new Set(bus.list(tenantId).map((e) => e.id)).size).toBe(3);
   });
 });
