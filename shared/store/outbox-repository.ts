@@ -81,7 +81,7 @@ export class OutboxRepository {
 
   /**
    * The `Put` of an event, to write in the transaction of its state change. It never overwrites:
-   * the same event twice is the same write twice.
+   * a second write of the same event is refused by its condition (and so is its transaction).
    *
    * @param event - the event
    */
