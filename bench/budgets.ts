@@ -57,4 +57,6 @@ export const BUDGETS: Record<FunctionName, Budget> = {
   'change-worker': api(610),
   'reconcile-worker': api(610),
   'fleet-watchdog': api(480),
+  // Added with the outbox (issue 31): 412 KB when it came (DynamoDB and EventBridge only).
+  'event-relay': api(440),
 };

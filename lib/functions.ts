@@ -16,9 +16,14 @@ export interface FunctionSpec {
   readonly timeoutSeconds?: number;
   /**
    * What invokes it: its route(s) in `shared/api/routes.ts`, a queue (it is that queue's only
-   * consumer), or an EventBridge rule every hour.
+   * consumer), an EventBridge rule every hour, or the sync-state table's stream (its outbox
+   * items only) together with a rule every 5 minutes for the sweep of what the stream missed.
    */
-  readonly trigger: 'route' | { readonly queue: QueueName } | 'hourly';
+  readonly trigger:
+    | 'route'
+    | { readonly queue: QueueName }
+    | 'hourly'
+    | { readonly stream: 'sync-state' };
   /**
    * The sync-state table: read, read and write, or, for the public functions, only their own
    * partitions: the webhook receiver's delivery records and claim reads (`webhook-records`), the
@@ -38,8 +43,11 @@ export interface FunctionSpec {
   readonly portalUrl?: boolean;
   /** The webhook verifier token secret (the public webhook receiver only). */
   readonly webhookSecret?: boolean;
-  /** Puts `invoice.*` events on the bus for TradelyHQ core. */
-  readonly events?: boolean;
+  /**
+   * Delivers the outbox: queries its sweep partitions and deletes the events it delivered
+   * (`SyncData.bindOutbox`), and puts them on the bus for TradelyHQ core.
+   */
+  readonly outbox?: boolean;
   /** Queues it sends to. */
   readonly sendsTo?: readonly QueueName[];
   /**
@@ -94,7 +102,6 @@ export const FUNCTIONS = {
     syncTable: 'readwrite',
     tokens: 'both',
     intuitApp: true,
-    events: true,
     sendsTo: ['push', 'grants'],
     schedules: 'both',
     callsQbo: true,
@@ -149,7 +156,6 @@ export const FUNCTIONS = {
     description: 'Authorize & Send: queues a push',
     trigger: 'route',
     syncTable: 'readwrite',
-    events: true,
     sendsTo: ['push'],
   },
   'get-invoice-sync': {
@@ -201,7 +207,6 @@ export const FUNCTIONS = {
     syncTable: 'readwrite',
     tokens: 'both',
     intuitApp: true,
-    events: true,
     callsQbo: true,
   },
   // Opens held grants to revoke them, and reads QBO to check a Disconnect notice: both key uses.
@@ -223,7 +228,6 @@ export const FUNCTIONS = {
     syncTable: 'readwrite',
     tokens: 'both',
     intuitApp: true,
-    events: true,
     callsQbo: true,
   },
   'reconcile-worker': {
@@ -233,7 +237,6 @@ export const FUNCTIONS = {
     syncTable: 'readwrite',
     tokens: 'both',
     intuitApp: true,
-    events: true,
     callsQbo: true,
   },
   // One small query per tenant: minutes, not seconds, at thousands of tenants.
@@ -245,6 +248,13 @@ export const FUNCTIONS = {
     syncTable: 'read',
     grantSweep: true,
     sendsTo: ['grants'],
+  },
+  // The only function that puts events on the bus: the others write them to the outbox.
+  'event-relay': {
+    description: 'Delivers outbox events to the bus: from the table stream, and a sweep',
+    timeoutSeconds: 60,
+    trigger: { stream: 'sync-state' },
+    outbox: true,
   },
 } as const satisfies Record<string, FunctionSpec>;
 
@@ -276,7 +286,7 @@ export const pascal = (name: string): string =>
  */
 export const workerOf = (queue: QueueName): FunctionName => {
   const [worker, ...others] = functionsWhere(
-    (s) => typeof s.trigger === 'object' && s.trigger.queue === queue,
+    (s) => typeof s.trigger === 'object' && 'queue' in s.trigger && s.trigger.queue === queue,
   );
   if (!worker || others.length > 0) {
     throw new Error(`lib/functions.ts: queue ${queue} needs exactly one worker row`);
@@ -296,7 +306,7 @@ const QUEUE_ADAPTERS = {
 } as const satisfies Record<QueueName, AwsAdapterName>;
 
 /**
- * The AWS adapters a row grants: the token key, schedules and events as its row names them, the
+ * The AWS adapters a row grants: the token key, schedules and events (the outbox's relay) as its row names them, the
  * queues it sends to and the queue it consumes (a worker delays its own messages). Only these are
  * bundled with the function ({@link bundleDefines}), so a function carries only the AWS SDK
  * clients it may call.
@@ -305,11 +315,11 @@ const QUEUE_ADAPTERS = {
  */
 export function awsAdaptersOf(spec: FunctionSpec): AwsAdapterName[] {
   const queues = new Set<QueueName>(spec.sendsTo ?? []);
-  if (typeof spec.trigger === 'object') queues.add(spec.trigger.queue);
+  if (typeof spec.trigger === 'object' && 'queue' in spec.trigger) queues.add(spec.trigger.queue);
   return [
     ...(spec.tokens ? (['keys'] as const) : []),
     ...(spec.schedules ? (['schedules'] as const) : []),
-    ...(spec.events ? (['events'] as const) : []),
+    ...(spec.outbox ? (['events'] as const) : []),
     ...[...queues].map((queue) => QUEUE_ADAPTERS[queue]),
   ];
 }

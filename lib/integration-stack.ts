@@ -10,12 +10,15 @@ import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
+import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { routes } from '#shared/api/routes.ts';
 import { ENV } from '#shared/config/names.ts';
 import { type QueueName, queueEntries } from '#shared/config/queues.ts';
+import { OUTBOX_PREFIX } from '#shared/store/outbox-repository.ts';
 import type { StackConfig } from './config.ts';
 import { ConsoleSite } from './console-site.ts';
 import { ACCOUNT_THROTTLE, ApiEdge } from './edge.ts';
@@ -125,6 +128,9 @@ export class IntegrationStack extends Stack {
           schedule: Schedule.rate(Duration.hours(1)),
           targets: [new LambdaFunction(built[name], { retryAttempts: 2 })],
         });
+      }
+      if (typeof spec.trigger === 'object' && 'stream' in spec.trigger) {
+        this.deliverOutbox(name, built[name]);
       }
     }
     for (const route of routes) {
@@ -293,11 +299,41 @@ export class IntegrationStack extends Stack {
     } else if (spec.grantSweep) {
       this.data.bindGrantSweep(fn, ENV.keysTable);
     }
-    if (spec.events) {
+    if (spec.outbox) {
+      this.data.bindOutbox(fn, ENV.syncTable);
       this.eventBus.grantPutEventsTo(fn);
       fn.addEnvironment(ENV.eventBus, this.eventBus.eventBusName);
     }
     return fn;
+  }
+
+  /**
+   * The outbox's delivery: the table's stream, filtered to new outbox items, invokes the relay
+   * (retried, halved on error, then left to the sweep: a stream keeps its records 24 hours and a
+   * failed delivery must not depend on it); and a rule every 5 minutes sweeps the events older
+   * than 5 minutes (`shared/use-cases/sweep-outbox.ts`).
+   */
+  private deliverOutbox(name: FunctionName, fn: AppFunction): void {
+    fn.addEventSource(
+      new DynamoEventSource(this.data.syncState, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: 100,
+        maxBatchingWindow: Duration.seconds(1),
+        bisectBatchOnError: true,
+        retryAttempts: 5,
+        filters: [
+          FilterCriteria.filter({
+            eventName: FilterRule.isEqual('INSERT'),
+            dynamodb: { NewImage: { sk: { S: FilterRule.beginsWith(OUTBOX_PREFIX) } } },
+          }),
+        ],
+      }),
+    );
+    new Rule(this, `${pascal(name)}Sweep`, {
+      description: `Runs ${name}'s sweep of undelivered events every 5 minutes`,
+      schedule: Schedule.rate(Duration.minutes(5)),
+      targets: [new LambdaFunction(fn, { retryAttempts: 2 })],
+    });
   }
 
   /** Everything the on-call team is told about: see docs/runbook.md, one section per alarm. */

@@ -3,6 +3,7 @@ import {
   AttributeType,
   Billing,
   ProjectionType,
+  StreamViewType,
   TableEncryptionV2,
   type TablePropsV2,
   TableV2,
@@ -18,6 +19,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import {
   GRANT_DEADLINE_INDEX,
+  REALM_INDEX,
   syncStateTable,
   type TableDefinition,
   tenantProviderKeysTable,
@@ -225,6 +227,28 @@ export class SyncData extends Construct {
     return fn;
   }
 
+  /**
+   * Lets the event relay deliver the outbox and nothing else of the sync-state table: query the
+   * realm index (the sweep's `OUTBOX#…` partitions) and delete the items it delivered. Deletes are
+   * by tenant partition (`TENANT#…`), which IAM cannot narrow to `OUTBOX#` sort keys; the relay's
+   * code deletes only the keys of the events it delivered. Reading the stream is granted with the
+   * stream's trigger.
+   *
+   * @param fn - the relay
+   * @param envName - environment variable that receives the table name
+   */
+  bindOutbox<F extends Grantee>(fn: F, envName: string): F {
+    fn.addEnvironment(envName, this.syncState.tableName);
+    fn.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [`${this.syncState.tableArn}/index/${REALM_INDEX}`],
+      }),
+    );
+    this.onlyPartitions(fn, this.syncState, ['dynamodb:DeleteItem'], ['TENANT#*']);
+    return fn;
+  }
+
   private table(id: string, def: TableDefinition, envName: string): TableV2 {
     const key = (a: { name: string }) => ({ name: a.name, type: AttributeType.STRING });
     const props: TablePropsV2 = {
@@ -237,6 +261,7 @@ export class SyncData extends Construct {
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
       timeToLiveAttribute: def.timeToLiveAttribute,
+      ...(def.stream ? { dynamoStream: StreamViewType[def.stream] } : {}),
       globalSecondaryIndexes: def.globalSecondaryIndexes.map((index) => ({
         indexName: index.indexName,
         partitionKey: key(index.partitionKey),

@@ -12,6 +12,7 @@ import { TENANT_ID } from '#shared/http/tenant.ts';
 import { apiGatewayClaims, lambdaContext, toApiGatewayEvent } from './api-gateway-event.ts';
 import { DemoActionError, LocalConsole } from './console-routes.ts';
 import { DevIssuer } from './dev-issuer.ts';
+import { deliverLocalOutbox } from './local-outbox.ts';
 import { runLocalOp } from './ops-routes.ts';
 import { testInvoiceRoute } from './test-invoice.ts';
 
@@ -309,8 +310,9 @@ async function handleLocal(
     return send(res, 200, Object.fromEntries(ctx.invocations));
   }
   if (req.method === 'GET' && url.pathname === '/_local/events') {
-    // The domain events TradelyHQ core would receive from EventBridge.
+    // The domain events TradelyHQ core would receive from EventBridge: the outbox's, delivered.
     const tenantId = url.searchParams.get('tenantId') ?? undefined;
+    await deliverLocalOutbox(tenantId);
     return send(res, 200, { events: localEvents.list(tenantId) });
   }
   if (req.method === 'POST' && url.pathname === '/_local/token') {

@@ -1,5 +1,4 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, type PutCommandInput, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { InvoiceSnapshot } from '#shared/domain/invoice.ts';
 import type { InvoiceRecord } from '#shared/domain/invoice-record.ts';
 import {
@@ -7,9 +6,11 @@ import {
   type HistoryEntry,
   type InvoiceStatus,
 } from '#shared/domain/invoice-status.ts';
+import type { EventDraft } from '#shared/ports/event-publisher.ts';
 import { messageGroup, pushLane } from '#shared/ports/push-queue.ts';
-import { documentClient } from './dynamo.ts';
+import { conditionHeld, documentClient, writeTogether } from './dynamo.ts';
 import { tenantPk } from './keys.ts';
+import { eventOf, OutboxRepository } from './outbox-repository.ts';
 import { pageOf } from './paging.ts';
 import { type ItemRef, ReadAhead, readItem } from './read-ahead.ts';
 import { REALM_INDEX } from './tables.ts';
@@ -49,8 +50,32 @@ const backlogPk = (tenantId: string, group: string) => `BACKLOG#${tenantPk(tenan
 
 /** Invoice records in the sync-state table, one per TradelyHQ invoice. */
 export class InvoiceRepository {
+  private readonly outbox: OutboxRepository;
+
   /** @param tableName - the sync-state table's physical name */
-  constructor(private readonly tableName: string) {}
+  constructor(private readonly tableName: string) {
+    this.outbox = new OutboxRepository(tableName);
+  }
+
+  /**
+   * Writes a record's conditional put, with its event in the outbox in the same transaction when
+   * there is one, so the event exists exactly when the change does.
+   *
+   * @returns whether the condition held
+   */
+  private async write(
+    put: Omit<PutCommandInput, 'TableName'>,
+    next: InvoiceRecord,
+    event: EventDraft | undefined,
+  ): Promise<boolean> {
+    const input = { TableName: this.tableName, ...put };
+    if (!event) return conditionHeld(documentClient.send(new PutCommand(input)));
+    const refused = await writeTogether([
+      { Put: input },
+      this.outbox.putItem(eventOf(next, event, next.updatedAt)),
+    ]);
+    return refused.length === 0;
+  }
 
   private key(tenantId: string, invoiceId: string) {
     return { pk: tenantPk(tenantId), sk: invoiceSk(invoiceId) };
@@ -138,6 +163,7 @@ export class InvoiceRepository {
    * @param snapshot - the validated revision
    * @param now - ISO-8601 instant
    * @param ahead - items read ahead, if the invoice is among them
+   * @param event - the event to write with an accepted revision (its outbox item)
    * @returns what happened, and the invoice as it is now
    */
   async accept(
@@ -146,6 +172,7 @@ export class InvoiceRepository {
     snapshot: InvoiceSnapshot,
     now: string,
     ahead: ReadAhead = ReadAhead.none,
+    event?: EventDraft,
   ): Promise<{ result: AcceptResult; record: InvoiceRecord }> {
     const existing = await this.get(tenantId, invoiceId, ahead);
     if (existing && existing.revision === snapshot.revision) {
@@ -182,33 +209,28 @@ export class InvoiceRepository {
           : { lane: existing.lane }
         : { lane: pushLane(invoiceId, snapshot.docNumber) }),
     };
-    try {
-      await documentClient.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: this.item(record),
-          // Written over exactly what was read: a concurrent push of another revision retries.
-          ConditionExpression: existing
-            ? '#version = :version AND #revision < :revision'
-            : 'attribute_not_exists(pk)',
-          ...(existing
-            ? {
-                ExpressionAttributeNames: { '#version': 'version', '#revision': 'revision' },
-                ExpressionAttributeValues: {
-                  ':version': existing.version,
-                  ':revision': snapshot.revision,
-                },
-              }
-            : {}),
-        }),
-      );
-      return { result: 'accepted', record };
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) {
-        return this.accept(tenantId, invoiceId, snapshot, now);
-      }
-      throw err;
-    }
+    const written = await this.write(
+      {
+        Item: this.item(record),
+        // Written over exactly what was read: a concurrent push of another revision retries.
+        ConditionExpression: existing
+          ? '#version = :version AND #revision < :revision'
+          : 'attribute_not_exists(pk)',
+        ...(existing
+          ? {
+              ExpressionAttributeNames: { '#version': 'version', '#revision': 'revision' },
+              ExpressionAttributeValues: {
+                ':version': existing.version,
+                ':revision': snapshot.revision,
+              },
+            }
+          : {}),
+      },
+      record,
+      event,
+    );
+    if (written) return { result: 'accepted', record };
+    return this.accept(tenantId, invoiceId, snapshot, now, ReadAhead.none, event);
   }
 
   /**
@@ -219,6 +241,7 @@ export class InvoiceRepository {
    * @param changes - the fields to change
    * @param now - ISO-8601 instant
    * @param note - a note for the history entry
+   * @param event - the event that reports the change, written with it (its outbox item)
    * @returns the new record, or `undefined` when someone changed it meanwhile
    */
   async update(
@@ -226,6 +249,7 @@ export class InvoiceRepository {
     changes: InvoiceChanges,
     now: string,
     note?: string,
+    event?: EventDraft,
   ): Promise<InvoiceRecord | undefined> {
     const statusChanged = changes.status !== undefined && changes.status !== record.status;
     const history = statusChanged
@@ -246,21 +270,17 @@ export class InvoiceRepository {
       updatedAt: now,
       version: record.version + 1,
     };
-    try {
-      await documentClient.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: this.item(next),
-          ConditionExpression: '#version = :version',
-          ExpressionAttributeNames: { '#version': 'version' },
-          ExpressionAttributeValues: { ':version': record.version },
-        }),
-      );
-      return next;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return undefined;
-      throw err;
-    }
+    const written = await this.write(
+      {
+        Item: this.item(next),
+        ConditionExpression: '#version = :version',
+        ExpressionAttributeNames: { '#version': 'version' },
+        ExpressionAttributeValues: { ':version': record.version },
+      },
+      next,
+      event,
+    );
+    return written ? next : undefined;
   }
 
   /**

@@ -30,6 +30,11 @@ export interface TableDefinition {
   readonly sortKey: KeyAttribute;
   readonly timeToLiveAttribute?: string;
   readonly globalSecondaryIndexes: readonly IndexDefinition[];
+  /**
+   * A stream of new item images, in AWS only (the outbox's delivery, `functions/event-relay`);
+   * local mode reads the outbox items instead.
+   */
+  readonly stream?: 'NEW_IMAGE';
 }
 
 const pk: KeyAttribute = { name: 'pk', type: 'S' };
@@ -40,14 +45,17 @@ export const REALM_INDEX = 'byRealm';
 
 /**
  * Single-table sync state: connections, invoice snapshots and mappings, sync errors, OAuth state,
- * webhook dedupe and reconcile runs. Every primary key starts with the tenant id; items that are
- * only temporary (OAuth state, webhook dedupe) carry `expiresAt` in epoch seconds.
+ * webhook dedupe, reconcile runs and the events not yet delivered (`OUTBOX#…` items, also on the
+ * realm index under `OUTBOX#<hex digit>` for the sweep). Every primary key starts with the tenant
+ * id; items that are only temporary (OAuth state, webhook dedupe) carry `expiresAt` in epoch
+ * seconds.
  */
 export const syncStateTable: TableDefinition = {
   localName: 'sync_state',
   partitionKey: pk,
   sortKey: sk,
   timeToLiveAttribute: 'expiresAt',
+  stream: 'NEW_IMAGE',
   globalSecondaryIndexes: [
     {
       indexName: REALM_INDEX,

@@ -3,7 +3,6 @@ import type { InvoiceStatus } from '#shared/domain/invoice-status.ts';
 import { ValidationError } from '#shared/errors.ts';
 import { NotConnectedError } from '#shared/oauth/errors.ts';
 import type { Clock } from '#shared/ports/clock.ts';
-import type { EventPublisher } from '#shared/ports/event-publisher.ts';
 import { type PushQueue, pushOf } from '#shared/ports/push-queue.ts';
 import type { ConnectionRepository } from '#shared/store/connection-repository.ts';
 import type { AcceptResult, InvoiceRepository } from '#shared/store/invoice-repository.ts';
@@ -24,7 +23,7 @@ export interface AcceptedPush {
  * revision is ignored. A tenant waiting for a reconnect is accepted (the push waits); one that
  * never connected, or disconnected, is refused.
  *
- * @param deps - invoices, connections, the push queue, events, clock
+ * @param deps - invoices, connections, the push queue, clock
  * @param tenantId - the tenant, from the verified JWT
  * @param invoiceId - TradelyHQ's invoice id
  * @param body - the schema-valid push body
@@ -36,7 +35,6 @@ export async function acceptInvoicePush(
     readonly invoices: InvoiceRepository;
     readonly connections: ConnectionRepository;
     readonly pushQueue: PushQueue;
-    readonly events: EventPublisher;
     readonly clock: Clock;
   },
   tenantId: string,
@@ -54,23 +52,16 @@ export async function acceptInvoicePush(
   if (!connection || connection.status === 'disconnected') throw new NotConnectedError();
 
   const now = new Date(deps.clock.now()).toISOString();
-  const accepted = await deps.invoices.accept(tenantId, invoiceId, snapshot, now, ahead);
+  // `invoice.queued` is written with the accepted revision (the outbox).
+  const accepted = await deps.invoices.accept(tenantId, invoiceId, snapshot, now, ahead, {
+    type: 'invoice.queued',
+    detail: { revision: snapshot.revision, docNumber: snapshot.docNumber },
+  });
   const { result, record: current } = accepted;
   const notYetInQbo =
     current.revision === snapshot.revision && current.pushedRevision !== snapshot.revision;
   if (result === 'accepted' || (result === 'duplicate' && notYetInQbo && !current.parked)) {
     await deps.pushQueue.send(pushOf(current));
-  }
-  if (result === 'accepted') {
-    await deps.events.publish([
-      {
-        type: 'invoice.queued',
-        tenantId,
-        invoiceId,
-        at: now,
-        detail: { revision: snapshot.revision, docNumber: snapshot.docNumber },
-      },
-    ]);
   }
   return { status: current.status, revision: current.revision, result };
 }

@@ -165,7 +165,7 @@ async function followMerge(deps: InvoiceSyncDeps, message: ChangeMessage, qbo: Q
 /**
  * Brings one of our invoices to QBO's state: payment status and balance (QBO is the ledger),
  * `deleted_in_quickbooks` when it is gone, and a drift sync error when someone hand-edited what
- * TradelyHQ sent (closed again once the two agree). An event is published once per real change.
+ * TradelyHQ sent (closed again once the two agree). A real change writes its event with it.
  *
  * @param deps - see {@link InvoiceSyncDeps}
  * @param tenantId - the tenant
@@ -206,23 +206,31 @@ export async function applyInvoiceState(
     );
     // Nothing to write is the common case of a nightly reconcile: no write at all.
     const readAt = options.readAt === undefined ? {} : { qboReadAt: options.readAt };
-    const saved = unchanged
-      ? record
-      : await deps.invoices.update(record, { ...changes, ...readAt }, now, 'seen in QuickBooks');
-    if (!saved) return CONFLICT; // changed meanwhile: read again
-    await recordDrift(deps, saved, qboInvoice, now, options);
-    if (status === record.status) return false;
-    publishCounts({ InvoiceStatusChanged: 1 }, { tenantId: record.tenantId });
-    const type = EVENT_OF[status];
-    if (type) {
-      const detail = ledger
+    const type = status === record.status ? undefined : EVENT_OF[status];
+    const event = type && {
+      type,
+      detail: ledger
         ? {
             balance: formatAmount(ledger.balance, snapshot.digits),
             qboInvoiceId: record.qboInvoiceId,
           }
-        : { qboInvoiceId: record.qboInvoiceId };
-      await deps.events.publish([{ type, tenantId, invoiceId, at: now, detail }]);
-    }
+        : { qboInvoiceId: record.qboInvoiceId },
+    };
+    // The event is written with the change (the outbox), so a retry that finds the change made
+    // has nothing left to publish.
+    const saved = unchanged
+      ? record
+      : await deps.invoices.update(
+          record,
+          { ...changes, ...readAt },
+          now,
+          'seen in QuickBooks',
+          event,
+        );
+    if (!saved) return CONFLICT; // changed meanwhile: read again
+    await recordDrift(deps, saved, qboInvoice, now, options);
+    if (status === record.status) return false;
+    publishCounts({ InvoiceStatusChanged: 1 }, { tenantId: record.tenantId });
     return true;
   });
 }

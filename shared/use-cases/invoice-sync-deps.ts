@@ -1,5 +1,4 @@
 import type { Clock } from '#shared/ports/clock.ts';
-import type { EventPublisher } from '#shared/ports/event-publisher.ts';
 import type { QboClient } from '#shared/qbo/qbo-client.ts';
 import type { ConnectionRepository } from '#shared/store/connection-repository.ts';
 import type { InvoiceRepository } from '#shared/store/invoice-repository.ts';
@@ -18,7 +17,6 @@ export interface InvoiceSyncDeps {
   readonly syncErrors: SyncErrorRepository;
   readonly connections: ConnectionRepository;
   readonly links: QboLinkRepository;
-  readonly events: EventPublisher;
   /** A QBO client for a tenant's company. */
   readonly qbo: (tenantId: string) => QboClient;
   readonly clock: Clock;

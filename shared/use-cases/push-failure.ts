@@ -19,7 +19,7 @@ import type { InvoiceRecord } from '#shared/store/invoice-repository.ts';
 import { backoffSeconds } from '#shared/worker/backoff.ts';
 import type { InvoiceSyncDeps } from './invoice-sync-deps.ts';
 import { markReconnectRequired } from './mark-reconnect-required.ts';
-import { iso, publish, save } from './push-steps.ts';
+import { iso, save } from './push-steps.ts';
 
 /** What to do with the queue message. */
 export type PushOutcome =
@@ -194,10 +194,19 @@ async function refused({ deps, record, err }: Failure, deleted: boolean): Promis
   const text = deleted
     ? 'The invoice was deleted in QuickBooks; re-sync to create it again.'
     : failure.message;
-  const current = await save(deps, record, {
-    status: deleted ? 'deleted_in_quickbooks' : 'failed',
-    lastError: { code: failure.code, message: text },
-  });
+  await save(
+    deps,
+    record,
+    {
+      status: deleted ? 'deleted_in_quickbooks' : 'failed',
+      lastError: { code: failure.code, message: text },
+    },
+    undefined,
+    {
+      type: deleted ? 'invoice.deleted_in_quickbooks' : 'invoice.push_failed',
+      detail: { reason: text },
+    },
+  );
   const refusal: SyncRefusal | undefined = deleted
     ? undefined
     : failure instanceof PushRefusal
@@ -219,9 +228,6 @@ async function refused({ deps, record, err }: Failure, deleted: boolean): Promis
     iso(deps),
   );
   publishCounts({ InvoicePushFailed: 1 }, { tenantId });
-  await publish(deps, current, deleted ? 'invoice.deleted_in_quickbooks' : 'invoice.push_failed', {
-    reason: text,
-  });
   return DONE;
 }
 
@@ -233,10 +239,13 @@ async function retried(
   const reason = toError(err).message;
   if (lastAttempt) {
     const finalText = `Gave up after ${attempt} attempts: ${reason}`;
-    const current = await save(deps, record, {
-      status: 'failed',
-      lastError: { code: 'push_failed', message: finalText },
-    });
+    await save(
+      deps,
+      record,
+      { status: 'failed', lastError: { code: 'push_failed', message: finalText } },
+      undefined,
+      { type: 'invoice.push_failed', detail: { reason: finalText } },
+    );
     await deps.syncErrors.open(
       tenantId,
       invoiceId,
@@ -244,7 +253,6 @@ async function retried(
       iso(deps),
     );
     publishCounts({ InvoicePushFailed: 1 }, { tenantId });
-    await publish(deps, current, 'invoice.push_failed', { reason: finalText });
     return { done: false, retryAfterSeconds: 0 };
   }
   await save(deps, record, {

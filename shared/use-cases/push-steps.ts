@@ -10,7 +10,7 @@ import { type LedgerView, paymentStatus } from '#shared/domain/payment-state.ts'
 import { logger } from '#shared/observability/logger.ts';
 import { publishCounts } from '#shared/observability/metrics.ts';
 import type { Clock } from '#shared/ports/clock.ts';
-import type { DomainEvent } from '#shared/ports/event-publisher.ts';
+import type { EventDraft } from '#shared/ports/event-publisher.ts';
 import { QboError } from '#shared/qbo/faults.ts';
 import { itemKey, shortenedNotices } from '#shared/qbo/names.ts';
 import { ledgerOf, type QboInvoice } from '#shared/qbo/qbo-invoice.ts';
@@ -50,45 +50,30 @@ export function isRefusal(err: unknown): boolean {
 }
 
 /**
- * Applies changes over the latest record, re-reading if someone else wrote meanwhile.
+ * Applies changes over the latest record, re-reading if someone else wrote meanwhile; the event
+ * that reports them, if any, is written in the same transaction (the outbox), so it is never lost
+ * between the two.
  *
  * @param deps - the invoices and the clock
  * @param record - the record as last read
  * @param changes - what to change
  * @param note - a note for the status history
+ * @param event - the `invoice.*` event about the change
  */
 export async function save(
   deps: Pick<InvoiceSyncDeps, 'invoices' | 'clock'>,
   record: InvoiceRecord,
   changes: InvoiceChanges,
   note?: string,
+  event?: EventDraft,
 ): Promise<InvoiceRecord> {
   let last = record;
   return retryOnConflict(deps.invoices, record, record, async (current) => {
     // Gone meanwhile: nothing to write over; the record as last read.
     if (!current) return last;
     last = current;
-    return (await deps.invoices.update(current, changes, iso(deps), note)) ?? CONFLICT;
+    return (await deps.invoices.update(current, changes, iso(deps), note, event)) ?? CONFLICT;
   });
-}
-
-/**
- * Publishes one `invoice.*` event about the record.
- *
- * @param deps - the event publisher and the clock
- * @param record - the invoice
- * @param type - the event
- * @param detail - its detail
- */
-export async function publish(
-  deps: Pick<InvoiceSyncDeps, 'events' | 'clock'>,
-  record: InvoiceRecord,
-  type: DomainEvent['type'],
-  detail: Record<string, unknown>,
-): Promise<void> {
-  await deps.events.publish([
-    { type, tenantId: record.tenantId, invoiceId: record.invoiceId, at: iso(deps), detail },
-  ]);
 }
 
 /**
@@ -143,15 +128,16 @@ export async function recordPushed(deps: InvoiceSyncDeps, pushed: PushedRevision
       ...shortenedNotices(snapshot),
     ]),
   ];
-  const current = await save(
+  // QBO's own number when the company numbers invoices itself.
+  const qboDocNumber =
+    saved.DocNumber ?? (pushed.company?.customTxnNumbers === false ? null : snapshot.docNumber);
+  await save(
     deps,
     pushed.current,
     {
       status: paymentStatus(ledger, snapshot.total),
       qboInvoiceId: saved.Id,
-      // QBO's own number when the company numbers invoices itself.
-      qboDocNumber:
-        saved.DocNumber ?? (pushed.company?.customTxnNumbers === false ? null : snapshot.docNumber),
+      qboDocNumber,
       syncToken: saved.SyncToken,
       pushedRevision: record.revision,
       balance: ledger.balance,
@@ -169,18 +155,21 @@ export async function recordPushed(deps: InvoiceSyncDeps, pushed: PushedRevision
       qboReadAt: pushed.sentAt,
     },
     pushed.updated ? 'updated in QuickBooks' : 'created in QuickBooks',
+    {
+      type: 'invoice.pushed',
+      detail: {
+        qboInvoiceId: saved.Id,
+        qboDocNumber,
+        revision: record.revision,
+        total: formatAmount(ledger.total, snapshot.digits),
+        balance: formatAmount(ledger.balance, snapshot.digits),
+      },
+    },
   );
 
   const problem = readBackProblem(pushed, ledger);
   if (problem) await deps.syncErrors.open(tenantId, invoiceId, problem, iso(deps));
   else await deps.syncErrors.close(tenantId, invoiceId, undefined, pushed.ahead);
-  await publish(deps, current, 'invoice.pushed', {
-    qboInvoiceId: saved.Id,
-    qboDocNumber: current.qboDocNumber,
-    revision: record.revision,
-    total: formatAmount(ledger.total, snapshot.digits),
-    balance: formatAmount(ledger.balance, snapshot.digits),
-  });
   logger.info('Invoice pushed', { tenantId, invoiceId, realmId, qboInvoiceId: saved.Id });
   publishCounts({ InvoicePushed: 1 }, { tenantId, realmId });
 }

@@ -21,6 +21,7 @@ import { ConnectionRepository } from '#shared/store/connection-repository.ts';
 import { GrantRepository } from '#shared/store/grant-repository.ts';
 import { InvoiceRepository } from '#shared/store/invoice-repository.ts';
 import { MappingRepository } from '#shared/store/mapping-repository.ts';
+import { OutboxRepository } from '#shared/store/outbox-repository.ts';
 import { QboLinkRepository } from '#shared/store/qbo-link-repository.ts';
 import { RealmClaimRepository } from '#shared/store/realm-claim-repository.ts';
 import { ReconcileRunRepository } from '#shared/store/reconcile-run-repository.ts';
@@ -72,6 +73,8 @@ export interface Services {
   readonly tokens: TokenRepository;
   readonly schedules: ScheduleRegistry;
   readonly events: EventPublisher;
+  /** Events not yet accepted by the bus (sync-state table). */
+  readonly outbox: OutboxRepository;
   readonly pushQueue: PushQueue & MessageDelay;
   readonly changeQueue: ChangeQueue & MessageDelay;
   readonly reconcileQueue: ReconcileQueue & MessageDelay;
@@ -131,6 +134,9 @@ export class Root implements Services {
   }
   get schedules() {
     return this.get('schedules', () => this.adapters.schedules());
+  }
+  get outbox() {
+    return this.get('outbox', () => new OutboxRepository(this.sync()));
   }
   get events() {
     return this.get('events', () => this.adapters.events());

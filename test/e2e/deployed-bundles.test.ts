@@ -10,13 +10,17 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '#emulator/server.ts';
 import { type FunctionName, functionEntries } from '#lib/functions.ts';
 import { ensureTables } from '#local/dynamodb-local.ts';
 import { scheduleName } from '#shared/ports/schedule-registry.ts';
+import { documentClient } from '#shared/store/dynamo.ts';
+import { OUTBOX_PREFIX } from '#shared/store/outbox-repository.ts';
 import { syncStateTable, tenantProviderKeysTable } from '#shared/store/tables.ts';
 import {
+  dynamoStreamEvent,
   type HttpRequest,
   httpApiEvent,
   type QueuedMessage,
@@ -26,7 +30,7 @@ import {
 } from '../fixtures/aws-events.ts';
 import { pushExample } from '../fixtures/push-example.ts';
 import { type AwsCall, type AwsRecorder, startAwsRecorder } from '../support/aws-recorder.ts';
-import { type Assembly, synthesizedAssembly } from '../support/cloud-assembly.ts';
+import { ACCOUNT, type Assembly, REGION, synthesizedAssembly } from '../support/cloud-assembly.ts';
 import { type LambdaInstance, startLambda } from '../support/lambda/runtime.ts';
 import { resultOf } from '../support/local-stack.ts';
 import { WEBHOOK_TOKEN } from '../support/secret-shapes.ts';
@@ -123,6 +127,24 @@ async function lambda(name: FunctionName): Promise<LambdaInstance> {
     running.set(name, fn);
   }
   return fn;
+}
+
+/**
+ * Hands the relay the outbox's items as the table's stream would (new images), and answers the
+ * AWS calls it made.
+ */
+async function relayOutbox(): Promise<string[]> {
+  const table = envOf('event-relay', 'SYNC_TABLE_NAME');
+  const { Items = [] } = await documentClient.send(
+    new ScanCommand({
+      TableName: table,
+      FilterExpression: 'begins_with(sk, :outbox)',
+      ExpressionAttributeValues: { ':outbox': OUTBOX_PREFIX },
+    }),
+  );
+  const stream = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${table}/stream/2026-01-01T00:00:00.000`;
+  await invoke('event-relay', dynamoStreamEvent(stream, Items as Record<string, string>[]));
+  return summary(aws.take());
 }
 
 /** What each AWS call was about: its action and target, e.g. `sqs.SendMessage <queue URL>`. */
@@ -324,9 +346,10 @@ describe('Deployed bundles: loaded on the Lambda runtime, invoked with AWS event
     expect(accepted.statusCode).toBe(202);
     expect(accepted.json()).toMatchObject({ status: 'queued' });
     const calls = aws.take();
-    expect(summary(calls)).toEqual([
-      `sqs.SendMessage ${queueUrl('push-worker')}`,
-      `events.PutEvents ${envOf('push-invoice', 'EVENT_BUS_NAME')}:invoice.queued`,
+    expect(summary(calls)).toEqual([`sqs.SendMessage ${queueUrl('push-worker')}`]);
+    // Its event waits in the outbox, written with the invoice; the table's stream delivers it.
+    expect(await relayOutbox()).toEqual([
+      `events.PutEvents ${envOf('event-relay', 'EVENT_BUS_NAME')}:invoice.queued`,
     ]);
     const [push] = sent(calls, queueUrl('push-worker'));
     expect(push).toMatchObject({
@@ -346,11 +369,11 @@ describe('Deployed bundles: loaded on the Lambda runtime, invoked with AWS event
     expect(answer.batchItemFailures).toHaveLength(2);
     // The tenant's tokens are opened (under their encryption context) for the QBO calls.
     const workerCalls = aws.take();
-    expect(summary(workerCalls)).toEqual([
-      `kms.Decrypt ${envOf('push-worker', 'TOKEN_KEY_ARN')}`,
-      `events.PutEvents ${envOf('push-worker', 'EVENT_BUS_NAME')}:invoice.pushed`,
-    ]);
+    expect(summary(workerCalls)).toEqual([`kms.Decrypt ${envOf('push-worker', 'TOKEN_KEY_ARN')}`]);
     expect(workerCalls[0]?.input.EncryptionContext).toMatchObject({ tenantId: TENANT });
+    expect(await relayOutbox()).toEqual([
+      `events.PutEvents ${envOf('event-relay', 'EVENT_BUS_NAME')}:invoice.pushed`,
+    ]);
 
     const sync = await route('get-invoice-sync', {
       method: 'GET',
@@ -463,9 +486,13 @@ describe('Deployed bundles: loaded on the Lambda runtime, invoked with AWS event
     );
     const { failed } = await deliver('change-worker', sent(calls, queueUrl('change-worker')));
     expect(failed).toEqual(calls.map(() => false));
-    expect(summary(aws.take())).toContain(
-      `events.PutEvents ${envOf('change-worker', 'EVENT_BUS_NAME')}:invoice.paid`,
-    );
+    // It opens the tenant's tokens, and puts nothing on the bus itself.
+    expect(summary(aws.take()).filter((call) => call.startsWith('events.'))).toEqual([]);
+    // The panel's re-sync in the reconcile step re-pushed it: that event first, in order.
+    const bus = envOf('event-relay', 'EVENT_BUS_NAME');
+    expect(await relayOutbox()).toEqual([
+      `events.PutEvents ${bus}:invoice.pushed,${bus}:invoice.paid`,
+    ]);
     const sync = await route('get-invoice-sync', {
       method: 'GET',
       route: '/invoices/{invoiceId}/sync',
@@ -511,6 +538,13 @@ describe('Deployed bundles: loaded on the Lambda runtime, invoked with AWS event
       scheduledEvent('arn:aws:events:us-east-1:123456789012:rule/fleet-watchdog'),
     );
     expect(fleet).toMatchObject({ connected: 1, reconnectRequired: 0, openSyncErrors: 0 });
+    expect(aws.take()).toEqual([]);
+    // The relay's sweep, from its rule: the stream delivered everything, nothing is left.
+    const sweep = await invoke(
+      'event-relay',
+      scheduledEvent('arn:aws:events:us-east-1:123456789012:rule/event-relay-sweep'),
+    );
+    expect(sweep).toEqual({ swept: 0 });
     expect(aws.take()).toEqual([]);
   });
 

@@ -41,7 +41,7 @@ describe('Stack: the function table', () => {
 
   it('hides a received message six times as long as its consumer may run (AWS advice)', () => {
     const consumers = Object.entries(FUNCTIONS).filter(
-      ([, spec]) => typeof spec.trigger === 'object',
+      ([, spec]) => typeof spec.trigger === 'object' && 'queue' in spec.trigger,
     );
     expect(consumers.length).toBe(Object.keys(QUEUES).length);
     for (const [name, spec] of consumers) {
@@ -535,7 +535,8 @@ describe('Stack: invoice push pipeline', () => {
       ),
     );
     expect(workerPolicy).toContain('sqs:ChangeMessageVisibility');
-    expect(workerPolicy).toContain('events:PutEvents');
+    // Its events go to the outbox with its writes; only the relay puts events on the bus.
+    expect(workerPolicy).not.toContain('events:PutEvents');
   });
 
   it('alarms on the first dead-lettered push, to the alarm topic', () => {
@@ -547,6 +548,59 @@ describe('Stack: invoice push pipeline', () => {
       ComparisonOperator: 'GreaterThanThreshold',
       AlarmActions: [{ Ref: logicalIdOf(built.stack.observability.alarmTopic) }],
     });
+  });
+});
+
+describe('Stack: event outbox delivery', () => {
+  const relayPolicy = () => {
+    const roleId = logicalIdOf(built.stack.functions['event-relay'].role as IConstruct);
+    return JSON.stringify(
+      ofType('AWS::IAM::Policy').filter(([, p]) =>
+        JSON.stringify(p.Properties.Roles).includes(roleId),
+      ),
+    );
+  };
+
+  it('streams new images of the sync-state table to the relay, outbox inserts only', () => {
+    const table = logicalIdOf(built.stack.data.syncState);
+    expect(resources[table]?.Properties.StreamSpecification).toEqual({
+      StreamViewType: 'NEW_IMAGE',
+    });
+    built.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [table, 'StreamArn'] },
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 5,
+      FilterCriteria: {
+        Filters: [
+          {
+            Pattern: JSON.stringify({
+              eventName: ['INSERT'],
+              dynamodb: { NewImage: { sk: { S: [{ prefix: 'OUTBOX#' }] } } },
+            }),
+          },
+        ],
+      },
+    });
+  });
+
+  it('sweeps what the stream missed every 5 minutes', () => {
+    built.template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [logicalIdOf(built.stack.functions['event-relay']), 'Arn'] },
+        }),
+      ],
+    });
+  });
+
+  it('lets only the relay put events on the bus', () => {
+    expect(relayPolicy()).toContain('events:PutEvents');
+    expect(relayPolicy()).toContain('dynamodb:DeleteItem');
+    const putters = ofType('AWS::IAM::Policy').filter(([, p]) =>
+      JSON.stringify(p.Properties.PolicyDocument).includes('events:PutEvents'),
+    );
+    expect(putters).toHaveLength(1);
   });
 });
 

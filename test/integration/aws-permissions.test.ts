@@ -8,6 +8,7 @@
  * be one this file explains.
  */
 import { readFileSync } from 'node:fs';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { CfnElement } from 'aws-cdk-lib';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -17,7 +18,10 @@ import { type LocalApi, startLocalApi } from '#local/api-server.ts';
 import { ensureTables } from '#local/dynamodb-local.ts';
 import { routes } from '#shared/api/routes.ts';
 import type { ApiHandler } from '#shared/http/api-handler.ts';
+import { documentClient } from '#shared/store/dynamo.ts';
+import { OUTBOX_PREFIX } from '#shared/store/outbox-repository.ts';
 import { syncStateTable, tenantProviderKeysTable } from '#shared/store/tables.ts';
+import { dynamoStreamEvent } from '../fixtures/aws-events.ts';
 import { type IntuitWorld, startIntuitWorld } from '../support/intuit.ts';
 import { newTenantId } from '../support/local-api.ts';
 import { resultOf } from '../support/local-stack.ts';
@@ -111,6 +115,10 @@ const NOT_REHEARSED: Readonly<Record<string, string>> = {
     "DynamoDB's documented key policy for a table's customer managed key gives the table's " +
     'users GenerateDataKey* as well as Decrypt (aws-cdk-lib grants writers the same); the ' +
     'rehearsal models only the Decrypt that reading and writing items is documented to need.',
+  'event-relay dynamodb:ListStreams':
+    "aws-cdk-lib's TableV2 grantStreamRead adds ListStreams on the stream's ARN. ListStreams " +
+    'only takes `*`, so this grant allows nothing; the event source mapping is given the ' +
+    "stream's ARN and needs no listing (DescribeStream, GetRecords, GetShardIterator are used).",
 };
 
 /** The table (or queue, key, …) a grant's resource belongs to: an index wildcard is its table's. */
@@ -242,6 +250,18 @@ function sqsEvent(message: SentMessage, receiveCount: number): SQSEvent {
  * sent with a delay waits, unless `delayed` (then those already sent go once: a job that puts
  * itself back with a delay is not run again).
  */
+/** The outbox's items in the table, as the stream would show them. */
+async function outboxItems(): Promise<Record<string, string>[]> {
+  const { Items = [] } = await documentClient.send(
+    new ScanCommand({
+      TableName: envOf('SYNC_TABLE_NAME'),
+      FilterExpression: 'begins_with(sk, :outbox)',
+      ExpressionAttributeValues: { ':outbox': OUTBOX_PREFIX },
+    }),
+  );
+  return Items as Record<string, string>[];
+}
+
 async function drain(delayed = false): Promise<void> {
   const before = new Set(recorder.aws.messages.map((m) => m.messageId));
   const due = (m: SentMessage) =>
@@ -422,9 +442,14 @@ async function rehearse(): Promise<void> {
   // A consent nobody confirms, whose expiry job never ran: an hour later the watchdog's sweep
   // moves its grant to revoke and queues the revocation, which the grant worker carries out.
   await consentFlow(newTenantId('iam'), await world.newCompany('Abandoned Plumbing'));
+  // The events so far wait in the outbox: the table's stream hands the relay some of them; the
+  // sweep an hour later delivers the rest.
+  const relay = deployed.functions['event-relay'];
+  const streamArn = relay?.polls.find((arn) => arn.includes('/stream/')) as string;
+  await invoke('event-relay', dynamoStreamEvent(streamArn, (await outboxItems()).slice(0, 2)));
   vi.useFakeTimers({ toFake: ['Date'] });
   vi.setSystemTime(Date.now() + 3600_000);
-  await invoke('fleet-watchdog', {
+  const ruleEvent = () => ({
     version: '0',
     id: crypto.randomUUID(),
     'detail-type': 'Scheduled Event',
@@ -435,7 +460,10 @@ async function rehearse(): Promise<void> {
     resources: [],
     detail: {},
   });
+  await invoke('fleet-watchdog', ruleEvent());
   await drain();
+  await invoke('event-relay', ruleEvent());
+  expect(await outboxItems()).toEqual([]);
   vi.useRealTimers();
 
   // Another tenant asks for the same company: refused, its grant given back (the grant queue).

@@ -1,6 +1,5 @@
 import { Cron } from 'croner';
 import { describe, expect, it } from 'vitest';
-import { MemoryEventPublisher } from '#shared/adapters/local/memory-event-publisher.ts';
 import type { Connection } from '#shared/domain/connection.ts';
 import { localDate } from '#shared/domain/local-date.ts';
 import type { QboClient, QboRequest } from '#shared/qbo/qbo-client.ts';
@@ -38,7 +37,6 @@ const deps: ReconcileDeps = {
   links: new QboLinkRepository(table),
   syncErrors: new SyncErrorRepository(table),
   claims: new RealmClaimRepository(table),
-  events: new MemoryEventPublisher(),
   qbo: () => companyOnly,
   clock: { now: () => now },
 };

@@ -121,9 +121,12 @@ function readAssembly(dir: string, queueEndpoint: string): Assembly {
     (r) => r.Type === 'AWS::Lambda::EventSourceMapping',
   );
   const queueOf = (functionId: string): DeployedFunction['queue'] => {
+    // The queue it consumes (a table stream's mapping is not one).
     const mapping = mappings.find((m) => {
       const target = m.Properties?.FunctionName as { Ref?: string } | undefined;
-      return target?.Ref === functionId;
+      const source = m.Properties?.EventSourceArn as { 'Fn::GetAtt'?: [string, string] };
+      const sourceType = resources[source['Fn::GetAtt']?.[0] ?? '']?.Type;
+      return target?.Ref === functionId && sourceType === 'AWS::SQS::Queue';
     });
     const p = mapping?.Properties as
       | {

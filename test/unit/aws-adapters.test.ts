@@ -178,6 +178,8 @@ describe('Class: EventBridgePublisher', () => {
     type: 'invoice.paid' as const,
     tenantId: 'acme',
     invoiceId: 'inv_1',
+    id: '0f3c9e2a7b1d4c5e8f6a2b3c4d5e6f70',
+    sequence: 4,
     at: '2026-11-24T10:00:00.000Z',
     detail: { balance: '0.00' },
   };

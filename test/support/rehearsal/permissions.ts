@@ -23,7 +23,7 @@ export interface DeployedFunction {
   /** The log group it writes to. */
   readonly logGroup: string;
   readonly activeTracing: boolean;
-  /** ARNs of the queues its event source mappings poll. */
+  /** ARNs of the queues and table streams its event source mappings poll. */
   readonly polls: string[];
 }
 
@@ -281,9 +281,12 @@ function requestsOfCall(template: ResolvedTemplate, call: RecordedCall): Permiss
 /**
  * What the Lambda service does with a function's role whatever the code does: write its logs
  * (https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html), send traces
- * when tracing is active (https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html), and
- * poll its queues, decrypting their messages
- * (https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html#events-sqs-permissions).
+ * when tracing is active (https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html), poll
+ * its queues, decrypting their messages
+ * (https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html#events-sqs-permissions), and read
+ * its table streams (https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html#events-dynamodb-permissions:
+ * `DescribeStream`, `GetRecords`, `GetShardIterator` on the stream its mapping names; it lists no
+ * streams), decrypting their records with the table's key.
  */
 function platformRequests(template: ResolvedTemplate, fn: DeployedFunction): PermissionRequest[] {
   const { region, account } = template;
@@ -304,7 +307,26 @@ function platformRequests(template: ResolvedTemplate, fn: DeployedFunction): Per
           of(a, '*', 'Lambda sends the function’s traces'),
         )
       : []),
+    ...fn.polls.flatMap((source) => {
+      const [table, isStream] = source.split('/stream/');
+      if (!isStream) return [];
+      const reader = 'the Lambda event source mapping reads the table stream';
+      const key = keyOf(template, 'AWS::DynamoDB::GlobalTable', table as string);
+      return [
+        ...['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'].map(
+          (a) => of(a, source, reader),
+        ),
+        ...(key
+          ? [
+              of('kms:Decrypt', key, reader, {
+                'kms:ViaService': `dynamodb.${region}.amazonaws.com`,
+              }),
+            ]
+          : []),
+      ];
+    }),
     ...fn.polls.flatMap((queue) => {
+      if (queue.includes('/stream/')) return [];
       const key = keyOf(template, 'AWS::SQS::Queue', queue);
       const poller = 'the Lambda event source mapping polls the queue';
       return [

@@ -107,6 +107,9 @@ export function resolveTemplate(
   function getAtt(id: string, attribute: string): string {
     const type = raw[id]?.Type ?? '';
     if (attribute === 'Arn' && arnOf[type]) return arnOf[type](id);
+    if (type === 'AWS::DynamoDB::GlobalTable' && attribute === 'StreamArn') {
+      return `${arnOf[type]?.(id)}/stream/2026-01-01T00:00:00.000`;
+    }
     if (type === 'AWS::SQS::Queue' && attribute === 'QueueName') return queueName(id);
     if (type === 'AWS::SQS::Queue' && attribute === 'QueueUrl') return ref(id);
     if (type === 'AWS::ApiGatewayV2::Api' && attribute === 'ApiEndpoint') {
