@@ -39,7 +39,9 @@ const FLOORS: Record<string, readonly [number, number, number, number]> = {
   'shared/store/**': [88, 78, 96, 90],
   'shared/use-cases/**': [88, 76, 92, 91],
   'shared/webhooks/**': [95, 89, 95, 97],
-  'shared/wiring/**': [96, 62, 96, 96],
+  // Branches lowered when each bundle dropped the adapters its row does not grant (issue 35):
+  // the left-out branches exist only in a bundle (60.9 % in CI's run).
+  'shared/wiring/**': [96, 56, 96, 96],
   'shared/worker/**': [96, 88, 95, 96],
 };
 
