@@ -97,8 +97,9 @@ export interface WorkQueueProps {
 export class WorkQueue extends Construct {
   readonly queue: Queue;
   readonly deadLetterQueue: Queue;
+  /** What its messages are (the alarm's and the dashboard's words). */
+  readonly holds: string;
   readonly #urlVariable: string;
-  readonly #holds: string;
 
   /**
    * @param scope - parent construct
@@ -119,7 +120,7 @@ export class WorkQueue extends Construct {
     this.queue = queues.queue;
     this.deadLetterQueue = queues.deadLetterQueue;
     this.#urlVariable = ENV[spec.url];
-    this.#holds = spec.holds;
+    this.holds = spec.holds;
     worker.addEventSource(
       new SqsEventSource(this.queue, { batchSize: 1, reportBatchItemFailures: true }),
     );
@@ -132,11 +133,6 @@ export class WorkQueue extends Construct {
     );
   }
 
-  /** What its messages are (the dashboard's label). */
-  get holds(): string {
-    return this.#holds;
-  }
-
   /**
    * Lets a function send to the queue: `SendMessage` and the key's data-key calls, and its URL.
    *
@@ -144,7 +140,7 @@ export class WorkQueue extends Construct {
    */
   grantSend(fn: AppFunction): void {
     this.queue.grantSendMessages(fn);
-    acknowledgeKmsGrantWildcards(fn.role as IConstruct, `sending to the ${this.#holds} queue`);
+    acknowledgeKmsGrantWildcards(fn.role as IConstruct, `sending to the ${this.holds} queue`);
     fn.addEnvironment(this.#urlVariable, this.queue.queueUrl);
   }
 }

@@ -10,7 +10,14 @@ import { ConnectionRepository } from '#shared/store/connection-repository.ts';
 import { syncStateTable } from '#shared/store/tables.ts';
 import { newTenantId } from '../support/local-api.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
-import { books, invoiceBody, pushInvoice, queueDrained, syncOf } from '../support/push.ts';
+import {
+  books,
+  communityThreadInvoice,
+  invoiceBody,
+  pushInvoice,
+  queueDrained,
+  syncOf,
+} from '../support/push.ts';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -146,29 +153,6 @@ function invoice(currency: string, taxable: boolean, expected: Expected | null):
       (b as Record<string, unknown>).discount = { amount: money(discount) };
     }
     b.totals = { subtotal: '934.00', tax: money(tax), total: money(93400 - discount + tax) };
-  });
-}
-
-/** The Community thread's invoice: 29 fittings at 1.59 and two of 11, all taxable, 81.09. */
-function smallLines(currency: string, tax: string): Body {
-  return invoiceBody((b) => {
-    b.currency = currency;
-    const fitting = (n: number, quantity: number) => ({
-      lineId: `ln_${n}`,
-      itemCode: 'FIT-12',
-      itemName: 'Compression fitting',
-      description: 'Compression fitting 1/2"',
-      quantity: String(quantity),
-      unitPrice: '1.59',
-      amount: money(159 * quantity),
-      taxable: true,
-    });
-    b.lines = [
-      ...Array.from({ length: 29 }, (_, n) => fitting(n, 1)),
-      fitting(29, 11),
-      fitting(30, 11),
-    ];
-    b.totals = { subtotal: '81.09', tax, total: money(8109 + cents(tax)) };
   });
 }
 
@@ -428,7 +412,7 @@ describe.each([
       const qbo = await pushedExactly(
         tenant,
         `inv_per_${rounding}`,
-        smallLines(profile.currency, tax),
+        communityThreadInvoice(profile.currency, tax),
       );
       const detail = qbo.TxnTaxDetail as { TaxLine?: { Amount: number }[] };
       expect(detail.TaxLine?.map((l) => cents(String(l.Amount)))).toEqual([cents(tax)]);

@@ -5,7 +5,14 @@ import { messageGroup, pushLane } from '#shared/ports/push-queue.ts';
 import { newTenantId } from '../support/local-api.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
 import type { CompanyProfileFields } from '../support/profiles.ts';
-import { books, invoiceBody, pushInvoice, queueDrained, withoutWebhooks } from '../support/push.ts';
+import {
+  books,
+  communityThreadInvoice,
+  invoiceBody,
+  pushInvoice,
+  queueDrained,
+  withoutWebhooks,
+} from '../support/push.ts';
 
 /**
  * Month-end backlogs: first creates that waited in the push queue go to QBO in batch requests,
@@ -324,26 +331,7 @@ describe('Push backlog in batches', () => {
       });
       const currency = { CA: 'CAD', GB: 'GBP', AU: 'AUD' }[country];
       const fittings = (docNumber: string, tax: number) =>
-        invoiceBody((b) => {
-          b.docNumber = docNumber;
-          b.currency = currency;
-          const fitting = (n: number, quantity: number) => ({
-            lineId: `ln_${n}`,
-            itemCode: 'FIT-12',
-            itemName: 'Compression fitting',
-            description: 'Compression fitting',
-            quantity: String(quantity),
-            unitPrice: '1.59',
-            amount: (1.59 * quantity).toFixed(2),
-            taxable: true,
-          });
-          b.lines = [
-            ...Array.from({ length: 29 }, (_, n) => fitting(n, 1)),
-            fitting(29, 11),
-            fitting(30, 11),
-          ];
-          b.totals = { subtotal: '81.09', tax: tax.toFixed(2), total: (81.09 + tax).toFixed(2) };
-        });
+        communityThreadInvoice(currency, tax.toFixed(2), docNumber);
       await pushInvoice(stack, tenantId, 'fit_warm', fittings('W-1', perLine));
       await queueDrained();
       const ids = sameGroupIds(tenantId, 4, `fit_${country}`);

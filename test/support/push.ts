@@ -11,6 +11,42 @@ export function invoiceBody(
   return body;
 }
 
+/**
+ * The invoice of QuickBooks Community thread 306952, where QBO's per-line tax rounding was seen:
+ * 29 compression fittings at 1.59 and two of 11 (17.49), all taxable, 81.09 before tax.
+ *
+ * @param currency - the invoice's currency
+ * @param tax - the tax TradelyHQ charges, as the push contract's decimal text
+ * @param docNumber - its number, when not the example's
+ */
+export function communityThreadInvoice(
+  currency: string,
+  tax: string,
+  docNumber?: string,
+): typeof pushExample {
+  return invoiceBody((b) => {
+    b.currency = currency;
+    if (docNumber) b.docNumber = docNumber;
+    const fitting = (n: number, quantity: number) => ({
+      lineId: `ln_${n}`,
+      itemCode: 'FIT-12',
+      itemName: 'Compression fitting',
+      description: 'Compression fitting 1/2"',
+      quantity: String(quantity),
+      unitPrice: '1.59',
+      amount: ((159 * quantity) / 100).toFixed(2),
+      taxable: true,
+    });
+    b.lines = [
+      ...Array.from({ length: 29 }, (_, n) => fitting(n, 1)),
+      fitting(29, 11),
+      fitting(30, 11),
+    ];
+    const total = 8109 + Math.round(Number(tax) * 100);
+    b.totals = { subtotal: '81.09', tax, total: (total / 100).toFixed(2) };
+  });
+}
+
 /** Pushes an invoice as TradelyHQ core would and returns the response. */
 export async function pushInvoice(
   stack: TestStack,

@@ -9,7 +9,7 @@ import { type InvoiceSnapshot, toSnapshot } from '#shared/domain/invoice.ts';
 import type { TaxCodeRates } from '#shared/domain/tax.ts';
 import type { QboClient } from '#shared/qbo/qbo-client.ts';
 import { planTax } from '#shared/qbo/qbo-tax.ts';
-import { invoiceBody } from '../support/push.ts';
+import { communityThreadInvoice } from '../support/push.ts';
 
 const company = (country: string, salesTax: CompanyProfile['salesTax']): CompanyProfile => ({
   country,
@@ -19,25 +19,9 @@ const company = (country: string, salesTax: CompanyProfile['salesTax']): Company
   customTxnNumbers: true,
 });
 
-/** QuickBooks Community thread 306952's lines: 29 at 1.59 and two at 17.49 (81.09), taxed. */
+/** QuickBooks Community thread 306952's invoice ({@link communityThreadInvoice}) as the push plans it. */
 function fittings(tax: string): InvoiceSnapshot {
-  const body = invoiceBody((b) => {
-    b.currency = 'CAD';
-    const fitting = (n: number, quantity: number) => ({
-      ...(b.lines[1] as (typeof b.lines)[number]),
-      lineId: `ln_${n}`,
-      quantity: String(quantity),
-      unitPrice: '1.59',
-      amount: ((159 * quantity) / 100).toFixed(2),
-      taxable: true,
-    });
-    b.lines = [
-      ...Array.from({ length: 29 }, (_, n) => fitting(n, 1)),
-      fitting(29, 11),
-      fitting(30, 11),
-    ];
-    b.totals = { subtotal: '81.09', tax, total: (81.09 + Number(tax)).toFixed(2) };
-  });
+  const body = communityThreadInvoice('CAD', tax);
   const snapshot = toSnapshot(body as Parameters<typeof toSnapshot>[0]);
   if (Array.isArray(snapshot)) throw new Error(JSON.stringify(snapshot));
   return snapshot;
